@@ -1,0 +1,543 @@
+"""The audit: every pound explained — as objects, DataFrames, JSON and a readable report.
+
+For every (member, lot) pair the audit records whether the member was eligible and, if not, why
+(which rule, which threshold, which value); its capacity; its fair share under the rule; its award;
+the condition that stopped the award from being higher, and that condition's shadow price when the
+solver gives one.  For every contract it records the top-slice computation step by step.  For the
+whole: fairness metrics, the solver, the verification checks, a fingerprint of the input and the
+library versions.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from allocate.eligibility import Reason, describe_reasons
+from allocate.money import format_money, from_pence
+from allocate.result import (
+    Allocation,
+    Audit,
+    Award,
+    ContractResult,
+    Diagnosis,
+    ExcludedCapacity,
+    FairnessMetrics,
+    LotShortfall,
+    MemberSummary,
+    PairTable,
+    SolverInfo,
+    Status,
+)
+from allocate.topslice import decimal_rate
+
+if TYPE_CHECKING:
+    from allocate.formulation import LeximinResult
+    from allocate.solve import Plan, Rounded, Solution
+
+__all__ = ["build", "gini", "markdown_report", "text_summary", "versions"]
+
+_Q4 = Decimal("0.0001")
+_Q6 = Decimal("0.000001")
+
+
+def _dec(x: Fraction, q: Decimal = _Q6) -> Decimal:
+    return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(q)
+
+
+def versions() -> dict[str, str]:
+    """Versions of allocate, Python and the libraries that shape an allocation."""
+    out = {"python": platform.python_version()}
+    for name in ("allocate", "pulp", "highspy", "pydantic", "numpy", "pandas"):
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            out[name] = "not installed"
+    return out
+
+
+def gini(values: list[Fraction] | list[float]) -> Fraction | None:
+    """Gini coefficient of non-negative values (0: all equal; near 1: one has everything).
+
+    >>> gini([1, 1, 1]), gini([0, 0, 3])
+    (Fraction(0, 1), Fraction(2, 3))
+    """
+    xs = sorted(Fraction(v) for v in values)
+    n = len(xs)
+    total = sum(xs, Fraction(0))
+    if n == 0 or total == 0:
+        return None
+    weighted = sum(((2 * (i + 1) - n - 1) * x for i, x in enumerate(xs)), Fraction(0))
+    return weighted / (n * total)
+
+
+def _contract_results(p: Plan) -> list[ContractResult]:
+    out = []
+    for c in p.problem.contracts:
+        ts = p.top_slices[c.id]
+        ratio = ts.delivery_ratio
+        out.append(
+            ContractResult(
+                id=c.id,
+                commissioner=c.commissioner,
+                value=c.value,
+                top_slice=from_pence(ts.amount_pence),
+                members_total=from_pence(ts.value_pence - ts.amount_pence),
+                method=ts.method.value,
+                rate=decimal_rate(ts.rate),
+                effective_rate=decimal_rate(ts.effective_rate),
+                delivery_ratio="all to delivery" if ratio is None else f"{float(ratio):.4g}:1",
+                under_funded=from_pence(ts.under_funded_pence) if ts.under_funded_pence else None,
+                lot_top_slices={k: from_pence(v) for k, v in ts.lot_amounts_pence.items()},
+                steps=ts.steps,
+            )
+        )
+    return out
+
+
+def _diagnosis(p: Plan) -> Diagnosis:
+    lots = []
+    e = p.eligibility
+    messages = []
+    for lot in p.lots:
+        if lot.shortfall == 0:
+            continue
+        per = lot.unit_value
+        needed = from_pence(lot.pot)
+        available_q = sum(lot.claims)
+        available = from_pence(int(available_q * per))
+        excluded = []
+        for i, mid in enumerate(e.member_ids):
+            mask = int(e.reasons[lot.index, i])
+            cap = int(e.capacity[lot.index, i])
+            if mask and cap > 0:
+                excluded.append(
+                    ExcludedCapacity(
+                        member=mid,
+                        capacity=from_pence(int(cap * per)),
+                        reasons=describe_reasons(p.problem, mid, lot.lot_id, mask),
+                    )
+                )
+        excluded_total = sum((x.capacity for x in excluded), Decimal(0))
+        shortfall = needed - available
+        unit_note = ""
+        if lot.units is not None:
+            unit_note = f" ({lot.units} units needed, {available_q} available)"
+        text = (
+            f"lot {lot.lot_id!r} of contract {lot.contract_id!r} needs {format_money(needed)} "
+            f"for its members but eligible capacity is {format_money(available)}: short by "
+            f"{format_money(shortfall)}{unit_note}."
+        )
+        if excluded:
+            text += (
+                f" Ineligible members declared {format_money(excluded_total)} more: "
+                + "; ".join(f"{x.member} {format_money(x.capacity)} ({', '.join(x.reasons)})" for x in excluded)
+                + "."
+            )
+        else:
+            text += " No ineligible member declared capacity on it either."
+        messages.append(text)
+        lots.append(
+            LotShortfall(
+                lot=lot.lot_id,
+                contract=lot.contract_id,
+                needed=needed,
+                available=available,
+                shortfall=shortfall,
+                excluded=excluded,
+                excluded_total=excluded_total,
+            )
+        )
+    total = sum((x.shortfall for x in lots), Decimal(0))
+    summary = (
+        f"eligible capacity cannot absorb {len(lots)} lot(s); total shortfall {format_money(total)}"
+    )
+    return Diagnosis(summary=summary, lots=lots, messages=messages)
+
+
+def build(
+    p: Plan,
+    *,
+    status: Status,
+    awards: dict[int, Rounded] | None,
+    solution: Solution | None,
+    lp: LeximinResult | None = None,
+) -> Allocation:
+    """Assemble the :class:`~allocate.Allocation` with its audit from a solved plan."""
+    from allocate.solve import fingerprint
+
+    problem = p.problem
+    e = p.eligibility
+    members = problem.members
+    n_m = len(members)
+    rule = problem.policy.rule.value
+    contract_of = {lot.lot_id: lot.contract_id for lot in p.lots}
+
+    # per-pair exact fair share and award, in pence (and units)
+    fair_p: dict[tuple[int, int], Fraction] = {}
+    award_p: dict[tuple[int, int], int] = {}
+    award_u: dict[tuple[int, int], int] = {}
+    for lot in p.lots:
+        per = lot.unit_value
+        if lot.fair is not None:
+            den = lot.fair.denominator
+            for pos, i in enumerate(lot.members):
+                fair_p[lot.index, i] = Fraction(lot.fair.numerators[pos], den) * per
+        if awards is not None:
+            r = awards[lot.index]
+            for pos, i in enumerate(lot.members):
+                award_p[lot.index, i] = r.pence[pos]
+                if r.units is not None:
+                    award_u[lot.index, i] = r.units[pos]
+
+    lp_level: dict[tuple[int, int], float] = {}
+    lp_dual: dict[tuple[int, int], float] = {}
+    if solution is not None and solution.lp is not None:
+        k = 0
+        for lot in p.lots:
+            for i in lot.members:
+                lp_level[lot.index, i] = solution.lp.pair_level[k]
+                lp_dual[lot.index, i] = solution.lp.pair_cap_dual[k]
+                k += 1
+
+    cols: dict[str, list] = {name: [] for name in PairTable.model_fields}  # type: ignore[type-arg]
+    award_list: list[Award] = []
+    for lot in p.lots:
+        lot_obj = problem.lot_index[lot.lot_id][1]
+        price = lot_obj.unit_price
+        for i in range(n_m):
+            mid = e.member_ids[i]
+            mask = int(e.reasons[lot.index, i])
+            cap_q = int(e.capacity[lot.index, i]) if e.declared[lot.index, i] else None
+            key = (lot.index, i)
+            cols["member"].append(mid)
+            cols["lot"].append(lot.lot_id)
+            cols["contract"].append(lot.contract_id)
+            cols["eligible"].append(mask == 0)
+            cols["reasons"].append([r.code for r in Reason(mask)] if mask else [])
+            if cap_q is None:
+                cols["capacity"].append(None)
+                cols["capacity_units"].append(None)
+            elif price is not None:
+                cols["capacity"].append(price * cap_q)
+                cols["capacity_units"].append(cap_q)
+            else:
+                cols["capacity"].append(from_pence(cap_q))
+                cols["capacity_units"].append(None)
+            fair = fair_p.get(key, Fraction(0))
+            cols["fair_share"].append(_dec(fair / 100, _Q6))
+            pence = award_p.get(key, 0)
+            units = award_u.get(key) if price is not None else None
+            cols["award"].append(from_pence(pence))
+            cols["award_units"].append(units if mask == 0 else (0 if price is not None else None))
+            binding, explanation, shadow = _explain(p, lot, i, mask, pence, units, cap_q, fair, lp_level.get(key), lp_dual.get(key), status)
+            cols["binding"].append(binding)
+            cols["explanation"].append(explanation)
+            cols["shadow_price"].append(shadow)
+            if mask == 0 and pence > 0:
+                award_list.append(
+                    Award(
+                        member=mid,
+                        lot=lot.lot_id,
+                        contract=lot.contract_id,
+                        amount=from_pence(pence),
+                        units=units,
+                    )
+                )
+    pairs = PairTable.model_construct(**cols)
+
+    summaries, metrics = _members_and_metrics(p, award_p, fair_p)
+    solver = _solver_info(p, solution, lp, status)
+    allocation = Allocation(
+        status=status,
+        problem_name=problem.name,
+        rule=rule,
+        contracts=_contract_results(p),
+        awards=award_list,
+        audit=Audit(
+            pairs=pairs,
+            members=summaries,
+            metrics=metrics,
+            solver=solver,
+            checks=[],
+            fingerprint=fingerprint(problem),
+            versions=versions(),
+            rounding="largest_remainder",
+        ),
+        diagnosis=_diagnosis(p) if status is Status.INFEASIBLE else (
+            Diagnosis(summary=f"solver stopped: {lp.message or lp.solver_status}") if lp is not None and status is not Status.OPTIMAL else None
+        ),
+    )
+    del contract_of
+    return allocation
+
+
+def _explain(
+    p: Plan,
+    lot: object,
+    i: int,
+    mask: int,
+    pence: int,
+    units: int | None,
+    cap_q: int | None,
+    fair: Fraction,
+    level: float | None,
+    dual: float | None,
+    status: Status,
+) -> tuple[str | None, str, float | None]:
+    from allocate.solve import LotPlan
+
+    assert isinstance(lot, LotPlan)
+    if mask:
+        words = describe_reasons(p.problem, p.eligibility.member_ids[i], lot.lot_id, mask)
+        return None, "not eligible: " + "; ".join(words), None
+    if status is not Status.OPTIMAL:
+        return None, "eligible; no allocation was made (see the diagnosis)", None
+    quantity = units if units is not None else pence
+    at_cap = cap_q is not None and quantity >= cap_q
+    rule = p.problem.policy.rule.value
+    fair_txt = format_money(fair / 100)
+    if at_cap:
+        what = f"{cap_q} units" if units is not None else format_money(from_pence(pence))
+        return "capacity", f"award reached its capacity ({what}); fair share {fair_txt}", dual
+    extra = ""
+    if level is not None:
+        extra = f"; ratio to fair share {level:.6f}"
+    return (
+        "budget",
+        f"{rule} share of the lot's member pot {format_money(lot.pot, pence=True)}: fair share "
+        f"{fair_txt}, award {format_money(pence, pence=True)} (largest-remainder rounding){extra}",
+        None,
+    )
+
+
+def _members_and_metrics(
+    p: Plan, award_p: dict[tuple[int, int], int], fair_p: dict[tuple[int, int], Fraction]
+) -> tuple[list[MemberSummary], FairnessMetrics]:
+    problem = p.problem
+    e = p.eligibility
+    n_m = len(problem.members)
+    award_tot = [0] * n_m
+    fair_tot = [Fraction(0)] * n_m
+    cap_tot = [Fraction(0)] * n_m
+    elig_lots = [0] * n_m
+    contrib = [Fraction(0)] * n_m
+    by_contract_total: dict[str, int] = {}
+    for lot in p.lots:
+        for pos, i in enumerate(lot.members):
+            award_tot[i] += award_p.get((lot.index, i), 0)
+            by_contract_total[lot.contract_id] = by_contract_total.get(lot.contract_id, 0) + award_p.get((lot.index, i), 0)
+            fair_tot[i] += fair_p.get((lot.index, i), Fraction(0))
+            cap_tot[i] += lot.claims[pos] * lot.unit_value
+            elig_lots[i] += 1
+    for lot in p.lots:
+        total = by_contract_total.get(lot.contract_id, 0)
+        if total == 0:
+            continue
+        ts = p.top_slices[lot.contract_id].amount_pence
+        for i in lot.members:
+            contrib[i] += Fraction(ts * award_p.get((lot.index, i), 0), total)
+    grand = sum(award_tot)
+    summaries = []
+    for i, m in enumerate(problem.members):
+        summaries.append(
+            MemberSummary(
+                member=m.id,
+                name=m.label,
+                membership=m.membership.value,
+                size_band=m.size_band.value,
+                eligible_lots=elig_lots[i],
+                capacity=from_pence(int(cap_tot[i])),
+                fair_share=_dec(fair_tot[i] / 100, _Q4),
+                award=from_pence(award_tot[i]),
+                share_of_awards=_dec(Fraction(award_tot[i], grand)) if grand else Decimal(0),
+                top_slice_contribution=_dec(contrib[i] / 100, _Q4),
+            )
+        )
+    ratios = [
+        Fraction(award_p.get(k, 0)) / f for k, f in fair_p.items() if f > 0
+    ] if award_p else []
+    eligible_members = [i for i in range(n_m) if cap_tot[i] > 0]
+    g = gini([Fraction(award_tot[i]) / cap_tot[i] for i in eligible_members]) if award_p else None
+    largest = max(range(n_m), key=lambda i: (award_tot[i], -i)) if grand else None
+    metrics = FairnessMetrics(
+        min_ratio=_dec(min(ratios)) if ratios else None,
+        max_ratio=_dec(max(ratios)) if ratios else None,
+        gini=_dec(g) if g is not None else None,
+        largest_member=problem.members[largest].id if largest is not None else None,
+        largest_member_share=_dec(Fraction(award_tot[largest], grand)) if largest is not None else None,
+    )
+    del e
+    return summaries, metrics
+
+
+def _solver_info(
+    p: Plan, solution: Solution | None, lp: LeximinResult | None, status: Status
+) -> SolverInfo:
+    res = lp if lp is not None else (solution.lp if solution is not None else None)
+    if res is not None:
+        v = versions()
+        return SolverInfo(
+            method="lp",
+            solver=f"HiGHS {v.get('highspy', '?')} via PuLP {v.get('pulp', '?')}",
+            status=res.solver_status,
+            stages=res.stages,
+            variables=res.variables,
+            constraints=res.constraints,
+            worst_ratio=res.first_level,
+        )
+    return SolverInfo(
+        method="closed_form",
+        solver="exact",
+        status="optimal" if status is Status.OPTIMAL else status.value,
+        stages=0,
+        variables=0,
+        constraints=0,
+        worst_ratio=1.0 if status is Status.OPTIMAL else None,
+    )
+
+
+# -- reports ------------------------------------------------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def text_summary(a: Allocation) -> str:
+    """A few lines for a terminal: status, the hub's share and each member's total."""
+    lines = [
+        f"{a.problem_name or 'allocation'}: {a.status.value} ({a.rule} rule, "
+        f"{a.audit.solver.method})"
+    ]
+    for c in a.contracts:
+        lines.append(
+            f"  contract {c.id} ({c.commissioner}): {format_money(c.value)} -> hub "
+            f"{format_money(c.top_slice)} ({float(c.effective_rate) * 100:.2f}%, "
+            f"{c.delivery_ratio}), members {format_money(c.members_total)}"
+        )
+    if a.status.is_ok:
+        lines.append("  members:")
+        for m in sorted(a.audit.members, key=lambda m: (-m.award, m.member)):
+            if m.award > 0:
+                lines.append(
+                    f"    {m.name:<32} {m.size_band:<7} {format_money(m.award):>16}  "
+                    f"({float(m.share_of_awards) * 100:5.2f}%)"
+                )
+        excluded = [m for m in a.audit.members if m.eligible_lots == 0]
+        if excluded:
+            lines.append(
+                "  not eligible for any lot: " + ", ".join(m.name for m in excluded)
+            )
+        mt = a.audit.metrics
+        lines.append(
+            f"  fairness: award/fair share from {mt.min_ratio} to {mt.max_ratio}; "
+            f"Gini of award/capacity {mt.gini}; largest member {mt.largest_member} "
+            f"({float(mt.largest_member_share or 0) * 100:.2f}%)"
+        )
+    elif a.diagnosis is not None:
+        lines.append(f"  diagnosis: {a.diagnosis.summary}")
+        lines += [f"    - {m}" for m in a.diagnosis.messages]
+    return "\n".join(lines)
+
+
+def markdown_report(a: Allocation) -> str:
+    """The whole audit as Markdown: top-slice reasoning, awards, eligibility, metrics, checks."""
+    out: list[str] = [f"# Allocation report{': ' + a.problem_name if a.problem_name else ''}", ""]
+    out.append(
+        f"**Status:** {a.status.value} · **rule:** {a.rule} · **method:** {a.audit.solver.method}"
+        f" ({a.audit.solver.solver}) · **input fingerprint:** `{a.audit.fingerprint[:16]}`"
+    )
+    out.append("")
+    out.append("## Contracts and the hub's top-slice")
+    out.append("")
+    out.append(
+        _table(
+            ["contract", "commissioner", "value", "top-slice", "rate", "ratio", "to members"],
+            [
+                [
+                    c.id,
+                    c.commissioner,
+                    format_money(c.value),
+                    format_money(c.top_slice),
+                    f"{float(c.effective_rate) * 100:.2f}%",
+                    c.delivery_ratio,
+                    format_money(c.members_total),
+                ]
+                for c in a.contracts
+            ],
+        )
+    )
+    for c in a.contracts:
+        out += ["", f"**{c.id}** — how the top-slice was set:", ""]
+        out += [f"{n}. {s}" for n, s in enumerate(c.steps, 1)]
+        if c.under_funded is not None:
+            out.append(f"\nThe hub is under-funded by {format_money(c.under_funded)} a year.")
+    if a.diagnosis is not None:
+        out += ["", "## Diagnosis", "", a.diagnosis.summary, ""]
+        out += [f"- {m}" for m in a.diagnosis.messages]
+    out += ["", "## Members", ""]
+    out.append(
+        _table(
+            ["member", "band", "eligible lots", "capacity", "fair share", "award", "share",
+             "top-slice part"],
+            [
+                [
+                    m.name,
+                    m.size_band,
+                    str(m.eligible_lots),
+                    format_money(m.capacity),
+                    format_money(m.fair_share.quantize(Decimal("0.01"))),
+                    format_money(m.award),
+                    f"{float(m.share_of_awards) * 100:.2f}%",
+                    format_money(m.top_slice_contribution.quantize(Decimal("0.01"))),
+                ]
+                for m in a.audit.members
+            ],
+        )
+    )
+    out += ["", "## Every member and lot", ""]
+    t = a.audit.pairs
+    rows = []
+    for k in range(len(t)):
+        if not t.eligible[k] and t.capacity[k] is None and len(t) > 400:
+            continue  # large reports list only pairs with declared capacity
+        rows.append(
+            [
+                t.member[k],
+                t.lot[k],
+                "yes" if t.eligible[k] else "no",
+                format_money(t.capacity[k]) if t.capacity[k] is not None else "—",
+                format_money(t.fair_share[k].quantize(Decimal("0.01"))),
+                format_money(t.award[k]) + (f" ({t.award_units[k]} units)" if t.award_units[k] else ""),
+                t.binding[k] or "—",
+                t.explanation[k],
+            ]
+        )
+    out.append(
+        _table(["member", "lot", "eligible", "capacity", "fair share", "award", "bound by", "why"], rows)
+    )
+    mt = a.audit.metrics
+    out += ["", "## Fairness", ""]
+    out += [
+        f"- award / fair share: min {mt.min_ratio}, max {mt.max_ratio}",
+        f"- Gini of members' award / capacity: {mt.gini}",
+        f"- largest member: {mt.largest_member} with {mt.largest_member_share} of all awards",
+    ]
+    out += ["", "## Checks", ""]
+    out += [f"- {'✔' if c.passed else '✘'} **{c.name}**: {c.detail}" for c in a.audit.checks]
+    s = a.audit.solver
+    out += ["", "## Provenance", ""]
+    out += [
+        f"- solver: {s.solver}, status {s.status}, {s.stages} stage(s), "
+        f"{s.variables} variables, {s.constraints} constraints",
+        f"- rounding: {a.audit.rounding}",
+        f"- input fingerprint (SHA-256): `{a.audit.fingerprint}`",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in sorted(a.audit.versions.items())),
+    ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,201 @@
+"""Who may receive a share of which lot, and why not.
+
+Eligibility is decided for every (member, lot) pair from the input alone.  A pair is eligible
+when no reason excludes it; every applicable reason is recorded (not just the first), so the audit
+can say, for example, that a member is both below the quality threshold *and* does not serve the
+lot's area.
+
+Reasons (:class:`Reason`), in the order the audit lists them:
+
+=====================  ===========================================================
+``associate``          associate members may not hold sub-contracts (prospectus §13)
+``qa_not_passed``      only quality-assured providers receive sub-contracts (§12)
+``quality``            ``quality_score`` below ``policy.quality_threshold``
+``reporting``          ``reporting_compliance`` below ``policy.reporting_threshold`` (§10)
+``theme``              the member does not deliver the lot's theme
+``area``               the member does not serve the lot's area
+``no_capacity``        no capacity declared on the lot, or a capacity of zero
+=====================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntFlag
+
+import numpy as np
+import numpy.typing as npt
+
+from allocate.model import Membership, Problem
+from allocate.money import to_pence
+
+__all__ = ["Eligibility", "Reason", "assess", "describe_reasons"]
+
+
+class Reason(IntFlag):
+    """Why a member may not receive a share of a lot (combinable flags)."""
+
+    ASSOCIATE = 1
+    QA_NOT_PASSED = 2
+    QUALITY = 4
+    REPORTING = 8
+    THEME = 16
+    AREA = 32
+    NO_CAPACITY = 64
+
+    @property
+    def code(self) -> str:
+        """Stable lower-case code used in JSON and DataFrames."""
+        return _CODES[self]
+
+
+_CODES: dict[Reason, str] = {
+    Reason.ASSOCIATE: "associate",
+    Reason.QA_NOT_PASSED: "qa_not_passed",
+    Reason.QUALITY: "quality",
+    Reason.REPORTING: "reporting",
+    Reason.THEME: "theme",
+    Reason.AREA: "area",
+    Reason.NO_CAPACITY: "no_capacity",
+}
+_SINGLE_REASONS: tuple[Reason, ...] = tuple(_CODES)
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Eligibility and capacity of every (member, lot) pair, as arrays indexed ``[lot, member]``.
+
+    Capacity is in the lot's own quantity: pence for money lots, whole units for unit-priced lots.
+    """
+
+    problem: Problem
+    member_ids: tuple[str, ...]
+    lot_ids: tuple[str, ...]
+    reasons: npt.NDArray[np.uint16]
+    """Bitmask of :class:`Reason` per pair; 0 means eligible."""
+    declared: npt.NDArray[np.bool_]
+    """Whether a capacity was declared for the pair (even if zero)."""
+    capacity: npt.NDArray[np.int64]
+    """Declared capacity in pence (money lots) or units (unit-priced lots); 0 where none."""
+
+    @property
+    def eligible(self) -> npt.NDArray[np.bool_]:
+        """Boolean mask of eligible pairs."""
+        return self.reasons == 0
+
+    def reasons_of(self, lot: int, member: int) -> list[Reason]:
+        """The single reasons excluding one pair, in documented order."""
+        mask = Reason(int(self.reasons[lot, member]))
+        return [r for r in _SINGLE_REASONS if r in mask]
+
+
+def assess(problem: Problem) -> Eligibility:
+    """Decide eligibility and read capacities for every (member, lot) pair.
+
+    Examples
+    --------
+    >>> from allocate.model import _example_dict
+    >>> e = assess(Problem.model_validate(_example_dict()))
+    >>> bool(e.eligible[0, 0]), int(e.capacity[0, 0])
+    (True, 200000)
+    """
+    members = problem.members
+    lots = problem.lots
+    policy = problem.policy
+    n_m, n_l = len(members), len(lots)
+    member_pos = {m.id: i for i, m in enumerate(members)}
+    lot_pos = {lot.id: j for j, lot in enumerate(lots)}
+
+    member_mask = np.zeros(n_m, dtype=np.uint16)
+    for i, m in enumerate(members):
+        mask = 0
+        if m.membership is Membership.ASSOCIATE:
+            mask |= Reason.ASSOCIATE
+        if not m.qa_passed:
+            mask |= Reason.QA_NOT_PASSED
+        if m.quality_score < policy.quality_threshold:
+            mask |= Reason.QUALITY
+        if m.reporting_compliance < policy.reporting_threshold:
+            mask |= Reason.REPORTING
+        member_mask[i] = mask
+
+    # one boolean vector per distinct theme/area: few labels, many members
+    theme_served: dict[str, npt.NDArray[np.bool_]] = {}
+    area_served: dict[str, npt.NDArray[np.bool_]] = {}
+    for lot in lots:
+        if lot.theme not in theme_served:
+            theme_served[lot.theme] = np.fromiter(
+                (lot.theme in m.themes for m in members), dtype=np.bool_, count=n_m
+            )
+        if lot.area not in area_served:
+            area_served[lot.area] = np.fromiter(
+                (lot.area in m.areas for m in members), dtype=np.bool_, count=n_m
+            )
+
+    declared = np.zeros((n_l, n_m), dtype=np.bool_)
+    capacity = np.zeros((n_l, n_m), dtype=np.int64)
+    for cap in problem.capacities:
+        j = lot_pos[cap.lot]
+        i = member_pos[cap.member]
+        lot = lots[j]
+        declared[j, i] = True
+        if lot.unit_price is not None:
+            if cap.units is not None:
+                capacity[j, i] = cap.units
+            else:
+                assert cap.amount is not None  # validated: exactly one of amount/units
+                capacity[j, i] = to_pence(cap.amount) // to_pence(lot.unit_price)
+        else:
+            assert cap.amount is not None  # validated: units only on unit-priced lots
+            capacity[j, i] = to_pence(cap.amount)
+
+    reasons = np.broadcast_to(member_mask, (n_l, n_m)).copy()
+    for j, lot in enumerate(lots):
+        reasons[j, ~theme_served[lot.theme]] |= np.uint16(Reason.THEME)
+        reasons[j, ~area_served[lot.area]] |= np.uint16(Reason.AREA)
+    reasons[capacity <= 0] |= np.uint16(Reason.NO_CAPACITY)
+
+    return Eligibility(
+        problem=problem,
+        member_ids=tuple(m.id for m in members),
+        lot_ids=tuple(lot.id for lot in lots),
+        reasons=reasons,
+        declared=declared,
+        capacity=capacity,
+    )
+
+
+def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -> list[str]:
+    """Sentences explaining each reason in ``mask``, naming the rule, threshold and value.
+
+    >>> from allocate.model import Policy, _example_dict
+    >>> p = Problem.model_validate(_example_dict()).evolve(policy=Policy(quality_threshold=0.9))
+    >>> describe_reasons(p, "a", "l1", int(assess(p).reasons[0, 0]))
+    ['quality score 0.8 is below the threshold 0.9']
+    """
+    member = problem.member_index[member_id]
+    _, lot = problem.lot_index[lot_id]
+    policy = problem.policy
+    out: list[str] = []
+    flags = Reason(mask)
+    if Reason.ASSOCIATE in flags:
+        out.append("associate members may not hold sub-contracts")
+    if Reason.QA_NOT_PASSED in flags:
+        out.append("has not passed quality assurance")
+    if Reason.QUALITY in flags:
+        out.append(
+            f"quality score {member.quality_score} is below the threshold "
+            f"{policy.quality_threshold}"
+        )
+    if Reason.REPORTING in flags:
+        out.append(
+            f"reporting compliance {member.reporting_compliance} is below the threshold "
+            f"{policy.reporting_threshold}"
+        )
+    if Reason.THEME in flags:
+        out.append(f"does not deliver theme {lot.theme!r}")
+    if Reason.AREA in flags:
+        out.append(f"does not serve area {lot.area!r}")
+    if Reason.NO_CAPACITY in flags:
+        out.append("declared no capacity on this lot")
+    return out

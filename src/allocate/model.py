@@ -1,0 +1,640 @@
+"""The input model: frozen, validated pydantic classes.
+
+A :class:`Problem` holds everything :func:`allocate.solve` needs: the consortium's members, the
+contracts it has won (each split into lots), what each member can deliver on each lot, the hub's
+costs, the top-slice policy and the allocation policy.
+
+Every class is immutable and rejects unknown fields.  Money is :class:`~decimal.Decimal` with at
+most two decimal places (JSON strings or numbers accepted).  Invalid input raises
+:class:`~allocate.ProblemError` listing *every* problem found, each naming the location, the id
+and the offending value.  What-ifs are made with :meth:`Problem.evolve`, which returns a validated
+copy.
+
+Examples
+--------
+>>> problem = Problem.model_validate({
+...     "members": [
+...         {"id": "a", "membership": "full", "annual_income": "50000", "quality_score": 0.8,
+...          "qa_passed": True, "reporting_compliance": 0.9, "themes": ["advice"],
+...          "areas": ["Luton"]},
+...     ],
+...     "contracts": [
+...         {"id": "c1", "commissioner": "Luton BC", "value": "1000", "lots": [
+...             {"id": "l1", "value": "1000", "theme": "advice", "area": "Luton"}]},
+...     ],
+...     "capacities": [{"member": "a", "lot": "l1", "amount": "2000"}],
+... })
+>>> problem.members[0].size_band
+<SizeBand.SMALL: 'small'>
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from allocate.exceptions import Issue, ProblemError
+from allocate.money import format_money, parse_money, parse_rate
+
+__all__ = [
+    "Capacity",
+    "Contract",
+    "Hub",
+    "Lot",
+    "Member",
+    "Membership",
+    "Money",
+    "Policy",
+    "Problem",
+    "Rate",
+    "Rule",
+    "SizeBand",
+    "TopSliceMethod",
+    "TopSlicePolicy",
+]
+
+_MONEY_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^\s*\d+(\.\d{1,2})?\s*$"},
+        {"type": "number", "minimum": 0},
+    ],
+    "description": "Pounds, non-negative, at most two decimal places (a string keeps it exact).",
+}
+_RATE_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string"}, {"type": "number", "minimum": 0, "maximum": 1}],
+    "description": "A rate between 0 and 1 inclusive.",
+}
+
+#: An amount of money in pounds: exact Decimal, non-negative, at most two decimal places.
+#: Serialised to JSON as a string so that no precision is ever lost.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(parse_money),
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
+    WithJsonSchema(_MONEY_SCHEMA),
+]
+#: A rate between 0 and 1, exact.
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(parse_rate),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema(_RATE_SCHEMA),
+]
+#: A score between 0 and 1 (quality, reporting compliance).
+Score = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+#: An identifier: non-empty, no surrounding white space.
+Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+#: A short label such as a theme or an area.
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Frozen(BaseModel):
+    """Base of every input class: immutable, unknown fields rejected, docstrings as field docs."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_default=True,
+        ser_json_inf_nan="strings",
+    )
+
+
+class Membership(StrEnum):
+    """Level of membership (prospectus, section 13)."""
+
+    FULL = "full"
+    """May hold sub-contracts and vote."""
+    ASSOCIATE = "associate"
+    """May vote and receive support, but may not hold sub-contracts."""
+
+
+class SizeBand(StrEnum):
+    """The sector's size bands by annual income (NCVO Almanac)."""
+
+    MICRO = "micro"
+    """Under £10,000."""
+    SMALL = "small"
+    """£10,000 to under £100,000."""
+    MEDIUM = "medium"
+    """£100,000 to under £1m."""
+    LARGE = "large"
+    """£1m to under £10m."""
+    MAJOR = "major"
+    """£10m and over."""
+
+    @classmethod
+    def of(cls, income: Decimal) -> SizeBand:
+        """The band of an annual income.
+
+        >>> SizeBand.of(Decimal("9999.99")), SizeBand.of(Decimal("10000"))
+        (<SizeBand.MICRO: 'micro'>, <SizeBand.SMALL: 'small'>)
+        """
+        for upper, band in _BAND_UPPER_LIMITS:
+            if income < upper:
+                return band
+        return cls.MAJOR
+
+
+_BAND_UPPER_LIMITS: tuple[tuple[Decimal, SizeBand], ...] = (
+    (Decimal(10_000), SizeBand.MICRO),
+    (Decimal(100_000), SizeBand.SMALL),
+    (Decimal(1_000_000), SizeBand.MEDIUM),
+    (Decimal(10_000_000), SizeBand.LARGE),
+)
+
+
+class Member(_Frozen):
+    """A member organisation of the consortium."""
+
+    id: Identifier
+    """Unique identifier of the member."""
+    name: str | None = None
+    """Display name; the id is shown when absent."""
+    membership: Membership = Membership.FULL
+    """``full`` members may hold sub-contracts; ``associate`` members may not."""
+    annual_income: Money
+    """Annual income in pounds; sets the size band."""
+    quality_score: Score
+    """Assessed quality, 0 (poor) to 1 (excellent)."""
+    qa_passed: bool
+    """Whether the member passed the consortium's quality assurance."""
+    reporting_compliance: Score
+    """Share of monitoring returns made on time and complete, 0 to 1."""
+    themes: tuple[Label, ...] = ()
+    """Service themes the member delivers (e.g. ``advice``, ``health``)."""
+    areas: tuple[Label, ...] = ()
+    """Areas the member serves (e.g. ``Luton``)."""
+
+    @property
+    def size_band(self) -> SizeBand:
+        """Size band derived from :attr:`annual_income`."""
+        return SizeBand.of(self.annual_income)
+
+    @property
+    def label(self) -> str:
+        """The name, or the id when there is no name."""
+        return self.name or self.id
+
+
+class Lot(_Frozen):
+    """A part of a contract with its own value, service theme and area."""
+
+    id: Identifier
+    """Identifier, unique across the whole problem."""
+    value: Money
+    """Value of the lot in pounds (before the hub's top-slice)."""
+    theme: Label
+    """Service theme; only members delivering it are eligible."""
+    area: Label
+    """Area; only members serving it are eligible."""
+    unit: Label | None = None
+    """What the lot is priced per (``client``, ``session``), if it is unit-priced."""
+    unit_price: Money | None = None
+    """Price per unit; the lot value must be a whole number of units."""
+
+    @property
+    def is_unit_priced(self) -> bool:
+        """Whether capacities and awards are counted in whole units."""
+        return self.unit_price is not None
+
+    @property
+    def units(self) -> int | None:
+        """Number of whole units the lot buys, for unit-priced lots."""
+        if self.unit_price is None or self.unit_price == 0:
+            return None
+        return int(self.value / self.unit_price)
+
+
+class Contract(_Frozen):
+    """A contract a commissioner has awarded to the consortium."""
+
+    id: Identifier
+    """Unique identifier of the contract."""
+    commissioner: str = ""
+    """Who awarded it (a council, a health body ...)."""
+    value: Money
+    """Total value in pounds over the whole term; equal to the sum of its lots."""
+    year: Annotated[int, Field(ge=1)] = 1
+    """Contract year being allocated, 1 for the first (drives a glide-path top-slice)."""
+    term_years: Annotated[int, Field(ge=1)] = 1
+    """Length of the contract in years."""
+    lots: tuple[Lot, ...] = Field(min_length=1)
+    """The lots; at least one."""
+
+    @property
+    def annual_value(self) -> Decimal:
+        """Value per contract year."""
+        return self.value / self.term_years
+
+
+class Capacity(_Frozen):
+    """What a member can deliver on a lot: money, or whole units on a unit-priced lot."""
+
+    member: Identifier
+    """Id of the member."""
+    lot: Identifier
+    """Id of the lot."""
+    amount: Money | None = None
+    """Capacity in pounds."""
+    units: Annotated[int, Field(ge=0)] | None = None
+    """Capacity in whole units (unit-priced lots only)."""
+
+
+class Hub(_Frozen):
+    """The consortium's central team, funded by the top-slice."""
+
+    name: str = "hub"
+    """Display name."""
+    annual_cost: Money | None = None
+    """What running the hub costs per year; needed by the ``cost_recovery`` method."""
+
+
+class TopSliceMethod(StrEnum):
+    """How the hub's top-slice rate is set."""
+
+    FIXED = "fixed"
+    """A given rate (``rate``; ``max_rate`` when not given)."""
+    GLIDE_PATH = "glide_path"
+    """Linear from ``max_rate`` in contract year 1 to ``target_rate`` by ``target_year``."""
+    COST_RECOVERY = "cost_recovery"
+    """Just what the hub's annual cost needs, never above ``max_rate``."""
+
+
+class TopSlicePolicy(_Frozen):
+    """The rule for the hub's share of each contract (prospectus, section 11)."""
+
+    max_rate: Rate = Decimal("0.10")
+    """Ceiling: the hub never keeps more than this share of a contract (10%: 9:1)."""
+    target_rate: Rate = Decimal("0.05")
+    """Where the rate should fall over time (5%: 19:1)."""
+    method: TopSliceMethod = TopSliceMethod.FIXED
+    """How the rate is set."""
+    rate: Rate | None = None
+    """The rate for the ``fixed`` method; ``max_rate`` when not given."""
+    target_year: Annotated[int, Field(ge=1)] | None = None
+    """Contract year by which the ``glide_path`` reaches ``target_rate``."""
+
+
+class Rule(StrEnum):
+    """Fairness rule that turns claims (capacities) into fair shares."""
+
+    PROPORTIONAL = "proportional"
+    """Shares proportional to capacity (the founding document's rule)."""
+
+
+class Policy(_Frozen):
+    """The allocation policy: fairness rule and eligibility thresholds."""
+
+    rule: Rule = Rule.PROPORTIONAL
+    """The fairness rule."""
+    quality_threshold: Score = 0.0
+    """Members with a lower ``quality_score`` are not eligible."""
+    reporting_threshold: Score = 0.0
+    """Members with a lower ``reporting_compliance`` are not eligible."""
+
+
+class Problem(_Frozen):
+    """Everything needed to allocate a consortium's contracts.
+
+    Construct with :meth:`model_validate` (a dict) or :meth:`model_validate_json` (text).
+    Invalid input raises :class:`~allocate.ProblemError` listing every issue.  (Calling the
+    class directly, ``Problem(members=...)``, validates the same way but raises pydantic's
+    ``ValidationError``; both are ``ValueError``.)
+    """
+
+    name: str = ""
+    """A name for the problem (shown in reports)."""
+    members: tuple[Member, ...] = Field(min_length=1)
+    """The member organisations."""
+    contracts: tuple[Contract, ...] = Field(min_length=1)
+    """The contracts won, each with its lots."""
+    capacities: tuple[Capacity, ...] = ()
+    """What each member can deliver on each lot."""
+    hub: Hub = Hub()
+    """The hub."""
+    top_slice: TopSlicePolicy = TopSlicePolicy()
+    """How the hub's share is set."""
+    policy: Policy = Policy()
+    """Fairness rule, thresholds and constraints."""
+
+    # -- construction that reports every issue ------------------------------------------------
+
+    @classmethod
+    def model_validate(  # type: ignore[override]
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Validate a dict (or a Problem); raise :class:`~allocate.ProblemError` when invalid."""
+        try:
+            return super().model_validate(
+                obj, strict=strict, from_attributes=from_attributes, context=context, **kwargs
+            )
+        except ValidationError as exc:
+            raise _problem_error(exc, obj) from None
+
+    @classmethod
+    def model_validate_json(  # type: ignore[override]
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Validate JSON text; raise :class:`~allocate.ProblemError` when invalid."""
+        import json
+
+        try:
+            raw = json.loads(json_data, parse_float=Decimal)  # exact, not via float
+        except (ValueError, TypeError) as exc:
+            raise ProblemError([Issue("", f"not valid JSON: {exc}")]) from None
+        if not isinstance(raw, dict):
+            raise ProblemError(
+                [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
+            )
+        return cls.model_validate(raw, strict=strict, context=context, **kwargs)
+
+    def evolve(self, **changes: Any) -> Problem:
+        """A validated copy with some fields replaced (for what-ifs).
+
+        >>> p = Problem.model_validate(_example_dict())
+        >>> p.evolve(name="what if").name
+        'what if'
+        """
+        data = self.model_dump()
+        for key, value in changes.items():
+            data[key] = value.model_dump() if isinstance(value, BaseModel) else value
+        return Problem.model_validate(data)
+
+    # -- cross-references -------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Self:
+        issues = list(_cross_reference_issues(self))
+        if issues:
+            raise _IssuesFound(issues)
+        return self
+
+    # -- look-ups (computed once per instance; ignored by equality and serialisation) ------
+
+    @cached_property
+    def member_index(self) -> dict[str, Member]:
+        """Members by id."""
+        return {m.id: m for m in self.members}
+
+    @cached_property
+    def lot_index(self) -> dict[str, tuple[Contract, Lot]]:
+        """``(contract, lot)`` by lot id."""
+        return {lot.id: (c, lot) for c in self.contracts for lot in c.lots}
+
+    @cached_property
+    def lots(self) -> tuple[Lot, ...]:
+        """Every lot of every contract, in order."""
+        return tuple(lot for c in self.contracts for lot in c.lots)
+
+    def __repr__(self) -> str:
+        lots = sum(len(c.lots) for c in self.contracts)
+        total = sum((c.value for c in self.contracts), Decimal(0))
+        name = f"{self.name!r}, " if self.name else ""
+        return (
+            f"Problem({name}{len(self.members)} members, {len(self.contracts)} contracts, "
+            f"{lots} lots, {format_money(total)}, rule={self.policy.rule.value})"
+        )
+
+
+class _IssuesFound(ValueError):
+    """Carries cross-reference issues out of a pydantic validator."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(str(i) for i in issues))
+        self.issues = issues
+
+
+def _cross_reference_issues(p: Problem) -> list[Issue]:
+    issues: list[Issue] = []
+    add = issues.append
+
+    def duplicates(ids: list[str]) -> set[str]:
+        return {i for i, n in Counter(ids).items() if n > 1}
+
+    for i in sorted(duplicates([m.id for m in p.members])):
+        add(Issue("members", "duplicate member id", i, i))
+    for i in sorted(duplicates([c.id for c in p.contracts])):
+        add(Issue("contracts", "duplicate contract id", i, i))
+    for i in sorted(duplicates([lot.id for c in p.contracts for lot in c.lots])):
+        add(Issue("contracts[].lots", "duplicate lot id (lot ids are unique across contracts)", i, i))
+
+    for ci, c in enumerate(p.contracts):
+        where = f"contracts[{ci}]"
+        total = sum((lot.value for lot in c.lots), Decimal(0))
+        if total != c.value:
+            add(
+                Issue(
+                    f"{where}.value",
+                    f"contract value {format_money(c.value)} differs from the sum of its lots "
+                    f"{format_money(total)}",
+                    c.id,
+                    str(c.value),
+                )
+            )
+        if c.value == 0:
+            add(Issue(f"{where}.value", "a contract must have a positive value", c.id, "0.00"))
+        if c.year > c.term_years:
+            add(
+                Issue(
+                    f"{where}.year",
+                    f"contract year {c.year} is beyond the term of {c.term_years} year(s)",
+                    c.id,
+                    c.year,
+                )
+            )
+        for li, lot in enumerate(c.lots):
+            lw = f"{where}.lots[{li}]"
+            if (lot.unit is None) != (lot.unit_price is None):
+                add(
+                    Issue(
+                        f"{lw}.unit_price",
+                        "a unit-priced lot needs both 'unit' and 'unit_price'",
+                        lot.id,
+                        str(lot.unit_price) if lot.unit_price is not None else lot.unit,
+                    )
+                )
+            if lot.unit_price is not None:
+                if lot.unit_price == 0:
+                    add(Issue(f"{lw}.unit_price", "unit price must be positive", lot.id, "0.00"))
+                elif lot.value % lot.unit_price != 0:
+                    add(
+                        Issue(
+                            f"{lw}.value",
+                            f"lot value {format_money(lot.value)} is not a whole number of units "
+                            f"at {format_money(lot.unit_price)} per {lot.unit} "
+                            f"({lot.value / lot.unit_price:.4f} units)",
+                            lot.id,
+                            str(lot.value),
+                        )
+                    )
+
+    members = {m.id for m in p.members}
+    lots = {lot.id: lot for c in p.contracts for lot in c.lots}
+    seen: set[tuple[str, str]] = set()
+    for k, cap in enumerate(p.capacities):
+        where = f"capacities[{k}]"
+        ident = f"{cap.member}/{cap.lot}"
+        if cap.member not in members:
+            add(Issue(f"{where}.member", "unknown member", ident, cap.member))
+        lot = lots.get(cap.lot)
+        if lot is None:
+            add(Issue(f"{where}.lot", "unknown lot", ident, cap.lot))
+        if (cap.member, cap.lot) in seen:
+            add(Issue(where, "capacity declared twice for the same member and lot", ident))
+        seen.add((cap.member, cap.lot))
+        if (cap.amount is None) == (cap.units is None):
+            add(
+                Issue(
+                    where,
+                    "give exactly one of 'amount' (pounds) or 'units'",
+                    ident,
+                    {"amount": cap.amount, "units": cap.units},
+                )
+            )
+        elif cap.units is not None and lot is not None and not lot.is_unit_priced:
+            add(
+                Issue(
+                    f"{where}.units",
+                    f"lot {lot.id!r} is not unit-priced: give capacity as 'amount'",
+                    ident,
+                    cap.units,
+                )
+            )
+
+    ts = p.top_slice
+    if ts.target_rate > ts.max_rate:
+        add(
+            Issue(
+                "top_slice.target_rate",
+                f"target rate {ts.target_rate} is above the maximum rate {ts.max_rate}",
+                value=str(ts.target_rate),
+            )
+        )
+    if ts.rate is not None and ts.rate > ts.max_rate:
+        add(
+            Issue(
+                "top_slice.rate",
+                f"rate {ts.rate} is above the maximum rate {ts.max_rate}",
+                value=str(ts.rate),
+            )
+        )
+    if ts.method == TopSliceMethod.GLIDE_PATH and ts.target_year is None:
+        add(Issue("top_slice.target_year", "the glide_path method needs a target_year"))
+    if ts.method == TopSliceMethod.COST_RECOVERY and p.hub.annual_cost is None:
+        add(Issue("hub.annual_cost", "the cost_recovery method needs the hub's annual_cost"))
+    return issues
+
+
+_COLLECTIONS: dict[str, str] = {
+    "members": "id",
+    "contracts": "id",
+    "lots": "id",
+}
+
+
+def _problem_error(exc: ValidationError, raw: Any) -> ProblemError:
+    """Turn pydantic's errors into Issues that name the id of the item at fault."""
+    issues: list[Issue] = []
+    errors = exc.errors(include_url=False)
+    # pydantic adds a "too short" error on a collection whose items failed: noise, drop it
+    failed_inside = {tuple(e["loc"][:-2]) for e in errors if len(e["loc"]) >= 2}
+    for err in errors:
+        if err["type"] == "too_short" and tuple(err["loc"]) in failed_inside:
+            continue
+        ctx = err.get("ctx") or {}
+        inner = ctx.get("error")
+        if isinstance(inner, _IssuesFound | ProblemError):
+            issues.extend(inner.issues)
+            continue
+        loc = tuple(err["loc"])
+        message = err["msg"]
+        if isinstance(inner, ValueError):
+            message = str(inner)
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        value = err.get("input") if err["type"] != "missing" else None
+        if isinstance(value, dict | list | tuple) and len(str(value)) > 80:
+            value = None  # a whole sub-document says nothing the location does not
+        issues.append(Issue(_render_loc(loc), message, _owner_id(raw, loc), value))
+    return ProblemError(issues)
+
+
+def _render_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _owner_id(raw: Any, loc: tuple[Any, ...]) -> str | None:
+    """The id of the innermost identified item along ``loc`` in the raw input."""
+    node = raw
+    found: str | None = None
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict):
+            if isinstance(node.get("id"), str):
+                found = node["id"]
+            elif isinstance(node.get("member"), str) and isinstance(node.get("lot"), str):
+                found = f"{node['member']}/{node['lot']}"
+    return found
+
+
+def _example_dict() -> dict[str, Any]:
+    """A tiny valid problem, for doctests."""
+    return {
+        "members": [
+            {
+                "id": "a",
+                "annual_income": "50000",
+                "quality_score": 0.8,
+                "qa_passed": True,
+                "reporting_compliance": 0.9,
+                "themes": ["advice"],
+                "areas": ["Luton"],
+            }
+        ],
+        "contracts": [
+            {
+                "id": "c1",
+                "value": "1000",
+                "lots": [{"id": "l1", "value": "1000", "theme": "advice", "area": "Luton"}],
+            }
+        ],
+        "capacities": [{"member": "a", "lot": "l1", "amount": "2000"}],
+    }
+
+
+_ = Literal  # re-exported typing helper kept for subclasses' annotations

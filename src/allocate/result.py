@@ -1,0 +1,380 @@
+"""The result of :func:`allocate.solve`: an :class:`Allocation` with its audit.
+
+Everything here is a frozen pydantic model, so an allocation round-trips through JSON exactly::
+
+    Allocation.model_validate_json(a.model_dump_json()) == a
+
+The JSON carries no timings, so the same input always gives byte-identical JSON; the timings of a
+run are on :attr:`Allocation.timings`, outside the serialised data.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from allocate.exceptions import InfeasibleError, SolverError
+from allocate.model import Money
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Allocation",
+    "Audit",
+    "Award",
+    "Check",
+    "ContractResult",
+    "Diagnosis",
+    "ExcludedCapacity",
+    "FairnessMetrics",
+    "LotShortfall",
+    "MemberSummary",
+    "PairTable",
+    "SolverInfo",
+    "Status",
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Status(StrEnum):
+    """Outcome of a solve.  Unknown values read back from JSON map to ``unknown``."""
+
+    OPTIMAL = "optimal"
+    """An allocation was found, rounded and verified."""
+    INFEASIBLE = "infeasible"
+    """No allocation satisfies every condition; see the diagnosis."""
+    TIME_LIMIT = "time_limit"
+    """The solver stopped at its time limit before proving an answer."""
+    SOLVER_ERROR = "solver_error"
+    """The solver failed or returned an answer that could not be trusted."""
+    UNKNOWN = "unknown"
+    """Anything else."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Status:
+        return cls.UNKNOWN
+
+    @property
+    def is_ok(self) -> bool:
+        """Whether the allocation can be used."""
+        return self is Status.OPTIMAL
+
+
+class Award(_Out):
+    """The money (and units) one member receives on one lot."""
+
+    member: str
+    """Member id."""
+    lot: str
+    """Lot id."""
+    contract: str
+    """Contract id."""
+    amount: Money
+    """Pounds, exact to the penny."""
+    units: int | None = None
+    """Whole units, on unit-priced lots."""
+
+
+class ContractResult(_Out):
+    """One contract's split between the hub and the members."""
+
+    id: str
+    """Contract id."""
+    commissioner: str
+    """Who awarded it."""
+    value: Money
+    """Contract value."""
+    top_slice: Money
+    """The hub's share, rounded down to the penny."""
+    members_total: Money
+    """What the members receive: ``value − top_slice`` exactly."""
+    method: str
+    """Top-slice method."""
+    rate: Decimal
+    """The method's rate (six decimal places)."""
+    effective_rate: Decimal
+    """``top_slice / value`` (six decimal places)."""
+    delivery_ratio: str
+    """Delivery money per pound of top-slice, as ``"9:1"``."""
+    under_funded: Money | None = None
+    """For ``cost_recovery``: the hub's annual cost left unmet by the capped rate."""
+    lot_top_slices: dict[str, Money]
+    """The top-slice spread over the lots, by lot id."""
+    steps: tuple[str, ...]
+    """The computation, step by step, in words."""
+
+
+class PairTable(_Out):
+    """Every (member, lot) pair, column by column (one list per column, one row per pair)."""
+
+    member: list[str]
+    lot: list[str]
+    contract: list[str]
+    eligible: list[bool]
+    reasons: list[list[str]]
+    """Codes of the reasons excluding the pair (empty when eligible)."""
+    explanation: list[str]
+    """The reasons in words, or how the award was reached."""
+    capacity: list[Money | None]
+    """Declared capacity in pounds (units × unit price on unit-priced lots); None if none."""
+    capacity_units: list[int | None]
+    fair_share: list[Decimal]
+    """What the rule gives with no side-constraint, to 1/10000 of a penny."""
+    award: list[Money]
+    award_units: list[int | None]
+    binding: list[str | None]
+    """The condition that stopped the award from being higher, if any."""
+    shadow_price: list[float | None]
+    """Dual value of that condition in the solver, when meaningful."""
+
+    def __len__(self) -> int:
+        return len(self.member)
+
+
+class MemberSummary(_Out):
+    """A member's totals across the whole portfolio."""
+
+    member: str
+    name: str
+    membership: str
+    size_band: str
+    eligible_lots: int
+    capacity: Money
+    """Declared capacity on the lots it is eligible for."""
+    fair_share: Decimal
+    award: Money
+    share_of_awards: Decimal
+    """Its share of all member awards (six decimal places)."""
+    top_slice_contribution: Decimal
+    """Its part of the hub's top-slice: each contract's top-slice in proportion to its awards."""
+
+
+class FairnessMetrics(_Out):
+    """How fair the allocation is, in numbers."""
+
+    min_ratio: Decimal | None
+    """Smallest award / fair share over eligible pairs with a fair share (1 = exactly fair)."""
+    max_ratio: Decimal | None
+    """Largest award / fair share."""
+    gini: Decimal | None
+    """Gini coefficient of members' award / eligible capacity (0 = everyone alike)."""
+    largest_member: str | None
+    largest_member_share: Decimal | None
+    """The largest member's share of all member awards."""
+
+
+class SolverInfo(_Out):
+    """How the allocation was computed."""
+
+    method: str
+    """``closed_form`` (the exact rule, provably optimal) or ``lp`` (PuLP + HiGHS)."""
+    solver: str
+    """Solver name and version, or ``exact`` for the closed form."""
+    status: str
+    """The solver's own status."""
+    stages: int
+    """Leximin stages solved (0 for the closed form)."""
+    variables: int
+    constraints: int
+    worst_ratio: float | None
+    """Optimum of the first stage: the worst-off award / fair share ratio."""
+
+
+class Check(_Out):
+    """One independent verification check."""
+
+    name: str
+    """The documented condition checked."""
+    passed: bool
+    detail: str
+
+
+class ExcludedCapacity(_Out):
+    """Capacity on a lot held by a member that is not eligible for it."""
+
+    member: str
+    capacity: Money
+    reasons: list[str]
+
+
+class LotShortfall(_Out):
+    """A lot that eligible capacity cannot absorb."""
+
+    lot: str
+    contract: str
+    needed: Money
+    """The lot's member pot (value less top-slice)."""
+    available: Money
+    """Eligible members' capacity on the lot."""
+    shortfall: Money
+    excluded: list[ExcludedCapacity]
+    """What ineligible members with capacity could have covered, and why they are excluded."""
+    excluded_total: Money
+
+
+class Diagnosis(_Out):
+    """Why no allocation exists, in words and numbers."""
+
+    summary: str
+    lots: list[LotShortfall] = Field(default_factory=list)
+    messages: list[str] = Field(default_factory=list)
+
+
+class Audit(_Out):
+    """The explanation of an allocation."""
+
+    pairs: PairTable
+    members: list[MemberSummary]
+    metrics: FairnessMetrics
+    solver: SolverInfo
+    checks: list[Check]
+    fingerprint: str
+    """SHA-256 of the input problem's canonical JSON."""
+    versions: dict[str, str]
+    """Library versions that produced the allocation."""
+    rounding: str
+    """The rounding method used for pence and units."""
+
+
+class Allocation(_Out):
+    """The answer: status, top-slice per contract, awards and the audit."""
+
+    status: Status
+    problem_name: str = ""
+    rule: str
+    contracts: list[ContractResult]
+    awards: list[Award]
+    """One per eligible (member, lot) pair with a positive award, ordered by lot then member."""
+    audit: Audit
+    diagnosis: Diagnosis | None = None
+
+    _timings: dict[str, float] = PrivateAttr(default_factory=dict)
+
+    # Equality ignores the timings so that a JSON round-trip compares equal.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Allocation):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds spent in each stage of this run (not serialised)."""
+        return dict(self._timings)
+
+    def raise_for_status(self) -> Allocation:
+        """Return ``self`` when the status is ok, else raise; chainable.
+
+        Raises
+        ------
+        InfeasibleError
+            When the status is ``infeasible``.
+        SolverError
+            For any other status that is not ok.
+        """
+        if self.status.is_ok:
+            return self
+        if self.status is Status.INFEASIBLE:
+            summary = self.diagnosis.summary if self.diagnosis else "infeasible"
+            raise InfeasibleError(summary, self)
+        detail = self.diagnosis.summary if self.diagnosis else self.audit.solver.status
+        raise SolverError(f"status {self.status.value}: {detail}", self)
+
+    # -- totals ------------------------------------------------------------------------
+
+    @property
+    def top_slice(self) -> Decimal:
+        """The hub's total top-slice across contracts."""
+        return sum((c.top_slice for c in self.contracts), Decimal(0))
+
+    def award(self, member: str, lot: str | None = None) -> Decimal:
+        """A member's award on one lot, or its total when no lot is given."""
+        return sum(
+            (a.amount for a in self.awards if a.member == member and (lot is None or a.lot == lot)),
+            Decimal(0),
+        )
+
+    # -- tables ------------------------------------------------------------------------
+
+    def to_frame(self) -> pd.DataFrame:
+        """Awards as a DataFrame (one row per award)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "member": [a.member for a in self.awards],
+                "lot": [a.lot for a in self.awards],
+                "contract": [a.contract for a in self.awards],
+                "amount": [a.amount for a in self.awards],
+                "units": pd.array([a.units for a in self.awards], dtype="Int64"),
+            }
+        )
+
+    def members_frame(self) -> pd.DataFrame:
+        """Per-member totals across the portfolio."""
+        import pandas as pd
+
+        return pd.DataFrame([m.model_dump() for m in self.audit.members]).set_index("member")
+
+    def pairs_frame(self) -> pd.DataFrame:
+        """Every (member, lot) pair: eligibility, capacity, fair share, award, binding condition."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.audit.pairs.model_dump())
+        frame["capacity_units"] = pd.array(self.audit.pairs.capacity_units, dtype="Int64")
+        frame["award_units"] = pd.array(self.audit.pairs.award_units, dtype="Int64")
+        frame["reasons"] = [", ".join(r) for r in self.audit.pairs.reasons]
+        return frame
+
+    def eligibility_frame(self) -> pd.DataFrame:
+        """Eligibility of every (member, lot) pair with the reasons, in codes and words."""
+        frame = self.pairs_frame()
+        return frame[["member", "lot", "contract", "eligible", "reasons", "explanation"]]
+
+    def contracts_frame(self) -> pd.DataFrame:
+        """Per-contract split between hub and members."""
+        import pandas as pd
+
+        rows = [
+            c.model_dump(exclude={"steps", "lot_top_slices"}) for c in self.contracts
+        ]
+        return pd.DataFrame(rows).set_index("id")
+
+    # -- reports -----------------------------------------------------------------------
+
+    def to_markdown(self) -> str:
+        """The audit as a readable Markdown report."""
+        from allocate.audit import markdown_report
+
+        return markdown_report(self)
+
+    def summary(self) -> str:
+        """A few lines for a terminal."""
+        from allocate.audit import text_summary
+
+        return text_summary(self)
+
+    def __repr__(self) -> str:
+        members = len({a.member for a in self.awards})
+        return (
+            f"Allocation(status={self.status.value}, rule={self.rule}, "
+            f"contracts={len(self.contracts)}, awards={len(self.awards)} to {members} members, "
+            f"top_slice={self.top_slice})"
+        )
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    @classmethod
+    def _with_timings(cls, data: dict[str, Any], timings: dict[str, float]) -> Allocation:
+        alloc = cls.model_construct(**data)
+        alloc._timings = dict(timings)
+        return alloc
