@@ -36,7 +36,7 @@ from allocate.topslice import decimal_rate
 
 if TYPE_CHECKING:
     from allocate.formulation import LeximinResult
-    from allocate.solve import Plan, Rounded, Solution
+    from allocate.solve import LotPlan, Plan, Rounded, Solution
 
 __all__ = ["build", "gini", "markdown_report", "text_summary", "versions"]
 
@@ -134,7 +134,10 @@ def _diagnosis(p: Plan) -> Diagnosis:
         if excluded:
             text += (
                 f" Ineligible members declared {format_money(excluded_total)} more: "
-                + "; ".join(f"{x.member} {format_money(x.capacity)} ({', '.join(x.reasons)})" for x in excluded)
+                + "; ".join(
+                    f"{x.member} {format_money(x.capacity)} ({', '.join(x.reasons)})"
+                    for x in excluded
+                )
                 + "."
             )
         else:
@@ -174,7 +177,6 @@ def build(
     members = problem.members
     n_m = len(members)
     rule = problem.policy.rule.value
-    contract_of = {lot.lot_id: lot.contract_id for lot in p.lots}
 
     # per-pair exact fair share and award, in pence (and units)
     fair_p: dict[tuple[int, int], Fraction] = {}
@@ -233,7 +235,19 @@ def build(
             units = award_u.get(key) if price is not None else None
             cols["award"].append(from_pence(pence))
             cols["award_units"].append(units if mask == 0 else (0 if price is not None else None))
-            binding, explanation, shadow = _explain(p, lot, i, mask, pence, units, cap_q, fair, lp_level.get(key), lp_dual.get(key), status)
+            binding, explanation, shadow = _explain(
+                p,
+                lot,
+                i,
+                mask,
+                pence,
+                units,
+                cap_q,
+                fair,
+                lp_level.get(key),
+                lp_dual.get(key),
+                status,
+            )
             cols["binding"].append(binding)
             cols["explanation"].append(explanation)
             cols["shadow_price"].append(shadow)
@@ -247,11 +261,11 @@ def build(
                         units=units,
                     )
                 )
-    pairs = PairTable.model_construct(**cols)
+    pairs = PairTable.model_construct(None, **cols)
 
     summaries, metrics = _members_and_metrics(p, award_p, fair_p)
     solver = _solver_info(p, solution, lp, status)
-    allocation = Allocation(
+    return Allocation(
         status=status,
         problem_name=problem.name,
         rule=rule,
@@ -267,17 +281,19 @@ def build(
             versions=versions(),
             rounding="largest_remainder",
         ),
-        diagnosis=_diagnosis(p) if status is Status.INFEASIBLE else (
-            Diagnosis(summary=f"solver stopped: {lp.message or lp.solver_status}") if lp is not None and status is not Status.OPTIMAL else None
+        diagnosis=_diagnosis(p)
+        if status is Status.INFEASIBLE
+        else (
+            Diagnosis(summary=f"solver stopped: {lp.message or lp.solver_status}")
+            if lp is not None and status is not Status.OPTIMAL
+            else None
         ),
     )
-    del contract_of
-    return allocation
 
 
 def _explain(
     p: Plan,
-    lot: object,
+    lot: LotPlan,
     i: int,
     mask: int,
     pence: int,
@@ -288,9 +304,6 @@ def _explain(
     dual: float | None,
     status: Status,
 ) -> tuple[str | None, str, float | None]:
-    from allocate.solve import LotPlan
-
-    assert isinstance(lot, LotPlan)
     if mask:
         words = describe_reasons(p.problem, p.eligibility.member_ids[i], lot.lot_id, mask)
         return None, "not eligible: " + "; ".join(words), None
@@ -318,7 +331,6 @@ def _members_and_metrics(
     p: Plan, award_p: dict[tuple[int, int], int], fair_p: dict[tuple[int, int], Fraction]
 ) -> tuple[list[MemberSummary], FairnessMetrics]:
     problem = p.problem
-    e = p.eligibility
     n_m = len(problem.members)
     award_tot = [0] * n_m
     fair_tot = [Fraction(0)] * n_m
@@ -329,7 +341,9 @@ def _members_and_metrics(
     for lot in p.lots:
         for pos, i in enumerate(lot.members):
             award_tot[i] += award_p.get((lot.index, i), 0)
-            by_contract_total[lot.contract_id] = by_contract_total.get(lot.contract_id, 0) + award_p.get((lot.index, i), 0)
+            by_contract_total[lot.contract_id] = by_contract_total.get(
+                lot.contract_id, 0
+            ) + award_p.get((lot.index, i), 0)
             fair_tot[i] += fair_p.get((lot.index, i), Fraction(0))
             cap_tot[i] += lot.claims[pos] * lot.unit_value
             elig_lots[i] += 1
@@ -357,9 +371,9 @@ def _members_and_metrics(
                 top_slice_contribution=_dec(contrib[i] / 100, _Q4),
             )
         )
-    ratios = [
-        Fraction(award_p.get(k, 0)) / f for k, f in fair_p.items() if f > 0
-    ] if award_p else []
+    ratios = (
+        [Fraction(award_p.get(k, 0)) / f for k, f in fair_p.items() if f > 0] if award_p else []
+    )
     eligible_members = [i for i in range(n_m) if cap_tot[i] > 0]
     g = gini([Fraction(award_tot[i]) / cap_tot[i] for i in eligible_members]) if award_p else None
     largest = max(range(n_m), key=lambda i: (award_tot[i], -i)) if grand else None
@@ -368,9 +382,10 @@ def _members_and_metrics(
         max_ratio=_dec(max(ratios)) if ratios else None,
         gini=_dec(g) if g is not None else None,
         largest_member=problem.members[largest].id if largest is not None else None,
-        largest_member_share=_dec(Fraction(award_tot[largest], grand)) if largest is not None else None,
+        largest_member_share=_dec(Fraction(award_tot[largest], grand))
+        if largest is not None
+        else None,
     )
-    del e
     return summaries, metrics
 
 
@@ -403,6 +418,10 @@ def _solver_info(
 # -- reports ------------------------------------------------------------------------------
 
 
+def _money_or_dash(amount: Decimal | None) -> str:
+    return "—" if amount is None else format_money(amount)
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -431,9 +450,7 @@ def text_summary(a: Allocation) -> str:
                 )
         excluded = [m for m in a.audit.members if m.eligible_lots == 0]
         if excluded:
-            lines.append(
-                "  not eligible for any lot: " + ", ".join(m.name for m in excluded)
-            )
+            lines.append("  not eligible for any lot: " + ", ".join(m.name for m in excluded))
         mt = a.audit.metrics
         lines.append(
             f"  fairness: award/fair share from {mt.min_ratio} to {mt.max_ratio}; "
@@ -484,8 +501,16 @@ def markdown_report(a: Allocation) -> str:
     out += ["", "## Members", ""]
     out.append(
         _table(
-            ["member", "band", "eligible lots", "capacity", "fair share", "award", "share",
-             "top-slice part"],
+            [
+                "member",
+                "band",
+                "eligible lots",
+                "capacity",
+                "fair share",
+                "award",
+                "share",
+                "top-slice part",
+            ],
             [
                 [
                     m.name,
@@ -512,15 +537,19 @@ def markdown_report(a: Allocation) -> str:
                 t.member[k],
                 t.lot[k],
                 "yes" if t.eligible[k] else "no",
-                format_money(t.capacity[k]) if t.capacity[k] is not None else "—",
+                _money_or_dash(t.capacity[k]),
                 format_money(t.fair_share[k].quantize(Decimal("0.01"))),
-                format_money(t.award[k]) + (f" ({t.award_units[k]} units)" if t.award_units[k] else ""),
+                format_money(t.award[k])
+                + (f" ({t.award_units[k]} units)" if t.award_units[k] else ""),
                 t.binding[k] or "—",
                 t.explanation[k],
             ]
         )
     out.append(
-        _table(["member", "lot", "eligible", "capacity", "fair share", "award", "bound by", "why"], rows)
+        _table(
+            ["member", "lot", "eligible", "capacity", "fair share", "award", "bound by", "why"],
+            rows,
+        )
     )
     mt = a.audit.metrics
     out += ["", "## Fairness", ""]

@@ -1,2 +1,123 @@
-def main() -> int:
-    return 0
+"""The ``allocate`` command line.
+
+``allocate demo``
+    Solve the built-in example consortium and print a summary (``--json``/``--report`` as for
+    ``solve``; ``--problem OUT`` writes the example's input JSON to start from).
+``allocate solve FILE.json [--json OUT] [--report OUT.md] [--method auto|closed_form|lp]``
+    Solve a problem file, print a summary, optionally write the allocation JSON and a report.
+``allocate schema``
+    Print the JSON Schema of the problem format.
+
+Exit codes: 0 solved; 1 no allocation exists (infeasible) or the solver failed; 2 bad input or
+usage (with a readable message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from allocate import __version__
+from allocate.exceptions import AllocateError, ProblemError
+from allocate.model import Problem
+from allocate.result import Allocation
+from allocate.solve import solve
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="allocate",
+        description="Fair, explainable allocation of a consortium's contracts among its members.",
+    )
+    parser.add_argument("--version", action="version", version=f"allocate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def outputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", metavar="OUT", type=Path, help="write the allocation as JSON")
+        p.add_argument(
+            "--report",
+            metavar="OUT",
+            type=Path,
+            help="write the audit report (Markdown)",
+        )
+        p.add_argument(
+            "--method",
+            choices=["auto", "closed_form", "lp"],
+            default="auto",
+            help="closed form when provably optimal (auto), or force one",
+        )
+        p.add_argument("--time-limit", type=float, default=None, help="solver seconds")
+        p.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    demo = sub.add_parser("demo", help="solve the built-in example consortium")
+    outputs(demo)
+    demo.add_argument("--problem", metavar="OUT", type=Path, help="write the example input JSON")
+    s = sub.add_parser("solve", help="solve a problem file (JSON)")
+    s.add_argument("file", type=Path, help="problem JSON ('-' for standard input)")
+    outputs(s)
+    sub.add_parser("schema", help="print the JSON Schema of the problem format")
+    return parser
+
+
+def _read(path: Path) -> str:
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _UsageError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _UsageError(f"cannot read {path}: {exc}") from None
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _write_outputs(args: argparse.Namespace, allocation: Allocation) -> None:
+    if args.json is not None:
+        args.json.write_text(allocation.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    if args.report is not None:
+        args.report.write_text(allocation.to_markdown(), encoding="utf-8")
+
+
+def _run(args: argparse.Namespace, problem: Problem) -> int:
+    allocation = solve(problem, method=args.method, time_limit=args.time_limit)
+    _write_outputs(args, allocation)
+    if not args.quiet or not allocation.status.is_ok:
+        print(allocation.summary())
+    return 0 if allocation.status.is_ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            print(json.dumps(Problem.model_json_schema(), indent=2))
+            return 0
+        if args.command == "demo":
+            from allocate.examples import demo_dict
+
+            if args.problem is not None:
+                args.problem.write_text(json.dumps(demo_dict(), indent=2) + "\n", encoding="utf-8")
+            return _run(args, Problem.model_validate(demo_dict()))
+        problem = Problem.model_validate_json(_read(args.file))
+        return _run(args, problem)
+    except ProblemError as exc:
+        print(f"allocate: invalid problem: {exc}", file=sys.stderr)
+        return 2
+    except _UsageError as exc:
+        print(f"allocate: {exc}", file=sys.stderr)
+        return 2
+    except AllocateError as exc:
+        print(f"allocate: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -81,7 +81,7 @@ class Eligibility:
     @property
     def eligible(self) -> npt.NDArray[np.bool_]:
         """Boolean mask of eligible pairs."""
-        return self.reasons == 0
+        return np.asarray(self.reasons == 0, dtype=np.bool_)
 
     def reasons_of(self, lot: int, member: int) -> list[Reason]:
         """The single reasons excluding one pair, in documented order."""

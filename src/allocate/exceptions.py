@@ -3,10 +3,10 @@
 Every error the library raises on purpose derives from :class:`AllocateError`::
 
     AllocateError
-    ├── ProblemError (also ValueError)      the input is invalid; carries every Issue found
-    ├── InfeasibleError                     no allocation satisfies the problem; carries the diagnosis
-    ├── SolverError                         the solver failed, stopped early or answered nonsense
-    └── VerificationError                   a computed allocation failed the independent re-check
+    ├── ProblemError (also ValueError)  the input is invalid; carries every Issue found
+    ├── InfeasibleError                 no allocation satisfies the problem; carries the diagnosis
+    ├── SolverError                     the solver failed, stopped early or answered nonsense
+    └── VerificationError               a computed allocation failed the independent re-check
 
 :func:`allocate.solve` never raises :class:`InfeasibleError` or :class:`SolverError` by itself: it
 returns an :class:`~allocate.Allocation` whose ``status`` says what happened.  Raising is opt-in,

@@ -138,7 +138,9 @@ def solve_leximin(
         by_lot[j].append(k)
     budget_rows = []
     for j, name in enumerate(spec.lot_names):
-        expr = pulp.LpAffineExpression.from_list([(ys[k], 1.0) for k in by_lot[j]] + [(hubs[j], 1.0)])
+        expr = pulp.LpAffineExpression.from_list(
+            [(ys[k], 1.0) for k in by_lot[j]] + [(hubs[j], 1.0)]
+        )
         budget_rows.append(prob.addConstraint(expr == 1.0, f"budget:{name}"))
     # claimants: pairs first, then the hub of each lot
     claim_vars = ys + hubs
@@ -155,7 +157,11 @@ def solve_leximin(
         row.name: prob.addConstraint(
             _side_expr(row, ys) <= row.rhs
             if row.sense == "<="
-            else (_side_expr(row, ys) >= row.rhs if row.sense == ">=" else _side_expr(row, ys) == row.rhs),
+            else (
+                _side_expr(row, ys) >= row.rhs
+                if row.sense == ">="
+                else _side_expr(row, ys) == row.rhs
+            ),
             row.name,
         )
         for row in spec.side_rows

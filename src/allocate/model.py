@@ -34,7 +34,7 @@ from collections import Counter
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -335,7 +335,7 @@ class Problem(_Frozen):
     # -- construction that reports every issue ------------------------------------------------
 
     @classmethod
-    def model_validate(  # type: ignore[override]
+    def model_validate(
         cls,
         obj: Any,
         *,
@@ -353,7 +353,7 @@ class Problem(_Frozen):
             raise _problem_error(exc, obj) from None
 
     @classmethod
-    def model_validate_json(  # type: ignore[override]
+    def model_validate_json(
         cls,
         json_data: str | bytes | bytearray,
         *,
@@ -392,7 +392,7 @@ class Problem(_Frozen):
     def _check_references(self) -> Self:
         issues = list(_cross_reference_issues(self))
         if issues:
-            raise _IssuesFound(issues)
+            raise _IssuesFoundError(issues)
         return self
 
     # -- look-ups (computed once per instance; ignored by equality and serialisation) ------
@@ -422,7 +422,7 @@ class Problem(_Frozen):
         )
 
 
-class _IssuesFound(ValueError):
+class _IssuesFoundError(ValueError):
     """Carries cross-reference issues out of a pydantic validator."""
 
     def __init__(self, issues: list[Issue]) -> None:
@@ -442,7 +442,11 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
     for i in sorted(duplicates([c.id for c in p.contracts])):
         add(Issue("contracts", "duplicate contract id", i, i))
     for i in sorted(duplicates([lot.id for c in p.contracts for lot in c.lots])):
-        add(Issue("contracts[].lots", "duplicate lot id (lot ids are unique across contracts)", i, i))
+        add(
+            Issue(
+                "contracts[].lots", "duplicate lot id (lot ids are unique across contracts)", i, i
+            )
+        )
 
     for ci, c in enumerate(p.contracts):
         where = f"contracts[{ci}]"
@@ -495,15 +499,15 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
                     )
 
     members = {m.id for m in p.members}
-    lots = {lot.id: lot for c in p.contracts for lot in c.lots}
+    lots: dict[str, Lot] = {lot.id: lot for c in p.contracts for lot in c.lots}
     seen: set[tuple[str, str]] = set()
     for k, cap in enumerate(p.capacities):
         where = f"capacities[{k}]"
         ident = f"{cap.member}/{cap.lot}"
         if cap.member not in members:
             add(Issue(f"{where}.member", "unknown member", ident, cap.member))
-        lot = lots.get(cap.lot)
-        if lot is None:
+        cap_lot = lots.get(cap.lot)
+        if cap_lot is None:
             add(Issue(f"{where}.lot", "unknown lot", ident, cap.lot))
         if (cap.member, cap.lot) in seen:
             add(Issue(where, "capacity declared twice for the same member and lot", ident))
@@ -517,11 +521,11 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
                     {"amount": cap.amount, "units": cap.units},
                 )
             )
-        elif cap.units is not None and lot is not None and not lot.is_unit_priced:
+        elif cap.units is not None and cap_lot is not None and not cap_lot.is_unit_priced:
             add(
                 Issue(
                     f"{where}.units",
-                    f"lot {lot.id!r} is not unit-priced: give capacity as 'amount'",
+                    f"lot {cap_lot.id!r} is not unit-priced: give capacity as 'amount'",
                     ident,
                     cap.units,
                 )
@@ -569,7 +573,7 @@ def _problem_error(exc: ValidationError, raw: Any) -> ProblemError:
             continue
         ctx = err.get("ctx") or {}
         inner = ctx.get("error")
-        if isinstance(inner, _IssuesFound | ProblemError):
+        if isinstance(inner, _IssuesFoundError | ProblemError):
             issues.extend(inner.issues)
             continue
         loc = tuple(err["loc"])
@@ -635,6 +639,3 @@ def _example_dict() -> dict[str, Any]:
         ],
         "capacities": [{"member": "a", "lot": "l1", "amount": "2000"}],
     }
-
-
-_ = Literal  # re-exported typing helper kept for subclasses' annotations

@@ -343,9 +343,7 @@ class Allocation(_Out):
         """Per-contract split between hub and members."""
         import pandas as pd
 
-        rows = [
-            c.model_dump(exclude={"steps", "lot_top_slices"}) for c in self.contracts
-        ]
+        rows = [c.model_dump(exclude={"steps", "lot_top_slices"}) for c in self.contracts]
         return pd.DataFrame(rows).set_index("id")
 
     # -- reports -----------------------------------------------------------------------

@@ -46,9 +46,7 @@ def from_floats(values: Sequence[float]) -> ExactShares:
     >>> from_floats([1.5, 2.25]).numerators
     (1500000, 2250000)
     """
-    return ExactShares(
-        tuple(max(0, round(v * FLOAT_RESOLUTION)) for v in values), FLOAT_RESOLUTION
-    )
+    return ExactShares(tuple(max(0, round(v * FLOAT_RESOLUTION)) for v in values), FLOAT_RESOLUTION)
 
 
 def largest_remainder(

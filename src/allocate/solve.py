@@ -1,4 +1,4 @@
-"""``solve()``: from a validated :class:`~allocate.Problem` to a verified :class:`~allocate.Allocation`.
+"""``solve()``: from a validated :class:`~allocate.Problem` to a verified allocation.
 
 The data flow, one direction only (design.md)::
 
@@ -19,8 +19,6 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
-
-import numpy as np
 
 from allocate import eligibility as elig
 from allocate import topslice
@@ -250,7 +248,8 @@ def solve(
     ('optimal', '100.00', '900.00')
     """
     from allocate import audit
-    from allocate.verify import raise_on_failure, verify as verify_allocation
+    from allocate.verify import raise_on_failure
+    from allocate.verify import verify as verify_allocation
 
     if not isinstance(problem, Problem):
         raise TypeError(f"solve() takes a Problem, not {type(problem).__name__}")
@@ -321,11 +320,15 @@ def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
         try:
             whole = largest_remainder(lot.estate, shares, caps=lot.claims)
         except ValueError as exc:  # pragma: no cover - excluded by the feasibility check
-            raise SolverError(f"lot {lot.lot_id!r}: cannot round the solver's shares: {exc}") from exc
+            raise SolverError(
+                f"lot {lot.lot_id!r}: cannot round the solver's shares: {exc}"
+            ) from exc
         if lot.units is None:
             out[lot.index] = Rounded(pence=whole, units=None)
         else:
-            money = largest_remainder(lot.pot, ExactShares(tuple(u * lot.pot for u in whole), lot.units))
+            money = largest_remainder(
+                lot.pot, ExactShares(tuple(u * lot.pot for u in whole), lot.units)
+            )
             out[lot.index] = Rounded(pence=money, units=whole)
     return out
 
@@ -333,6 +336,3 @@ def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
 def fingerprint(problem: Problem) -> str:
     """SHA-256 of the problem's canonical JSON: the same input always has the same print."""
     return hashlib.sha256(problem.model_dump_json().encode()).hexdigest()
-
-
-_ = np  # numpy is used by the modules this one drives; kept importable for type checkers

@@ -33,7 +33,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from allocate.model import Contract, Problem, TopSliceMethod
-from allocate.money import format_money, from_pence, to_pence
+from allocate.money import format_money, to_pence
 from allocate.rounding import ExactShares, largest_remainder
 
 __all__ = ["ContractTopSlice", "compute", "rate_for"]
@@ -184,7 +184,6 @@ def compute(problem: Problem) -> dict[str, ContractTopSlice]:
 
 def decimal_rate(rate: Fraction, places: int = 6) -> Decimal:
     """A rate as a Decimal rounded to ``places`` places, for display and JSON."""
-    return (Decimal(rate.numerator) / Decimal(rate.denominator)).quantize(Decimal(1).scaleb(-places))
-
-
-_ = from_pence  # re-exported for callers that format lot pots
+    return (Decimal(rate.numerator) / Decimal(rate.denominator)).quantize(
+        Decimal(1).scaleb(-places)
+    )

@@ -33,11 +33,11 @@ Conditions (the names used in reports and errors):
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from allocate.exceptions import VerificationError
-from allocate.model import Membership, Problem, Rule, TopSliceMethod
+from allocate.model import Capacity, Lot, Member, Membership, Problem, Rule, TopSliceMethod
 from allocate.result import Allocation, Check
 
 __all__ = ["raise_on_failure", "verify"]
@@ -107,12 +107,16 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
         if cap is None:
             why.append("no capacity declared")
         if why and a.amount > 0:
-            fails["eligibility"].append(f"{a.member} on {a.lot} received {a.amount}: {', '.join(why)}")
+            fails["eligibility"].append(
+                f"{a.member} on {a.lot} received {a.amount}: {', '.join(why)}"
+            )
         counts["capacity"] += 1
         if cap is not None:
             if lot.unit_price is not None:
                 if a.units is None:
-                    fails["whole_units"].append(f"{a.member} on {a.lot}: no units on a unit-priced lot")
+                    fails["whole_units"].append(
+                        f"{a.member} on {a.lot}: no units on a unit-priced lot"
+                    )
                     continue
                 units_by_lot[a.lot] += a.units
                 cap_units = (
@@ -121,11 +125,17 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
                     else int((cap.amount or Decimal(0)) // lot.unit_price)
                 )
                 if a.units > cap_units:
-                    fails["capacity"].append(f"{a.member} on {a.lot}: {a.units} units > capacity {cap_units}")
+                    fails["capacity"].append(
+                        f"{a.member} on {a.lot}: {a.units} units > capacity {cap_units}"
+                    )
                 if cap.amount is not None and a.amount > cap.amount:
-                    fails["capacity"].append(f"{a.member} on {a.lot}: {a.amount} > capacity {cap.amount}")
+                    fails["capacity"].append(
+                        f"{a.member} on {a.lot}: {a.amount} > capacity {cap.amount}"
+                    )
             elif cap.amount is not None and a.amount > cap.amount:
-                fails["capacity"].append(f"{a.member} on {a.lot}: {a.amount} > capacity {cap.amount}")
+                fails["capacity"].append(
+                    f"{a.member} on {a.lot}: {a.amount} > capacity {cap.amount}"
+                )
 
     max_rate = Fraction(problem.top_slice.max_rate)
     for contract in problem.contracts:
@@ -136,23 +146,23 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
             continue
         counts["top_slice_cap"] += 1
         if Fraction(res.top_slice) > max_rate * Fraction(contract.value):
-            fails["top_slice_cap"].append(f"{contract.id}: {res.top_slice} > {max_rate} × {contract.value}")
+            fails["top_slice_cap"].append(
+                f"{contract.id}: {res.top_slice} > {max_rate} × {contract.value}"
+            )
         counts["top_slice_method"] += 1
-        expected = (Decimal(_rate(problem, contract.year).numerator) * contract.value
-                    / Decimal(_rate(problem, contract.year).denominator))
-        exact = Fraction(_rate(problem, contract.year)) * Fraction(contract.value)
+        exact = _rate(problem, contract.year) * Fraction(contract.value)
         floor_pence = Decimal(exact.numerator * 100 // exact.denominator) / 100
         if res.top_slice != floor_pence:
             fails["top_slice_method"].append(
                 f"{contract.id}: top-slice {res.top_slice}, method gives {floor_pence}"
             )
-        del expected
         if not allocation.status.is_ok:
             continue
         paid = sum((award_by_lot[lot.id] for lot in contract.lots), Decimal(0))
         if paid + res.top_slice != contract.value:
             fails["budget_balance"].append(
-                f"{contract.id}: awards {paid} + top-slice {res.top_slice} != value {contract.value}"
+                f"{contract.id}: awards {paid} + top-slice {res.top_slice} "
+                f"!= value {contract.value}"
             )
         lot_ts = res.lot_top_slices
         if sum(lot_ts.values(), Decimal(0)) != res.top_slice:
@@ -176,10 +186,20 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
                     share = pot * Decimal(units or 0) / Decimal(n_units)
                     if abs(amount - share) >= Decimal("0.01"):
                         fails["whole_units"].append(
-                            f"{mid} on {lot.id}: money {amount} does not follow its {units} units ({share:.4f})"
+                            f"{mid} on {lot.id}: money {amount} does not follow "
+                            f"its {units} units ({share:.4f})"
                         )
             if not _has_side_constraints(problem):
-                _check_fair_share(problem, lot, lot_ts.get(lot.id, Decimal(0)), awards_of_lot[lot.id], caps, members, fails, counts)
+                _check_fair_share(
+                    problem,
+                    lot,
+                    lot_ts.get(lot.id, Decimal(0)),
+                    awards_of_lot[lot.id],
+                    caps,
+                    members,
+                    fails,
+                    counts,
+                )
 
     names = {
         "budget_balance": "awards plus top-slice equal every contract's and lot's value exactly",
@@ -206,10 +226,7 @@ def _has_side_constraints(problem: Problem) -> bool:
     return False
 
 
-def _eligible(problem: Problem, m: object, lot: object) -> bool:
-    from allocate.model import Lot, Member
-
-    assert isinstance(m, Member) and isinstance(lot, Lot)
+def _eligible(problem: Problem, m: Member, lot: Lot) -> bool:
     pol = problem.policy
     return (
         m.membership is Membership.FULL
@@ -223,23 +240,19 @@ def _eligible(problem: Problem, m: object, lot: object) -> bool:
 
 def _check_fair_share(
     problem: Problem,
-    lot: object,
+    lot: Lot,
     lot_top_slice: Decimal,
     awards: list[tuple[str, Decimal, int | None]],
-    caps: dict[tuple[str, str], object],
-    members: dict[str, object],
+    caps: dict[tuple[str, str], Capacity],
+    members: dict[str, Member],
     fails: dict[str, list[str]],
     counts: dict[str, int],
 ) -> None:
     """Proportional: award_i / pot = capacity_i / Σ capacity, within one penny (or unit)."""
-    from allocate.model import Capacity, Lot
-
-    assert isinstance(lot, Lot)
     if problem.policy.rule is not Rule.PROPORTIONAL:
         return
     claims: dict[str, Fraction] = {}
     for (mid, lid), cap in caps.items():
-        assert isinstance(cap, Capacity)
         if lid != lot.id or not _eligible(problem, members[mid], lot):
             continue
         if lot.unit_price is not None:
@@ -259,11 +272,15 @@ def _check_fair_share(
             n_units = Fraction(int(lot.value / lot.unit_price))
             exact_units = n_units * claim / total
             if abs(Fraction(units or 0) - exact_units) >= 1:
-                fails["fair_share"].append(f"{mid} on {lot.id}: {units} units, rule gives {float(exact_units):.4f}")
+                fails["fair_share"].append(
+                    f"{mid} on {lot.id}: {units} units, rule gives {float(exact_units):.4f}"
+                )
         else:
             exact = pot * claim / total
             if abs(Fraction(amount) - exact) >= Fraction(1, 100):
-                fails["fair_share"].append(f"{mid} on {lot.id}: {amount}, rule gives {float(exact):.4f}")
+                fails["fair_share"].append(
+                    f"{mid} on {lot.id}: {amount}, rule gives {float(exact):.4f}"
+                )
 
 
 def raise_on_failure(checks: list[Check]) -> None:
@@ -271,6 +288,3 @@ def raise_on_failure(checks: list[Check]) -> None:
     failed = [(c.name, c.detail) for c in checks if not c.passed]
     if failed:
         raise VerificationError(failed)
-
-
-_ = ROUND_FLOOR

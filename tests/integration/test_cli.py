@@ -1,0 +1,81 @@
+import json
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+from allocate.cli import main
+from tests.conftest import simple_problem
+
+
+def test_demo_prints_a_summary(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "optimal" in out and "hub" in out and "Luton" in out
+
+
+def test_solve_writes_json_and_report(tmp_path, capsys):
+    problem = tmp_path / "p.json"
+    problem.write_text(json.dumps(simple_problem({"a": "600", "b": "700"})))
+    out_json, out_md = tmp_path / "a.json", tmp_path / "a.md"
+    assert main(["solve", str(problem), "--json", str(out_json), "--report", str(out_md)]) == 0
+    data = json.loads(out_json.read_text())
+    total = sum(Decimal(a["amount"]) for a in data["awards"])
+    assert total + Decimal(data["contracts"][0]["top_slice"]) == Decimal("1000")
+    assert out_md.read_text().startswith("# Allocation report")
+
+
+def test_invalid_input_exits_2_with_a_readable_message(tmp_path, capsys):
+    data = simple_problem({"a": "600"})
+    data["members"][0]["annual_income"] = "-3"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    assert main(["solve", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "annual_income" in err and "'a'" in err and "-3" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("content", ["{oops", "[]", ""])
+def test_broken_json_exits_2(tmp_path, capsys, content):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    assert main(["solve", str(bad)]) == 2
+    assert "invalid problem" in capsys.readouterr().err
+
+
+def test_missing_file_exits_2(capsys):
+    assert main(["solve", "/nonexistent/p.json"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_infeasible_exits_1(tmp_path, capsys):
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps(simple_problem({"a": "10"})))
+    assert main(["solve", str(f)]) == 1
+    assert "short by" in capsys.readouterr().out
+
+
+def test_schema_is_json(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "Problem"
+
+
+def test_demo_problem_file_solves_the_same(tmp_path, capsys):
+    f = tmp_path / "demo.json"
+    a1, a2 = tmp_path / "a1.json", tmp_path / "a2.json"
+    assert main(["demo", "--problem", str(f), "--json", str(a1), "--quiet"]) == 0
+    assert main(["solve", str(f), "--json", str(a2), "--quiet"]) == 0
+    assert a1.read_bytes() == a2.read_bytes()
+
+
+def test_console_script_runs_as_a_process():
+    proc = subprocess.run(
+        [sys.executable, "-m", "allocate.cli", "solve", "/nonexistent.json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
