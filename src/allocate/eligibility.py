@@ -135,6 +135,8 @@ def assess(problem: Problem) -> Eligibility:
     declared = np.zeros((n_l, n_m), dtype=np.bool_)
     capacity = np.zeros((n_l, n_m), dtype=np.int64)
     for cap in problem.capacities:
+        if cap.lot is None:
+            continue  # pooled capacities are shared across lots: see allocate.solve
         j = lot_pos[cap.lot]
         i = member_pos[cap.member]
         lot = lots[j]

@@ -52,7 +52,9 @@ from allocate.money import format_money, parse_money, parse_rate
 
 __all__ = [
     "Capacity",
+    "ClientGroup",
     "Contract",
+    "Exclusion",
     "Hub",
     "Lot",
     "Member",
@@ -65,6 +67,7 @@ __all__ = [
     "SizeBand",
     "TopSliceMethod",
     "TopSlicePolicy",
+    "WeightFactor",
 ]
 
 _MONEY_SCHEMA: dict[str, Any] = {
@@ -179,6 +182,8 @@ class Member(_Frozen):
     """Service themes the member delivers (e.g. ``advice``, ``health``)."""
     areas: tuple[Label, ...] = ()
     """Areas the member serves (e.g. ``Luton``)."""
+    impact_score: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = None
+    """Assessed potential impact, above 0 up to 1 (weights the weighted rules on request)."""
 
     @property
     def size_band(self) -> SizeBand:
@@ -189,6 +194,13 @@ class Member(_Frozen):
     def label(self) -> str:
         """The name, or the id when there is no name."""
         return self.name or self.id
+
+
+class ClientGroup(StrEnum):
+    """How hard a lot's clients are to help (the case-mix constraint pairs the two)."""
+
+    STANDARD = "standard"
+    HARD_TO_HELP = "hard_to_help"
 
 
 class Lot(_Frozen):
@@ -206,6 +218,10 @@ class Lot(_Frozen):
     """What the lot is priced per (``client``, ``session``), if it is unit-priced."""
     unit_price: Money | None = None
     """Price per unit; the lot value must be a whole number of units."""
+    client_group: ClientGroup | None = None
+    """``standard`` or ``hard_to_help`` clients, for the case-mix constraint."""
+    service: Label | None = None
+    """Service the lot belongs to for the case-mix constraint (the theme when absent)."""
 
     @property
     def is_unit_priced(self) -> bool:
@@ -243,12 +259,21 @@ class Contract(_Frozen):
 
 
 class Capacity(_Frozen):
-    """What a member can deliver on a lot: money, or whole units on a unit-priced lot."""
+    """What a member can deliver: on one lot, or pooled across the lots of a theme and/or area.
+
+    A per-lot capacity names ``lot``, in money (``amount``) or, on a unit-priced lot, ``units``.
+    A pooled capacity names ``theme`` and/or ``area`` instead of a lot: one ``amount`` shared by
+    every matching lot of every contract (the portfolio).
+    """
 
     member: Identifier
     """Id of the member."""
-    lot: Identifier
-    """Id of the lot."""
+    lot: Identifier | None = None
+    """Id of the lot (or give ``theme`` and/or ``area`` for a pooled capacity)."""
+    theme: Label | None = None
+    """Pooled capacity: the theme of the lots it covers."""
+    area: Label | None = None
+    """Pooled capacity: the area of the lots it covers."""
     amount: Money | None = None
     """Capacity in pounds."""
     units: Annotated[int, Field(ge=0)] | None = None
@@ -291,21 +316,96 @@ class TopSlicePolicy(_Frozen):
 
 
 class Rule(StrEnum):
-    """Fairness rule that turns claims (capacities) into fair shares."""
+    """Fairness rule that turns claims (capacities) into fair shares (see :mod:`allocate.rules`)."""
 
     PROPORTIONAL = "proportional"
     """Shares proportional to capacity (the founding document's rule)."""
+    CONSTRAINED_EQUAL_AWARDS = "constrained_equal_awards"
+    """Equal awards, capped at capacity."""
+    CONSTRAINED_EQUAL_LOSSES = "constrained_equal_losses"
+    """Equal shortfalls from capacity, never below zero."""
+    TALMUD = "talmud"
+    """Aumann–Maschler: CEA on half-capacities, then CEL on the other halves."""
+    WEIGHTED_PROPORTIONAL = "weighted_proportional"
+    """Proportional to capacity × the policy's ``weight_factor``, capped at capacity."""
+    WEIGHTED_CONSTRAINED_EQUAL_AWARDS = "weighted_constrained_equal_awards"
+    """Proportional to the ``weight_factor`` alone, capped at capacity."""
+
+    @property
+    def is_weighted(self) -> bool:
+        """Whether the rule uses the policy's ``weight_factor``."""
+        return self in (Rule.WEIGHTED_PROPORTIONAL, Rule.WEIGHTED_CONSTRAINED_EQUAL_AWARDS)
+
+
+class WeightFactor(StrEnum):
+    """The member score that weights the weighted rules."""
+
+    QUALITY_SCORE = "quality_score"
+    IMPACT_SCORE = "impact_score"
+    REPORTING_COMPLIANCE = "reporting_compliance"
+
+
+class Exclusion(_Frozen):
+    """A member that may not be awarded a lot, or any lot of a contract, and why."""
+
+    member: Identifier
+    """Id of the member."""
+    lot: Identifier | None = None
+    """Id of the lot (give ``lot`` or ``contract``)."""
+    contract: Identifier | None = None
+    """Id of the contract: every lot of it."""
+    reason: str = Field(min_length=1)
+    """Why (a conflict of interest, a commissioner's restriction ...); repeated in the audit."""
 
 
 class Policy(_Frozen):
-    """The allocation policy: fairness rule and eligibility thresholds."""
+    """The allocation policy: fairness rule, eligibility thresholds and side-constraints.
+
+    Every side-constraint is optional (``None`` switches it off).  When none is set and every
+    capacity is per lot, the allocation is the rule's exact closed form.
+    """
 
     rule: Rule = Rule.PROPORTIONAL
     """The fairness rule."""
+    weight_factor: WeightFactor = WeightFactor.QUALITY_SCORE
+    """The member score that weights the weighted rules (a missing ``impact_score`` counts 1)."""
     quality_threshold: Score = 0.0
     """Members with a lower ``quality_score`` are not eligible."""
     reporting_threshold: Score = 0.0
     """Members with a lower ``reporting_compliance`` are not eligible."""
+    min_award: Money | None = None
+    """A member gets nothing or at least this much on a lot (no sub-contract too small to be
+    worth its monitoring cost)."""
+    max_member_share: Rate | None = None
+    """No member receives more than this share of any contract's member pot, nor of the whole
+    portfolio's."""
+    max_dependency: Annotated[Decimal, Field(gt=0, le=100)] | None = None
+    """A member's total awards may not exceed this multiple of its annual income (0.5: half)."""
+    small_org_share: Rate | None = None
+    """At least this share of each contract's member pot goes to members in ``small_org_bands``."""
+    small_org_bands: tuple[SizeBand, ...] = (SizeBand.MICRO, SizeBand.SMALL)
+    """The size bands the ring-fence protects."""
+    case_mix_tolerance: Rate | None = None
+    """Where a service has ``standard`` and ``hard_to_help`` lots, each member's share of
+    hard-to-help work on it stays within this of the service's overall share (no creaming)."""
+    min_providers_per_area: Annotated[int, Field(ge=1)] | None = None
+    """Every area keeps at least this many providers (members with an award there), or as many
+    as are eligible when fewer."""
+    exclusions: tuple[Exclusion, ...] = ()
+    """Member/lot or member/contract pairs that may not be awarded, with the reason."""
+
+    @property
+    def side_constraints(self) -> tuple[str, ...]:
+        """Names of the side-constraints switched on."""
+        names = (
+            "min_award",
+            "max_member_share",
+            "max_dependency",
+            "small_org_share",
+            "case_mix_tolerance",
+            "min_providers_per_area",
+        )
+        return tuple(n for n in names if getattr(self, n) is not None)
 
 
 class Problem(_Frozen):
@@ -500,18 +600,18 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
 
     members = {m.id for m in p.members}
     lots: dict[str, Lot] = {lot.id: lot for c in p.contracts for lot in c.lots}
-    seen: set[tuple[str, str]] = set()
+    contracts = {c.id for c in p.contracts}
+    seen: set[tuple[str, str | None, str | None, str | None]] = set()
     for k, cap in enumerate(p.capacities):
         where = f"capacities[{k}]"
-        ident = f"{cap.member}/{cap.lot}"
+        pooled = cap.lot is None
+        ident = f"{cap.member}/{cap.lot}" if not pooled else f"{cap.member}/{cap.theme}/{cap.area}"
         if cap.member not in members:
             add(Issue(f"{where}.member", "unknown member", ident, cap.member))
-        cap_lot = lots.get(cap.lot)
-        if cap_lot is None:
-            add(Issue(f"{where}.lot", "unknown lot", ident, cap.lot))
-        if (cap.member, cap.lot) in seen:
-            add(Issue(where, "capacity declared twice for the same member and lot", ident))
-        seen.add((cap.member, cap.lot))
+        key = (cap.member, cap.lot, cap.theme, cap.area)
+        if key in seen:
+            add(Issue(where, "capacity declared twice for the same member and lot/pool", ident))
+        seen.add(key)
         if (cap.amount is None) == (cap.units is None):
             add(
                 Issue(
@@ -521,7 +621,32 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
                     {"amount": cap.amount, "units": cap.units},
                 )
             )
-        elif cap.units is not None and cap_lot is not None and not cap_lot.is_unit_priced:
+        if pooled:
+            if cap.theme is None and cap.area is None:
+                add(Issue(where, "name a 'lot', or a 'theme' and/or 'area' to pool over", ident))
+            elif not any(
+                (cap.theme is None or lot.theme == cap.theme)
+                and (cap.area is None or lot.area == cap.area)
+                for lot in lots.values()
+            ):
+                add(Issue(where, "no lot matches this pooled capacity's theme/area", ident))
+            if cap.units is not None:
+                add(
+                    Issue(
+                        f"{where}.units",
+                        "a pooled capacity is money: give 'amount'",
+                        ident,
+                        cap.units,
+                    )
+                )
+            continue
+        if cap.theme is not None or cap.area is not None:
+            add(Issue(where, "give a 'lot' or a 'theme'/'area' pool, not both", ident))
+        assert cap.lot is not None
+        cap_lot = lots.get(cap.lot)
+        if cap_lot is None:
+            add(Issue(f"{where}.lot", "unknown lot", ident, cap.lot))
+        elif cap.units is not None and not cap_lot.is_unit_priced:
             add(
                 Issue(
                     f"{where}.units",
@@ -530,6 +655,18 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
                     cap.units,
                 )
             )
+
+    for k, ex in enumerate(p.policy.exclusions):
+        where = f"policy.exclusions[{k}]"
+        ident = f"{ex.member}/{ex.lot or ex.contract}"
+        if ex.member not in members:
+            add(Issue(f"{where}.member", "unknown member", ident, ex.member))
+        if (ex.lot is None) == (ex.contract is None):
+            add(Issue(where, "give exactly one of 'lot' or 'contract'", ident))
+        elif ex.lot is not None and ex.lot not in lots:
+            add(Issue(f"{where}.lot", "unknown lot", ident, ex.lot))
+        elif ex.contract is not None and ex.contract not in contracts:
+            add(Issue(f"{where}.contract", "unknown contract", ident, ex.contract))
 
     ts = p.top_slice
     if ts.target_rate > ts.max_rate:

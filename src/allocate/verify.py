@@ -70,7 +70,7 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
 
     lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
     members = {m.id: m for m in problem.members}
-    caps = {(k.member, k.lot): k for k in problem.capacities}
+    caps = {(k.member, k.lot): k for k in problem.capacities if k.lot is not None}
     results = {c.id: c for c in allocation.contracts}
 
     award_by_lot: dict[str, Decimal] = defaultdict(Decimal)
