@@ -11,6 +11,7 @@ library versions.
 from __future__ import annotations
 
 import importlib.metadata
+import math
 import platform
 from decimal import Decimal
 from fractions import Fraction
@@ -22,6 +23,7 @@ from allocate.result import (
     Allocation,
     Audit,
     Award,
+    ConstraintReport,
     ContractResult,
     Diagnosis,
     ExcludedCapacity,
@@ -168,6 +170,7 @@ def build(
     awards: dict[int, Rounded] | None,
     solution: Solution | None,
     lp: LeximinResult | None = None,
+    diagnosis: Diagnosis | None = None,
 ) -> Allocation:
     """Assemble the :class:`~allocate.Allocation` with its audit from a solved plan."""
     from allocate.solve import fingerprint
@@ -195,15 +198,7 @@ def build(
                 if r.units is not None:
                     award_u[lot.index, i] = r.units[pos]
 
-    lp_level: dict[tuple[int, int], float] = {}
-    lp_dual: dict[tuple[int, int], float] = {}
-    if solution is not None and solution.lp is not None:
-        k = 0
-        for lot in p.lots:
-            for i in lot.members:
-                lp_level[lot.index, i] = solution.lp.pair_level[k]
-                lp_dual[lot.index, i] = solution.lp.pair_cap_dual[k]
-                k += 1
+    lp_info = _LpView(p, solution) if solution is not None and solution.lp is not None else None
 
     cols: dict[str, list] = {name: [] for name in PairTable.model_fields}  # type: ignore[type-arg]
     award_list: list[Award] = []
@@ -244,8 +239,7 @@ def build(
                 units,
                 cap_q,
                 fair,
-                lp_level.get(key),
-                lp_dual.get(key),
+                lp_info,
                 status,
             )
             cols["binding"].append(binding)
@@ -280,15 +274,56 @@ def build(
             fingerprint=fingerprint(problem),
             versions=versions(),
             rounding="largest_remainder",
+            constraints=_constraint_reports(solution),
+            decisions=_decisions(p),
         ),
-        diagnosis=_diagnosis(p)
-        if status is Status.INFEASIBLE
-        else (
-            Diagnosis(summary=f"solver stopped: {lp.message or lp.solver_status}")
-            if lp is not None and status is not Status.OPTIMAL
-            else None
-        ),
+        diagnosis=_final_diagnosis(p, status, lp, diagnosis),
     )
+
+
+def _final_diagnosis(
+    p: Plan, status: Status, lp: LeximinResult | None, diagnosis: Diagnosis | None
+) -> Diagnosis | None:
+    if status is Status.OPTIMAL:
+        return None
+    if diagnosis is not None:
+        return diagnosis
+    if not p.feasible:
+        return _diagnosis(p)
+    if lp is not None:
+        return Diagnosis(summary=f"solver stopped: {lp.message or lp.solver_status}")
+    return Diagnosis(summary=f"no allocation: status {status.value}")
+
+
+class _LpView:
+    """The LP's answer seen pair by pair: levels, tight rows, shadow prices."""
+
+    def __init__(self, p: Plan, solution: Solution) -> None:
+        assert solution.lp is not None
+        assert solution.spec is not None
+        res, spec = solution.lp, solution.spec
+        self.res = res
+        self.key = {(p.pair_lot[k], p.pair_member[k]): k for k in range(len(p.pair_lot))}
+        self.tight: dict[str, bool] = {}
+        self.rows_of: dict[int, list[str]] = {}
+        for row in spec.side_rows:
+            activity = res.side_activity.get(row.name, 0.0)
+            self.tight[row.name] = abs(activity - row.rhs) <= 1e-7 * max(1.0, abs(row.rhs))
+            for k in row.coefficients:
+                self.rows_of.setdefault(k, []).append(row.name)
+
+    def binding_rows(self, k: int) -> list[str]:
+        return [name for name in self.rows_of.get(k, []) if self.tight[name]]
+
+    def level(self, k: int) -> float | None:
+        v = self.res.pair_level[k] if k < len(self.res.pair_level) else math.nan
+        return None if math.isnan(v) else v
+
+    def capacity_price(self, k: int, lot_value: int) -> float | None:
+        """Worst-off ratio gained per extra pound of capacity (stage 1)."""
+        if not self.res.pair_reduced_cost:
+            return None
+        return abs(self.res.pair_reduced_cost[k]) * 100.0 / lot_value
 
 
 def _explain(
@@ -300,8 +335,7 @@ def _explain(
     units: int | None,
     cap_q: int | None,
     fair: Fraction,
-    level: float | None,
-    dual: float | None,
+    lp: _LpView | None,
     status: Status,
 ) -> tuple[str | None, str, float | None]:
     if mask:
@@ -309,22 +343,78 @@ def _explain(
         return None, "not eligible: " + "; ".join(words), None
     if status is not Status.OPTIMAL:
         return None, "eligible; no allocation was made (see the diagnosis)", None
+    pos = lot.members.index(i)
+    decision = lot.decisions.get(pos)
+    if not lot.open[pos]:
+        return "min_award", decision or "no sub-contract made", None
     quantity = units if units is not None else pence
-    at_cap = cap_q is not None and quantity >= cap_q
     rule = p.problem.policy.rule.value
     fair_txt = format_money(fair / 100)
-    if at_cap:
-        what = f"{cap_q} units" if units is not None else format_money(from_pence(pence))
-        return "capacity", f"award reached its capacity ({what}); fair share {fair_txt}", dual
+    award_txt = format_money(pence, pence=True)
+    bound: list[str] = []
+    shadow: float | None = None
+    k = lp.key.get((lot.index, i)) if lp is not None else None
+    if cap_q is not None and quantity >= cap_q:
+        bound.append("capacity")
+        if lp is not None and k is not None:
+            shadow = lp.capacity_price(k, lot.value)
+    if lot.floor[pos] and quantity <= lot.floor[pos]:
+        bound.append("min_providers_per_area" if decision else "min_award")
+    if lp is not None and k is not None:
+        bound += lp.binding_rows(k)
     extra = ""
+    level = lp.level(k) if lp is not None and k is not None else None
     if level is not None:
-        extra = f"; ratio to fair share {level:.6f}"
-    return (
-        "budget",
-        f"{rule} share of the lot's member pot {format_money(lot.pot, pence=True)}: fair share "
-        f"{fair_txt}, award {format_money(pence, pence=True)} (largest-remainder rounding){extra}",
-        None,
+        extra = f"; award / fair share {level:.6f} (leximin level)"
+    text = (
+        f"{rule} fair share {fair_txt} of the lot's member pot "
+        f"{format_money(lot.pot, pence=True)}; award {award_txt}{extra}"
     )
+    if "capacity" in bound:
+        what = f"{cap_q} units" if units is not None else award_txt
+        text = f"award reached its capacity ({what}); " + text
+        if shadow:
+            text += f"; one more pound of capacity would raise the worst-off ratio by {shadow:.3g}"
+    if decision:
+        text += f"; {decision}"
+    others = [b for b in bound if b != "capacity"]
+    if others:
+        text += "; held by " + ", ".join(others)
+    return (", ".join(bound) if bound else "budget"), text, shadow
+
+
+def _decisions(p: Plan) -> list[str]:
+    ids = p.eligibility.member_ids
+    return [
+        f"{ids[lot.members[pos]]} on {lot.lot_id}: {text}"
+        for lot in p.lots
+        for pos, text in sorted(lot.decisions.items())
+    ]
+
+
+def _constraint_reports(solution: Solution | None) -> list[ConstraintReport]:
+    if solution is None or solution.lp is None or solution.spec is None:
+        return []
+    res = solution.lp
+    info = solution.row_info.get("rows", {})
+    out = []
+    for row in solution.spec.side_rows:
+        activity = res.side_activity.get(row.name, 0.0)
+        dual = res.side_duals.get(row.name)
+        bound = info[row.name].bound_pence if row.name in info else round(row.rhs * row.scale)
+        out.append(
+            ConstraintReport(
+                name=row.name,
+                family=row.family,
+                description=row.description,
+                sense=row.sense,
+                bound=from_pence(max(bound, 0)),
+                value=Decimal(repr(activity * row.scale / 100)).quantize(Decimal("0.01")),
+                binding=abs(activity - row.rhs) <= 1e-7 * max(1.0, abs(row.rhs)),
+                shadow_price=None if dual is None else abs(dual) * 100.0 / row.scale,
+            )
+        )
+    return out
 
 
 def _members_and_metrics(
@@ -384,6 +474,11 @@ def _members_and_metrics(
         largest_member=problem.members[largest].id if largest is not None else None,
         largest_member_share=_dec(Fraction(award_tot[largest], grand))
         if largest is not None
+        else None,
+        moved_from_rule=from_pence(
+            int(sum(abs(award_p.get(k, 0) - f) for k, f in fair_p.items()) / 2)
+        )
+        if award_p
         else None,
     )
     return summaries, metrics

@@ -14,8 +14,14 @@ Reasons (:class:`Reason`), in the order the audit lists them:
 ``reporting``          ``reporting_compliance`` below ``policy.reporting_threshold`` (§10)
 ``theme``              the member does not deliver the lot's theme
 ``area``               the member does not serve the lot's area
-``no_capacity``        no capacity declared on the lot, or a capacity of zero
+``no_capacity``        no capacity declared on the lot (nor a pool covering it), or zero
+``excluded``           named in ``policy.exclusions`` (conflict of interest ...), with its reason
 =====================  ===========================================================
+
+A **pooled** capacity (a ``theme`` and/or ``area`` instead of a lot) covers every matching lot:
+the member's claim on each of those lots is the pool (or its own per-lot capacity when it also
+declared one, whichever is smaller), and the solver keeps the member's awards over the pool's lots
+within the pooled amount.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ class Reason(IntFlag):
     THEME = 16
     AREA = 32
     NO_CAPACITY = 64
+    EXCLUDED = 128
 
     @property
     def code(self) -> str:
@@ -57,8 +64,23 @@ _CODES: dict[Reason, str] = {
     Reason.THEME: "theme",
     Reason.AREA: "area",
     Reason.NO_CAPACITY: "no_capacity",
+    Reason.EXCLUDED: "excluded",
 }
 _SINGLE_REASONS: tuple[Reason, ...] = tuple(_CODES)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A pooled capacity: one amount shared by a member over several lots."""
+
+    member: int
+    """Index of the member."""
+    lots: tuple[int, ...]
+    """Indices of the lots it covers."""
+    amount: int
+    """The pooled amount, in pence."""
+    label: str
+    """``theme=…, area=…`` for messages and constraint names."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +98,10 @@ class Eligibility:
     declared: npt.NDArray[np.bool_]
     """Whether a capacity was declared for the pair (even if zero)."""
     capacity: npt.NDArray[np.int64]
-    """Declared capacity in pence (money lots) or units (unit-priced lots); 0 where none."""
+    """Claim in pence (money lots) or units (unit-priced lots): the per-lot capacity, or the
+    pool's amount when only a pool covers the lot (the smaller when both); 0 where none."""
+    pools: tuple[Pool, ...] = ()
+    """Pooled capacities, shared across lots."""
 
     @property
     def eligible(self) -> npt.NDArray[np.bool_]:
@@ -134,9 +159,21 @@ def assess(problem: Problem) -> Eligibility:
 
     declared = np.zeros((n_l, n_m), dtype=np.bool_)
     capacity = np.zeros((n_l, n_m), dtype=np.int64)
+    pools: list[Pool] = []
     for cap in problem.capacities:
         if cap.lot is None:
-            continue  # pooled capacities are shared across lots: see allocate.solve
+            assert cap.amount is not None  # validated: pools are money
+            covered = tuple(
+                j
+                for j, lot in enumerate(lots)
+                if (cap.theme is None or lot.theme == cap.theme)
+                and (cap.area is None or lot.area == cap.area)
+            )
+            label = ", ".join(
+                f"{k}={v}" for k, v in (("theme", cap.theme), ("area", cap.area)) if v is not None
+            )
+            pools.append(Pool(member_pos[cap.member], covered, to_pence(cap.amount), label))
+            continue
         j = lot_pos[cap.lot]
         i = member_pos[cap.member]
         lot = lots[j]
@@ -151,11 +188,29 @@ def assess(problem: Problem) -> Eligibility:
             assert cap.amount is not None  # validated: units only on unit-priced lots
             capacity[j, i] = to_pence(cap.amount)
 
+    for pool in pools:
+        for j in pool.lots:
+            lot = lots[j]
+            claim = pool.amount
+            if lot.unit_price is not None:
+                claim //= to_pence(lot.unit_price)
+            i = pool.member
+            if declared[j, i]:
+                capacity[j, i] = min(int(capacity[j, i]), claim)
+            else:
+                capacity[j, i] = max(int(capacity[j, i]), claim)
+                declared[j, i] = True
+
     reasons = np.broadcast_to(member_mask, (n_l, n_m)).copy()
     for j, lot in enumerate(lots):
         reasons[j, ~theme_served[lot.theme]] |= np.uint16(Reason.THEME)
         reasons[j, ~area_served[lot.area]] |= np.uint16(Reason.AREA)
     reasons[capacity <= 0] |= np.uint16(Reason.NO_CAPACITY)
+    contract_lots = {c.id: [lot_pos[lot.id] for lot in c.lots] for c in problem.contracts}
+    for ex in policy.exclusions:
+        i = member_pos[ex.member]
+        for j in [lot_pos[ex.lot]] if ex.lot is not None else contract_lots[str(ex.contract)]:
+            reasons[j, i] |= np.uint16(Reason.EXCLUDED)
 
     return Eligibility(
         problem=problem,
@@ -164,6 +219,7 @@ def assess(problem: Problem) -> Eligibility:
         reasons=reasons,
         declared=declared,
         capacity=capacity,
+        pools=tuple(pools),
     )
 
 
@@ -200,4 +256,10 @@ def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -
         out.append(f"does not serve area {lot.area!r}")
     if Reason.NO_CAPACITY in flags:
         out.append("declared no capacity on this lot")
+    if Reason.EXCLUDED in flags:
+        contract = problem.lot_index[lot_id][0].id
+        for ex in policy.exclusions:
+            if ex.member == member_id and (ex.lot == lot_id or ex.contract == contract):
+                scope = f"lot {lot_id!r}" if ex.lot is not None else f"contract {contract!r}"
+                out.append(f"excluded from {scope}: {ex.reason}")
     return out

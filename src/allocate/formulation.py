@@ -3,19 +3,23 @@ r"""The allocation as a linear programme (PuLP + HiGHS), solved to leximin optim
 Variables (all scaled to **fractions of the lot's value**, see design.md "Numbers": a model in raw
 pounds misleads HiGHS; a scaled one solves right and faster):
 
-* :math:`y_k \in [0, u_k]` for each eligible (member, lot) pair :math:`k` — the member's award as a
-  fraction of the lot value; :math:`u_k` is its capacity on that scale;
+* :math:`y_k \in [\ell_k, u_k]` for each eligible (member, lot) pair :math:`k` — the member's
+  award as a fraction of the lot value; :math:`u_k` is its capacity on that scale and
+  :math:`\ell_k` a floor (the minimum award of a sub-contract that is made, or a provider kept in
+  an area), 0 otherwise;
 * :math:`h_l \in [0, \tau_l]` for each lot — the hub's top-slice from the lot, bounded by its
   entitlement under the top-slice policy (never above ``max_rate``);
 * :math:`t` — the level being raised.
 
 Constraints, each named after the documented condition it encodes (``budget:<lot>``,
-``ratio:<member>:<lot>``, ``ratio:hub:<lot>``; later side-constraints add their own):
+``ratio:<member>:<lot>``, ``ratio:hub:<lot>``, and the side-constraints of
+:mod:`allocate.constraints`, e.g. ``max_member_share:<member>:<contract>``):
 
 * **budget** — :math:`\sum_k y_k + h_l = 1` for every lot: awards plus top-slice equal the lot
   value;
 * **ratio** — :math:`y_k \ge \varphi_k t` where :math:`\varphi_k` is the pair's fair share under
-  the rule (the hub's "fair share" is its entitlement).
+  the rule (the hub's "fair share" is its entitlement);
+* **side rows** — linear constraints over the pairs, each scaled by its own money scale.
 
 **Leximin by progressive filling.**  Stage 1 maximises :math:`t`, the worst ratio of award to fair
 share.  Every ratio row with a non-zero dual is tight in *every* optimal solution
@@ -23,20 +27,26 @@ share.  Every ratio row with a non-zero dual is tight in *every* optimal solutio
 rest, and so on until all are frozen.  The result is the leximin-optimal allocation relative to the
 rule's fair shares: the worst-off is as well off as possible, then the next, and so on.  When only
 capacities and lot budgets bind, stage 1 reaches :math:`t = 1` with every claimant exactly at its
-fair share, which is therefore the rule's closed form.
+fair share, which is therefore the rule's closed form.  Pairs whose fair share is zero (the rule
+gives them nothing) have no ratio row; a last stage minimises what they receive, so they get money
+only where a side-constraint demands it.
+
+**Elastic diagnosis.**  When the programme has no solution, :func:`solve_elastic` adds a slack to
+every side row, floor and lot budget (unallocated money) and minimises the total slack in pounds:
+the slacks name the conflicting conditions and by how much money each must give.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulp
 
-__all__ = ["LeximinResult", "LpSpec", "SideRow", "solve_leximin"]
+__all__ = ["ElasticResult", "LeximinResult", "LpSpec", "SideRow", "solve_elastic", "solve_leximin"]
 
 #: Row duals smaller than this are treated as zero when deciding who is frozen.
 DUAL_TOLERANCE = 1e-9
@@ -50,9 +60,15 @@ class SideRow:
     """A named linear side-constraint on the pair variables: ``Σ coef·y  (<=|>=|==)  rhs``."""
 
     name: str
+    """Unique name: ``<family>:<ids>``."""
+    family: str
+    """The documented condition (``max_member_share``, ``pooled_capacity`` ...)."""
     coefficients: dict[int, float]
     sense: str
     rhs: float
+    scale: float = 1.0
+    """Pence per unit of the row (to read duals and slacks in money)."""
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +81,7 @@ class LpSpec:
     pair_cap: Sequence[float]
     pair_target: Sequence[float]
     hub_cap: Sequence[float]
+    pair_floor: Sequence[float] | None = None
     side_rows: Sequence[SideRow] = ()
 
 
@@ -78,11 +95,17 @@ class LeximinResult:
     pair_values: list[float] = field(default_factory=list)
     hub_values: list[float] = field(default_factory=list)
     pair_level: list[float] = field(default_factory=list)
-    """The level (ratio to fair share) at which each pair was frozen."""
-    pair_cap_dual: list[float] = field(default_factory=list)
-    """Reduced cost of each pair's capacity bound in the stage that froze it."""
+    """The level (ratio to fair share) at which each pair was frozen (NaN without a ratio row)."""
+    pair_reduced_cost: list[float] = field(default_factory=list)
+    """Stage-1 reduced cost of each pair variable: the worst-off ratio's sensitivity to its
+    bounds (capacity or floor), per unit of the lot value."""
     budget_dual: list[float] = field(default_factory=list)
+    """Stage-1 dual of each lot's budget row."""
+    hub_reduced_cost: list[float] = field(default_factory=list)
     side_duals: dict[str, float] = field(default_factory=dict)
+    """Stage-1 dual of each side row: the worst-off ratio's sensitivity to its right-hand side."""
+    side_activity: dict[str, float] = field(default_factory=dict)
+    """Each side row's left-hand side at the final solution."""
     stages: int = 0
     first_level: float | None = None
     variables: int = 0
@@ -113,6 +136,48 @@ def _status_of(stats: Any) -> tuple[str, str]:
     return "solver_error", name
 
 
+def _expr(terms: Iterable[tuple[Any, float]]) -> Any:
+    return pulp.LpAffineExpression.from_list(list(terms))
+
+
+def _add_row(prob: Any, expr: Any, sense: str, rhs: float, name: str) -> Any:
+    if sense == "<=":
+        return prob.addConstraint(expr <= rhs, name)
+    if sense == ">=":
+        return prob.addConstraint(expr >= rhs, name)
+    return prob.addConstraint(expr == rhs, name)
+
+
+@dataclass
+class _Model:
+    prob: Any
+    ys: list[Any]
+    hubs: list[Any]
+    budget_rows: list[Any]
+    side: dict[str, Any]
+    by_lot: list[list[int]]
+
+
+def _base_model(spec: LpSpec, sense: int) -> _Model:
+    n_pairs = len(spec.pair_names)
+    floors = spec.pair_floor or [0.0] * n_pairs
+    prob = pulp.LpProblem("allocate", sense)
+    ys = [
+        prob.add_variable(
+            f"y_{k}", lowBound=min(floors[k], spec.pair_cap[k]), upBound=max(0.0, spec.pair_cap[k])
+        )
+        for k in range(n_pairs)
+    ]
+    hubs = [
+        prob.add_variable(f"h_{j}", lowBound=0, upBound=max(0.0, cap))
+        for j, cap in enumerate(spec.hub_cap)
+    ]
+    by_lot: list[list[int]] = [[] for _ in spec.lot_names]
+    for k, j in enumerate(spec.pair_lot):
+        by_lot[j].append(k)
+    return _Model(prob, ys, hubs, [], {}, by_lot)
+
+
 def solve_leximin(
     spec: LpSpec,
     *,
@@ -123,26 +188,12 @@ def solve_leximin(
     """Build the programme and solve it to leximin optimality (progressive filling)."""
     t0 = time.perf_counter()
     n_pairs = len(spec.pair_names)
-    prob = pulp.LpProblem("allocate", pulp.LpMaximize)
+    m = _base_model(spec, pulp.LpMaximize)
+    prob, ys, hubs = m.prob, m.ys, m.hubs
     level = prob.add_variable("t", lowBound=0)
-    ys = [
-        prob.add_variable(f"y_{k}", lowBound=0, upBound=max(0.0, spec.pair_cap[k]))
-        for k in range(n_pairs)
-    ]
-    hubs = [
-        prob.add_variable(f"h_{j}", lowBound=0, upBound=max(0.0, cap))
-        for j, cap in enumerate(spec.hub_cap)
-    ]
-    by_lot: list[list[int]] = [[] for _ in spec.lot_names]
-    for k, j in enumerate(spec.pair_lot):
-        by_lot[j].append(k)
-    budget_rows = []
     for j, name in enumerate(spec.lot_names):
-        expr = pulp.LpAffineExpression.from_list(
-            [(ys[k], 1.0) for k in by_lot[j]] + [(hubs[j], 1.0)]
-        )
-        budget_rows.append(prob.addConstraint(expr == 1.0, f"budget:{name}"))
-    # claimants: pairs first, then the hub of each lot
+        expr = _expr([(ys[k], 1.0) for k in m.by_lot[j]] + [(hubs[j], 1.0)])
+        m.budget_rows.append(prob.addConstraint(expr == 1.0, f"budget:{name}"))
     claim_vars = ys + hubs
     claim_targets = list(spec.pair_target) + list(spec.hub_cap)
     claim_names = [f"ratio:{n}" for n in spec.pair_names] + [
@@ -150,46 +201,39 @@ def solve_leximin(
     ]
     ratio_rows: dict[int, Any] = {}
     for c, (var, target) in enumerate(zip(claim_vars, claim_targets, strict=True)):
-        if target > 0:
-            expr = pulp.LpAffineExpression.from_list([(var, 1.0), (level, -target)])
-            ratio_rows[c] = prob.addConstraint(expr >= 0, claim_names[c])
-    side = {
-        row.name: prob.addConstraint(
-            _side_expr(row, ys) <= row.rhs
-            if row.sense == "<="
-            else (
-                _side_expr(row, ys) >= row.rhs
-                if row.sense == ">="
-                else _side_expr(row, ys) == row.rhs
-            ),
+        if target > 0 and (c >= n_pairs or spec.pair_cap[c] > 0):
+            ratio_rows[c] = prob.addConstraint(
+                _expr([(var, 1.0), (level, -target)]) >= 0, claim_names[c]
+            )
+    for row in spec.side_rows:
+        m.side[row.name] = _add_row(
+            prob,
+            _expr((ys[k], c) for k, c in row.coefficients.items()),
+            row.sense,
+            row.rhs,
             row.name,
         )
-        for row in spec.side_rows
-    }
-    prob.setObjective(pulp.LpAffineExpression.from_list([(level, 1.0)]))
+    prob.setObjective(_expr([(level, 1.0)]))
     result = LeximinResult(
         status="optimal",
         solver_status="",
         pair_level=[math.nan] * n_pairs,
-        pair_cap_dual=[0.0] * n_pairs,
         variables=prob.numVariables(),
         constraints=prob.numConstraints(),
     )
     result.build_seconds = time.perf_counter() - t0
-    solver = _solver(time_limit, solver_options)
-    unfrozen = set(ratio_rows)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    while unfrozen:
-        if max_stages is not None and result.stages >= max_stages:
-            break
+
+    def run() -> bool:
+        remaining = None
         if deadline is not None:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 result.status, result.solver_status = "time_limit", "TimeLimit"
-                return result
-            solver = _solver(remaining, solver_options)
+                result.message = f"time limit reached after {result.stages} stage(s)"
+                return False
         s0 = time.perf_counter()
-        stats = prob.solve(solver)
+        stats = prob.solve(_solver(remaining, solver_options))
         result.solve_seconds += time.perf_counter() - s0
         result.stages += 1
         status, name = _status_of(stats)
@@ -197,10 +241,22 @@ def solve_leximin(
         if status != "optimal":
             result.status = status
             result.message = f"stage {result.stages}: solver status {name}"
+            return False
+        return True
+
+    unfrozen = set(ratio_rows)
+    while unfrozen:
+        if max_stages is not None and result.stages >= max_stages:
+            break
+        if not run():
             return result
         t_star = float(level.varValue or 0.0)
         if result.first_level is None:
             result.first_level = t_star
+            result.pair_reduced_cost = [float(v.dj or 0.0) for v in ys]
+            result.hub_reduced_cost = [float(v.dj or 0.0) for v in hubs]
+            result.budget_dual = [float(r.pi or 0.0) for r in m.budget_rows]
+            result.side_duals = {name: float(r.pi or 0.0) for name, r in m.side.items()}
         duals = {c: abs(ratio_rows[c].pi or 0.0) for c in unfrozen}
         frozen = {c for c, d in duals.items() if d > DUAL_TOLERANCE}
         if not frozen:
@@ -219,18 +275,120 @@ def solve_leximin(
             row.constant = -claim_targets[c] * t_star * (1 - FREEZE_MARGIN)
             if c < n_pairs:
                 result.pair_level[c] = t_star
-                result.pair_cap_dual[c] = float(ys[c].dj or 0.0)
         unfrozen -= frozen
-    if unfrozen:  # stopped by max_stages: keep the last solution's levels
-        for c in unfrozen:
-            if c < n_pairs:
-                result.pair_level[c] = float(level.varValue or 0.0)
+    zero_target = [k for k in range(n_pairs) if k not in ratio_rows and spec.pair_cap[k] > 0]
+    if zero_target or not ratio_rows:
+        # the rule gives these pairs nothing: they receive only what the constraints demand
+        prob.sense = pulp.LpMinimize
+        prob.setObjective(_expr([(ys[k], 1.0) for k in zero_target] + [(level, 0.0)]))
+        if not run():
+            return result
+        if result.first_level is None:
+            result.first_level = None
+            result.pair_reduced_cost = [float(v.dj or 0.0) for v in ys]
+            result.hub_reduced_cost = [float(v.dj or 0.0) for v in hubs]
+            result.budget_dual = [float(r.pi or 0.0) for r in m.budget_rows]
+            result.side_duals = {name: float(r.pi or 0.0) for name, r in m.side.items()}
     result.pair_values = [float(v.varValue or 0.0) for v in ys]
     result.hub_values = [float(v.varValue or 0.0) for v in hubs]
-    result.budget_dual = [float(r.pi or 0.0) for r in budget_rows]
-    result.side_duals = {name: float(r.pi or 0.0) for name, r in side.items()}
+    result.side_activity = {
+        row.name: sum(c * result.pair_values[k] for k, c in row.coefficients.items())
+        for row in spec.side_rows
+    }
     return result
 
 
-def _side_expr(row: SideRow, ys: list[Any]) -> Any:
-    return pulp.LpAffineExpression.from_list([(ys[k], c) for k, c in row.coefficients.items()])
+@dataclass
+class ElasticResult:
+    """The least relaxation, in pence, that makes the programme feasible."""
+
+    status: str
+    total: float = 0.0
+    """Total relaxation in pence."""
+    side: dict[str, float] = field(default_factory=dict)
+    """Relaxation of each side row, in pence (only the non-zero ones)."""
+    unallocated: dict[int, float] = field(default_factory=dict)
+    """Money each lot could not place, in pence, by lot index."""
+    floors: dict[int, float] = field(default_factory=dict)
+    """Shortfall below each pair's floor, in pence, by pair index."""
+
+
+def solve_elastic(
+    spec: LpSpec,
+    lot_value: Sequence[int],
+    *,
+    elastic: set[str] | None = None,
+    time_limit: float | None = None,
+) -> ElasticResult:
+    """Minimise the total relaxation (in pence) of the elastic conditions.
+
+    ``elastic`` names the families that may give (``budget``, ``floor`` and the side-row
+    families); ``None`` makes every one elastic.  With only some families elastic the answer is
+    the smallest relaxation of those alone, or status ``infeasible`` when they cannot fix it
+    alone.
+    """
+
+    def is_elastic(family: str) -> bool:
+        return elastic is None or family in elastic
+
+    m = _base_model(spec, pulp.LpMinimize)
+    prob, ys, hubs = m.prob, m.ys, m.hubs
+    objective: list[tuple[Any, float]] = []
+    unalloc: dict[int, Any] = {}
+    for j, name in enumerate(spec.lot_names):
+        terms = [(ys[k], 1.0) for k in m.by_lot[j]] + [(hubs[j], 1.0)]
+        if is_elastic("budget"):
+            unalloc[j] = prob.add_variable(f"u_{j}", lowBound=0)
+            terms.append((unalloc[j], 1.0))
+            # unplaced money weighs more than a relaxed policy: prefer relaxing the policy
+            objective.append((unalloc[j], 1.5 * float(lot_value[j])))
+        prob.addConstraint(_expr(terms) == 1.0, f"budget:{name}")
+        # the hub takes its entitlement: relaxing a condition never means paying the hub less
+        hubs[j].lowBound = spec.hub_cap[j]
+    floors = spec.pair_floor or [0.0] * len(spec.pair_names)
+    floor_slack: dict[int, Any] = {}
+    if is_elastic("floor"):
+        for k, f in enumerate(floors):
+            if f > 0:
+                ys[k].lowBound = 0
+                floor_slack[k] = prob.add_variable(f"f_{k}", lowBound=0)
+                prob.addConstraint(_expr([(ys[k], 1.0), (floor_slack[k], 1.0)]) >= f, f"floor:{k}")
+                objective.append((floor_slack[k], float(lot_value[spec.pair_lot[k]])))
+    side_slack: dict[str, tuple[Any | None, Any | None]] = {}
+    for row in spec.side_rows:
+        terms = [(ys[k], c) for k, c in row.coefficients.items()]
+        down = up = None
+        if is_elastic(row.family):
+            if row.sense in ("<=", "=="):
+                down = prob.add_variable(f"sd_{len(side_slack)}", lowBound=0)
+                terms.append((down, -1.0))
+                objective.append((down, row.scale))
+            if row.sense in (">=", "=="):
+                up = prob.add_variable(f"su_{len(side_slack)}", lowBound=0)
+                terms.append((up, 1.0))
+                objective.append((up, row.scale))
+        side_slack[row.name] = (down, up)
+        _add_row(prob, _expr(terms), row.sense, row.rhs, row.name)
+    # objective in pounds keeps its magnitude moderate
+    prob.setObjective(_expr([(v, w / 100.0) for v, w in objective]))
+    stats = prob.solve(_solver(time_limit, None))
+    status, _ = _status_of(stats)
+    out = ElasticResult(status=status)
+    if status != "optimal":
+        return out
+    out.total = 0.0  # summed below from the parts, in plain pence
+    for row in spec.side_rows:
+        down, up = side_slack[row.name]
+        amount = sum(float(v.varValue or 0.0) for v in (down, up) if v is not None) * row.scale
+        if amount > 0.5:  # half a penny: below that it is solver noise
+            out.side[row.name] = amount
+    for j, var in unalloc.items():
+        amount = float(var.varValue or 0.0) * lot_value[j]
+        if amount > 0.5:
+            out.unallocated[j] = amount
+    for k, var in floor_slack.items():
+        amount = float(var.varValue or 0.0) * lot_value[spec.pair_lot[k]]
+        if amount > 0.5:
+            out.floors[k] = amount
+    out.total = sum(out.side.values()) + sum(out.unallocated.values()) + sum(out.floors.values())
+    return out

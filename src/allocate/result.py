@@ -27,6 +27,7 @@ __all__ = [
     "Audit",
     "Award",
     "Check",
+    "ConstraintReport",
     "ContractResult",
     "Diagnosis",
     "ExcludedCapacity",
@@ -34,6 +35,7 @@ __all__ = [
     "LotShortfall",
     "MemberSummary",
     "PairTable",
+    "Relaxation",
     "SolverInfo",
     "Status",
 ]
@@ -156,6 +158,24 @@ class MemberSummary(_Out):
     """Its part of the hub's top-slice: each contract's top-slice in proportion to its awards."""
 
 
+class ConstraintReport(_Out):
+    """One side-constraint row: its bound, where the allocation sits, and what it costs."""
+
+    name: str
+    """``<family>:<ids>``, e.g. ``max_member_share:luton-advice:advice-2026``."""
+    family: str
+    description: str
+    sense: str
+    bound: Money
+    """The policy's bound in pounds (0 for the case-mix rows, which compare two sums)."""
+    value: Decimal
+    """The constrained quantity in the final allocation, in pounds (before rounding)."""
+    binding: bool
+    """Whether the row is tight."""
+    shadow_price: float | None
+    """Change in the worst-off award/fair-share ratio per pound of relaxation (stage 1)."""
+
+
 class FairnessMetrics(_Out):
     """How fair the allocation is, in numbers."""
 
@@ -168,6 +188,9 @@ class FairnessMetrics(_Out):
     largest_member: str | None
     largest_member_share: Decimal | None
     """The largest member's share of all member awards."""
+    moved_from_rule: Money | None = None
+    """Money the side-constraints moved away from the rule's fair shares: half the sum of
+    |award − fair share| (0 up to rounding when nothing binds)."""
 
 
 class SolverInfo(_Out):
@@ -219,12 +242,29 @@ class LotShortfall(_Out):
     excluded_total: Money
 
 
+class Relaxation(_Out):
+    """The smallest relaxation of one condition, alone, that would make an allocation possible."""
+
+    condition: str
+    """The condition's family (``max_member_share``, ``small_org_share``, ``floor`` for minimum
+    awards and kept providers, ``budget`` for money left unplaced ...)."""
+    possible: bool
+    """Whether relaxing this condition alone suffices."""
+    amount: Money | None
+    """Total relaxation in pounds."""
+    details: list[str]
+    """Each relaxed row in the policy's own terms."""
+
+
 class Diagnosis(_Out):
     """Why no allocation exists, in words and numbers."""
 
     summary: str
     lots: list[LotShortfall] = Field(default_factory=list)
+    """Lots whose eligible capacity is short of their member pot."""
     messages: list[str] = Field(default_factory=list)
+    relaxations: list[Relaxation] = Field(default_factory=list)
+    """For conflicts between conditions: the smallest relaxation of each, alone."""
 
 
 class Audit(_Out):
@@ -241,6 +281,10 @@ class Audit(_Out):
     """Library versions that produced the allocation."""
     rounding: str
     """The rounding method used for pence and units."""
+    constraints: list[ConstraintReport] = Field(default_factory=list)
+    """Every side-constraint row, binding or not."""
+    decisions: list[str] = Field(default_factory=list)
+    """Sub-contracts not made (minimum award) or kept (providers per area), and why."""
 
 
 class Allocation(_Out):

@@ -243,3 +243,68 @@ RULES: dict[str, Callable[..., list[Fraction]]] = {
     "weighted_proportional": weighted_proportional,
     "weighted_constrained_equal_awards": weighted_constrained_equal_awards,
 }
+
+
+def lot_shares(
+    rule: str, estate: int, claims: Sequence[int], factors: Sequence[Fraction] | None = None
+) -> ExactShares:
+    """A rule's exact shares of one lot, on whole pence (or units): the engine behind ``solve``.
+
+    ``factors`` are the members' weight factors (for the weighted rules).  Weighted rules give
+    members with factor zero nothing unless the others' claims cannot absorb the estate; then the
+    others receive their full claims and the zero-weight members share the rest in proportion to
+    their claims.
+
+    >>> s = lot_shares("talmud", 200, [100, 200, 300])
+    >>> [str(Fraction(n, s.denominator)) for n in s.numerators]
+    ['50', '75', '75']
+    """
+    n = len(claims)
+    if estate < 0 or estate > sum(claims):
+        raise ValueError(f"estate {estate} is outside 0..{sum(claims)}")
+    ones = [1] * n
+    if rule == "proportional":
+        return water_fill(estate, claims, claims)
+    if rule == "constrained_equal_awards":
+        return water_fill(estate, claims, ones)
+    if rule == "constrained_equal_losses":
+        losses = water_fill(sum(claims) - estate, claims, ones)
+        den = losses.denominator
+        return ExactShares(
+            tuple(c * den - x for c, x in zip(claims, losses.numerators, strict=True)), den
+        )
+    if rule == "talmud":
+        # in half-units the half-claims are the claims themselves
+        total = sum(claims)
+        if 2 * estate <= total:
+            half = water_fill(2 * estate, claims, ones)
+            return ExactShares(half.numerators, 2 * half.denominator)
+        half_losses = water_fill(2 * (total - estate), claims, ones)
+        den = 2 * half_losses.denominator
+        return ExactShares(
+            tuple(c * den - x for c, x in zip(claims, half_losses.numerators, strict=True)), den
+        )
+    if rule in ("weighted_proportional", "weighted_constrained_equal_awards"):
+        if factors is None or len(factors) != n:
+            raise ValueError(f"rule {rule!r} needs one weight factor per claim")
+        scale = 1
+        for f in factors:
+            scale = lcm(scale, f.denominator)
+        base = claims if rule == "weighted_proportional" else ones
+        weights = [int(f * scale) * b for f, b in zip(factors, base, strict=True)]
+        positive = sum(c for c, w in zip(claims, weights, strict=True) if w > 0)
+        if estate <= positive:
+            return water_fill(estate, claims, weights)
+        # not enough with weight: the weighted get everything, the rest by claims
+        rest = estate - positive
+        zero = [c if w == 0 else 0 for c, w in zip(claims, weights, strict=True)]
+        tail = water_fill(rest, zero, zero)
+        den = tail.denominator
+        return ExactShares(
+            tuple(
+                c * den if w > 0 else x
+                for c, w, x in zip(claims, weights, tail.numerators, strict=True)
+            ),
+            den,
+        )
+    raise ValueError(f"unknown rule {rule!r}")

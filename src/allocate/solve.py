@@ -3,18 +3,29 @@
 The data flow, one direction only (design.md)::
 
     Problem → eligibility → top-slice → fair shares (the rule, exactly)
-            → closed form, or the leximin LP (PuLP + HiGHS)
+            → which sub-contracts are made (minimum award, providers per area)
+            → closed form, or the leximin LP (PuLP + HiGHS) with the side-constraints
             → exact rounding to pence / whole units → independent verification → Allocation
 
 ``method="auto"`` (the default) takes the closed form whenever it is provably the LP's optimum:
 when nothing but capacities and lot budgets constrain the split, the leximin LP's optimum is every
 claimant at exactly its fair share (see :mod:`allocate.formulation`), and the rule computes those
 shares exactly.  ``method="lp"`` always builds and solves the programme (and must agree).
+
+**Minimum award** (a sub-contract is made only if it is worth at least ``min_award``): the rule
+decides which sub-contracts are made.  On each lot the smallest fair shares are dropped, one by
+one in order of fair share (ties by member id), until the rule applied to the remaining members
+gives each of them at least the minimum; the kept sub-contracts then have the minimum as a floor
+in the programme.  **Providers per area**: where fewer than the required number of members would
+receive an award in an area, the eligible members with the largest fair shares there are kept as
+providers at the minimum award (at least a penny, or one unit).  Both decisions are reported in
+the audit, member by member.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -24,12 +35,12 @@ from allocate import eligibility as elig
 from allocate import topslice
 from allocate.exceptions import SolverError
 from allocate.formulation import LeximinResult, LpSpec, solve_leximin
-from allocate.model import Problem, Rule
+from allocate.model import Problem, WeightFactor
 from allocate.result import Allocation, Status
 from allocate.rounding import ExactShares, from_floats, largest_remainder
-from allocate.rules import water_fill
+from allocate.rules import lot_shares
 
-__all__ = ["LotPlan", "Plan", "plan", "solve"]
+__all__ = ["LotPlan", "Plan", "fingerprint", "plan", "solve"]
 
 Method = Literal["auto", "closed_form", "lp"]
 #: The LP's answer is read as the rule's exact shares when every pair is this close (relative to
@@ -57,7 +68,14 @@ class LotPlan:
     claims: list[int]
     """Their capacities, in the lot's quantity (pence, or units)."""
     fair: ExactShares | None = None
-    """The rule's exact shares of the estate (None when capacity is short)."""
+    """The rule's exact shares of the estate, with no side-constraint (None when capacity is
+    short)."""
+    open: list[bool] = field(default_factory=list)
+    """Whether each member's sub-contract may be made (False: below the minimum award)."""
+    floor: list[int] = field(default_factory=list)
+    """Smallest award of each made sub-contract, in the lot's quantity (0: none)."""
+    decisions: dict[int, str] = field(default_factory=dict)
+    """Why a position was closed or given a floor, by position."""
 
     @property
     def estate(self) -> int:
@@ -74,31 +92,163 @@ class LotPlan:
         """How much of the estate eligible capacity cannot absorb (0 when it can)."""
         return max(0, self.estate - sum(self.claims))
 
+    def fair_share(self, pos: int) -> Fraction:
+        """Exact fair share of a position, in the lot's quantity."""
+        assert self.fair is not None
+        return Fraction(self.fair.numerators[pos], self.fair.denominator)
+
 
 @dataclass
 class Plan:
-    """The problem digested for solving: eligibility, top-slices and per-lot fair shares."""
+    """The problem digested for solving: eligibility, top-slices, fair shares, decisions."""
 
     problem: Problem
     eligibility: elig.Eligibility
     top_slices: dict[str, topslice.ContractTopSlice]
     lots: list[LotPlan]
+    pair_lot: list[int] = field(default_factory=list)
+    pair_pos: list[int] = field(default_factory=list)
+    pair_member: list[int] = field(default_factory=list)
+    pair_open: list[bool] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def feasible(self) -> bool:
-        """Whether eligible capacity can absorb every lot."""
+        """Whether eligible capacity can absorb every lot (before side-constraints)."""
         return all(lot.shortfall == 0 for lot in self.lots)
 
+    @property
+    def needs_lp(self) -> bool:
+        """Whether anything beyond capacities and lot budgets constrains the split."""
+        policy = self.problem.policy
+        return bool(policy.side_constraints) or bool(self.eligibility.pools)
 
-def _weights(problem: Problem, claims: list[int]) -> list[int]:
-    if problem.policy.rule is Rule.PROPORTIONAL:
-        return claims
-    raise ValueError(f"unsupported rule {problem.policy.rule!r}")  # pragma: no cover
+
+def _factor(problem: Problem, member: int) -> Fraction:
+    m = problem.members[member]
+    f = problem.policy.weight_factor
+    if f is WeightFactor.QUALITY_SCORE:
+        value: float | None = m.quality_score
+    elif f is WeightFactor.REPORTING_COMPLIANCE:
+        value = m.reporting_compliance
+    else:
+        value = m.impact_score if m.impact_score is not None else 1.0
+    return Fraction(repr(value))
+
+
+def _shares(problem: Problem, estate: int, claims: list[int], members: list[int]) -> ExactShares:
+    rule = problem.policy.rule
+    factors = [_factor(problem, i) for i in members] if rule.is_weighted else None
+    return lot_shares(rule.value, estate, claims, factors)
+
+
+def _apply_min_award(problem: Problem, lot: LotPlan) -> None:
+    """Close the smallest sub-contracts until every remaining fair share reaches the minimum."""
+    policy = problem.policy
+    if policy.min_award is None or lot.fair is None:
+        return
+    floor = _floor_in_quantity(lot, int(policy.min_award * 100))
+    n = len(lot.members)
+    order = sorted(range(n), key=lambda pos: (lot.fair_share(pos), pos))
+
+    def ok(dropped: int) -> bool:
+        keep = sorted(order[dropped:])
+        claims = [lot.claims[pos] for pos in keep]
+        if sum(claims) < lot.estate:
+            return False
+        shares = _shares(problem, lot.estate, claims, [lot.members[pos] for pos in keep])
+        return all(Fraction(x, shares.denominator) >= floor for x in shares.numerators)
+
+    if ok(0):
+        dropped = 0
+    else:
+        lo, hi = 0, n  # ok(hi) may still be False: then keep as many as capacity needs
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if ok(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        dropped = lo
+        # never drop so many that the rest cannot absorb the lot
+        while dropped > 0 and sum(lot.claims[pos] for pos in order[dropped:]) < lot.estate:
+            dropped -= 1
+    money = f"£{policy.min_award:,}"
+    for pos in order[:dropped]:
+        lot.open[pos] = False
+        share = float(lot.fair_share(pos) * lot.unit_value) / 100
+        lot.decisions[pos] = (
+            f"no sub-contract: its fair share £{share:,.2f} is among the smallest, and the rule "
+            f"cannot give it the minimum award {money}"
+        )
+    for pos in order[dropped:]:
+        if lot.claims[pos] >= floor:
+            lot.floor[pos] = floor
+        else:
+            lot.open[pos] = False
+            lot.decisions[pos] = f"no sub-contract: its capacity is below the minimum award {money}"
+
+
+def _floor_in_quantity(lot: LotPlan, pence: int) -> int:
+    """The smallest award in the lot's quantity that is still worth ``pence`` after rounding."""
+    if lot.units is None:
+        return pence
+    # money follows units to within a penny: ask for a penny more
+    return max(1, math.ceil((pence + 1) / lot.unit_value)) if pence > 0 else 1
+
+
+def _apply_min_providers(problem: Problem, p: Plan) -> None:
+    """Keep at least k providers in every area where enough members are eligible."""
+    k = problem.policy.min_providers_per_area
+    if k is None:
+        return
+    min_pence = int(problem.policy.min_award * 100) if problem.policy.min_award else 1
+    areas: dict[str, list[LotPlan]] = {}
+    for lot in p.lots:
+        areas.setdefault(problem.lot_index[lot.lot_id][1].area, []).append(lot)
+    for area, lots in sorted(areas.items()):
+        eligible = {i for lot in lots for i in lot.members}
+        providers = {
+            lot.members[pos]
+            for lot in lots
+            if lot.fair is not None
+            for pos in range(len(lot.members))
+            if lot.open[pos] and lot.fair_share(pos) > 0
+        }
+        need = min(k, len(eligible)) - len(providers)
+        if need <= 0:
+            continue
+        candidates = []
+        for i in eligible - providers:
+            options = [
+                (
+                    lot.fair_share(pos) * lot.unit_value if lot.fair else Fraction(0),
+                    lot.claims[pos],
+                    -lot.index,
+                    pos,
+                    lot,
+                )
+                for lot in lots
+                for pos in range(len(lot.members))
+                if lot.members[pos] == i
+            ]
+            share, claim, _, pos, chosen = max(options, key=lambda o: o[:3])
+            candidates.append((share, claim, problem.members[i].id, chosen, pos))
+        candidates.sort(key=lambda c: (-c[0], -c[1], c[2]))
+        for _, _, _, lot, pos in candidates[:need]:
+            floor = _floor_in_quantity(lot, min_pence)
+            if lot.claims[pos] < floor:
+                continue
+            lot.open[pos] = True
+            lot.floor[pos] = max(lot.floor[pos], floor)
+            lot.decisions[pos] = (
+                f"kept as a provider so that area {area!r} has {k} provider(s): at least "
+                f"£{min_pence / 100:,.2f}"
+            )
 
 
 def plan(problem: Problem) -> Plan:
-    """Eligibility, top-slices and exact fair shares for every lot."""
+    """Eligibility, top-slices, exact fair shares and sub-contract decisions for every lot."""
     t0 = time.perf_counter()
     eligibility = elig.assess(problem)
     t1 = time.perf_counter()
@@ -125,54 +275,61 @@ def plan(problem: Problem) -> Plan:
                 units=lot.units,
                 members=members,
                 claims=[int(caps[i]) for i in members],
+                open=[True] * len(members),
+                floor=[0] * len(members),
             )
             if lp.shortfall == 0:
-                lp.fair = water_fill(lp.estate, lp.claims, _weights(problem, lp.claims))
+                lp.fair = _shares(problem, lp.estate, lp.claims, members)
+                _apply_min_award(problem, lp)
             lots.append(lp)
             j += 1
+    p = Plan(problem=problem, eligibility=eligibility, top_slices=slices, lots=lots)
+    if p.feasible:
+        _apply_min_providers(problem, p)
+    for planned in lots:
+        for pos, i in enumerate(planned.members):
+            p.pair_lot.append(planned.index)
+            p.pair_pos.append(pos)
+            p.pair_member.append(i)
+            p.pair_open.append(planned.open[pos])
     t2 = time.perf_counter()
-    return Plan(
-        problem=problem,
-        eligibility=eligibility,
-        top_slices=slices,
-        lots=lots,
-        timings={"eligibility": t1 - t0, "fair_shares": t2 - t1},
-    )
+    p.timings = {"eligibility": t1 - t0, "fair_shares": t2 - t1}
+    return p
 
 
-def _has_side_constraints(problem: Problem) -> bool:
-    """Whether anything beyond capacities and lot budgets constrains the split."""
-    return False
-
-
-def _lp_spec(p: Plan) -> tuple[LpSpec, list[tuple[int, int]]]:
+def lp_spec(p: Plan) -> tuple[LpSpec, dict[str, Any]]:
     """Scale the plan into the LP: every quantity as a fraction of its lot's value."""
-    pair_lot: list[int] = []
-    pair_names: list[str] = []
+    from allocate.constraints import side_rows
+
+    ids = p.eligibility.member_ids
     caps: list[float] = []
     targets: list[float] = []
-    index: list[tuple[int, int]] = []
-    hub_cap: list[float] = []
-    ids = p.eligibility.member_ids
-    for lot in p.lots:
-        assert lot.fair is not None
+    floors: list[float] = []
+    names: list[str] = []
+    for k, j in enumerate(p.pair_lot):
+        lot = p.lots[j]
+        pos = p.pair_pos[k]
         scale = lot.unit_value / lot.value  # lot quantity -> fraction of lot value
-        for pos, (i, c) in enumerate(zip(lot.members, lot.claims, strict=True)):
-            pair_lot.append(lot.index)
-            pair_names.append(f"{ids[i]}:{lot.lot_id}")
-            caps.append(float(c * scale))
-            targets.append(float(Fraction(lot.fair.numerators[pos], lot.fair.denominator) * scale))
-            index.append((lot.index, pos))
-        hub_cap.append(lot.top_slice / lot.value)
+        names.append(f"{ids[p.pair_member[k]]}:{lot.lot_id}")
+        if p.pair_open[k]:
+            caps.append(float(lot.claims[pos] * scale))
+            floors.append(float(lot.floor[pos] * scale))
+        else:
+            caps.append(0.0)
+            floors.append(0.0)
+        targets.append(float(lot.fair_share(pos) * scale) if lot.fair is not None else 0.0)
+    rows, info = side_rows(p)
     spec = LpSpec(
         lot_names=[lot.lot_id for lot in p.lots],
-        pair_names=pair_names,
-        pair_lot=pair_lot,
+        pair_names=names,
+        pair_lot=list(p.pair_lot),
         pair_cap=caps,
         pair_target=targets,
-        hub_cap=hub_cap,
+        hub_cap=[lot.top_slice / lot.value for lot in p.lots],
+        pair_floor=floors,
+        side_rows=rows,
     )
-    return spec, index
+    return spec, {"rows": info}
 
 
 @dataclass
@@ -182,22 +339,24 @@ class Solution:
     shares: dict[int, ExactShares]
     method: str
     lp: LeximinResult | None = None
+    spec: LpSpec | None = None
+    row_info: dict[str, Any] = field(default_factory=dict)
     snapped: bool = False
 
 
-def _from_lp(p: Plan, res: LeximinResult, index: list[tuple[int, int]]) -> Solution:
+def _from_lp(p: Plan, res: LeximinResult, spec: LpSpec, info: dict[str, Any]) -> Solution:
     per_lot: dict[int, list[float]] = {lot.index: [0.0] * len(lot.members) for lot in p.lots}
-    for k, (j, pos) in enumerate(index):
+    for k, j in enumerate(p.pair_lot):
         lot = p.lots[j]
         # back from a fraction of lot value to the lot's quantity
-        per_lot[j][pos] = res.pair_values[k] * lot.value / float(lot.unit_value)
+        per_lot[j][p.pair_pos[k]] = res.pair_values[k] * lot.value / float(lot.unit_value)
     shares: dict[int, ExactShares] = {}
     all_snapped = True
     for lot in p.lots:
         assert lot.fair is not None
         values = per_lot[lot.index]
         fair = lot.fair
-        close = all(
+        close = all(lot.open) and all(
             abs(v - n / fair.denominator) <= SNAP_TOLERANCE * max(lot.estate, 1)
             for v, n in zip(values, fair.numerators, strict=True)
         )
@@ -206,7 +365,9 @@ def _from_lp(p: Plan, res: LeximinResult, index: list[tuple[int, int]]) -> Solut
         else:
             all_snapped = False
             shares[lot.index] = from_floats(values)
-    return Solution(shares=shares, method="lp", lp=res, snapped=all_snapped)
+    return Solution(
+        shares=shares, method="lp", lp=res, spec=spec, row_info=info, snapped=all_snapped
+    )
 
 
 def solve(
@@ -216,6 +377,7 @@ def solve(
     time_limit: float | None = None,
     solver_options: dict[str, Any] | None = None,
     verify: bool = True,
+    diagnose: bool = True,
 ) -> Allocation:
     """Allocate every contract of ``problem``: top-slice, awards and audit.
 
@@ -233,6 +395,9 @@ def solve(
     verify
         Re-check the rounded allocation independently (on by default; a failure raises
         :class:`~allocate.VerificationError`, never a silent wrong answer).
+    diagnose
+        When no allocation exists, compute the least relaxation of each condition that would
+        make one (extra solves of the elastic programme).
 
     Returns
     -------
@@ -258,27 +423,45 @@ def solve(
     t_start = time.perf_counter()
     p = plan(problem)
     timings = dict(p.timings)
-    if not p.feasible:
-        allocation = audit.build(p, status=Status.INFEASIBLE, awards=None, solution=None)
+
+    def finish(allocation: Allocation) -> Allocation:
         timings["total"] = time.perf_counter() - t_start
         allocation._timings = timings
         return allocation
-    side = _has_side_constraints(problem)
-    if method == "closed_form" and side:
-        raise ValueError("method='closed_form' is only exact when no side-constraint is set")
+
+    if not p.feasible:
+        return finish(audit.build(p, status=Status.INFEASIBLE, awards=None, solution=None))
+    if method == "closed_form" and p.needs_lp:
+        raise ValueError(
+            "method='closed_form' is only exact without side-constraints or pooled capacities; "
+            f"this policy sets {', '.join(problem.policy.side_constraints) or 'pooled capacities'}"
+        )
+    has_floors = any(any(lot.floor) or not all(lot.open) for lot in p.lots)
     t0 = time.perf_counter()
-    if method == "lp" or (method == "auto" and side):
-        spec, index = _lp_spec(p)
+    if method == "lp" or p.needs_lp or has_floors:
+        spec, info = lp_spec(p)
         res = solve_leximin(spec, time_limit=time_limit, solver_options=solver_options)
         timings["build"] = res.build_seconds
         timings["solve"] = res.solve_seconds
         if res.status != "optimal":
-            status = Status(res.status)
-            allocation = audit.build(p, status=status, awards=None, solution=None, lp=res)
-            timings["total"] = time.perf_counter() - t_start
-            allocation._timings = timings
-            return allocation
-        solution = _from_lp(p, res, index)
+            from allocate.diagnosis import diagnose_lp
+
+            diagnosis = None
+            if res.status == "infeasible" and diagnose:
+                t_d = time.perf_counter()
+                diagnosis = diagnose_lp(p, spec, info)
+                timings["diagnosis"] = time.perf_counter() - t_d
+            return finish(
+                audit.build(
+                    p,
+                    status=Status(res.status),
+                    awards=None,
+                    solution=None,
+                    lp=res,
+                    diagnosis=diagnosis,
+                )
+            )
+        solution = _from_lp(p, res, spec, info)
     else:
         solution = Solution(
             shares={lot.index: lot.fair for lot in p.lots if lot.fair is not None},
@@ -299,9 +482,7 @@ def solve(
         allocation = allocation.model_copy(
             update={"audit": allocation.audit.model_copy(update={"checks": checks})}
         )
-    timings["total"] = time.perf_counter() - t_start
-    allocation._timings = timings
-    return allocation
+    return finish(allocation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,8 +498,14 @@ def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
     out: dict[int, Rounded] = {}
     for lot in p.lots:
         shares = solution.shares[lot.index]
+        caps = [c if o else 0 for c, o in zip(lot.claims, lot.open, strict=True)]
+        # a floor holds only for sub-contracts the solver made
+        floors = [
+            f if o and n >= f * shares.denominator * (1 - 1e-9) else 0
+            for f, o, n in zip(lot.floor, lot.open, shares.numerators, strict=True)
+        ]
         try:
-            whole = largest_remainder(lot.estate, shares, caps=lot.claims)
+            whole = largest_remainder(lot.estate, shares, caps=caps, floors=floors)
         except ValueError as exc:  # pragma: no cover - excluded by the feasibility check
             raise SolverError(
                 f"lot {lot.lot_id!r}: cannot round the solver's shares: {exc}"

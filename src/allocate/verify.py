@@ -1,10 +1,11 @@
 """Independent verification: re-check an allocation against the input, never the solver.
 
 :func:`verify` recomputes every condition from the :class:`~allocate.Problem` alone, with its own
-straightforward code (no shared path with the solve pipeline beyond the input model), and returns
-one :class:`~allocate.result.Check` per documented condition.  :func:`allocate.solve` runs it on
-every allocation it returns and raises :class:`~allocate.VerificationError` on any failure; tests
-and other systems call it on any allocation.
+straightforward code (no shared path with the solve pipeline beyond the input model and the
+published rules of :mod:`allocate.rules`), and returns one :class:`~allocate.result.Check` per
+documented condition.  :func:`allocate.solve` runs it on every allocation it returns and raises
+:class:`~allocate.VerificationError` on any failure; tests and other systems call it on any
+allocation.
 
 Conditions (the names used in reports and errors):
 
@@ -18,16 +19,33 @@ Conditions (the names used in reports and errors):
 ``non_negative``
     No award is negative.
 ``capacity``
-    No award exceeds the member's declared capacity on the lot (money, or units).
+    No award exceeds the member's declared capacity on the lot (money, or units), and a member's
+    awards over the lots of a pooled capacity stay within the pool.
 ``eligibility``
     Only eligible members (full, QA passed, above thresholds, serving the lot's theme and area,
-    with capacity) receive anything.
+    with capacity, not excluded) receive anything.
 ``whole_units``
     On unit-priced lots, awarded units are whole, sum to the lot's units, and the money follows
     the units (each member's money within a penny of its units' share of the pot).
 ``fair_share``
-    With no side-constraint, every award is within one penny (one unit) of the rule's exact
-    share.
+    With no side-constraint and no pooled capacity, every award is within one penny (one unit) of
+    the rule's exact share.
+``min_award``
+    Every award is zero or at least ``min_award``.
+``max_member_share``
+    A member's awards on a contract stay within ``max_member_share`` × the contract's member total,
+    and across the portfolio within that share of all member totals.
+``max_dependency``
+    A member's total awards stay within ``max_dependency`` × its annual income.
+``small_org_share``
+    Members in ``small_org_bands`` receive at least ``small_org_share`` of each contract's member
+    total.
+``case_mix``
+    On every service with standard and hard-to-help lots, each member's hard-to-help awards
+    ``h`` and all its awards ``w`` there satisfy ``|h − R·w| ≤ τ·w``, where ``R`` is the
+    hard-to-help share of the service's member pot — to within one penny per lot (rounding).
+``min_providers_per_area``
+    Every area has at least ``min(k, members eligible there)`` members with an award there.
 """
 
 from __future__ import annotations
@@ -39,8 +57,27 @@ from fractions import Fraction
 from allocate.exceptions import VerificationError
 from allocate.model import Capacity, Lot, Member, Membership, Problem, Rule, TopSliceMethod
 from allocate.result import Allocation, Check
+from allocate.rules import RULES
 
-__all__ = ["raise_on_failure", "verify"]
+__all__ = ["CONDITIONS", "raise_on_failure", "verify"]
+
+#: Every condition :func:`verify` checks, with what it means.
+CONDITIONS: dict[str, str] = {
+    "budget_balance": "awards plus top-slice equal every contract's and lot's value exactly",
+    "top_slice_cap": "no top-slice above max_rate × contract value",
+    "top_slice_method": "each top-slice equals its method's rate × value, rounded down",
+    "non_negative": "no negative award",
+    "capacity": "no award above declared capacity; pooled capacities respected",
+    "eligibility": "only eligible members receive awards",
+    "whole_units": "whole units on unit-priced lots, money following units",
+    "fair_share": "every award within one penny (or unit) of the rule's exact share",
+    "min_award": "every award zero or at least the minimum award",
+    "max_member_share": "no member above its share cap of a contract or the portfolio",
+    "max_dependency": "no member's awards above the multiple of its income",
+    "small_org_share": "the ring-fence for small members held on every contract",
+    "case_mix": "every member's hard-to-help share within the tolerance",
+    "min_providers_per_area": "every area keeps its minimum number of providers",
+}
 
 
 def _rate(problem: Problem, year: int) -> Fraction:
@@ -58,24 +95,90 @@ def _rate(problem: Problem, year: int) -> Fraction:
     return min(Fraction(ts.max_rate), Fraction(problem.hub.annual_cost) / annual)
 
 
+def _covers(cap: Capacity, lot: Lot) -> bool:
+    if cap.lot is not None:
+        return cap.lot == lot.id
+    return (cap.theme is None or cap.theme == lot.theme) and (
+        cap.area is None or cap.area == lot.area
+    )
+
+
+def _excluded(problem: Problem, member: str, lot: Lot, contract: str) -> bool:
+    return any(
+        ex.member == member and (ex.lot == lot.id or ex.contract == contract)
+        for ex in problem.policy.exclusions
+    )
+
+
+def _eligible(problem: Problem, m: Member, lot: Lot, contract: str) -> list[str]:
+    """Why the member may not receive the lot (empty: eligible)."""
+    pol = problem.policy
+    why = []
+    if m.membership is not Membership.FULL:
+        why.append("associate member")
+    if not m.qa_passed:
+        why.append("QA not passed")
+    if m.quality_score < pol.quality_threshold:
+        why.append("quality below threshold")
+    if m.reporting_compliance < pol.reporting_threshold:
+        why.append("reporting below threshold")
+    if lot.theme not in m.themes:
+        why.append("theme not delivered")
+    if lot.area not in m.areas:
+        why.append("area not served")
+    if _excluded(problem, m.id, lot, contract):
+        why.append("excluded by policy")
+    if not any(
+        c.member == m.id and _covers(c, lot) and (c.amount or c.units) for c in problem.capacities
+    ):
+        why.append("no capacity declared")
+    return why
+
+
+def _claim(problem: Problem, member: str, lot: Lot) -> Fraction:
+    """The member's claim on the lot, in the lot's quantity (pounds, or units)."""
+    per_lot = [c for c in problem.capacities if c.member == member and c.lot == lot.id]
+    pooled = [
+        c for c in problem.capacities if c.member == member and c.lot is None and _covers(c, lot)
+    ]
+    values: list[Fraction] = []
+    for c in per_lot + pooled:
+        if lot.unit_price is not None:
+            values.append(
+                Fraction(c.units)
+                if c.units is not None
+                else Fraction(int((c.amount or Decimal(0)) // lot.unit_price))
+            )
+        else:
+            values.append(Fraction(c.amount or 0))
+    if per_lot:
+        return min(values)
+    return max(values) if values else Fraction(0)
+
+
 def verify(problem: Problem, allocation: Allocation) -> list[Check]:
     """Re-check ``allocation`` against ``problem``; one :class:`Check` per condition.
 
     Only allocations with status ``optimal`` carry awards; for any other status the checks
     are about the top-slice alone.
+
+    Examples
+    --------
+    >>> from allocate import Problem, solve
+    >>> from allocate.model import _example_dict
+    >>> p = Problem.model_validate(_example_dict())
+    >>> all(check.passed for check in verify(p, solve(p)))
+    True
     """
-    checks: list[Check] = []
     fails: dict[str, list[str]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
+    policy = problem.policy
 
     lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
     members = {m.id: m for m in problem.members}
-    caps = {(k.member, k.lot): k for k in problem.capacities if k.lot is not None}
     results = {c.id: c for c in allocation.contracts}
 
-    award_by_lot: dict[str, Decimal] = defaultdict(Decimal)
-    units_by_lot: dict[str, int] = defaultdict(int)
-    awards_of_lot: dict[str, list[tuple[str, Decimal, int | None]]] = defaultdict(list)
+    by_lot: dict[str, list[tuple[str, Decimal, int | None]]] = defaultdict(list)
     for a in allocation.awards:
         counts["non_negative"] += 1
         if a.amount < 0 or (a.units is not None and a.units < 0):
@@ -86,64 +189,66 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
         contract, lot = lots[a.lot]
         if a.contract != contract.id:
             fails["budget_balance"].append(f"award {a.member}/{a.lot} names contract {a.contract}")
-        award_by_lot[a.lot] += a.amount
-        awards_of_lot[a.lot].append((a.member, a.amount, a.units))
-        m = members[a.member]
+        by_lot[a.lot].append((a.member, a.amount, a.units))
         counts["eligibility"] += 1
-        why = []
-        if m.membership is not Membership.FULL:
-            why.append("associate member")
-        if not m.qa_passed:
-            why.append("QA not passed")
-        if m.quality_score < problem.policy.quality_threshold:
-            why.append("quality below threshold")
-        if m.reporting_compliance < problem.policy.reporting_threshold:
-            why.append("reporting below threshold")
-        if lot.theme not in m.themes:
-            why.append("theme not delivered")
-        if lot.area not in m.areas:
-            why.append("area not served")
-        cap = caps.get((a.member, a.lot))
-        if cap is None:
-            why.append("no capacity declared")
-        if why and a.amount > 0:
+        why = _eligible(problem, members[a.member], lot, contract.id)
+        if why and (a.amount > 0 or a.units):
             fails["eligibility"].append(
                 f"{a.member} on {a.lot} received {a.amount}: {', '.join(why)}"
             )
         counts["capacity"] += 1
-        if cap is not None:
-            if lot.unit_price is not None:
-                if a.units is None:
-                    fails["whole_units"].append(
-                        f"{a.member} on {a.lot}: no units on a unit-priced lot"
-                    )
-                    continue
-                units_by_lot[a.lot] += a.units
-                cap_units = (
-                    cap.units
-                    if cap.units is not None
-                    else int((cap.amount or Decimal(0)) // lot.unit_price)
-                )
-                if a.units > cap_units:
-                    fails["capacity"].append(
-                        f"{a.member} on {a.lot}: {a.units} units > capacity {cap_units}"
-                    )
-                if cap.amount is not None and a.amount > cap.amount:
-                    fails["capacity"].append(
-                        f"{a.member} on {a.lot}: {a.amount} > capacity {cap.amount}"
-                    )
-            elif cap.amount is not None and a.amount > cap.amount:
+        claim = _claim(problem, a.member, lot)
+        if lot.unit_price is not None:
+            if a.units is None:
+                fails["whole_units"].append(f"{a.member} on {a.lot}: no units on a unit-priced lot")
+            elif a.units > claim:
                 fails["capacity"].append(
-                    f"{a.member} on {a.lot}: {a.amount} > capacity {cap.amount}"
+                    f"{a.member} on {a.lot}: {a.units} units > capacity {claim}"
+                )
+            per_lot_amounts = [
+                c.amount
+                for c in problem.capacities
+                if c.member == a.member and c.lot == lot.id and c.amount is not None
+            ]
+            if per_lot_amounts and a.amount > per_lot_amounts[0]:
+                fails["capacity"].append(
+                    f"{a.member} on {a.lot}: {a.amount} > capacity {per_lot_amounts[0]}"
+                )
+        elif Fraction(a.amount) > claim:
+            fails["capacity"].append(
+                f"{a.member} on {a.lot}: {a.amount} > capacity {float(claim):.2f}"
+            )
+        if policy.min_award is not None:
+            counts["min_award"] += 1
+            if 0 < a.amount < policy.min_award:
+                fails["min_award"].append(f"{a.member} on {a.lot}: {a.amount} < {policy.min_award}")
+
+    # pooled capacities
+    for c in problem.capacities:
+        if c.lot is None:
+            counts["capacity"] += 1
+            total = sum(
+                (
+                    a.amount
+                    for a in allocation.awards
+                    if a.member == c.member and a.lot in lots and _covers(c, lots[a.lot][1])
+                ),
+                Decimal(0),
+            )
+            if c.amount is not None and total > c.amount:
+                fails["capacity"].append(
+                    f"{c.member}: {total} over its pooled capacity {c.amount} ({c.theme}/{c.area})"
                 )
 
     max_rate = Fraction(problem.top_slice.max_rate)
+    pots: dict[str, Decimal] = {}
     for contract in problem.contracts:
         res = results.get(contract.id)
         counts["budget_balance"] += 1
         if res is None:
             fails["budget_balance"].append(f"contract {contract.id} missing from the result")
             continue
+        pots[contract.id] = contract.value - res.top_slice
         counts["top_slice_cap"] += 1
         if Fraction(res.top_slice) > max_rate * Fraction(contract.value):
             fails["top_slice_cap"].append(
@@ -158,128 +263,222 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
             )
         if not allocation.status.is_ok:
             continue
-        paid = sum((award_by_lot[lot.id] for lot in contract.lots), Decimal(0))
+        lot_ts = res.lot_top_slices
+        paid = sum((amt for lot in contract.lots for _, amt, _ in by_lot[lot.id]), Decimal(0))
         if paid + res.top_slice != contract.value:
             fails["budget_balance"].append(
                 f"{contract.id}: awards {paid} + top-slice {res.top_slice} "
                 f"!= value {contract.value}"
             )
-        lot_ts = res.lot_top_slices
         if sum(lot_ts.values(), Decimal(0)) != res.top_slice:
             fails["budget_balance"].append(f"{contract.id}: lot top-slices do not add up")
         for lot in contract.lots:
             counts["budget_balance"] += 1
-            if award_by_lot[lot.id] + lot_ts.get(lot.id, Decimal(0)) != lot.value:
+            got = sum((amt for _, amt, _ in by_lot[lot.id]), Decimal(0))
+            ts_lot = lot_ts.get(lot.id, Decimal(0))
+            if got + ts_lot != lot.value:
                 fails["budget_balance"].append(
-                    f"lot {lot.id}: awards {award_by_lot[lot.id]} + top-slice "
-                    f"{lot_ts.get(lot.id)} != value {lot.value}"
+                    f"lot {lot.id}: awards {got} + top-slice {ts_lot} != value {lot.value}"
                 )
             if lot.unit_price is not None:
-                counts["whole_units"] += 1
-                n_units = int(lot.value / lot.unit_price)
-                if units_by_lot[lot.id] != n_units:
-                    fails["whole_units"].append(
-                        f"lot {lot.id}: {units_by_lot[lot.id]} units awarded, lot has {n_units}"
-                    )
-                pot = lot.value - lot_ts.get(lot.id, Decimal(0))
-                for mid, amount, units in awards_of_lot[lot.id]:
-                    share = pot * Decimal(units or 0) / Decimal(n_units)
-                    if abs(amount - share) >= Decimal("0.01"):
-                        fails["whole_units"].append(
-                            f"{mid} on {lot.id}: money {amount} does not follow "
-                            f"its {units} units ({share:.4f})"
-                        )
-            if not _has_side_constraints(problem):
-                _check_fair_share(
-                    problem,
-                    lot,
-                    lot_ts.get(lot.id, Decimal(0)),
-                    awards_of_lot[lot.id],
-                    caps,
-                    members,
-                    fails,
-                    counts,
-                )
+                _check_units(lot, ts_lot, by_lot[lot.id], fails, counts)
+            if not policy.side_constraints and not any(c.lot is None for c in problem.capacities):
+                _check_fair_share(problem, contract.id, lot, ts_lot, by_lot[lot.id], fails, counts)
 
-    names = {
-        "budget_balance": "awards plus top-slice equal every contract's and lot's value exactly",
-        "top_slice_cap": "no top-slice above max_rate × contract value",
-        "top_slice_method": "each top-slice equals its method's rate × value, rounded down",
-        "non_negative": "no negative award",
-        "capacity": "no award above declared capacity",
-        "eligibility": "only eligible members receive awards",
-        "whole_units": "whole units on unit-priced lots, money following units",
-        "fair_share": "every award within one penny (or unit) of the rule's exact share",
-    }
-    for name, description in names.items():
+    if allocation.status.is_ok:
+        _check_side_constraints(problem, allocation, pots, fails, counts)
+
+    checks = []
+    for name, description in CONDITIONS.items():
         bad = fails.get(name, [])
         n = counts.get(name, 0)
-        if bad:
-            detail = f"{len(bad)} failure(s): " + "; ".join(bad[:5])
-        else:
-            detail = f"{description} ({n} checked)"
+        if (
+            name
+            in (
+                "min_award",
+                "max_member_share",
+                "max_dependency",
+                "small_org_share",
+                "case_mix",
+                "min_providers_per_area",
+            )
+            and getattr(policy, "case_mix_tolerance" if name == "case_mix" else name) is None
+        ):
+            continue
+        detail = (
+            f"{len(bad)} failure(s): " + "; ".join(bad[:5])
+            if bad
+            else f"{description} ({n} checked)"
+        )
         checks.append(Check(name=name, passed=not bad, detail=detail))
     return checks
 
 
-def _has_side_constraints(problem: Problem) -> bool:
-    return False
-
-
-def _eligible(problem: Problem, m: Member, lot: Lot) -> bool:
-    pol = problem.policy
-    return (
-        m.membership is Membership.FULL
-        and m.qa_passed
-        and m.quality_score >= pol.quality_threshold
-        and m.reporting_compliance >= pol.reporting_threshold
-        and lot.theme in m.themes
-        and lot.area in m.areas
-    )
+def _check_units(
+    lot: Lot,
+    ts_lot: Decimal,
+    awards: list[tuple[str, Decimal, int | None]],
+    fails: dict[str, list[str]],
+    counts: dict[str, int],
+) -> None:
+    assert lot.unit_price is not None
+    counts["whole_units"] += 1
+    n_units = int(lot.value / lot.unit_price)
+    total = sum(u or 0 for _, _, u in awards)
+    if total != n_units:
+        fails["whole_units"].append(f"lot {lot.id}: {total} units awarded, lot has {n_units}")
+    pot = lot.value - ts_lot
+    for mid, amount, units in awards:
+        share = pot * Decimal(units or 0) / Decimal(n_units)
+        if abs(amount - share) >= Decimal("0.01"):
+            fails["whole_units"].append(
+                f"{mid} on {lot.id}: money {amount} does not follow its {units} units"
+            )
 
 
 def _check_fair_share(
     problem: Problem,
+    contract: str,
     lot: Lot,
-    lot_top_slice: Decimal,
+    ts_lot: Decimal,
     awards: list[tuple[str, Decimal, int | None]],
-    caps: dict[tuple[str, str], Capacity],
-    members: dict[str, Member],
     fails: dict[str, list[str]],
     counts: dict[str, int],
 ) -> None:
-    """Proportional: award_i / pot = capacity_i / Σ capacity, within one penny (or unit)."""
-    if problem.policy.rule is not Rule.PROPORTIONAL:
+    """Each award within one penny (one unit) of the rule's exact share of the lot."""
+    rule = problem.policy.rule
+    claimants = sorted(m.id for m in problem.members if not _eligible(problem, m, lot, contract))
+    if not claimants:
         return
-    claims: dict[str, Fraction] = {}
-    for (mid, lid), cap in caps.items():
-        if lid != lot.id or not _eligible(problem, members[mid], lot):
-            continue
-        if lot.unit_price is not None:
-            q = cap.units if cap.units is not None else int((cap.amount or 0) // lot.unit_price)
-            claims[mid] = Fraction(q)
-        else:
-            claims[mid] = Fraction(cap.amount or 0)
-    total = sum(claims.values(), Fraction(0))
-    if total == 0:
+    claims = [_claim(problem, mid, lot) for mid in claimants]
+    if lot.unit_price is not None:
+        estate = Fraction(int(lot.value / lot.unit_price))
+    else:
+        estate = Fraction(lot.value - ts_lot)
+    if estate > sum(claims):
         return
-    pot = Fraction(lot.value - lot_top_slice)
+    if rule.is_weighted:
+        factors = []
+        for mid in claimants:
+            m = problem.member_index[mid]
+            raw = getattr(m, problem.policy.weight_factor.value)
+            factors.append(Fraction(repr(raw if raw is not None else 1.0)))
+        weights = [
+            f * c if rule is Rule.WEIGHTED_PROPORTIONAL else f
+            for f, c in zip(factors, claims, strict=True)
+        ]
+        if estate > sum(c for c, w in zip(claims, weights, strict=True) if w > 0):
+            return  # the documented fallback for zero weights; covered by unit tests
+        exact = RULES[rule.value](estate, claims, weights)
+    else:
+        exact = RULES[rule.value](estate, claims)
     got = {mid: (amt, units) for mid, amt, units in awards}
-    for mid, claim in claims.items():
+    for mid, share in zip(claimants, exact, strict=True):
         counts["fair_share"] += 1
         amount, units = got.get(mid, (Decimal(0), 0))
-        if lot.unit_price is not None:
-            n_units = Fraction(int(lot.value / lot.unit_price))
-            exact_units = n_units * claim / total
-            if abs(Fraction(units or 0) - exact_units) >= 1:
-                fails["fair_share"].append(
-                    f"{mid} on {lot.id}: {units} units, rule gives {float(exact_units):.4f}"
+        value = Fraction(units or 0) if lot.unit_price is not None else Fraction(amount)
+        tolerance = Fraction(1) if lot.unit_price is not None else Fraction(1, 100)
+        if abs(value - share) >= tolerance:
+            fails["fair_share"].append(f"{mid} on {lot.id}: {value}, rule gives {float(share):.4f}")
+
+
+def _check_side_constraints(
+    problem: Problem,
+    allocation: Allocation,
+    pots: dict[str, Decimal],
+    fails: dict[str, list[str]],
+    counts: dict[str, int],
+) -> None:
+    policy = problem.policy
+    lots = {lot.id: (c.id, lot) for c in problem.contracts for lot in c.lots}
+    per_member_contract: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    per_member: dict[str, Decimal] = defaultdict(Decimal)
+    for a in allocation.awards:
+        per_member_contract[a.member, a.contract] += a.amount
+        per_member[a.member] += a.amount
+    if policy.max_member_share is not None:
+        share = policy.max_member_share
+        for (mid, cid), total in sorted(per_member_contract.items()):
+            counts["max_member_share"] += 1
+            if total > share * pots[cid]:
+                fails["max_member_share"].append(f"{mid} on {cid}: {total} > {share} × {pots[cid]}")
+        everything = sum(pots.values(), Decimal(0))
+        for mid, total in sorted(per_member.items()):
+            counts["max_member_share"] += 1
+            if total > share * everything:
+                fails["max_member_share"].append(f"{mid} overall: {total} > {share} × {everything}")
+    if policy.max_dependency is not None:
+        for mid, total in sorted(per_member.items()):
+            counts["max_dependency"] += 1
+            limit = policy.max_dependency * problem.member_index[mid].annual_income
+            if total > limit:
+                fails["max_dependency"].append(f"{mid}: {total} > {limit}")
+    if policy.small_org_share is not None:
+        bands = set(policy.small_org_bands)
+        for cid, pot in pots.items():
+            counts["small_org_share"] += 1
+            small = sum(
+                (
+                    t
+                    for (mid, c), t in per_member_contract.items()
+                    if c == cid and problem.member_index[mid].size_band in bands
+                ),
+                Decimal(0),
+            )
+            if small < policy.small_org_share * pot:
+                fails["small_org_share"].append(
+                    f"{cid}: {small} < {policy.small_org_share} × {pot}"
                 )
-        else:
-            exact = pot * claim / total
-            if abs(Fraction(amount) - exact) >= Fraction(1, 100):
-                fails["fair_share"].append(
-                    f"{mid} on {lot.id}: {amount}, rule gives {float(exact):.4f}"
+    if policy.case_mix_tolerance is not None:
+        tol = Fraction(policy.case_mix_tolerance)
+        results = {c.id: c for c in allocation.contracts}
+        services: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for lid, (_, lot) in lots.items():
+            if lot.client_group is not None:
+                services[lot.service or lot.theme][lot.client_group.value].append(lid)
+        for key, groups in services.items():
+            hard, easy = groups.get("hard_to_help", []), groups.get("standard", [])
+            if not hard or not easy:
+                continue
+
+            def pot(lid: str) -> Fraction:
+                cid, lot = lots[lid]
+                return Fraction(lot.value - results[cid].lot_top_slices.get(lid, Decimal(0)))
+
+            r = sum(pot(lid) for lid in hard) / sum(pot(lid) for lid in hard + easy)
+            slack = Fraction(len(hard) + len(easy), 100)
+            h: dict[str, Fraction] = defaultdict(Fraction)
+            w: dict[str, Fraction] = defaultdict(Fraction)
+            for a in allocation.awards:
+                if a.lot in hard or a.lot in easy:
+                    w[a.member] += Fraction(a.amount)
+                    if a.lot in hard:
+                        h[a.member] += Fraction(a.amount)
+            for mid in sorted(w):
+                counts["case_mix"] += 1
+                if abs(h[mid] - r * w[mid]) > tol * w[mid] + slack:
+                    fails["case_mix"].append(
+                        f"{mid} on {key}: hard-to-help share {float(h[mid] / w[mid]):.4f}, "
+                        f"service share {float(r):.4f} ± {float(tol)}"
+                    )
+    if policy.min_providers_per_area is not None:
+        k = policy.min_providers_per_area
+        areas: dict[str, list[tuple[str, Lot]]] = defaultdict(list)
+        for cid, lot in lots.values():
+            areas[lot.area].append((cid, lot))
+        for area, area_lots in sorted(areas.items()):
+            counts["min_providers_per_area"] += 1
+            eligible = {
+                m.id
+                for m in problem.members
+                for cid, lot in area_lots
+                if not _eligible(problem, m, lot, cid)
+            }
+            ids = {lot.id for _, lot in area_lots}
+            providers = {a.member for a in allocation.awards if a.lot in ids and a.amount > 0}
+            if len(providers) < min(k, len(eligible)):
+                fails["min_providers_per_area"].append(
+                    f"{area}: {len(providers)} provider(s), needs {min(k, len(eligible))}"
                 )
 
 

@@ -1,0 +1,148 @@
+"""Why no allocation exists: computed with an elastic programme, not guessed.
+
+When the side-constraints, floors and capacities leave no feasible allocation,
+:func:`diagnose_lp` solves the *elastic* programme of :mod:`allocate.formulation` — every side
+row, every floor and every lot budget may give, at a cost of its relaxation in pounds — twice
+over:
+
+1. with everything elastic, to find one least relaxation: which conditions conflict, by how much
+   money, on which lots and members;
+2. with one family elastic at a time, to find the **smallest relaxation of that condition alone**
+   that would make an allocation possible (or that relaxing it alone cannot).
+
+Relaxations are turned into the policy's own terms: "raise ``max_member_share`` for contract C
+from 0.30 to at least 0.3412", "lower ``small_org_share`` ... to at most ...", "lower
+``min_award`` ...", "£X of lot L cannot be placed".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from allocate.formulation import LpSpec, solve_elastic
+from allocate.money import format_money, from_pence
+from allocate.result import Diagnosis, Relaxation
+
+if TYPE_CHECKING:
+    from allocate.solve import Plan
+
+__all__ = ["diagnose_lp"]
+
+
+def _families(spec: LpSpec) -> list[str]:
+    fams = sorted({row.family for row in spec.side_rows})
+    if spec.pair_floor and any(f > 0 for f in spec.pair_floor):
+        fams.append("floor")
+    return [*fams, "budget"]
+
+
+def _policy_terms(p: Plan, family: str, name: str, pence: float, info: dict[str, Any]) -> str:
+    """A relaxation of one row, in the policy's words."""
+    policy = p.problem.policy
+    row = info["rows"].get(name)
+    money = format_money(from_pence(round(pence)))
+    if family == "max_member_share" and row is not None:
+        pots = {lot.contract_id: 0 for lot in p.lots}
+        for lot in p.lots:
+            pots[lot.contract_id] += lot.pot
+        pot = pots[row.contract] if row.contract else sum(pots.values())
+        need = Fraction(row.bound_pence + round(pence), pot)
+        where = f"contract {row.contract}" if row.contract else "the portfolio"
+        return (
+            f"{row.member} needs {money} more room in {where}: raise max_member_share from "
+            f"{policy.max_member_share} to at least {float(need):.4f}"
+        )
+    if family == "max_dependency" and row is not None:
+        income = p.problem.member_index[row.member].annual_income
+        text = f"{row.member} needs {money} more than max_dependency allows"
+        if income:
+            multiple = Fraction(row.bound_pence + round(pence), 100) / Fraction(income)
+            text += (
+                f": raise max_dependency from {policy.max_dependency} to at least "
+                f"{float(multiple):.4f}"
+            )
+        return text
+    if family == "small_org_share" and row is not None:
+        pot = sum(lot.pot for lot in p.lots if lot.contract_id == row.contract)
+        can = Fraction(row.bound_pence - round(pence), pot)
+        return (
+            f"small members can take {money} less than the ring-fence asks on contract "
+            f"{row.contract}: lower small_org_share from {policy.small_org_share} to at most "
+            f"{max(float(can), 0.0):.4f}"
+        )
+    if family == "case_mix":
+        return f"{name}: the case-mix band must widen by {money} of work (raise case_mix_tolerance)"
+    if family == "pooled_capacity" and row is not None:
+        return f"{row.member}'s pooled capacity is short by {money}"
+    return f"{name}: relax by {money}"
+
+
+def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, Any]) -> Diagnosis:
+    """The least relaxations that would make the programme feasible, in words and numbers."""
+    values = [lot.value for lot in p.lots]
+    ids = p.eligibility.member_ids
+    families = _families(spec)
+    family_of = {row.name: row.family for row in spec.side_rows}
+
+    def describe(res: Any) -> list[str]:
+        lines: list[str] = []
+        for name, pence in sorted(res.side.items()):
+            lines.append(_policy_terms(p, family_of[name], name, pence, info))
+        for k, pence in sorted(res.floors.items()):
+            lot = p.lots[p.pair_lot[k]]
+            lines.append(
+                f"the sub-contract of {ids[p.pair_member[k]]} on lot {lot.lot_id} falls "
+                f"{format_money(from_pence(round(pence)))} short of its floor (lower min_award "
+                "or min_providers_per_area)"
+            )
+        for j, pence in sorted(res.unallocated.items()):
+            lines.append(
+                f"{format_money(from_pence(round(pence)))} of lot {p.lots[j].lot_id}'s member pot "
+                "cannot be placed with any eligible member under these conditions"
+            )
+        return lines
+
+    overall = solve_elastic(spec, values)
+    messages = ["no allocation satisfies every condition; one least relaxation:"]
+    messages += [f"  {line}" for line in describe(overall)] if overall.status == "optimal" else []
+    relaxations: list[Relaxation] = []
+    for family in families:
+        res = solve_elastic(spec, values, elastic={family})
+        if res.status != "optimal":
+            relaxations.append(
+                Relaxation(
+                    condition=family,
+                    possible=False,
+                    amount=None,
+                    details=[f"relaxing {family} alone cannot make an allocation possible"],
+                )
+            )
+            continue
+        relaxations.append(
+            Relaxation(
+                condition=family,
+                possible=True,
+                amount=from_pence(round(res.total)),
+                details=describe(res),
+            )
+        )
+    conflicting: dict[str, Decimal] = defaultdict(Decimal)
+    for name, pence in overall.side.items():
+        conflicting[family_of[name]] += from_pence(round(pence))
+    if overall.floors:
+        conflicting["floor"] += from_pence(round(sum(overall.floors.values())))
+    if overall.unallocated:
+        conflicting["budget"] += from_pence(round(sum(overall.unallocated.values())))
+    fixable = [r for r in relaxations if r.possible]
+    parts = ", ".join(f"{k} ({format_money(v)})" for k, v in sorted(conflicting.items()))
+    summary = "no allocation satisfies every condition: " + (
+        f"conflicting conditions {parts}" if conflicting else "the solver found no feasible point"
+    )
+    if fixable:
+        best = min(fixable, key=lambda r: r.amount or Decimal(0))
+        amount = format_money(best.amount or Decimal(0))
+        summary += f"; the smallest single relaxation is {best.condition} by {amount}"
+    return Diagnosis(summary=summary, messages=messages, relaxations=relaxations)
