@@ -13,6 +13,11 @@ over:
 Relaxations are turned into the policy's own terms: "raise ``max_member_share`` for contract C
 from 0.30 to at least 0.3412", "lower ``small_org_share`` ... to at most ...", "lower
 ``min_award`` ...", "£X of lot L cannot be placed".
+
+3. For each condition set by one policy value (``max_member_share``, ``max_dependency``,
+   ``small_org_share``, ``case_mix_tolerance``, ``min_award``, ``min_providers_per_area``),
+   the least change of that value alone that makes an allocation possible, found by bisection
+   over the whole pipeline (to four decimal places, a penny, or one provider).
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from allocate.formulation import LpSpec, solve_elastic
+from allocate.formulation import LpSpec, solve_elastic, solve_leximin
+from allocate.model import Problem
 from allocate.money import format_money, from_pence
 from allocate.result import Diagnosis, Relaxation
 
@@ -80,6 +86,56 @@ def _policy_terms(p: Plan, family: str, name: str, pence: float, info: dict[str,
     return f"{name}: relax by {money}"
 
 
+#: family -> (policy field, direction of relaxation, the value that switches it off, resolution)
+_SETTINGS: dict[str, tuple[str, str, Decimal, Decimal]] = {
+    "max_member_share": ("max_member_share", "up", Decimal(1), Decimal("0.0001")),
+    "max_dependency": ("max_dependency", "up", Decimal(100), Decimal("0.0001")),
+    "small_org_share": ("small_org_share", "down", Decimal(0), Decimal("0.0001")),
+    "case_mix": ("case_mix_tolerance", "up", Decimal(1), Decimal("0.0001")),
+    "floor": ("min_award", "down", Decimal(0), Decimal("0.01")),
+}
+
+
+def _feasible(problem: Problem) -> bool:
+    from allocate.solve import lp_spec, plan
+
+    p = plan(problem)
+    if not p.feasible:
+        return False
+    spec, _ = lp_spec(p)
+    return solve_leximin(spec, max_stages=1).status == "optimal"
+
+
+def _with(problem: Problem, field: str, value: object) -> Problem:
+    return problem.evolve(policy=problem.policy.model_copy(update={field: value}))
+
+
+def required_setting(
+    problem: Problem, field: str, direction: str, off: Decimal, step: Decimal
+) -> Decimal | None:
+    """The least change of one policy value that makes the problem feasible (bisection)."""
+    current = getattr(problem.policy, field)
+    if current is None:
+        return None
+    current = Decimal(current)
+    if not _feasible(_with(problem, field, off if field != "min_award" else None)):
+        return None
+    lo, hi = (current, off) if direction == "up" else (off, current)
+    # invariant: the feasible end is 'off'; shrink towards the current value
+    feasible_end, infeasible_end = (hi, lo) if direction == "up" else (lo, hi)
+    while abs(feasible_end - infeasible_end) > step:
+        mid = ((feasible_end + infeasible_end) / 2).quantize(step)
+        if mid in (feasible_end, infeasible_end):
+            break
+        if _feasible(
+            _with(problem, field, mid if not (field == "min_award" and mid == 0) else None)
+        ):
+            feasible_end = mid
+        else:
+            infeasible_end = mid
+    return feasible_end
+
+
 def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, Any]) -> Diagnosis:
     """The least relaxations that would make the programme feasible, in words and numbers."""
     values = [lot.value for lot in p.lots]
@@ -129,6 +185,32 @@ def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, Any]) -> Diagnosis:
                 details=describe(res),
             )
         )
+    relaxations = [_with_setting(p.problem, r) for r in relaxations]
+    if p.problem.policy.min_providers_per_area is not None and "floor" in families:
+        k = p.problem.policy.min_providers_per_area
+        fewer = next(
+            (
+                n
+                for n in range(k - 1, 0, -1)
+                if _feasible(_with(p.problem, "min_providers_per_area", n))
+            ),
+            None,
+        )
+        relaxations.append(
+            Relaxation(
+                condition="min_providers_per_area",
+                possible=fewer is not None,
+                amount=None,
+                details=[
+                    f"lower min_providers_per_area from {k} to {fewer}"
+                    if fewer is not None
+                    else "lowering min_providers_per_area alone cannot make an allocation possible"
+                ],
+                setting="min_providers_per_area",
+                current=str(k),
+                required=None if fewer is None else str(fewer),
+            )
+        )
     conflicting: dict[str, Decimal] = defaultdict(Decimal)
     for name, pence in overall.side.items():
         conflicting[family_of[name]] += from_pence(round(pence))
@@ -146,3 +228,29 @@ def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, Any]) -> Diagnosis:
         amount = format_money(best.amount or Decimal(0))
         summary += f"; the smallest single relaxation is {best.condition} by {amount}"
     return Diagnosis(summary=summary, messages=messages, relaxations=relaxations)
+
+
+def _with_setting(problem: Problem, r: Relaxation) -> Relaxation:
+    """Add the least change of the condition's policy value, when it has one."""
+    if r.condition not in _SETTINGS:
+        return r
+    field, direction, off, step = _SETTINGS[r.condition]
+    current = getattr(problem.policy, field)
+    if current is None:
+        return r
+    needed = required_setting(problem, field, direction, off, step)
+    verb = "raise" if direction == "up" else "lower"
+    if needed is None:
+        line = f"changing {field} alone (even to {off}) cannot make an allocation possible"
+    else:
+        bound = "at least" if direction == "up" else "at most"
+        line = f"{verb} {field} from {current} to {bound} {needed}"
+    return r.model_copy(
+        update={
+            "setting": field,
+            "current": str(current),
+            "required": None if needed is None else str(needed),
+            "possible": r.possible or needed is not None,
+            "details": [line, *r.details],
+        }
+    )

@@ -7,18 +7,20 @@ pounds misleads HiGHS; a scaled one solves right and faster):
   award as a fraction of the lot value; :math:`u_k` is its capacity on that scale and
   :math:`\ell_k` a floor (the minimum award of a sub-contract that is made, or a provider kept in
   an area), 0 otherwise;
-* :math:`h_l \in [0, \tau_l]` for each lot — the hub's top-slice from the lot, bounded by its
-  entitlement under the top-slice policy (never above ``max_rate``);
+* :math:`h_l = \tau_l` for each lot — the hub's top-slice from the lot: its entitlement under
+  the top-slice policy (never above ``max_rate``).  A smaller top-slice could only leave more
+  money for members to absorb, never less, so the hub always takes its entitlement; the
+  variable stays in the programme so that its dual prices the top-slice for the worst-off member;
 * :math:`t` — the level being raised.
 
 Constraints, each named after the documented condition it encodes (``budget:<lot>``,
-``ratio:<member>:<lot>``, ``ratio:hub:<lot>``, and the side-constraints of
+``ratio:<member>:<lot>``, and the side-constraints of
 :mod:`allocate.constraints`, e.g. ``max_member_share:<member>:<contract>``):
 
 * **budget** — :math:`\sum_k y_k + h_l = 1` for every lot: awards plus top-slice equal the lot
   value;
 * **ratio** — :math:`y_k \ge \varphi_k t` where :math:`\varphi_k` is the pair's fair share under
-  the rule (the hub's "fair share" is its entitlement);
+  the rule;
 * **side rows** — linear constraints over the pairs, each scaled by its own money scale.
 
 **Leximin by progressive filling.**  Stage 1 maximises :math:`t`, the worst ratio of award to fair
@@ -169,7 +171,7 @@ def _base_model(spec: LpSpec, sense: int) -> _Model:
         for k in range(n_pairs)
     ]
     hubs = [
-        prob.add_variable(f"h_{j}", lowBound=0, upBound=max(0.0, cap))
+        prob.add_variable(f"h_{j}", lowBound=max(0.0, cap), upBound=max(0.0, cap))
         for j, cap in enumerate(spec.hub_cap)
     ]
     by_lot: list[list[int]] = [[] for _ in spec.lot_names]
@@ -194,14 +196,12 @@ def solve_leximin(
     for j, name in enumerate(spec.lot_names):
         expr = _expr([(ys[k], 1.0) for k in m.by_lot[j]] + [(hubs[j], 1.0)])
         m.budget_rows.append(prob.addConstraint(expr == 1.0, f"budget:{name}"))
-    claim_vars = ys + hubs
-    claim_targets = list(spec.pair_target) + list(spec.hub_cap)
-    claim_names = [f"ratio:{n}" for n in spec.pair_names] + [
-        f"ratio:hub:{n}" for n in spec.lot_names
-    ]
+    claim_vars = ys
+    claim_targets = list(spec.pair_target)
+    claim_names = [f"ratio:{n}" for n in spec.pair_names]
     ratio_rows: dict[int, Any] = {}
     for c, (var, target) in enumerate(zip(claim_vars, claim_targets, strict=True)):
-        if target > 0 and (c >= n_pairs or spec.pair_cap[c] > 0):
+        if target > 0 and spec.pair_cap[c] > 0:
             ratio_rows[c] = prob.addConstraint(
                 _expr([(var, 1.0), (level, -target)]) >= 0, claim_names[c]
             )
@@ -343,8 +343,6 @@ def solve_elastic(
             # unplaced money weighs more than a relaxed policy: prefer relaxing the policy
             objective.append((unalloc[j], 1.5 * float(lot_value[j])))
         prob.addConstraint(_expr(terms) == 1.0, f"budget:{name}")
-        # the hub takes its entitlement: relaxing a condition never means paying the hub less
-        hubs[j].lowBound = spec.hub_cap[j]
     floors = spec.pair_floor or [0.0] * len(spec.pair_names)
     floor_slack: dict[int, Any] = {}
     if is_elastic("floor"):

@@ -251,9 +251,16 @@ class Relaxation(_Out):
     possible: bool
     """Whether relaxing this condition alone suffices."""
     amount: Money | None
-    """Total relaxation in pounds."""
+    """Total relaxation in pounds (the elastic programme's least total for this condition)."""
     details: list[str]
     """Each relaxed row in the policy's own terms."""
+    setting: str | None = None
+    """The policy field that sets this condition, when it has one."""
+    current: str | None = None
+    """Its value now."""
+    required: str | None = None
+    """The least change of that value alone that makes an allocation possible (found by
+    bisection on the full pipeline), or None when no value does."""
 
 
 class Diagnosis(_Out):

@@ -441,11 +441,12 @@ def _check_side_constraints(
             if not hard or not easy:
                 continue
 
-            def pot(lid: str) -> Fraction:
+            def lot_pot(lid: str) -> Fraction:
                 cid, lot = lots[lid]
                 return Fraction(lot.value - results[cid].lot_top_slices.get(lid, Decimal(0)))
 
-            r = sum(pot(lid) for lid in hard) / sum(pot(lid) for lid in hard + easy)
+            hard_pot = sum((lot_pot(lid) for lid in hard), Fraction(0))
+            r = hard_pot / sum((lot_pot(lid) for lid in hard + easy), Fraction(0))
             slack = Fraction(len(hard) + len(easy), 100)
             h: dict[str, Fraction] = defaultdict(Fraction)
             w: dict[str, Fraction] = defaultdict(Fraction)
@@ -456,7 +457,8 @@ def _check_side_constraints(
                         h[a.member] += Fraction(a.amount)
             for mid in sorted(w):
                 counts["case_mix"] += 1
-                if abs(h[mid] - r * w[mid]) > tol * w[mid] + slack:
+                gap: Fraction = h[mid] - r * w[mid]
+                if max(gap, -gap) > tol * w[mid] + slack:
                     fails["case_mix"].append(
                         f"{mid} on {key}: hard-to-help share {float(h[mid] / w[mid]):.4f}, "
                         f"service share {float(r):.4f} ± {float(tol)}"

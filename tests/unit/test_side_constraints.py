@@ -1,0 +1,327 @@
+"""Each side-constraint, binding and not, and conflicts diagnosed with computed relaxations."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from allocate import Problem, Status, solve, verify
+from tests.conftest import member, simple_problem
+
+
+def _solve(data):
+    p = Problem.model_validate(data)
+    a = solve(p)
+    failed = [c for c in verify(p, a) if not c.passed]
+    assert not failed, failed
+    return a
+
+
+def _awards(a):
+    return {x.member: x.amount for x in a.awards}
+
+
+def test_max_member_share_caps_the_largest_and_spreads_the_rest_by_the_rule():
+    data = simple_problem(
+        {"a": "900", "b": "300", "c": "300"}, value="1000", policy={"max_member_share": "0.4"}
+    )
+    a = _solve(data)
+    got = _awards(a)
+    assert got["a"] <= Decimal("0.4") * Decimal("900")
+    # b and c are equals: equal awards, and they share what a could not take
+    assert abs(got["b"] - got["c"]) <= Decimal("0.01")
+    assert sum(got.values()) == Decimal("900")
+    row = next(c for c in a.audit.constraints if c.name == "max_member_share:a:c1")
+    assert row.binding and row.shadow_price and row.shadow_price > 0
+    t = a.audit.pairs
+    assert "max_member_share:a:c1" in t.binding[t.member.index("a")]
+    assert a.audit.metrics.moved_from_rule > 0
+    assert a.audit.metrics.min_ratio < 1 < a.audit.metrics.max_ratio
+
+
+def test_a_constraint_that_does_not_bind_changes_nothing():
+    base = simple_problem({"a": "900", "b": "300", "c": "300"}, value="1000")
+    loose = copy.deepcopy(base)
+    loose["policy"] = {"max_member_share": "0.9", "max_dependency": "50"}
+    assert [(x.member, x.amount) for x in _solve(base).awards] == [
+        (x.member, x.amount) for x in _solve(loose).awards
+    ]
+
+
+def test_max_member_share_across_the_portfolio():
+    data = simple_problem(
+        {"a": "900", "b": "300"}, value="1000", policy={"max_member_share": "0.6"}
+    )
+    data["contracts"].append(
+        {
+            "id": "c2",
+            "value": "1000",
+            "lots": [{"id": "l2", "value": "1000", "theme": "advice", "area": "Luton"}],
+        }
+    )
+    data["capacities"] += [
+        {"member": "a", "lot": "l2", "amount": "900"},
+        {"member": "b", "lot": "l2", "amount": "900"},
+    ]
+    a = _solve(data)
+    total_a = sum(x.amount for x in a.awards if x.member == "a")
+    assert total_a <= Decimal("0.6") * Decimal("1800")
+
+
+def test_max_dependency_protects_small_organisations():
+    data = simple_problem({"a": "900", "b": "900"}, value="1000", policy={"max_dependency": "0.5"})
+    data["members"][0]["annual_income"] = "400"  # may take at most £200
+    a = _solve(data)
+    assert _awards(a)["a"] <= Decimal("200")
+    assert _awards(a)["b"] == Decimal("900") - _awards(a)["a"]
+
+
+def test_small_org_share_ring_fences_money_for_small_members():
+    data = simple_problem(
+        {"big": "900", "tiny": "900"}, value="1000", policy={"small_org_share": "0.7"}
+    )
+    data["members"][0]["annual_income"] = "5000000"  # large
+    data["members"][1]["annual_income"] = "5000"  # micro
+    a = _solve(data)
+    assert _awards(a)["tiny"] >= Decimal("0.7") * Decimal("900")
+
+
+def test_case_mix_stops_creaming_easy_clients():
+    data = simple_problem(
+        {"a": "1000", "b": "1000"}, value="1000", policy={"case_mix_tolerance": "0.1"}
+    )
+    data["contracts"][0]["lots"] = [
+        {
+            "id": "easy",
+            "value": "500",
+            "theme": "advice",
+            "area": "Luton",
+            "client_group": "standard",
+            "service": "employment",
+        },
+        {
+            "id": "hard",
+            "value": "500",
+            "theme": "advice",
+            "area": "Luton",
+            "client_group": "hard_to_help",
+            "service": "employment",
+        },
+    ]
+    # by capacity alone a would take mostly easy clients and b mostly hard ones
+    data["capacities"] = [
+        {"member": "a", "lot": "easy", "amount": "450"},
+        {"member": "a", "lot": "hard", "amount": "300"},
+        {"member": "b", "lot": "easy", "amount": "300"},
+        {"member": "b", "lot": "hard", "amount": "450"},
+    ]
+    a = _solve(data)
+    assert a.status is Status.OPTIMAL
+    for m in ("a", "b"):
+        h = sum(x.amount for x in a.awards if x.member == m and x.lot == "hard")
+        w = sum(x.amount for x in a.awards if x.member == m)
+        assert abs(h / w - Decimal("0.5")) <= Decimal("0.1") + Decimal("0.0001")
+
+
+def test_case_mix_conflict_names_the_tolerance_that_would_do():
+    data = simple_problem(
+        {"a": "1000", "b": "1000"}, value="1000", policy={"case_mix_tolerance": "0.1"}
+    )
+    data["contracts"][0]["lots"] = [
+        {
+            "id": "easy",
+            "value": "500",
+            "theme": "advice",
+            "area": "Luton",
+            "client_group": "standard",
+            "service": "employment",
+        },
+        {
+            "id": "hard",
+            "value": "500",
+            "theme": "advice",
+            "area": "Luton",
+            "client_group": "hard_to_help",
+            "service": "employment",
+        },
+    ]
+    data["capacities"] = [
+        {"member": "a", "lot": "easy", "amount": "450"},
+        {"member": "a", "lot": "hard", "amount": "100"},
+        {"member": "b", "lot": "easy", "amount": "100"},
+        {"member": "b", "lot": "hard", "amount": "450"},
+    ]
+    a = solve(Problem.model_validate(data))
+    assert a.status is Status.INFEASIBLE
+    relax = {r.condition: r for r in a.diagnosis.relaxations}["case_mix"]
+    # by hand: a must take £450 of the £900 pot with at most £100 hard-to-help: a share of
+    # 100/450 = 0.2222 against the service's 0.5, so the tolerance must reach 0.2778
+    assert relax.setting == "case_mix_tolerance" and relax.current == "0.1"
+    assert Decimal(relax.required) == Decimal("0.2778")
+
+
+def test_min_award_makes_no_tiny_sub_contracts():
+    data = simple_problem(
+        {"a": "900", "b": "300", "c": "30"}, value="1000", policy={"min_award": "100"}
+    )
+    a = _solve(data)
+    got = _awards(a)
+    assert "c" not in got and all(v >= Decimal("100") for v in got.values())
+    assert any("c on l1" in d and "minimum award" in d for d in a.audit.decisions)
+    # the rest is shared by the rule among those kept: 900 × 900/1200 and 900 × 300/1200
+    assert got == {"a": Decimal("675.00"), "b": Decimal("225.00")}
+
+
+def test_min_providers_keeps_a_provider_the_rule_would_drop():
+    data = simple_problem(
+        {"a": "900", "b": "300", "c": "30"},
+        value="1000",
+        policy={"rule": "constrained_equal_losses", "min_providers_per_area": 3},
+    )
+    a = _solve(data)
+    assert set(_awards(a)) == {"a", "b", "c"}
+    assert _awards(a)["c"] > 0
+
+
+def test_exclusions_are_respected_and_explained():
+    data = simple_problem(
+        {"a": "900", "b": "900"},
+        value="1000",
+        policy={
+            "exclusions": [
+                {"member": "a", "lot": "l1", "reason": "trustee sits on the commissioning panel"}
+            ]
+        },
+    )
+    a = _solve(data)
+    assert set(_awards(a)) == {"b"}
+    t = a.audit.pairs
+    k = t.member.index("a")
+    assert t.reasons[k] == ["excluded"] and "commissioning panel" in t.explanation[k]
+
+
+def test_pooled_capacity_is_shared_across_contracts():
+    data = simple_problem({"a": "1000", "b": "1000"}, value="1000")
+    data["contracts"].append(
+        {
+            "id": "c2",
+            "value": "1000",
+            "lots": [{"id": "l2", "value": "1000", "theme": "advice", "area": "Luton"}],
+        }
+    )
+    data["capacities"] = [
+        {"member": "a", "theme": "advice", "area": "Luton", "amount": "1000"},
+        {"member": "b", "lot": "l1", "amount": "1000"},
+        {"member": "b", "lot": "l2", "amount": "1000"},
+    ]
+    a = _solve(data)
+    assert sum(x.amount for x in a.awards if x.member == "a") <= Decimal("1000")
+    assert {x.lot for x in a.awards if x.member == "a"} == {"l1", "l2"}
+
+
+def test_infeasible_share_cap_is_diagnosed_with_the_smallest_relaxation():
+    # three equal members, pot £900: a cap of 0.2 leaves £360 nobody may take
+    data = simple_problem(
+        {"a": "900", "b": "900", "c": "900"}, value="1000", policy={"max_member_share": "0.2"}
+    )
+    a = solve(Problem.model_validate(data))
+    assert a.status is Status.INFEASIBLE and a.awards == []
+    by = {r.condition: r for r in a.diagnosis.relaxations}
+    relax = by["max_member_share"]
+    assert relax.possible
+    # hand computation: each member must take £300, i.e. £120 above 0.2 × £900 = £180; three of
+    # them: £360, plus the rounding margin of a few pence
+    assert Decimal("360") <= relax.amount <= Decimal("360.10")
+    # the least share cap that works: a third, plus the rounding margin of a penny or two
+    assert Decimal("0.3333") <= Decimal(relax.required) <= Decimal("0.3334")
+    assert relax.details[0].startswith("raise max_member_share from 0.2 to at least")
+    assert "max_member_share" in a.diagnosis.summary
+
+
+def test_infeasible_ring_fence_names_the_shortfall():
+    data = simple_problem(
+        {"big": "900", "tiny": "100"}, value="1000", policy={"small_org_share": "0.5"}
+    )
+    data["members"][0]["annual_income"] = "5000000"
+    data["members"][1]["annual_income"] = "5000"
+    a = solve(Problem.model_validate(data))
+    assert a.status is Status.INFEASIBLE
+    relax = {r.condition: r for r in a.diagnosis.relaxations}["small_org_share"]
+    # small members can take at most £100 of the £450 asked: £350 short
+    assert Decimal("350") <= relax.amount <= Decimal("350.05")
+    # small members can take £100 of the £900 pot: the ring-fence must fall to 1/9
+    assert Decimal("0.1110") <= Decimal(relax.required) <= Decimal("0.1111")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "proportional",
+        "constrained_equal_awards",
+        "constrained_equal_losses",
+        "talmud",
+        "weighted_proportional",
+        "weighted_constrained_equal_awards",
+    ],
+)
+def test_every_rule_lp_equals_closed_form(rule):
+    data = simple_problem(
+        {"a": "900", "b": "300", "c": "30", "d": "301.37"}, value="1000", policy={"rule": rule}
+    )
+    data["members"][1]["quality_score"] = 0.5
+    data["members"][2]["impact_score"] = 0.3
+    p = Problem.model_validate(data)
+    closed, lp = solve(p), solve(p, method="lp")
+    assert closed.audit.solver.method == "closed_form" and lp.audit.solver.method == "lp"
+    assert [(x.member, x.amount) for x in closed.awards] == [
+        (x.member, x.amount) for x in lp.awards
+    ]
+
+
+def test_weighted_rule_uses_the_named_factor():
+    data = simple_problem(
+        {"a": "900", "b": "900"},
+        value="1000",
+        policy={
+            "rule": "weighted_constrained_equal_awards",
+            "weight_factor": "reporting_compliance",
+        },
+    )
+    data["members"][0]["reporting_compliance"] = 0.2
+    data["members"][1]["reporting_compliance"] = 0.6
+    got = _awards(_solve(data))
+    assert got["b"] == 3 * got["a"]
+
+
+def test_closed_form_is_refused_when_a_side_constraint_is_set():
+    p = Problem.model_validate(simple_problem({"a": "900"}, policy={"max_member_share": "1"}))
+    with pytest.raises(ValueError, match="max_member_share"):
+        solve(p, method="closed_form")
+
+
+def test_side_constraints_hold_exactly_at_large_scale():
+    caps = {f"m{i}": str(Decimal(10**8 + i * 12345)) for i in range(6)}
+    data = simple_problem(
+        caps, value="400000000", policy={"max_member_share": "0.21", "max_dependency": "2"}
+    )
+    for i, m in enumerate(data["members"]):
+        m["annual_income"] = str(40_000_000 + i * 1_000_000)
+    a = _solve(data)
+    pot = Fraction(Decimal("400000000")) - Fraction(a.contracts[0].top_slice)
+    for x in a.awards:
+        assert Fraction(x.amount) <= Fraction(21, 100) * pot
+
+
+def test_excluded_member_in_validation_must_exist():
+    data = simple_problem(
+        {"a": "900"}, policy={"exclusions": [{"member": "zz", "contract": "c9", "reason": "x"}]}
+    )
+    with pytest.raises(ValueError, match="unknown"):
+        Problem.model_validate(data)
+
+
+def test_member_helper_is_used():
+    assert member("x")["id"] == "x"
