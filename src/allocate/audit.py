@@ -593,6 +593,16 @@ def markdown_report(a: Allocation) -> str:
     if a.diagnosis is not None:
         out += ["", "## Diagnosis", "", a.diagnosis.summary, ""]
         out += [f"- {m}" for m in a.diagnosis.messages]
+        if a.diagnosis.relaxations:
+            out += ["", "The smallest relaxation of each condition alone:", ""]
+            for r in a.diagnosis.relaxations:
+                head = f"- **{r.condition}**: " + (
+                    "cannot make an allocation possible alone"
+                    if not r.possible
+                    else (f"{format_money(r.amount)}" if r.amount is not None else "possible")
+                )
+                out.append(head)
+                out += [f"  - {d}" for d in r.details]
     out += ["", "## Members", ""]
     out.append(
         _table(
@@ -652,7 +662,55 @@ def markdown_report(a: Allocation) -> str:
         f"- award / fair share: min {mt.min_ratio}, max {mt.max_ratio}",
         f"- Gini of members' award / capacity: {mt.gini}",
         f"- largest member: {mt.largest_member} with {mt.largest_member_share} of all awards",
+        f"- money moved from the rule's fair shares by the side-constraints: "
+        f"{_money_or_dash(mt.moved_from_rule)}",
     ]
+    if a.audit.constraints:
+        out += ["", "## Side-constraints", ""]
+        out.append(
+            _table(
+                ["constraint", "meaning", "bound", "value", "binding", "shadow price"],
+                [
+                    [
+                        c.name,
+                        c.description,
+                        format_money(c.bound),
+                        format_money(c.value),
+                        "yes" if c.binding else "no",
+                        "—" if not c.shadow_price else f"{c.shadow_price:.3g} per £",
+                    ]
+                    for c in a.audit.constraints
+                ],
+            )
+        )
+    if a.audit.prices:
+        out += ["", "## The price of each side-constraint", ""]
+        out.append(
+            _table(
+                [
+                    "constraint",
+                    "moved from the rule",
+                    "without it",
+                    "its price",
+                    "worst ratio",
+                    "without it",
+                ],
+                [
+                    [
+                        pr.setting,
+                        format_money(pr.moved_from_rule),
+                        _money_or_dash(pr.moved_without),
+                        _money_or_dash(pr.price),
+                        str(pr.min_ratio),
+                        str(pr.min_ratio_without),
+                    ]
+                    for pr in a.audit.prices
+                ],
+            )
+        )
+    if a.audit.decisions:
+        out += ["", "## Sub-contracts not made or kept", ""]
+        out += [f"- {d}" for d in a.audit.decisions]
     out += ["", "## Checks", ""]
     out += [f"- {'✔' if c.passed else '✘'} **{c.name}**: {c.detail}" for c in a.audit.checks]
     s = a.audit.solver

@@ -27,6 +27,7 @@ __all__ = [
     "Audit",
     "Award",
     "Check",
+    "ConstraintPrice",
     "ConstraintReport",
     "ContractResult",
     "Diagnosis",
@@ -176,6 +177,23 @@ class ConstraintReport(_Out):
     """Change in the worst-off award/fair-share ratio per pound of relaxation (stage 1)."""
 
 
+class ConstraintPrice(_Out):
+    """What one side-constraint costs in fairness: the allocation with it against without it."""
+
+    setting: str
+    """The policy field (``max_member_share`` ...; ``pooled capacities`` for pools)."""
+    moved_from_rule: Money
+    """Money moved away from the rule's fair shares with every constraint in force."""
+    moved_without: Money | None
+    """The same with this constraint switched off (None if the problem then has no solution)."""
+    price: Money | None
+    """How much of the movement this constraint causes: the difference of the two."""
+    min_ratio: Decimal | None
+    """Worst award / fair share with every constraint."""
+    min_ratio_without: Decimal | None
+    """Worst award / fair share without this constraint."""
+
+
 class FairnessMetrics(_Out):
     """How fair the allocation is, in numbers."""
 
@@ -292,6 +310,8 @@ class Audit(_Out):
     """Every side-constraint row, binding or not."""
     decisions: list[str] = Field(default_factory=list)
     """Sub-contracts not made (minimum award) or kept (providers per area), and why."""
+    prices: list[ConstraintPrice] = Field(default_factory=list)
+    """The price of each side-constraint in fairness terms (when computed)."""
 
 
 class Allocation(_Out):

@@ -28,6 +28,7 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -36,7 +37,7 @@ from allocate import topslice
 from allocate.exceptions import SolverError
 from allocate.formulation import LeximinResult, LpSpec, solve_leximin
 from allocate.model import Problem, WeightFactor
-from allocate.result import Allocation, Status
+from allocate.result import Allocation, ConstraintPrice, Status
 from allocate.rounding import ExactShares, from_floats, largest_remainder
 from allocate.rules import lot_shares
 
@@ -378,6 +379,7 @@ def solve(
     solver_options: dict[str, Any] | None = None,
     verify: bool = True,
     diagnose: bool = True,
+    price_constraints: bool | None = None,
 ) -> Allocation:
     """Allocate every contract of ``problem``: top-slice, awards and audit.
 
@@ -398,6 +400,9 @@ def solve(
     diagnose
         When no allocation exists, compute the least relaxation of each condition that would
         make one (extra solves of the elastic programme).
+    price_constraints
+        Price each side-constraint in fairness terms by solving again without it (one extra solve
+        per constraint).  ``None`` (default) does so for problems of up to 5,000 eligible pairs.
 
     Returns
     -------
@@ -482,7 +487,74 @@ def solve(
         allocation = allocation.model_copy(
             update={"audit": allocation.audit.model_copy(update={"checks": checks})}
         )
+    if price_constraints is None:
+        price_constraints = len(p.pair_lot) <= 5000
+    if price_constraints and solution.method == "lp" and p.needs_lp:
+        t4 = time.perf_counter()
+        prices = _prices(problem, allocation, time_limit, solver_options)
+        timings["prices"] = time.perf_counter() - t4
+        allocation = allocation.model_copy(
+            update={"audit": allocation.audit.model_copy(update={"prices": prices})}
+        )
     return finish(allocation)
+
+
+def _prices(
+    problem: Problem,
+    allocation: Allocation,
+    time_limit: float | None,
+    solver_options: dict[str, Any] | None,
+) -> list[ConstraintPrice]:
+    """Each side-constraint against the allocation without it."""
+    metrics = allocation.audit.metrics
+    moved = metrics.moved_from_rule or Decimal(0)
+    variants: list[tuple[str, Problem]] = []
+    for setting in problem.policy.side_constraints:
+        variants.append(
+            (setting, problem.evolve(policy=problem.policy.model_copy(update={setting: None})))
+        )
+    if any(c.lot is None for c in problem.capacities):
+        variants.append(("pooled capacities", _without_pools(problem)))
+    out = []
+    for setting, variant in variants:
+        other = solve(
+            variant,
+            time_limit=time_limit,
+            solver_options=solver_options,
+            verify=False,
+            diagnose=False,
+            price_constraints=False,
+        )
+        ok = other.status.is_ok
+        without = other.audit.metrics.moved_from_rule if ok else None
+        out.append(
+            ConstraintPrice(
+                setting=setting,
+                moved_from_rule=moved,
+                moved_without=without,
+                price=None if without is None else max(moved - without, Decimal(0)),
+                min_ratio=metrics.min_ratio,
+                min_ratio_without=other.audit.metrics.min_ratio if ok else None,
+            )
+        )
+    return out
+
+
+def _without_pools(problem: Problem) -> Problem:
+    """The problem with each pooled capacity declared in full on every lot it covers."""
+    caps = [c.model_dump() for c in problem.capacities if c.lot is not None]
+    have = {(c["member"], c["lot"]) for c in caps}
+    for c in problem.capacities:
+        if c.lot is not None:
+            continue
+        for lot in problem.lots:
+            covered = (c.theme is None or lot.theme == c.theme) and (
+                c.area is None or lot.area == c.area
+            )
+            if covered and (c.member, lot.id) not in have:
+                caps.append({"member": c.member, "lot": lot.id, "amount": c.amount})
+                have.add((c.member, lot.id))
+    return problem.evolve(capacities=caps)
 
 
 @dataclass(frozen=True, slots=True)

@@ -325,3 +325,17 @@ def test_excluded_member_in_validation_must_exist():
 
 def test_member_helper_is_used():
     assert member("x")["id"] == "x"
+
+
+def test_the_price_of_each_constraint_is_measured_against_solving_without_it():
+    data = simple_problem({"a": "900", "b": "300", "c": "300"}, value="1000",
+                          policy={"max_member_share": "0.4", "max_dependency": "90"})
+    a = _solve(data)
+    prices = {pr.setting: pr for pr in a.audit.prices}
+    assert set(prices) == {"max_member_share", "max_dependency"}
+    # without the share cap nothing binds: the whole movement is the share cap's price
+    assert prices["max_member_share"].moved_without == Decimal("0.00")
+    assert prices["max_member_share"].price == a.audit.metrics.moved_from_rule
+    assert prices["max_dependency"].price == Decimal("0.00")
+    md = a.to_markdown()
+    assert "## The price of each side-constraint" in md and "## Side-constraints" in md
