@@ -13,9 +13,12 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import platform
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from allocate.eligibility import Reason, describe_reasons
 from allocate.money import format_money, from_pence
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["build", "gini", "markdown_report", "text_summary", "versions"]
 
 _Q4 = Decimal("0.0001")
+_ZERO6 = Decimal("0.000000")
 _Q6 = Decimal("0.000001")
 
 
@@ -163,6 +167,45 @@ def _diagnosis(p: Plan) -> Diagnosis:
     return Diagnosis(summary=summary, lots=lots, messages=messages)
 
 
+def _pounds(pence: int) -> Decimal:
+    """Pence as pounds with two places, fast (no division)."""
+    return Decimal(pence).scaleb(-2)
+
+
+def _micro(pounds_e6: int) -> Decimal:
+    """Millionths of a pound (1/10,000 penny) as pounds with six places."""
+    return Decimal(pounds_e6).scaleb(-6)
+
+
+def _round_div(a: int, b: int) -> int:
+    """A / b rounded half up, on integers."""
+    return (2 * a + b) // (2 * b)
+
+
+@dataclass
+class _LotNumbers:
+    """One lot's fair shares and awards by member position, in integers."""
+
+    fair_e4: list[int]
+    """Fair share in 1/10,000 penny."""
+    award: list[int]
+    """Award in pence."""
+    units: list[int] | None
+
+
+def _lot_numbers(lot: LotPlan, rounded: Rounded | None) -> _LotNumbers:
+    n = len(lot.members)
+    fair_e4 = [0] * n
+    if lot.fair is not None:
+        upv = lot.unit_value
+        den = lot.fair.denominator * upv.denominator
+        mul = upv.numerator * 10_000
+        fair_e4 = [_round_div(x * mul, den) for x in lot.fair.numerators]
+    if rounded is None:
+        return _LotNumbers(fair_e4, [0] * n, None)
+    return _LotNumbers(fair_e4, list(rounded.pence), rounded.units)
+
+
 def build(
     p: Plan,
     *,
@@ -177,99 +220,92 @@ def build(
 
     problem = p.problem
     e = p.eligibility
-    members = problem.members
-    n_m = len(members)
-    rule = problem.policy.rule.value
-
-    # per-pair exact fair share and award, in pence (and units)
-    fair_p: dict[tuple[int, int], Fraction] = {}
-    award_p: dict[tuple[int, int], int] = {}
-    award_u: dict[tuple[int, int], int] = {}
-    for lot in p.lots:
-        per = lot.unit_value
-        if lot.fair is not None:
-            den = lot.fair.denominator
-            for pos, i in enumerate(lot.members):
-                fair_p[lot.index, i] = Fraction(lot.fair.numerators[pos], den) * per
-        if awards is not None:
-            r = awards[lot.index]
-            for pos, i in enumerate(lot.members):
-                award_p[lot.index, i] = r.pence[pos]
-                if r.units is not None:
-                    award_u[lot.index, i] = r.units[pos]
-
+    ids = list(e.member_ids)
+    n_m = len(ids)
+    numbers = [_lot_numbers(lot, None if awards is None else awards[lot.index]) for lot in p.lots]
     lp_info = _LpView(p, solution) if solution is not None and solution.lp is not None else None
 
-    cols: dict[str, list] = {name: [] for name in PairTable.model_fields}  # type: ignore[type-arg]
+    zero2, zero6 = Decimal("0.00"), Decimal("0.000000")
+    reason_codes: dict[int, list[str]] = {}
+    cols: dict[str, list[Any]] = {name: [] for name in PairTable.model_fields}
     award_list: list[Award] = []
-    for lot in p.lots:
-        lot_obj = problem.lot_index[lot.lot_id][1]
-        price = lot_obj.unit_price
-        for i in range(n_m):
-            mid = e.member_ids[i]
-            mask = int(e.reasons[lot.index, i])
-            cap_q = int(e.capacity[lot.index, i]) if e.declared[lot.index, i] else None
-            key = (lot.index, i)
-            cols["member"].append(mid)
-            cols["lot"].append(lot.lot_id)
-            cols["contract"].append(lot.contract_id)
-            cols["eligible"].append(mask == 0)
-            cols["reasons"].append([r.code for r in Reason(mask)] if mask else [])
-            if cap_q is None:
-                cols["capacity"].append(None)
-                cols["capacity_units"].append(None)
-            elif price is not None:
-                cols["capacity"].append(price * cap_q)
-                cols["capacity_units"].append(cap_q)
-            else:
-                cols["capacity"].append(from_pence(cap_q))
-                cols["capacity_units"].append(None)
-            fair = fair_p.get(key, Fraction(0))
-            cols["fair_share"].append(_dec(fair / 100, _Q6))
-            pence = award_p.get(key, 0)
-            units = award_u.get(key) if price is not None else None
-            cols["award"].append(from_pence(pence))
-            cols["award_units"].append(units if mask == 0 else (0 if price is not None else None))
-            binding, explanation, shadow = _explain(
-                p,
-                lot,
-                i,
-                mask,
-                pence,
-                units,
-                cap_q,
-                fair,
-                lp_info,
-                status,
+    for lot, nums in zip(p.lots, numbers, strict=True):
+        price = problem.lot_index[lot.lot_id][1].unit_price
+        masks = e.reasons[lot.index].tolist()
+        declared = e.declared[lot.index].tolist()
+        caps = e.capacity[lot.index].tolist()
+        for mask in set(masks) - reason_codes.keys():
+            reason_codes[mask] = [r.code for r in Reason(mask)] if mask else []
+        cols["member"].extend(ids)
+        cols["lot"].extend([lot.lot_id] * n_m)
+        cols["contract"].extend([lot.contract_id] * n_m)
+        cols["eligible"].extend([m == 0 for m in masks])
+        cols["reasons"].extend([reason_codes[m] for m in masks])
+        if price is None:
+            cols["capacity"].extend(
+                [_pounds(c) if d else None for c, d in zip(caps, declared, strict=True)]
             )
-            cols["binding"].append(binding)
-            cols["explanation"].append(explanation)
-            cols["shadow_price"].append(shadow)
-            if mask == 0 and pence > 0:
+            cols["capacity_units"].extend([None] * n_m)
+        else:
+            cols["capacity"].extend(
+                [price * c if d else None for c, d in zip(caps, declared, strict=True)]
+            )
+            cols["capacity_units"].extend(
+                [c if d else None for c, d in zip(caps, declared, strict=True)]
+            )
+        # ineligible pairs first (defaults), then the eligible ones filled in
+        fair_col: list[Decimal] = [zero6] * n_m
+        award_col: list[Decimal] = [zero2] * n_m
+        units_col: list[int | None] = [0 if price is not None else None] * n_m
+        binding_col: list[str | None] = [None] * n_m
+        shadow_col: list[float | None] = [None] * n_m
+        words_col = [
+            ""
+            if m == 0
+            else "not eligible: " + "; ".join(describe_reasons(problem, ids[i], lot.lot_id, m))
+            for i, m in enumerate(masks)
+        ]
+        for pos, i in enumerate(lot.members):
+            pence = nums.award[pos]
+            units = nums.units[pos] if nums.units is not None else None
+            amount = _pounds(pence)
+            fair_col[i] = _micro(nums.fair_e4[pos])
+            award_col[i] = amount
+            units_col[i] = units
+            binding_col[i], words_col[i], shadow_col[i] = _explain(
+                p, lot, pos, pence, units, lp_info, status
+            )
+            if pence > 0:
                 award_list.append(
-                    Award(
-                        member=mid,
-                        lot=lot.lot_id,
-                        contract=lot.contract_id,
-                        amount=from_pence(pence),
-                        units=units,
+                    Award._trusted(
+                        {
+                            "member": ids[i],
+                            "lot": lot.lot_id,
+                            "contract": lot.contract_id,
+                            "amount": amount,
+                            "units": units,
+                        }
                     )
                 )
+        cols["fair_share"].extend(fair_col)
+        cols["award"].extend(award_col)
+        cols["award_units"].extend(units_col)
+        cols["binding"].extend(binding_col)
+        cols["explanation"].extend(words_col)
+        cols["shadow_price"].extend(shadow_col)
     pairs = PairTable.model_construct(None, **cols)
-
-    summaries, metrics = _members_and_metrics(p, award_p, fair_p)
-    solver = _solver_info(p, solution, lp, status)
+    summaries, metrics = _members_and_metrics(p, numbers, awards is not None)
     return Allocation(
         status=status,
         problem_name=problem.name,
-        rule=rule,
+        rule=problem.policy.rule.value,
         contracts=_contract_results(p),
         awards=award_list,
         audit=Audit(
             pairs=pairs,
             members=summaries,
             metrics=metrics,
-            solver=solver,
+            solver=_solver_info(p, solution, lp, status),
             checks=[],
             fingerprint=fingerprint(problem),
             versions=versions(),
@@ -326,35 +362,46 @@ class _LpView:
         return abs(self.res.pair_reduced_cost[k]) * 100.0 / lot_value
 
 
+_PLAIN: dict[bool, tuple[str | None, str, float | None]] = {
+    True: (
+        "capacity",
+        "award reached the member's capacity; rule's fair share of the lot's pot",
+        None,
+    ),
+    False: (
+        "budget",
+        "the rule's fair share of the lot's member pot, rounded to whole pence",
+        None,
+    ),
+}
+
+
 def _explain(
     p: Plan,
     lot: LotPlan,
-    i: int,
-    mask: int,
+    pos: int,
     pence: int,
     units: int | None,
-    cap_q: int | None,
-    fair: Fraction,
     lp: _LpView | None,
     status: Status,
 ) -> tuple[str | None, str, float | None]:
-    if mask:
-        words = describe_reasons(p.problem, p.eligibility.member_ids[i], lot.lot_id, mask)
-        return None, "not eligible: " + "; ".join(words), None
+    """The binding condition, the explanation in words and the shadow price of an eligible pair.
+
+    The words name the rule and what held the award; the numbers are in the other columns.
+    """
     if status is not Status.OPTIMAL:
         return None, "eligible; no allocation was made (see the diagnosis)", None
-    pos = lot.members.index(i)
+    if lp is None and not lot.decisions and not lot.floor[pos]:
+        at_cap = (units if units is not None else pence) >= lot.claims[pos]
+        return _PLAIN[at_cap]
     decision = lot.decisions.get(pos)
     if not lot.open[pos]:
         return "min_award", decision or "no sub-contract made", None
     quantity = units if units is not None else pence
-    rule = p.problem.policy.rule.value
-    fair_txt = format_money(fair / 100)
-    award_txt = format_money(pence, pence=True)
     bound: list[str] = []
     shadow: float | None = None
-    k = lp.key.get((lot.index, i)) if lp is not None else None
-    if cap_q is not None and quantity >= cap_q:
+    k = lp.key.get((lot.index, lot.members[pos])) if lp is not None else None
+    if quantity >= lot.claims[pos]:
         bound.append("capacity")
         if lp is not None and k is not None:
             shadow = lp.capacity_price(k, lot.value)
@@ -362,19 +409,16 @@ def _explain(
         bound.append("min_providers_per_area" if decision else "min_award")
     if lp is not None and k is not None:
         bound += lp.binding_rows(k)
-    extra = ""
-    level = lp.level(k) if lp is not None and k is not None else None
-    if level is not None:
-        extra = f"; award / fair share {level:.6f} (leximin level)"
-    text = (
-        f"{rule} fair share {fair_txt} of the lot's member pot "
-        f"{format_money(lot.pot, pence=True)}; award {award_txt}{extra}"
-    )
+    rule = p.problem.policy.rule.value
     if "capacity" in bound:
-        what = f"{cap_q} units" if units is not None else award_txt
-        text = f"award reached its capacity ({what}); " + text
-        if shadow:
-            text += f"; one more pound of capacity would raise the worst-off ratio by {shadow:.3g}"
+        text = f"award reached the member's capacity; {rule} fair share of the lot's pot"
+    else:
+        text = f"{rule} fair share of the lot's member pot, rounded to whole pence"
+    level = lp.level(k) if lp is not None and k is not None else None
+    if level is not None and abs(level - 1) > 1e-6:
+        text += f"; award / fair share {level:.6f} (leximin level)"
+    if shadow:
+        text += f"; one more pound of capacity would raise the worst-off ratio by {shadow:.3g}"
     if decision:
         text += f"; {decision}"
     others = [b for b in bound if b != "capacity"]
@@ -418,70 +462,103 @@ def _constraint_reports(solution: Solution | None) -> list[ConstraintReport]:
 
 
 def _members_and_metrics(
-    p: Plan, award_p: dict[tuple[int, int], int], fair_p: dict[tuple[int, int], Fraction]
+    p: Plan, numbers: list[_LotNumbers], solved: bool
 ) -> tuple[list[MemberSummary], FairnessMetrics]:
     problem = p.problem
     n_m = len(problem.members)
     award_tot = [0] * n_m
-    fair_tot = [Fraction(0)] * n_m
-    cap_tot = [Fraction(0)] * n_m
+    fair_tot = [0] * n_m  # 1/10,000 penny
+    cap_tot = [0] * n_m  # pence (unit-priced lots: the units' share of the pot, rounded down)
     elig_lots = [0] * n_m
-    contrib = [Fraction(0)] * n_m
-    by_contract_total: dict[str, int] = {}
-    for lot in p.lots:
+    by_contract: dict[str, int] = {}
+    member_contract: dict[tuple[int, str], int] = {}
+    moved = 0  # 1/10,000 penny, twice the money moved
+    worst: tuple[Fraction, int, int] | None = None  # (ratio, lot, pos)
+    best: tuple[Fraction, int, int] | None = None
+    for lot, nums in zip(p.lots, numbers, strict=True):
+        upv = lot.unit_value
+        c = lot.contract_id
         for pos, i in enumerate(lot.members):
-            award_tot[i] += award_p.get((lot.index, i), 0)
-            by_contract_total[lot.contract_id] = by_contract_total.get(
-                lot.contract_id, 0
-            ) + award_p.get((lot.index, i), 0)
-            fair_tot[i] += fair_p.get((lot.index, i), Fraction(0))
-            cap_tot[i] += lot.claims[pos] * lot.unit_value
+            a = nums.award[pos]
+            award_tot[i] += a
+            fair_tot[i] += nums.fair_e4[pos]
+            cap_tot[i] += lot.claims[pos] * upv.numerator // upv.denominator
             elig_lots[i] += 1
-    for lot in p.lots:
-        total = by_contract_total.get(lot.contract_id, 0)
-        if total == 0:
-            continue
-        ts = p.top_slices[lot.contract_id].amount_pence
-        for i in lot.members:
-            contrib[i] += Fraction(ts * award_p.get((lot.index, i), 0), total)
-    grand = sum(award_tot)
-    summaries = []
-    for i, m in enumerate(problem.members):
-        summaries.append(
-            MemberSummary(
-                member=m.id,
-                name=m.label,
-                membership=m.membership.value,
-                size_band=m.size_band.value,
-                eligible_lots=elig_lots[i],
-                capacity=from_pence(int(cap_tot[i])),
-                fair_share=_dec(fair_tot[i] / 100, _Q4),
-                award=from_pence(award_tot[i]),
-                share_of_awards=_dec(Fraction(award_tot[i], grand)) if grand else Decimal(0),
-                top_slice_contribution=_dec(contrib[i] / 100, _Q4),
+            by_contract[c] = by_contract.get(c, 0) + a
+            member_contract[i, c] = member_contract.get((i, c), 0) + a
+            moved += abs(a * 10_000 - nums.fair_e4[pos])
+    ratio_floats: list[tuple[float, int, int]] = []
+    if solved:
+        for lot, nums in zip(p.lots, numbers, strict=True):
+            ratio_floats.extend(
+                (nums.award[pos] * 10_000 / f, lot.index, pos)
+                for pos, f in enumerate(nums.fair_e4)
+                if f > 0
             )
+    if ratio_floats:
+        lo = min(ratio_floats)
+        hi = max(ratio_floats)
+
+        def exact(j: int, pos: int) -> Fraction:
+            lot = p.lots[j]
+            return Fraction(numbers[j].award[pos]) / (lot.fair_share(pos) * lot.unit_value)
+
+        worst = (exact(lo[1], lo[2]), lo[1], lo[2])
+        best = (exact(hi[1], hi[2]), hi[1], hi[2])
+    contrib = [Fraction(0)] * n_m
+    for (i, c), amount in member_contract.items():
+        total = by_contract.get(c, 0)
+        if total:
+            contrib[i] += Fraction(p.top_slices[c].amount_pence * amount, total)
+    grand = sum(award_tot)
+    summaries = [
+        MemberSummary._trusted(
+            {
+                "member": m.id,
+                "name": m.label,
+                "membership": m.membership.value,
+                "size_band": m.size_band.value,
+                "eligible_lots": elig_lots[i],
+                "capacity": _pounds(cap_tot[i]),
+                "fair_share": Decimal(_round_div(fair_tot[i], 100)).scaleb(-4),
+                "award": _pounds(award_tot[i]),
+                "share_of_awards": _dec(Fraction(award_tot[i], grand)) if grand else _ZERO6,
+                "top_slice_contribution": _dec(contrib[i] / 100, _Q4),
+            }
         )
-    ratios = (
-        [Fraction(award_p.get(k, 0)) / f for k, f in fair_p.items() if f > 0] if award_p else []
-    )
-    eligible_members = [i for i in range(n_m) if cap_tot[i] > 0]
-    g = gini([Fraction(award_tot[i]) / cap_tot[i] for i in eligible_members]) if award_p else None
+        for i, m in enumerate(problem.members)
+    ]
+    g = None
+    if solved:
+        ratios = [award_tot[i] / cap_tot[i] for i in range(n_m) if cap_tot[i] > 0]
+        g = gini_float(ratios)
     largest = max(range(n_m), key=lambda i: (award_tot[i], -i)) if grand else None
     metrics = FairnessMetrics(
-        min_ratio=_dec(min(ratios)) if ratios else None,
-        max_ratio=_dec(max(ratios)) if ratios else None,
-        gini=_dec(g) if g is not None else None,
+        min_ratio=_dec(worst[0]) if worst is not None else None,
+        max_ratio=_dec(best[0]) if best is not None else None,
+        gini=None if g is None else Decimal(repr(g)).quantize(_Q6),
         largest_member=problem.members[largest].id if largest is not None else None,
         largest_member_share=_dec(Fraction(award_tot[largest], grand))
         if largest is not None
         else None,
-        moved_from_rule=from_pence(
-            int(sum(abs(award_p.get(k, 0) - f) for k, f in fair_p.items()) / 2)
-        )
-        if award_p
-        else None,
+        moved_from_rule=_pounds(_round_div(moved, 20_000)) if solved else None,
     )
     return summaries, metrics
+
+
+def gini_float(values: list[float]) -> float | None:
+    """Gini coefficient in floating point, for large populations (sorted, one pass).
+
+    >>> round(gini_float([0.0, 0.0, 3.0]), 6)
+    0.666667
+    """
+    xs = np.sort(np.asarray(values, dtype=np.float64))
+    n = len(xs)
+    total = float(xs.sum())
+    if n == 0 or total == 0:
+        return None
+    weights = 2 * np.arange(1, n + 1) - n - 1
+    return float(np.dot(weights, xs)) / (n * total)
 
 
 def _solver_info(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -44,6 +44,20 @@ __all__ = [
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    @classmethod
+    def _trusted(cls, fields: dict[str, Any]) -> Self:
+        """An instance from data the library built and checked itself, without re-validation.
+
+        Three times cheaper than ``model_construct``: it matters for the hundreds of thousands of
+        awards of a county-sized consortium.  ``fields`` must name every field.
+        """
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "__dict__", fields)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
 
 
 class Status(StrEnum):
@@ -313,6 +327,12 @@ class Audit(_Out):
     prices: list[ConstraintPrice] = Field(default_factory=list)
     """The price of each side-constraint in fairness terms (when computed)."""
 
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: fairness metrics, checks and member–lot pairs."""
+        from allocate.display import audit_html
+
+        return audit_html(self)
+
 
 class Allocation(_Out):
     """The answer: status, top-slice per contract, awards and the audit."""
@@ -430,6 +450,12 @@ class Allocation(_Out):
         from allocate.audit import text_summary
 
         return text_summary(self)
+
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: status badge, contracts, members and fairness."""
+        from allocate.display import allocation_html
+
+        return allocation_html(self)
 
     def __repr__(self) -> str:
         members = len({a.member for a in self.awards})

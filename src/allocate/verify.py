@@ -103,57 +103,103 @@ def _covers(cap: Capacity, lot: Lot) -> bool:
     )
 
 
-def _excluded(problem: Problem, member: str, lot: Lot, contract: str) -> bool:
-    return any(
-        ex.member == member and (ex.lot == lot.id or ex.contract == contract)
-        for ex in problem.policy.exclusions
-    )
+class _Index:
+    """Look-ups over the input, built once per verification (plain dicts, no solver data)."""
 
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.per_lot: dict[tuple[str, str], Capacity] = {}
+        self._claims: dict[tuple[str, str], int] = {}
+        self.pools: dict[str, list[Capacity]] = defaultdict(list)
+        for c in problem.capacities:
+            if c.lot is None:
+                self.pools[c.member].append(c)
+            else:
+                self.per_lot[c.member, c.lot] = c
+        self.lot_members: dict[str, set[str]] = defaultdict(set)
+        for mid, lid in self.per_lot:
+            self.lot_members[lid].add(mid)
+        self.excluded: set[tuple[str, str]] = set()
+        for ex in problem.policy.exclusions:
+            if ex.lot is not None:
+                self.excluded.add((ex.member, ex.lot))
+            else:
+                contract = next(c for c in problem.contracts if c.id == ex.contract)
+                self.excluded |= {(ex.member, lot.id) for lot in contract.lots}
+        pol = problem.policy
+        self.member_why: dict[str, list[str]] = {}
+        for m in problem.members:
+            why = []
+            if m.membership is not Membership.FULL:
+                why.append("associate member")
+            if not m.qa_passed:
+                why.append("QA not passed")
+            if m.quality_score < pol.quality_threshold:
+                why.append("quality below threshold")
+            if m.reporting_compliance < pol.reporting_threshold:
+                why.append("reporting below threshold")
+            self.member_why[m.id] = why
 
-def _eligible(problem: Problem, m: Member, lot: Lot, contract: str) -> list[str]:
-    """Why the member may not receive the lot (empty: eligible)."""
-    pol = problem.policy
-    why = []
-    if m.membership is not Membership.FULL:
-        why.append("associate member")
-    if not m.qa_passed:
-        why.append("QA not passed")
-    if m.quality_score < pol.quality_threshold:
-        why.append("quality below threshold")
-    if m.reporting_compliance < pol.reporting_threshold:
-        why.append("reporting below threshold")
-    if lot.theme not in m.themes:
-        why.append("theme not delivered")
-    if lot.area not in m.areas:
-        why.append("area not served")
-    if _excluded(problem, m.id, lot, contract):
-        why.append("excluded by policy")
-    if not any(
-        c.member == m.id and _covers(c, lot) and (c.amount or c.units) for c in problem.capacities
-    ):
-        why.append("no capacity declared")
-    return why
+        self.member_ok = {mid for mid, why in self.member_why.items() if not why}
+        self.serves_theme: dict[str, set[str]] = defaultdict(set)
+        self.serves_area: dict[str, set[str]] = defaultdict(set)
+        for m in problem.members:
+            for t in m.themes:
+                self.serves_theme[t].add(m.id)
+            for a in m.areas:
+                self.serves_area[a].add(m.id)
+        self.caps_of_lot: dict[str, dict[str, Capacity]] = defaultdict(dict)
+        for (mid, lid), c in self.per_lot.items():
+            self.caps_of_lot[lid][mid] = c
+        self._lot_claims: dict[str, dict[str, int]] = {}
+        self._eligible: dict[str, set[str]] = {}
 
+    def claims(self, lot: Lot) -> dict[str, int]:
+        """Every member's claim on the lot, in the lot's quantity (whole pence, or units)."""
+        if lot.id in self._lot_claims:
+            return self._lot_claims[lot.id]
 
-def _claim(problem: Problem, member: str, lot: Lot) -> Fraction:
-    """The member's claim on the lot, in the lot's quantity (pounds, or units)."""
-    per_lot = [c for c in problem.capacities if c.member == member and c.lot == lot.id]
-    pooled = [
-        c for c in problem.capacities if c.member == member and c.lot is None and _covers(c, lot)
-    ]
-    values: list[Fraction] = []
-    for c in per_lot + pooled:
-        if lot.unit_price is not None:
-            values.append(
-                Fraction(c.units)
-                if c.units is not None
-                else Fraction(int((c.amount or Decimal(0)) // lot.unit_price))
-            )
-        else:
-            values.append(Fraction(c.amount or 0))
-    if per_lot:
-        return min(values)
-    return max(values) if values else Fraction(0)
+        def quantity(c: Capacity) -> int:
+            if lot.unit_price is not None:
+                if c.units is not None:
+                    return c.units
+                return int((c.amount or Decimal(0)) // lot.unit_price)
+            return int((c.amount or Decimal(0)) * 100)
+
+        out = {mid: quantity(c) for mid, c in self.caps_of_lot.get(lot.id, {}).items()}
+        for mid, pools in self.pools.items():
+            pooled = [quantity(c) for c in pools if _covers(c, lot)]
+            if not pooled:
+                continue
+            # a per-lot capacity and a pool: the smaller binds; several pools: the largest
+            out[mid] = min(out[mid], max(pooled)) if mid in out else max(pooled)
+        self._lot_claims[lot.id] = out
+        return out
+
+    def eligible_set(self, lot: Lot) -> set[str]:
+        """Members eligible for the lot."""
+        if lot.id not in self._eligible:
+            with_capacity = {mid for mid, q in self.claims(lot).items() if q > 0}
+            self._eligible[lot.id] = (
+                with_capacity
+                & self.member_ok
+                & self.serves_theme.get(lot.theme, set())
+                & self.serves_area.get(lot.area, set())
+            ) - {mid for mid, lid in self.excluded if lid == lot.id}
+        return self._eligible[lot.id]
+
+    def why_not(self, member: Member, lot: Lot) -> list[str]:
+        """Why the member may not receive the lot (empty: eligible)."""
+        why = list(self.member_why[member.id])
+        if lot.theme not in member.themes:
+            why.append("theme not delivered")
+        if lot.area not in member.areas:
+            why.append("area not served")
+        if (member.id, lot.id) in self.excluded:
+            why.append("excluded by policy")
+        if self.claims(lot).get(member.id, 0) <= 0:
+            why.append("no capacity declared")
+        return why
 
 
 def verify(problem: Problem, allocation: Allocation) -> list[Check]:
@@ -177,6 +223,7 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
     lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
     members = {m.id: m for m in problem.members}
     results = {c.id: c for c in allocation.contracts}
+    index = _Index(problem)
 
     by_lot: dict[str, list[tuple[str, Decimal, int | None]]] = defaultdict(list)
     for a in allocation.awards:
@@ -191,13 +238,13 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
             fails["budget_balance"].append(f"award {a.member}/{a.lot} names contract {a.contract}")
         by_lot[a.lot].append((a.member, a.amount, a.units))
         counts["eligibility"] += 1
-        why = _eligible(problem, members[a.member], lot, contract.id)
-        if why and (a.amount > 0 or a.units):
+        if a.member not in index.eligible_set(lot) and (a.amount > 0 or a.units):
+            why = index.why_not(members[a.member], lot)
             fails["eligibility"].append(
                 f"{a.member} on {a.lot} received {a.amount}: {', '.join(why)}"
             )
         counts["capacity"] += 1
-        claim = _claim(problem, a.member, lot)
+        claim = index.claims(lot).get(a.member, 0)
         if lot.unit_price is not None:
             if a.units is None:
                 fails["whole_units"].append(f"{a.member} on {a.lot}: no units on a unit-priced lot")
@@ -205,18 +252,14 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
                 fails["capacity"].append(
                     f"{a.member} on {a.lot}: {a.units} units > capacity {claim}"
                 )
-            per_lot_amounts = [
-                c.amount
-                for c in problem.capacities
-                if c.member == a.member and c.lot == lot.id and c.amount is not None
-            ]
-            if per_lot_amounts and a.amount > per_lot_amounts[0]:
+            own = index.per_lot.get((a.member, lot.id))
+            if own is not None and own.amount is not None and a.amount > own.amount:
                 fails["capacity"].append(
-                    f"{a.member} on {a.lot}: {a.amount} > capacity {per_lot_amounts[0]}"
+                    f"{a.member} on {a.lot}: {a.amount} > capacity {own.amount}"
                 )
-        elif Fraction(a.amount) > claim:
+        elif int(a.amount * 100) > claim:
             fails["capacity"].append(
-                f"{a.member} on {a.lot}: {a.amount} > capacity {float(claim):.2f}"
+                f"{a.member} on {a.lot}: {a.amount} > capacity {claim / 100:.2f}"
             )
         if policy.min_award is not None:
             counts["min_award"] += 1
@@ -224,17 +267,14 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
                 fails["min_award"].append(f"{a.member} on {a.lot}: {a.amount} < {policy.min_award}")
 
     # pooled capacities
+    by_member: dict[str, list[tuple[Lot, Decimal]]] = defaultdict(list)
+    for a in allocation.awards:
+        if a.lot in lots:
+            by_member[a.member].append((lots[a.lot][1], a.amount))
     for c in problem.capacities:
         if c.lot is None:
             counts["capacity"] += 1
-            total = sum(
-                (
-                    a.amount
-                    for a in allocation.awards
-                    if a.member == c.member and a.lot in lots and _covers(c, lots[a.lot][1])
-                ),
-                Decimal(0),
-            )
+            total = sum((amt for lot, amt in by_member[c.member] if _covers(c, lot)), Decimal(0))
             if c.amount is not None and total > c.amount:
                 fails["capacity"].append(
                     f"{c.member}: {total} over its pooled capacity {c.amount} ({c.theme}/{c.area})"
@@ -283,10 +323,10 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
             if lot.unit_price is not None:
                 _check_units(lot, ts_lot, by_lot[lot.id], fails, counts)
             if not policy.side_constraints and not any(c.lot is None for c in problem.capacities):
-                _check_fair_share(problem, contract.id, lot, ts_lot, by_lot[lot.id], fails, counts)
+                _check_fair_share(index, lot, ts_lot, by_lot[lot.id], fails, counts)
 
     if allocation.status.is_ok:
-        _check_side_constraints(problem, allocation, pots, fails, counts)
+        _check_side_constraints(index, allocation, pots, fails, counts)
 
     checks = []
     for name, description in CONDITIONS.items():
@@ -337,8 +377,7 @@ def _check_units(
 
 
 def _check_fair_share(
-    problem: Problem,
-    contract: str,
+    index: _Index,
     lot: Lot,
     ts_lot: Decimal,
     awards: list[tuple[str, Decimal, int | None]],
@@ -346,16 +385,35 @@ def _check_fair_share(
     counts: dict[str, int],
 ) -> None:
     """Each award within one penny (one unit) of the rule's exact share of the lot."""
+    problem = index.problem
     rule = problem.policy.rule
-    claimants = sorted(m.id for m in problem.members if not _eligible(problem, m, lot, contract))
+    claimants = sorted(index.eligible_set(lot))
     if not claimants:
         return
-    claims = [_claim(problem, mid, lot) for mid in claimants]
+    lot_claims = index.claims(lot)
+    claims = [lot_claims[mid] for mid in claimants]
+    units = lot.unit_price is not None
     if lot.unit_price is not None:
-        estate = Fraction(int(lot.value / lot.unit_price))
+        estate = int(lot.value / lot.unit_price)
     else:
-        estate = Fraction(lot.value - ts_lot)
+        estate = int((lot.value - ts_lot) * 100)
     if estate > sum(claims):
+        return
+    got = {mid: (amt, u) for mid, amt, u in awards}
+
+    def quantity(mid: str) -> int:
+        amount, u = got.get(mid, (Decimal(0), 0))
+        return (u or 0) if units else int(amount * 100)
+
+    if rule is Rule.PROPORTIONAL:
+        # |x·Σc − E·c| < Σc  ⇔  x within one penny (unit) of E·c/Σc: exact, on integers
+        total = sum(claims)
+        for mid, c in zip(claimants, claims, strict=True):
+            counts["fair_share"] += 1
+            if abs(quantity(mid) * total - estate * c) >= total:
+                fails["fair_share"].append(
+                    f"{mid} on {lot.id}: {quantity(mid)}, rule gives {estate * c / total:.4f}"
+                )
         return
     if rule.is_weighted:
         factors = []
@@ -372,23 +430,22 @@ def _check_fair_share(
         exact = RULES[rule.value](estate, claims, weights)
     else:
         exact = RULES[rule.value](estate, claims)
-    got = {mid: (amt, units) for mid, amt, units in awards}
     for mid, share in zip(claimants, exact, strict=True):
         counts["fair_share"] += 1
-        amount, units = got.get(mid, (Decimal(0), 0))
-        value = Fraction(units or 0) if lot.unit_price is not None else Fraction(amount)
-        tolerance = Fraction(1) if lot.unit_price is not None else Fraction(1, 100)
-        if abs(value - share) >= tolerance:
-            fails["fair_share"].append(f"{mid} on {lot.id}: {value}, rule gives {float(share):.4f}")
+        if abs(quantity(mid) - share) >= 1:
+            fails["fair_share"].append(
+                f"{mid} on {lot.id}: {quantity(mid)}, rule gives {float(share):.4f}"
+            )
 
 
 def _check_side_constraints(
-    problem: Problem,
+    index: _Index,
     allocation: Allocation,
     pots: dict[str, Decimal],
     fails: dict[str, list[str]],
     counts: dict[str, int],
 ) -> None:
+    problem = index.problem
     policy = problem.policy
     lots = {lot.id: (c.id, lot) for c in problem.contracts for lot in c.lots}
     per_member_contract: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -470,12 +527,7 @@ def _check_side_constraints(
             areas[lot.area].append((cid, lot))
         for area, area_lots in sorted(areas.items()):
             counts["min_providers_per_area"] += 1
-            eligible = {
-                m.id
-                for m in problem.members
-                for cid, lot in area_lots
-                if not _eligible(problem, m, lot, cid)
-            }
+            eligible = set().union(*(index.eligible_set(lot) for _, lot in area_lots))
             ids = {lot.id for _, lot in area_lots}
             providers = {a.member for a in allocation.awards if a.lot in ids and a.amount > 0}
             if len(providers) < min(k, len(eligible)):
