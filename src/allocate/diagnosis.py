@@ -17,7 +17,8 @@ from 0.30 to at least 0.3412", "lower ``small_org_share`` ... to at most ...", "
 3. For each condition set by one policy value (``max_member_share``, ``max_dependency``,
    ``small_org_share``, ``case_mix_tolerance``, ``min_award``, ``min_providers_per_area``),
    the least change of that value alone that makes an allocation possible, found by bisection
-   over the whole pipeline (to four decimal places, a penny, or one provider).
+   over the whole pipeline (to four decimal places, a penny, or one provider), for problems of
+   up to :data:`BISECTION_PAIRS` eligible pairs.
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ def _policy_terms(p: Plan, family: str, name: str, pence: float, info: dict[str,
         return f"{row.member}'s pooled capacity is short by {money}"
     return f"{name}: relax by {money}"
 
+
+#: Above this many eligible pairs the bisection (a dozen full solves per condition) is skipped:
+#: the elastic programme's relaxations in money are still reported.
+BISECTION_PAIRS = 5000
 
 #: family -> (policy field, direction of relaxation, the value that switches it off, resolution)
 _SETTINGS: dict[str, tuple[str, str, Decimal, Decimal]] = {
@@ -185,7 +190,8 @@ def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, Any]) -> Diagnosis:
                 details=describe(res),
             )
         )
-    relaxations = [_with_setting(p.problem, r) for r in relaxations]
+    if len(spec.pair_names) <= BISECTION_PAIRS:
+        relaxations = [_with_setting(p.problem, r) for r in relaxations]
     if p.problem.policy.min_providers_per_area is not None and "floor" in families:
         k = p.problem.policy.min_providers_per_area
         fewer = next(

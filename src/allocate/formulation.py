@@ -390,3 +390,140 @@ def solve_elastic(
             out.floors[k] = amount
     out.total = sum(out.side.values()) + sum(out.unallocated.values()) + sum(out.floors.values())
     return out
+
+
+def components(spec: LpSpec) -> list[list[int]]:
+    """Groups of lots linked by side rows (union-find); each group is an independent programme.
+
+    >>> spec = LpSpec(["a", "b", "c"], ["p", "q", "r"], [0, 1, 2], [1, 1, 1], [.5, .5, .5],
+    ...               [0, 0, 0], side_rows=[SideRow("s", "f", {0: 1.0, 1: 1.0}, "<=", 1.0)])
+    >>> components(spec)
+    [[0, 1], [2]]
+    """
+    parent = list(range(len(spec.lot_names)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for row in spec.side_rows:
+        lots = {spec.pair_lot[k] for k in row.coefficients}
+        first = find(min(lots)) if lots else None
+        for j in lots:
+            root = find(j)
+            if first is not None and root != first:
+                parent[max(root, first)] = min(root, first)
+                first = min(root, first)
+    groups: dict[int, list[int]] = {}
+    for j in range(len(parent)):
+        groups.setdefault(find(j), []).append(j)
+    return sorted(groups.values())
+
+
+def _sub_spec(spec: LpSpec, lots: list[int]) -> tuple[LpSpec, list[int]]:
+    """The programme restricted to some lots, and the global index of each of its pairs."""
+    lot_set = set(lots)
+    local_lot = {j: n for n, j in enumerate(lots)}
+    pairs = [k for k, j in enumerate(spec.pair_lot) if j in lot_set]
+    local = {k: n for n, k in enumerate(pairs)}
+    floors = spec.pair_floor or [0.0] * len(spec.pair_names)
+    rows = [
+        SideRow(
+            name=row.name,
+            family=row.family,
+            coefficients={local[k]: c for k, c in row.coefficients.items()},
+            sense=row.sense,
+            rhs=row.rhs,
+            scale=row.scale,
+            description=row.description,
+        )
+        for row in spec.side_rows
+        if next(iter(row.coefficients), None) in local
+    ]
+    sub = LpSpec(
+        lot_names=[spec.lot_names[j] for j in lots],
+        pair_names=[spec.pair_names[k] for k in pairs],
+        pair_lot=[local_lot[spec.pair_lot[k]] for k in pairs],
+        pair_cap=[spec.pair_cap[k] for k in pairs],
+        pair_target=[spec.pair_target[k] for k in pairs],
+        hub_cap=[spec.hub_cap[j] for j in lots],
+        pair_floor=[floors[k] for k in pairs],
+        side_rows=rows,
+    )
+    return sub, pairs
+
+
+def solve_by_components(
+    spec: LpSpec,
+    *,
+    exact_lots: set[int] | None = None,
+    time_limit: float | None = None,
+    solver_options: dict[str, Any] | None = None,
+) -> LeximinResult:
+    """Solve each independent group of lots on its own, and merge the answers.
+
+    Lots linked by no side row are independent programmes: solving them apart gives the same
+    leximin optimum, and avoids the extra stages a large degenerate programme needs to freeze
+    lots one by one.  Lots in ``exact_lots`` (alone in their group, with no floor and no side
+    row) are at their fair shares without solving: that is the programme's proven optimum.
+    """
+    n = len(spec.pair_names)
+    merged = LeximinResult(
+        status="optimal",
+        solver_status="Optimal",
+        pair_values=[0.0] * n,
+        hub_values=list(spec.hub_cap),
+        pair_level=[math.nan] * n,
+        pair_reduced_cost=[0.0] * n,
+        budget_dual=[0.0] * len(spec.lot_names),
+        hub_reduced_cost=[0.0] * len(spec.lot_names),
+    )
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    groups = components(spec)
+    solved_groups = 0
+    for lots in groups:
+        if exact_lots is not None and len(lots) == 1 and lots[0] in exact_lots:
+            for k, j in enumerate(spec.pair_lot):
+                if j == lots[0]:
+                    merged.pair_values[k] = spec.pair_target[k]
+                    merged.pair_level[k] = 1.0
+            continue
+        sub, pairs = _sub_spec(spec, lots)
+        remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+        if remaining is not None and remaining <= 0:
+            merged.status, merged.solver_status = "time_limit", "TimeLimit"
+            merged.message = "time limit reached before every group of lots was solved"
+            return merged
+        res = solve_leximin(sub, time_limit=remaining, solver_options=solver_options)
+        solved_groups += 1
+        merged.stages += res.stages
+        merged.variables += res.variables
+        merged.constraints += res.constraints
+        merged.solve_seconds += res.solve_seconds
+        merged.build_seconds += res.build_seconds
+        if res.status != "optimal":
+            merged.status, merged.solver_status = res.status, res.solver_status
+            merged.message = res.message
+            return merged
+        if res.first_level is not None:
+            merged.first_level = (
+                res.first_level
+                if merged.first_level is None
+                else min(merged.first_level, res.first_level)
+            )
+        for local, k in enumerate(pairs):
+            merged.pair_values[k] = res.pair_values[local]
+            merged.pair_level[k] = res.pair_level[local]
+            if res.pair_reduced_cost:
+                merged.pair_reduced_cost[k] = res.pair_reduced_cost[local]
+        for local, j in enumerate(lots):
+            if res.budget_dual:
+                merged.budget_dual[j] = res.budget_dual[local]
+        merged.side_duals.update(res.side_duals)
+        merged.side_activity.update(res.side_activity)
+    if merged.first_level is None and solved_groups < len(groups):
+        merged.first_level = 1.0
+    merged.message = f"{len(groups)} independent group(s) of lots, {solved_groups} solved"
+    return merged

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from allocate import eligibility as elig
 from allocate import topslice
 from allocate.exceptions import SolverError
-from allocate.formulation import LeximinResult, LpSpec, solve_leximin
+from allocate.formulation import LeximinResult, LpSpec, solve_by_components
 from allocate.model import Problem, WeightFactor
 from allocate.result import Allocation, ConstraintPrice, Status
 from allocate.rounding import ExactShares, from_floats, largest_remainder
@@ -445,7 +445,16 @@ def solve(
     t0 = time.perf_counter()
     if method == "lp" or p.needs_lp or has_floors:
         spec, info = lp_spec(p)
-        res = solve_leximin(spec, time_limit=time_limit, solver_options=solver_options)
+        exact = None
+        if method == "auto":
+            # lots no side row touches, with every sub-contract open and no floor: their
+            # programme's optimum is the rule's closed form (every ratio 1)
+            exact = {lot.index for lot in p.lots if all(lot.open) and not any(lot.floor)} - {
+                p.pair_lot[k] for row in spec.side_rows for k in row.coefficients
+            }
+        res = solve_by_components(
+            spec, exact_lots=exact, time_limit=time_limit, solver_options=solver_options
+        )
         timings["build"] = res.build_seconds
         timings["solve"] = res.solve_seconds
         if res.status != "optimal":
