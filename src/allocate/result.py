@@ -393,6 +393,30 @@ class Allocation(_Out):
             Decimal(0),
         )
 
+    def explain(self, member: str, lot: str) -> str:
+        """One member's award on one lot in a sentence, with the numbers.
+
+        Raises ``KeyError`` when the pair is not in the problem.
+        """
+        from allocate.money import format_money
+
+        t = self.audit.pairs
+        for k in range(len(t)):
+            if t.member[k] == member and t.lot[k] == lot:
+                break
+        else:
+            raise KeyError(f"no member {member!r} on lot {lot!r} in this allocation")
+        if not t.eligible[k]:
+            return f"{member} on {lot}: {t.explanation[k]}"
+        cap = t.capacity[k]
+        units = f" ({t.award_units[k]} units)" if t.award_units[k] is not None else ""
+        return (
+            f"{member} on {lot}: award {format_money(t.award[k])}{units}; fair share under the "
+            f"{self.rule} rule {format_money(t.fair_share[k])}; capacity "
+            f"{format_money(cap) if cap is not None else 'none'}; bound by "
+            f"{t.binding[k] or 'nothing'}. {t.explanation[k][:1].upper()}{t.explanation[k][1:]}."
+        )
+
     # -- tables ------------------------------------------------------------------------
 
     def to_frame(self) -> pd.DataFrame:

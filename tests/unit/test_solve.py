@@ -187,3 +187,15 @@ def test_markdown_report_names_every_section(demo_data):
     ):
         assert heading in md
     assert "Marston Vale" in md or "marston-green" in md
+
+
+def test_explain_gives_the_numbers_of_one_pair():
+    data = simple_problem({"a": "600", "b": "300"}, value="1000")
+    data["members"].append(member("c", qa_passed=False))
+    data["capacities"].append({"member": "c", "lot": "l1", "amount": "50"})
+    a = solve(Problem.model_validate(data))
+    text = a.explain("a", "l1")
+    assert "award £600.00" in text and "fair share under the proportional rule £600.00" in text
+    assert "quality assurance" in a.explain("c", "l1")
+    with pytest.raises(KeyError, match="zz"):
+        a.explain("zz", "l1")
