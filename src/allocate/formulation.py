@@ -527,3 +527,46 @@ def solve_by_components(
         merged.first_level = 1.0
     merged.message = f"{len(groups)} independent group(s) of lots, {solved_groups} solved"
     return merged
+
+
+def choose_subcontracts(spec: LpSpec, *, time_limit: float | None = None) -> list[bool] | None:
+    r"""Which sub-contracts with a floor to make, when the floors conflict with other conditions.
+
+    The semi-continuous choice as a MILP: a binary :math:`b_k` per pair with a floor, and
+    :math:`\ell_k b_k \le y_k \le u_k b_k`; it maximises the fair share kept in sub-contracts,
+    :math:`\sum_k \varphi_k b_k` (ties: as many as possible).  Returns one flag per pair (True:
+    made), or None when no choice satisfies the other conditions.
+    """
+    n = len(spec.pair_names)
+    floors = spec.pair_floor or [0.0] * n
+    m = _base_model(spec, pulp.LpMaximize)
+    prob, ys, hubs = m.prob, m.ys, m.hubs
+    for j, name in enumerate(spec.lot_names):
+        expr = _expr([(ys[k], 1.0) for k in m.by_lot[j]] + [(hubs[j], 1.0)])
+        prob.addConstraint(expr == 1.0, f"budget:{name}")
+    for row in spec.side_rows:
+        _add_row(
+            prob,
+            _expr((ys[k], c) for k, c in row.coefficients.items()),
+            row.sense,
+            row.rhs,
+            row.name,
+        )
+    made: dict[int, Any] = {}
+    objective: list[tuple[Any, float]] = []
+    for k in range(n):
+        if floors[k] > 0 and spec.pair_cap[k] > 0:
+            ys[k].lowBound = 0
+            made[k] = prob.add_variable(f"b_{k}", cat=pulp.LpBinary)
+            prob.addConstraint(_expr([(ys[k], 1.0), (made[k], -floors[k])]) >= 0, f"floor:{k}")
+            prob.addConstraint(
+                _expr([(ys[k], 1.0), (made[k], -spec.pair_cap[k])]) <= 0, f"made:{k}"
+            )
+            objective.append((made[k], spec.pair_target[k] + 1e-6))
+    if not made:
+        return None
+    prob.setObjective(_expr(objective))
+    stats = prob.solve(_solver(time_limit, None))
+    if _status_of(stats)[0] != "optimal":
+        return None
+    return [k not in made or (made[k].varValue or 0.0) > 0.5 for k in range(n)]

@@ -35,7 +35,12 @@ from typing import Any, Literal
 from allocate import eligibility as elig
 from allocate import topslice
 from allocate.exceptions import SolverError
-from allocate.formulation import LeximinResult, LpSpec, solve_by_components
+from allocate.formulation import (
+    LeximinResult,
+    LpSpec,
+    choose_subcontracts,
+    solve_by_components,
+)
 from allocate.model import Problem, WeightFactor
 from allocate.result import Allocation, ConstraintPrice, Status
 from allocate.rounding import ExactShares, from_floats, largest_remainder
@@ -298,6 +303,22 @@ def plan(problem: Problem) -> Plan:
     return p
 
 
+def _close(p: Plan, made: list[bool]) -> None:
+    """Apply the MILP's choice: sub-contracts not made are closed, with the reason."""
+    for k, keep in enumerate(made):
+        if keep or not p.pair_open[k]:
+            continue
+        lot = p.lots[p.pair_lot[k]]
+        pos = p.pair_pos[k]
+        lot.open[pos] = False
+        lot.floor[pos] = 0
+        p.pair_open[k] = False
+        lot.decisions[pos] = (
+            "no sub-contract: the minimum award cannot be met together with the other "
+            "conditions; the choice of sub-contracts keeps as much of the fair shares as possible"
+        )
+
+
 def lp_spec(p: Plan) -> tuple[LpSpec, dict[str, Any]]:
     """Scale the plan into the LP: every quantity as a fraction of its lot's value."""
     from allocate.constraints import side_rows
@@ -455,6 +476,16 @@ def solve(
         res = solve_by_components(
             spec, exact_lots=exact, time_limit=time_limit, solver_options=solver_options
         )
+        if res.status == "infeasible" and any(f > 0 for f in spec.pair_floor or ()):
+            # the minimum awards the rule chose conflict with another condition: choose the
+            # sub-contracts to make as a MILP, then solve again with that choice
+            choice = choose_subcontracts(spec, time_limit=time_limit)
+            if choice is not None:
+                _close(p, choice)
+                spec, info = lp_spec(p)
+                res = solve_by_components(
+                    spec, exact_lots=None, time_limit=time_limit, solver_options=solver_options
+                )
         timings["build"] = res.build_seconds
         timings["solve"] = res.solve_seconds
         if res.status != "optimal":

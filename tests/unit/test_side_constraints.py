@@ -339,3 +339,16 @@ def test_the_price_of_each_constraint_is_measured_against_solving_without_it():
     assert prices["max_dependency"].price == Decimal("0.00")
     md = a.to_markdown()
     assert "## The price of each side-constraint" in md and "## Side-constraints" in md
+
+
+def test_min_award_conflicting_with_dependency_chooses_sub_contracts_as_a_milp():
+    # the rule keeps all three (fair shares 300 each >= 250), but b may take only £200 in all
+    # (dependency), below the minimum: b's sub-contract is not made and a, c share the lot
+    data = simple_problem({"a": "900", "b": "900", "c": "900"}, value="1000",
+                          policy={"min_award": "250", "max_dependency": "0.5"})
+    for m, income in zip(data["members"], ["100000", "400", "100000"], strict=True):
+        m["annual_income"] = income
+    a = _solve(data)
+    got = _awards(a)
+    assert set(got) == {"a", "c"} and got["a"] == got["c"] == Decimal("450.00")
+    assert any(d.startswith("b on l1: no sub-contract") for d in a.audit.decisions)
