@@ -37,6 +37,7 @@ from allocate.model import (
     TopSlicePolicy,
 )
 from allocate.result import Allocation, Award, Status
+from allocate.scenarios import Scenario, ScenarioError, compare, sweep
 from allocate.solve import solve
 from allocate.verify import verify
 
@@ -61,6 +62,8 @@ __all__ = [
     "Problem",
     "ProblemError",
     "Rule",
+    "Scenario",
+    "ScenarioError",
     "SizeBand",
     "SolverError",
     "Status",
@@ -68,6 +71,8 @@ __all__ = [
     "TopSlicePolicy",
     "VerificationError",
     "__version__",
+    "compare",
     "solve",
+    "sweep",
     "verify",
 ]

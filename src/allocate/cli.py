@@ -3,8 +3,9 @@
 ``allocate demo``
     Solve the built-in example consortium and print a summary (``--json``/``--report`` as for
     ``solve``; ``--problem OUT`` writes the example's input JSON to start from).
-``allocate solve FILE.json [--json OUT] [--report OUT.md] [--method auto|closed_form|lp]``
-    Solve a problem file, print a summary, optionally write the allocation JSON and a report.
+``allocate solve FILE.json [--json OUT] [--report OUT.md|OUT.html] [--method auto|closed_form|lp]``
+    Solve a problem file, print a summary, optionally write the allocation JSON and a report
+    (a stand-alone HTML page when the name ends in ``.html``, else Markdown).
 ``allocate schema``
     Print the JSON Schema of the problem format.
 
@@ -42,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
             "--report",
             metavar="OUT",
             type=Path,
-            help="write the audit report (Markdown)",
+            help="write the audit report: HTML for a .html/.htm name, else Markdown",
         )
         p.add_argument(
             "--method",
@@ -82,7 +83,12 @@ def _write_outputs(args: argparse.Namespace, allocation: Allocation) -> None:
     if args.json is not None:
         args.json.write_text(allocation.model_dump_json(indent=2) + "\n", encoding="utf-8")
     if args.report is not None:
-        args.report.write_text(allocation.to_markdown(), encoding="utf-8")
+        if args.report.suffix.lower() in (".html", ".htm"):
+            from allocate.display import html_report
+
+            args.report.write_text(html_report(allocation), encoding="utf-8")
+        else:
+            args.report.write_text(allocation.to_markdown(), encoding="utf-8")
 
 
 def _run(args: argparse.Namespace, problem: Problem) -> int:

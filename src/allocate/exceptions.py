@@ -6,7 +6,8 @@ Every error the library raises on purpose derives from :class:`AllocateError`::
     ├── ProblemError (also ValueError)  the input is invalid; carries every Issue found
     ├── InfeasibleError                 no allocation satisfies the problem; carries the diagnosis
     ├── SolverError                     the solver failed, stopped early or answered nonsense
-    └── VerificationError               a computed allocation failed the independent re-check
+    ├── VerificationError               a computed allocation failed the independent re-check
+    └── ScenarioError (also ValueError) a what-if change cannot be applied (allocate.scenarios)
 
 :func:`allocate.solve` never raises :class:`InfeasibleError` or :class:`SolverError` by itself: it
 returns an :class:`~allocate.Allocation` whose ``status`` says what happened.  Raising is opt-in,
@@ -88,6 +89,10 @@ class ProblemError(AllocateError, ValueError):
     def __init__(self, issues: list[Issue] | tuple[Issue, ...]) -> None:
         self.issues: tuple[Issue, ...] = tuple(issues)
         super().__init__(self._render())
+
+    def __reduce__(self) -> tuple[type[ProblemError], tuple[tuple[Issue, ...]]]:
+        # pickles with its issues intact (sweeps send errors between processes)
+        return (ProblemError, (self.issues,))
 
     def _render(self) -> str:
         n = len(self.issues)

@@ -512,6 +512,12 @@ class Problem(_Frozen):
         """Every lot of every contract, in order."""
         return tuple(lot for c in self.contracts for lot in c.lots)
 
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: summary tables of contracts, members and policy."""
+        from allocate.display import problem_html
+
+        return problem_html(self)
+
     def __repr__(self) -> str:
         lots = sum(len(c.lots) for c in self.contracts)
         total = sum((c.value for c in self.contracts), Decimal(0))

@@ -327,6 +327,13 @@ class Audit(_Out):
     prices: list[ConstraintPrice] = Field(default_factory=list)
     """The price of each side-constraint in fairness terms (when computed)."""
 
+    def __repr__(self) -> str:
+        passed = sum(c.passed for c in self.checks)
+        return (
+            f"Audit({len(self.members)} members, {len(self.pairs)} pairs, "
+            f"{passed}/{len(self.checks)} checks passed, method={self.solver.method})"
+        )
+
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: fairness metrics, checks and member–lot pairs."""
         from allocate.display import audit_html

@@ -44,6 +44,7 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures as cf
+import importlib
 import math
 import os
 import sys
@@ -601,7 +602,7 @@ class Scenario:
     """
 
     name: str
-    changes: tuple[Change, ...] = ()
+    changes: Sequence[Change] = ()
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -718,6 +719,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("fairness", "max_ratio"),
     ("fairness", "gini"),
     ("fairness", "largest_member_share"),
+    ("fairness", "moved_from_rule"),
 )
 
 
@@ -750,6 +752,7 @@ def _summarise(
             "max_ratio": mt.max_ratio,
             "gini": mt.gini,
             "largest_member_share": mt.largest_member_share,
+            "moved_from_rule": mt.moved_from_rule,
         },
         largest_member=mt.largest_member,
         fingerprint=audit.fingerprint,
@@ -805,7 +808,7 @@ class _Reporter:
         if not want:
             return
         try:
-            from tqdm import tqdm
+            tqdm = importlib.import_module("tqdm").tqdm
         except ImportError:
             if progress is None:
                 return
@@ -826,6 +829,9 @@ class _Reporter:
 
 # -- sweeps --------------------------------------------------------------------------------
 
+#: What :func:`sweep` passes to :func:`allocate.solve` unless ``solve_options`` says otherwise.
+SWEEP_SOLVE_DEFAULTS: dict[str, Any] = {"diagnose": False, "price_constraints": False}
+
 
 def _chunks(items: Sequence[Scenario], size: int) -> Iterator[list[Scenario]]:
     for start in range(0, len(items), size):
@@ -841,8 +847,7 @@ def sweep(
     progress: Progress = None,
     errors: Literal["raise", "record"] = "raise",
     keep_allocations: bool = False,
-    method: Literal["auto", "closed_form", "lp"] = "auto",
-    time_limit: float | None = None,
+    solve_options: Mapping[str, Any] | None = None,
 ) -> list[ScenarioResult]:
     """Solve many scenarios of one problem; results in the order of ``scenarios``.
 
@@ -871,8 +876,11 @@ def sweep(
         ``"record"``: it comes back with status ``invalid`` and the error in words.
     keep_allocations
         Keep every scenario's whole :class:`~allocate.Allocation` (memory: one full audit each).
-    method, time_limit
-        Passed to :func:`allocate.solve`.
+    solve_options
+        Keyword arguments for :func:`allocate.solve` (``method``, ``time_limit`` ...).  Sweeps
+        default to ``diagnose=False`` and ``price_constraints=False``: the extra solves that
+        explain an infeasible problem or price its constraints are rarely wanted thousands of
+        times (ask for them here, or use :func:`constraint_prices`).
 
     Returns
     -------
@@ -895,7 +903,7 @@ def sweep(
     for k, s in enumerate(items):
         if not isinstance(s, Scenario):
             raise TypeError(f"scenarios[{k}] is a {type(s).__name__}, not a Scenario")
-    options: dict[str, Any] = {"method": method, "time_limit": time_limit}
+    options: dict[str, Any] = {**SWEEP_SOLVE_DEFAULTS, **(solve_options or {})}
     reporter = _Reporter(progress, len(items))
     results: list[ScenarioResult] = []
     try:
@@ -989,13 +997,11 @@ def compare(
     >>> f = compare(demo_problem(), [Scenario("5%", [set_top_slice(rate="0.05")])])
     >>> totals = f.query("scenario == '5%' and measure == 'total'")
     >>> print(totals[["item", "value", "change"]].to_string(index=False))
-              item     value    change
-         top_slice  61000.00 -61000.00
+              item      value    change
+         top_slice   61000.00 -61000.00
             awards 1159000.00  61000.00
-    members_funded         8         0
+    members_funded          8         0
     """
-    import pandas as pd
-
     items = list(scenarios)
     if baseline is None:
         items = [Scenario("baseline"), *items]
@@ -1008,7 +1014,7 @@ def compare(
         raise ValueError(f"no scenario is named {baseline!r} (the baseline)")
     results = sweep(problem, items, executor, **sweep_options)
     base = results[names.index(baseline)]
-    return _tidy(results, base, pd)
+    return _tidy(results, base)
 
 
 def _quantities(r: ScenarioResult) -> dict[tuple[str, str], Decimal | None]:
@@ -1022,7 +1028,9 @@ def _quantities(r: ScenarioResult) -> dict[tuple[str, str], Decimal | None]:
     return out
 
 
-def _tidy(results: list[ScenarioResult], base: ScenarioResult, pd: Any) -> pd.DataFrame:
+def _tidy(results: list[ScenarioResult], base: ScenarioResult) -> pd.DataFrame:
+    import pandas as pd
+
     base_q = _quantities(base)
     order: dict[tuple[str, str], int] = {}
     per: list[dict[tuple[str, str], Decimal | None]] = []
@@ -1215,7 +1223,7 @@ def sensitivity(
         if change is not None and award_base and before and after != before:
             rel_award = change / award_base
             rel_param = (after - before) / before
-            elasticity = (rel_award / rel_param).quantize(_Q6)
+            elasticity = (rel_award / rel_param).quantize(_Q6) + 0  # + 0: no "-0.000000"
         rows.append(
             (m, parameter, step, before, after, r.status, award_base, award, change, elasticity)
         )
@@ -1256,8 +1264,8 @@ def _declared_capacity(problem: Problem) -> dict[str, Decimal]:
     return out
 
 
-#: Policy fields that :func:`constraint_prices` switches off one at a time, and their "off".
-SIDE_CONSTRAINTS: dict[str, Any] = {
+#: How :func:`constraint_prices` switches a policy setting off.
+SWITCHED_OFF: dict[str, Any] = {
     "min_award": None,
     "max_member_share": None,
     "max_dependency": None,
@@ -1276,13 +1284,14 @@ PRICE_COLUMNS = [
     "min_ratio_off",
     "max_ratio_on",
     "max_ratio_off",
-    "deviation_on",
-    "deviation_off",
+    "moved_on",
+    "moved_off",
     "price",
     "members_affected",
     "largest_change_member",
     "largest_change",
 ]
+MEMBER_PRICE_COLUMNS = ["constraint", "member", "award_on", "award_off", "change"]
 
 
 def constraint_prices(
@@ -1294,52 +1303,65 @@ def constraint_prices(
 ) -> pd.DataFrame:
     r"""The price of each side-constraint: how far it moves the allocation from the rule.
 
-    Every side-constraint switched on in the policy (and the exclusions, if any) is switched
-    off in turn, and the allocation with all of them on is compared with the one without that
-    constraint; a last row, ``all``, compares with none of them on.  Distances are measured
-    against the **rule's fair shares with no side-constraint at all** (the reference):
+    Every side-constraint switched on in the policy (``min_award``, ``max_member_share``,
+    ``max_dependency``, ``small_org_share``, ``case_mix_tolerance``, ``min_providers_per_area``)
+    and the ``exclusions``, if any, is switched off in turn, and the allocation with all of
+    them **on** is compared with the one with that constraint **off**; a last row, ``all``,
+    compares with none of them on.  Distances are measured against one reference: the rule's
+    fair shares with no side-constraint and no exclusion, :math:`f_k` for each (member, lot)
+    pair :math:`k`.
 
-    * ``deviation`` — total absolute deviation of awards from those fair shares, in £,
-      over every (member, lot) pair: :math:`\sum_k |a_k - f_k|`;
-    * ``min_ratio``/``max_ratio`` — the smallest and largest award / fair share;
-    * ``price`` — ``deviation_on − deviation_off``: the money the constraint moves away
-      from the rule;
-    * ``members_affected`` and the ``largest_change`` (on − off) of one member's total.
+    * ``moved`` — money moved away from the reference,
+      :math:`\tfrac12\sum_k |a_k - f_k|` (each pound moved shows twice in the sum: once
+      where it is missing, once where it lands).  With no exclusion this is the audit's
+      ``moved_from_rule``;
+    * ``price`` — ``moved_on − moved_off``: the money this constraint moves, given the others
+      (it can be negative when constraints interact);
+    * ``min_ratio``/``max_ratio`` — the smallest and largest award / reference fair share;
+    * ``members_affected`` — members whose total award differs, and the ``largest_change``
+      (on − off) of one member's total.
 
     Parameters
     ----------
     problem
         The problem with its side-constraints.
     by_member
-        Return instead one row per constraint and member: ``award_on``, ``award_off``,
-        ``change`` (what the constraint gives, or takes when negative).
+        Return instead one row per constraint and member: ``award_on``, ``award_off`` and
+        ``change`` (what the constraint gives a member, or takes when negative).
     executor, **sweep_options
         As for :func:`sweep`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`PRICE_COLUMNS` (or the per-member columns); empty when no
+        Columns :data:`PRICE_COLUMNS` (or :data:`MEMBER_PRICE_COLUMNS`); no rows when no
         side-constraint is on.
+
+    Examples
+    --------
+    >>> from allocate.examples import demo_problem
+    >>> ring_fenced = Scenario("5% for small", [set_policy(small_org_share="0.05")])
+    >>> prices = constraint_prices(ring_fenced.apply(demo_problem()))
+    >>> print(prices[["constraint", "moved_on", "moved_off", "price"]].to_string(index=False))
+         constraint moved_on moved_off    price
+    small_org_share 11778.82    137.50 11641.32
+                all 11778.82    137.50 11641.32
+
+    Ring-fencing 5% of each pot for micro and small members moves £11,641.32 from the
+    proportional shares (the £137.50 without it is rounding to whole clients on unit-priced
+    lots).
     """
     import pandas as pd
 
     policy = problem.policy
-    active = [
-        name for name, off in SIDE_CONSTRAINTS.items() if getattr(policy, name) not in (None, off)
-    ]
+    active = [*policy.side_constraints]
+    if policy.exclusions:
+        active.append("exclusions")
     if not active:
-        columns = (
-            ["constraint", "member", "award_on", "award_off", "change"]
-            if by_member
-            else PRICE_COLUMNS
-        )
-        return pd.DataFrame([], columns=columns)
+        return pd.DataFrame([], columns=MEMBER_PRICE_COLUMNS if by_member else PRICE_COLUMNS)
     scenarios = [Scenario("on")]
-    scenarios += [
-        Scenario(f"without {n}", [set_policy(**{n: SIDE_CONSTRAINTS[n]})]) for n in active
-    ]
-    scenarios.append(Scenario("none", [set_policy(**{n: SIDE_CONSTRAINTS[n] for n in active})]))
+    scenarios += [Scenario(f"without {n}", [set_policy(**{n: SWITCHED_OFF[n]})]) for n in active]
+    scenarios.append(Scenario("none", [set_policy(**{n: SWITCHED_OFF[n] for n in active})]))
     options = {**sweep_options, "keep_allocations": True}
     results = sweep(problem, scenarios, executor, **options)
     on, offs, none = results[0], results[1:-1], results[-1]
@@ -1351,18 +1373,18 @@ def constraint_prices(
     m_on = _pair_metrics(on, reference)
     for name, setting, off in zip(labels, settings, [*offs, none], strict=True):
         m_off = _pair_metrics(off, reference)
-        changes: dict[str, Decimal] = {}
+        moved: dict[str, Decimal] = {}
         if on.ok and off.ok:
             for member in sorted(set(on.awards) | set(off.awards)):
                 a_on = on.awards.get(member, Decimal(0))
                 a_off = off.awards.get(member, Decimal(0))
-                changes[member] = a_on - a_off
                 member_rows.append((name, member, a_on, a_off, a_on - a_off))
-        moved = {m: c for m, c in changes.items() if c != 0}
+                if a_on != a_off:
+                    moved[member] = a_on - a_off
         largest = max(moved, key=lambda m: (abs(moved[m]), m), default=None)
         price = (
-            m_on["deviation"] - m_off["deviation"]
-            if m_on["deviation"] is not None and m_off["deviation"] is not None
+            m_on["moved"] - m_off["moved"]
+            if m_on["moved"] is not None and m_off["moved"] is not None
             else None
         )
         rows.append(
@@ -1375,18 +1397,16 @@ def constraint_prices(
                 m_off["min_ratio"],
                 m_on["max_ratio"],
                 m_off["max_ratio"],
-                m_on["deviation"],
-                m_off["deviation"],
+                m_on["moved"],
+                m_off["moved"],
                 price,
                 len(moved) if on.ok and off.ok else None,
                 largest,
-                moved.get(largest) if largest is not None else None,
+                moved[largest] if largest is not None else None,
             )
         )
     if by_member:
-        return pd.DataFrame(
-            member_rows, columns=["constraint", "member", "award_on", "award_off", "change"]
-        )
+        return pd.DataFrame(member_rows, columns=MEMBER_PRICE_COLUMNS)
     return pd.DataFrame(rows, columns=PRICE_COLUMNS)
 
 
@@ -1406,17 +1426,15 @@ def _pair_metrics(
     result: ScenarioResult, reference: Mapping[tuple[str, str], Decimal]
 ) -> dict[str, Decimal | None]:
     if not result.ok or result.allocation is None or not reference:
-        return {"deviation": None, "min_ratio": None, "max_ratio": None}
+        return {"moved": None, "min_ratio": None, "max_ratio": None}
     t = result.allocation.audit.pairs
     awards = {(t.member[k], t.lot[k]): t.award[k] for k in range(len(t))}
-    deviation = sum(
-        (abs(awards.get(key, Decimal(0)) - f) for key, f in reference.items()), Decimal(0)
-    )
-    # awards on pairs the reference does not fund are deviations too
-    deviation += sum((a for key, a in awards.items() if key not in reference), Decimal(0))
+    total = sum((abs(awards.get(key, Decimal(0)) - f) for key, f in reference.items()), Decimal(0))
+    # an award on a pair the reference does not fund is all moved
+    total += sum((a for key, a in awards.items() if key not in reference), Decimal(0))
     ratios = [awards.get(key, Decimal(0)) / f for key, f in reference.items() if f > 0]
     return {
-        "deviation": deviation.quantize(_PENNY),
+        "moved": (total / 2).quantize(_PENNY, ROUND_HALF_EVEN),
         "min_ratio": min(ratios).quantize(_Q6) if ratios else None,
         "max_ratio": max(ratios).quantize(_Q6) if ratios else None,
     }
