@@ -328,8 +328,11 @@ def test_member_helper_is_used():
 
 
 def test_the_price_of_each_constraint_is_measured_against_solving_without_it():
-    data = simple_problem({"a": "900", "b": "300", "c": "300"}, value="1000",
-                          policy={"max_member_share": "0.4", "max_dependency": "90"})
+    data = simple_problem(
+        {"a": "900", "b": "300", "c": "300"},
+        value="1000",
+        policy={"max_member_share": "0.4", "max_dependency": "90"},
+    )
     a = _solve(data)
     prices = {pr.setting: pr for pr in a.audit.prices}
     assert set(prices) == {"max_member_share", "max_dependency"}
@@ -344,8 +347,11 @@ def test_the_price_of_each_constraint_is_measured_against_solving_without_it():
 def test_min_award_conflicting_with_dependency_chooses_sub_contracts_as_a_milp():
     # the rule keeps all three (fair shares 300 each >= 250), but b may take only £200 in all
     # (dependency), below the minimum: b's sub-contract is not made and a, c share the lot
-    data = simple_problem({"a": "900", "b": "900", "c": "900"}, value="1000",
-                          policy={"min_award": "250", "max_dependency": "0.5"})
+    data = simple_problem(
+        {"a": "900", "b": "900", "c": "900"},
+        value="1000",
+        policy={"min_award": "250", "max_dependency": "0.5"},
+    )
     for m, income in zip(data["members"], ["100000", "400", "100000"], strict=True):
         m["annual_income"] = income
     a = _solve(data)
