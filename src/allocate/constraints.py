@@ -60,15 +60,18 @@ class RowInfo:
     """The policy's bound in pence (before the rounding margin)."""
 
 
-def _pair_margin(p: Plan, k: int) -> int:
-    lot = p.lots[p.pair_lot[k]]
-    if lot.units is None:
-        return 1
-    return math.ceil(lot.unit_value) + 1
-
-
 def _margin(p: Plan, pairs: list[int], scale: float) -> int:
-    return sum(_pair_margin(p, k) for k in pairs) + math.ceil(abs(scale) * 1e-8)
+    """Room for rounding: a penny per award, a unit's worth per unit-priced lot, the tolerance.
+
+    Rounding itself keeps sum rows within their bounds (see :func:`allocate.solve.round_awards`);
+    the margin keeps it from having to fight them.
+    """
+    unit_lots = {p.pair_lot[k] for k in pairs if p.lots[p.pair_lot[k]].units is not None}
+    return (
+        len(pairs)
+        + sum(math.ceil(p.lots[j].unit_value) for j in unit_lots)
+        + math.ceil(abs(scale) * 1e-8)
+    )
 
 
 def _cap_pence(p: Plan, k: int) -> Fraction:

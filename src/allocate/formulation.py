@@ -354,6 +354,16 @@ def solve_elastic(
                 objective.append((floor_slack[k], float(lot_value[spec.pair_lot[k]])))
     side_slack: dict[str, tuple[Any | None, Any | None]] = {}
     for row in spec.side_rows:
+        if (
+            not row.coefficients
+            and not is_elastic(row.family)
+            and (
+                (row.sense == ">=" and row.rhs > 1e-12)
+                or (row.sense == "<=" and row.rhs < -1e-12)
+                or (row.sense == "==" and abs(row.rhs) > 1e-12)
+            )
+        ):
+            return ElasticResult(status="infeasible")  # no pair can move this row
         terms = [(ys[k], c) for k, c in row.coefficients.items()]
         down = up = None
         if is_elastic(row.family):
@@ -481,6 +491,16 @@ def solve_by_components(
         hub_reduced_cost=[0.0] * len(spec.lot_names),
     )
     deadline = None if time_limit is None else time.perf_counter() + time_limit
+    for row in spec.side_rows:
+        # a row no pair can move (a ring-fence with no small member left, say) holds or not
+        if not row.coefficients and (
+            (row.sense == ">=" and row.rhs > 1e-12)
+            or (row.sense == "<=" and row.rhs < -1e-12)
+            or (row.sense == "==" and abs(row.rhs) > 1e-12)
+        ):
+            merged.status, merged.solver_status = "infeasible", "Infeasible"
+            merged.message = f"{row.name}: no eligible sub-contract can meet it"
+            return merged
     groups = components(spec)
     solved_groups = 0
     for lots in groups:

@@ -19,7 +19,7 @@ remainders).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["ExactShares", "from_floats", "largest_remainder"]
@@ -54,6 +54,8 @@ def largest_remainder(
     shares: ExactShares,
     caps: Sequence[int] | None = None,
     floors: Sequence[int] | None = None,
+    prefer: Callable[[int], tuple[int, int]] | None = None,
+    allow: Callable[[int], bool] | None = None,
 ) -> list[int]:
     """Round shares to whole numbers summing exactly to ``total`` (largest remainder).
 
@@ -68,6 +70,12 @@ def largest_remainder(
     floors
         Lower bounds per share; pennies are never taken below them when correcting a solver's
         surplus.
+    prefer
+        Optional rank of each share (smaller first) applied before the remainders: lets a caller
+        hand pennies first to shares a constraint needs.
+    allow
+        Optional test of whether a share may take one more; shares refused are passed over
+        while others can take the penny (they take it only as a last resort).
 
     Returns
     -------
@@ -112,10 +120,12 @@ def largest_remainder(
         while missing > 0:
             order = sorted(
                 (i for i in range(n) if caps_ is None or result[i] < caps_[i]),
-                key=lambda i: (-rems[i], i),
+                key=lambda i: ((prefer(i)[0] if prefer else 0), -rems[i], i),
             )
             if not order:  # pragma: no cover - excluded by the caps check above
                 raise ValueError("no share has room left")
+            if allow is not None:
+                order = [i for i in order if allow(i)] + [i for i in order if not allow(i)]
             for i in order[:missing]:
                 result[i] += 1
                 rems[i] = 0

@@ -24,9 +24,11 @@ the audit, member by member.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -303,6 +305,20 @@ def plan(problem: Problem) -> Plan:
     return p
 
 
+def _reopen(p: Plan) -> None:
+    """Make every sub-contract that can reach the minimum award a candidate again."""
+    assert p.problem.policy.min_award is not None
+    pence = int(p.problem.policy.min_award * 100)
+    for lot in p.lots:
+        floor = _floor_in_quantity(lot, pence)
+        for pos, claim in enumerate(lot.claims):
+            if claim >= floor:
+                lot.open[pos] = True
+                lot.floor[pos] = max(lot.floor[pos], floor)
+                lot.decisions.pop(pos, None)
+    p.pair_open = [p.lots[j].open[pos] for j, pos in zip(p.pair_lot, p.pair_pos, strict=True)]
+
+
 def _close(p: Plan, made: list[bool]) -> None:
     """Apply the MILP's choice: sub-contracts not made are closed, with the reason."""
     for k, keep in enumerate(made):
@@ -476,9 +492,11 @@ def solve(
         res = solve_by_components(
             spec, exact_lots=exact, time_limit=time_limit, solver_options=solver_options
         )
-        if res.status == "infeasible" and any(f > 0 for f in spec.pair_floor or ()):
-            # the minimum awards the rule chose conflict with another condition: choose the
-            # sub-contracts to make as a MILP, then solve again with that choice
+        if res.status == "infeasible" and problem.policy.min_award is not None:
+            # the sub-contracts the rule chose conflict with another condition: choose which
+            # to make, among every one that can reach the minimum, as a MILP; then solve again
+            _reopen(p)
+            spec, info = lp_spec(p)
             choice = choose_subcontracts(spec, time_limit=time_limit)
             if choice is not None:
                 _close(p, choice)
@@ -605,9 +623,80 @@ class Rounded:
     units: list[int] | None
 
 
+class _RowGuard:
+    """Keeps the side-constraints' sum bounds while rounding, lot by lot.
+
+    Before each lot is rounded, a row's projected sum is what earlier lots were rounded to plus
+    the solver's exact values for the lots still to come.  Largest-remainder rounding then skips
+    a penny or unit that would push a ``<=`` row past its bound, and prefers one that a ``>=``
+    row below its bound needs.
+    """
+
+    def __init__(self, p: Plan, solution: Solution) -> None:
+        self.p = p
+        self.rows: list[tuple[str, dict[int, float], int]] = []  # sense, weights, bound
+        self.of_pair: dict[int, list[int]] = {}
+        self.money: list[float] = [0.0] * len(p.pair_lot)
+        spec, info = solution.spec, solution.row_info.get("rows", {})
+        if spec is None or solution.lp is None:
+            return
+        for k, j in enumerate(p.pair_lot):
+            self.money[k] = solution.lp.pair_values[k] * p.lots[j].value
+        for row in spec.side_rows:
+            if row.family == "case_mix" or row.name not in info:
+                continue
+            weights = {
+                k: c * row.scale / p.lots[p.pair_lot[k]].value for k, c in row.coefficients.items()
+            }
+            r = len(self.rows)
+            self.rows.append((row.sense, weights, info[row.name].bound_pence))
+            for k in row.coefficients:
+                self.of_pair.setdefault(k, []).append(r)
+        self.sums = [sum(w * self.money[k] for k, w in ws.items()) for _, ws, _ in self.rows]
+        self.index = {
+            (j, pos): k for k, (j, pos) in enumerate(zip(p.pair_lot, p.pair_pos, strict=True))
+        }
+
+    def key(self, lot: LotPlan) -> Callable[[int], tuple[int, int]] | None:
+        """Ordering hint for the lot: 0 for positions a >= row needs, 1 otherwise."""
+        if not self.rows:
+            return None
+
+        def rank(pos: int) -> tuple[int, int]:
+            k = self.index[lot.index, pos]
+            needed = any(
+                self.rows[r][0] == ">=" and self.sums[r] < self.rows[r][2]
+                for r in self.of_pair.get(k, ())
+            )
+            return (0 if needed else 1, pos)
+
+        return rank
+
+    def allows(self, lot: LotPlan, pos: int, *, extra_pence: float) -> bool:
+        k = self.index[lot.index, pos]
+        for r in self.of_pair.get(k, ()):
+            sense, weights, bound = self.rows[r]
+            if sense == "<=" and self.sums[r] + weights[k] * extra_pence > bound:
+                return False
+        return True
+
+    def settle(self, lot: LotPlan, pence: list[int]) -> None:
+        """Replace the lot's exact values by its rounded ones in every row's sum."""
+        for pos, value in enumerate(pence):
+            k = self.index.get((lot.index, pos))
+            if k is None:
+                continue
+            for r in self.of_pair.get(k, ()):
+                self.sums[r] += self.rows[r][1][k] * (value - self.money[k])
+
+
 def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
-    """Round every lot's exact shares to whole pence and units (largest remainder)."""
+    """Round every lot's exact shares to whole pence and units (largest remainder).
+
+    With side-constraints, the rounding keeps their sum bounds (see :class:`_RowGuard`).
+    """
     out: dict[int, Rounded] = {}
+    guard = _RowGuard(p, solution)
     for lot in p.lots:
         shares = solution.shares[lot.index]
         caps = [c if o else 0 for c, o in zip(lot.claims, lot.open, strict=True)]
@@ -616,8 +705,18 @@ def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
             f if o and n >= f * shares.denominator * (1 - 1e-9) else 0
             for f, o, n in zip(lot.floor, lot.open, shares.numerators, strict=True)
         ]
+        allow: Callable[[int], bool] | None = None
+        if guard.rows:
+            allow = functools.partial(guard.allows, lot, extra_pence=float(lot.unit_value))
         try:
-            whole = largest_remainder(lot.estate, shares, caps=caps, floors=floors)
+            whole = largest_remainder(
+                lot.estate,
+                shares,
+                caps=caps,
+                floors=floors,
+                prefer=guard.key(lot),
+                allow=allow,
+            )
         except ValueError as exc:  # pragma: no cover - excluded by the feasibility check
             raise SolverError(
                 f"lot {lot.lot_id!r}: cannot round the solver's shares: {exc}"
@@ -629,6 +728,8 @@ def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
                 lot.pot, ExactShares(tuple(u * lot.pot for u in whole), lot.units)
             )
             out[lot.index] = Rounded(pence=money, units=whole)
+        if guard.rows:
+            guard.settle(lot, out[lot.index].pence)
     return out
 
 

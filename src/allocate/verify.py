@@ -43,7 +43,8 @@ Conditions (the names used in reports and errors):
 ``case_mix``
     On every service with standard and hard-to-help lots, each member's hard-to-help awards
     ``h`` and all its awards ``w`` there satisfy ``|h − R·w| ≤ τ·w``, where ``R`` is the
-    hard-to-help share of the service's member pot — to within one penny per lot (rounding).
+    hard-to-help share of the service's member pot — to within one penny per lot, or one unit's
+    price per unit-priced lot (rounding to whole pence and units).
 ``min_providers_per_area``
     Every area has at least ``min(k, members eligible there)`` members with an award there.
 """
@@ -504,7 +505,11 @@ def _check_side_constraints(
 
             hard_pot = sum((lot_pot(lid) for lid in hard), Fraction(0))
             r = hard_pot / sum((lot_pot(lid) for lid in hard + easy), Fraction(0))
-            slack = Fraction(len(hard) + len(easy), 100)
+            # rounding: a penny per lot, or a unit's worth on unit-priced lots
+            slack = sum(
+                (Fraction(lots[lid][1].unit_price or Decimal("0.01")) for lid in hard + easy),
+                Fraction(0),
+            )
             h: dict[str, Fraction] = defaultdict(Fraction)
             w: dict[str, Fraction] = defaultdict(Fraction)
             for a in allocation.awards:
