@@ -466,6 +466,7 @@ def _members_and_metrics(
 ) -> tuple[list[MemberSummary], FairnessMetrics]:
     problem = p.problem
     n_m = len(problem.members)
+    ids_ = [m.id for m in problem.members]
     award_tot = [0] * n_m
     fair_tot = [0] * n_m  # 1/10,000 penny
     cap_tot = [0] * n_m  # pence (unit-priced lots: the units' share of the pot, rounded down)
@@ -532,7 +533,11 @@ def _members_and_metrics(
     if solved:
         ratios = [award_tot[i] / cap_tot[i] for i in range(n_m) if cap_tot[i] > 0]
         g = gini_float(ratios)
-    largest = max(range(n_m), key=lambda i: (award_tot[i], -i)) if grand else None
+    largest = None
+    if grand:
+        # ties go to the smallest id, so reordering the members changes nothing
+        top = max(award_tot)
+        largest = min((i for i in range(n_m) if award_tot[i] == top), key=lambda i: ids_[i])
     metrics = FairnessMetrics(
         min_ratio=_dec(worst[0]) if worst is not None else None,
         max_ratio=_dec(best[0]) if best is not None else None,

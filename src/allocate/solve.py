@@ -657,20 +657,50 @@ class _RowGuard:
             (j, pos): k for k, (j, pos) in enumerate(zip(p.pair_lot, p.pair_pos, strict=True))
         }
 
-    def key(self, lot: LotPlan) -> Callable[[int], tuple[int, int]] | None:
-        """Ordering hint for the lot: 0 for positions a >= row needs, 1 otherwise."""
+    def key(self, lot: LotPlan, shares: ExactShares) -> Callable[[int], tuple[int, int]] | None:
+        """Ordering hint for the lot: 0 for positions a >= row needs, 1 otherwise.
+
+        A ``>=`` row needs this lot's pennies (units) when, with the lot's shares rounded down,
+        it would fall below its bound.
+        """
         if not self.rows:
             return None
+        per = float(lot.unit_value)
+        floored = dict(self.sums_items())
+        for pos, num in enumerate(shares.numerators):
+            k = self.index.get((lot.index, pos))
+            if k is None:
+                continue
+            down = (num // shares.denominator) * per - self.money[k]
+            for r in self.of_pair.get(k, ()):
+                floored[r] = floored[r] + self.rows[r][1][k] * down
+        # for each row short of its bound, the fewest positions (largest remainders first) whose
+        # extra penny or unit makes up the shortfall
+        preferred: set[int] = set()
+        den = shares.denominator
+        for r, (sense, weights, bound) in enumerate(self.rows):
+            if sense != ">=" or floored[r] >= bound:
+                continue
+            members = [
+                pos
+                for pos in range(len(shares.numerators))
+                if self.index.get((lot.index, pos)) in weights
+            ]
+            members.sort(key=lambda pos: (-(shares.numerators[pos] % den), pos))
+            short = bound - floored[r]
+            for pos in members:
+                if short <= 0:
+                    break
+                preferred.add(pos)
+                short -= weights[self.index[lot.index, pos]] * per
 
         def rank(pos: int) -> tuple[int, int]:
-            k = self.index[lot.index, pos]
-            needed = any(
-                self.rows[r][0] == ">=" and self.sums[r] < self.rows[r][2]
-                for r in self.of_pair.get(k, ())
-            )
-            return (0 if needed else 1, pos)
+            return (0 if pos in preferred else 1, pos)
 
         return rank
+
+    def sums_items(self) -> list[tuple[int, float]]:
+        return list(enumerate(self.sums))
 
     def allows(self, lot: LotPlan, pos: int, *, extra_pence: float) -> bool:
         k = self.index[lot.index, pos]
@@ -714,7 +744,7 @@ def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
                 shares,
                 caps=caps,
                 floors=floors,
-                prefer=guard.key(lot),
+                prefer=guard.key(lot, shares),
                 allow=allow,
             )
         except ValueError as exc:  # pragma: no cover - excluded by the feasibility check
