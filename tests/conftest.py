@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import copy
-import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 
-settings.register_profile("dev", max_examples=25, deadline=None)
-settings.register_profile(
-    "ci",
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+from allocate.testing.settings import load_profile
+
+# dev (fast) locally, ci (more examples, derandomised) when $CI is set; $HYPOTHESIS_PROFILE wins
+load_profile()
 
 
 def member(id: str, income: str = "50000", **kw: Any) -> dict[str, Any]:

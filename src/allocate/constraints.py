@@ -74,6 +74,18 @@ def _margin(p: Plan, pairs: list[int], scale: float) -> int:
     )
 
 
+def _most(p: Plan, pairs: list[int]) -> Fraction:
+    """The most these pairs can ever receive: their capacities, at most their lots' pots.
+
+    A bound at or above it cannot bind, so no row (and no rounding margin) is added.
+    """
+    lots = {p.pair_lot[k] for k in pairs}
+    return min(
+        sum((_cap_pence(p, k) for k in pairs), Fraction(0)),
+        Fraction(sum(p.lots[j].pot for j in lots)),
+    )
+
+
 def _cap_pence(p: Plan, k: int) -> Fraction:
     lot = p.lots[p.pair_lot[k]]
     return lot.claims[p.pair_pos[k]] * lot.unit_value
@@ -141,7 +153,7 @@ def side_rows(p: Plan) -> tuple[list[SideRow], dict[str, RowInfo]]:
         ordered = sorted(by_member_contract.items(), key=lambda kv: (ids[kv[0][0]], kv[0][1]))
         for (i, c), pairs in ordered:
             bound = math.floor(share * pot_of[c])
-            if sum(_cap_pence(p, k) for k in pairs) <= bound - _margin(p, pairs, pot_of[c]):
+            if _most(p, pairs) <= bound:
                 continue  # cannot bind
             add(
                 f"max_member_share:{ids[i]}:{c}",
@@ -160,7 +172,7 @@ def side_rows(p: Plan) -> tuple[list[SideRow], dict[str, RowInfo]]:
             if len(contracts) < 2:
                 continue  # implied by the per-contract rows
             bound = math.floor(share * pot_total)
-            if sum(_cap_pence(p, k) for k in pairs) <= bound - _margin(p, pairs, pot_total):
+            if _most(p, pairs) <= bound:
                 continue
             add(
                 f"max_member_share:{ids[i]}:portfolio",
@@ -179,7 +191,7 @@ def side_rows(p: Plan) -> tuple[list[SideRow], dict[str, RowInfo]]:
         for i, pairs in sorted(by_member.items(), key=lambda kv: ids[kv[0]]):
             income = Fraction(problem.members[i].annual_income) * 100
             bound = math.floor(multiple * income)
-            if sum(_cap_pence(p, k) for k in pairs) <= bound - _margin(p, pairs, bound):
+            if _most(p, pairs) <= bound:
                 continue
             add(
                 f"max_dependency:{ids[i]}",
@@ -273,8 +285,8 @@ def side_rows(p: Plan) -> tuple[list[SideRow], dict[str, RowInfo]]:
 
     for n, pool in enumerate(p.eligibility.pools):
         pairs = [k for k in by_member.get(pool.member, []) if p.pair_lot[k] in set(pool.lots)]
-        if len(pairs) < 2:
-            continue  # one lot: the pool is that pair's capacity already
+        if len(pairs) < 2 or _most(p, pairs) <= pool.amount:
+            continue  # one lot (the pool is that pair's capacity already), or cannot bind
         add(
             f"pooled_capacity:{ids[pool.member]}:{n}",
             "pooled_capacity",
