@@ -604,8 +604,9 @@ def problems(
     Examples
     --------
     >>> from hypothesis import find
-    >>> find(problems(), lambda p: True)
-    Problem(1 members, 1 contracts, 1 lots, £1.00, rule=proportional)
+    >>> p = find(problems(), lambda p: True)
+    >>> len(p.members), len(p.contracts), len(p.lots), str(p.lots[0].value)
+    (1, 1, 1, '1.00')
     >>> p = find(problems(min_members=3, max_members=3, max_lots=2, rules="talmud"),
     ...          lambda p: len(p.lots) == 2)
     >>> len(p.members), len(p.lots), p.policy.rule.value
