@@ -10,6 +10,7 @@ library versions.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import math
 import platform
@@ -54,8 +55,24 @@ def _dec(x: Fraction, q: Decimal = _Q6) -> Decimal:
     return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(q)
 
 
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    out = {"python": platform.python_version()}
+    for name in ("allocate", "pulp", "highspy", "pydantic", "numpy", "pandas"):
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            out[name] = "not installed"
+    return tuple(out.items())
+
+
 def versions() -> dict[str, str]:
-    """Versions of allocate, Python and the libraries that shape an allocation."""
+    """Versions of allocate, Python and the libraries that shape an allocation (read once)."""
+    return dict(_versions())
+
+
+def _versions_uncached() -> dict[str, str]:
+    """Versions read afresh (kept for callers that upgrade packages at run time)."""
     out = {"python": platform.python_version()}
     for name in ("allocate", "pulp", "highspy", "pydantic", "numpy", "pandas"):
         try:

@@ -116,6 +116,10 @@ def side_rows(p: Plan) -> tuple[list[SideRow], dict[str, RowInfo]]:
         scale = max(float(scale), 1.0)
         slack = _margin(p, pairs, scale) if margin else 0
         rhs_pence = bound - slack if sense == "<=" else bound + slack
+        if sense == ">=" and pairs and rhs_pence > bound:
+            # never ask for more than the pairs can ever take: a bound they meet only exactly
+            # keeps no margin (rounding keeps it, see allocate.solve.round_awards)
+            rhs_pence = max(bound, min(rhs_pence, math.floor(_most(p, pairs))))
         if sense == "<=":
             rhs_pence = max(rhs_pence, 0)
         coefficients = {

@@ -206,7 +206,13 @@ def _floor_in_quantity(lot: LotPlan, pence: int) -> int:
 
 
 def _apply_min_providers(problem: Problem, p: Plan) -> None:
-    """Keep at least k providers in every area where enough members are eligible."""
+    """Keep at least k providers in every area where enough members are eligible.
+
+    The k eligible members with the largest fair shares in the area (then the largest capacity,
+    then the smallest id) each keep a sub-contract with a floor: the minimum award, or at least a
+    penny (one unit on a unit-priced lot).  A floor that the rule's share already exceeds changes
+    nothing; it only stops rounding or another condition from leaving the area short.
+    """
     k = problem.policy.min_providers_per_area
     if k is None:
         return
@@ -215,44 +221,33 @@ def _apply_min_providers(problem: Problem, p: Plan) -> None:
     for lot in p.lots:
         areas.setdefault(problem.lot_index[lot.lot_id][1].area, []).append(lot)
     for area, lots in sorted(areas.items()):
-        eligible = {i for lot in lots for i in lot.members}
-        providers = {
-            lot.members[pos]
-            for lot in lots
-            if lot.fair is not None
-            for pos in range(len(lot.members))
-            if lot.open[pos] and lot.fair_share(pos) > 0
-        }
-        need = min(k, len(eligible)) - len(providers)
-        if need <= 0:
-            continue
-        candidates = []
-        for i in eligible - providers:
-            options = [
-                (
+        best: dict[int, tuple[Fraction, int, int, int, LotPlan]] = {}
+        for lot in lots:
+            for pos, i in enumerate(lot.members):
+                option = (
                     lot.fair_share(pos) * lot.unit_value if lot.fair else Fraction(0),
                     lot.claims[pos],
                     -lot.index,
                     pos,
                     lot,
                 )
-                for lot in lots
-                for pos in range(len(lot.members))
-                if lot.members[pos] == i
-            ]
-            share, claim, _, pos, chosen = max(options, key=lambda o: o[:3])
-            candidates.append((share, claim, problem.members[i].id, chosen, pos))
-        candidates.sort(key=lambda c: (-c[0], -c[1], c[2]))
-        for _, _, _, lot, pos in candidates[:need]:
+                if lot.claims[pos] >= _floor_in_quantity(lot, min_pence) and (
+                    i not in best or option[:3] > best[i][:3]
+                ):
+                    best[i] = option
+        ranked = sorted(
+            best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], problem.members[kv[0]].id)
+        )
+        for _, (share, _, _, pos, lot) in ranked[:k]:
             floor = _floor_in_quantity(lot, min_pence)
-            if lot.claims[pos] < floor:
-                continue
+            kept_by_rule = lot.open[pos] and share >= floor * lot.unit_value
             lot.open[pos] = True
             lot.floor[pos] = max(lot.floor[pos], floor)
-            lot.decisions[pos] = (
-                f"kept as a provider so that area {area!r} has {k} provider(s): at least "
-                f"£{min_pence / 100:,.2f}"
-            )
+            if not kept_by_rule:
+                lot.decisions[pos] = (
+                    f"kept as a provider so that area {area!r} has {k} provider(s): at least "
+                    f"£{min_pence / 100:,.2f}"
+                )
 
 
 def plan(problem: Problem) -> Plan:
@@ -500,6 +495,11 @@ def solve(
             choice = choose_subcontracts(spec, time_limit=time_limit)
             if choice is not None:
                 _close(p, choice)
+                # the choice knows nothing of providers per area: keep them again
+                _apply_min_providers(problem, p)
+                p.pair_open = [
+                    p.lots[j].open[pos] for j, pos in zip(p.pair_lot, p.pair_pos, strict=True)
+                ]
                 spec, info = lp_spec(p)
                 res = solve_by_components(
                     spec, exact_lots=None, time_limit=time_limit, solver_options=solver_options
