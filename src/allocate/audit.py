@@ -71,17 +71,6 @@ def versions() -> dict[str, str]:
     return dict(_versions())
 
 
-def _versions_uncached() -> dict[str, str]:
-    """Versions read afresh (kept for callers that upgrade packages at run time)."""
-    out = {"python": platform.python_version()}
-    for name in ("allocate", "pulp", "highspy", "pydantic", "numpy", "pandas"):
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-            out[name] = "not installed"
-    return out
-
-
 def gini(values: list[Fraction] | list[float]) -> Fraction | None:
     """Gini coefficient of non-negative values (0: all equal; near 1: one has everything).
 
