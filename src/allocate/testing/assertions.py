@@ -88,6 +88,7 @@ from allocate.model import (
 )
 from allocate.result import Allocation, Status
 from allocate.rules import RULES
+from allocate.verify import CONDITIONS as VERIFY_CONDITIONS
 
 __all__ = [
     "CONDITIONS",
@@ -114,20 +115,9 @@ __all__ = [
 #: Every condition the helpers check, with what it means.
 CONDITIONS: dict[str, str] = {
     "status": "status optimal or infeasible; infeasible means no awards and a diagnosis",
-    "budget_balance": "awards plus top-slice equal every contract's and lot's value exactly",
-    "top_slice_cap": "no top-slice above max_rate × contract value",
-    "top_slice_method": "each top-slice is its method's rate × value rounded down, spread by value",
+    # the library's own conditions, in the same words (allocate.verify.CONDITIONS)
+    **VERIFY_CONDITIONS,
     "non_negative": "no negative award; every listed award positive",
-    "capacity": "no award above declared capacity; pooled capacities respected",
-    "eligibility": "only eligible members receive awards",
-    "whole_units": "whole units on unit-priced lots, money following units",
-    "fair_share": "every award within one penny (or unit) of the rule's exact share",
-    "min_award": "every award zero or at least the minimum award",
-    "max_member_share": "no member above its share cap of a contract or the portfolio",
-    "max_dependency": "no member's awards above the multiple of its income",
-    "small_org_share": "the ring-fence for small members held on every contract",
-    "case_mix": "every member's hard-to-help share within the tolerance",
-    "min_providers_per_area": "every area keeps its minimum number of providers",
     "audit": "the audit agrees with the awards",
 }
 
