@@ -49,6 +49,7 @@ import math
 import os
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -212,14 +213,14 @@ def _check_fields(model: type[BaseModel], fields: Iterable[str], what: str) -> N
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class Change(ABC):
     """Base of every change: an immutable, picklable record of one edit to a problem."""
 
     kind: ClassVar[str] = "change"
 
+    @abstractmethod
     def apply_to(self, data: dict[str, Any]) -> None:
         """Make the change in ``data`` (a problem's ``model_dump()``), in place."""
-        raise NotImplementedError  # pragma: no cover
 
     def __str__(self) -> str:
         return self.kind
