@@ -103,7 +103,6 @@ class LeximinResult:
     bounds (capacity or floor), per unit of the lot value."""
     budget_dual: list[float] = field(default_factory=list)
     """Stage-1 dual of each lot's budget row."""
-    hub_reduced_cost: list[float] = field(default_factory=list)
     side_duals: dict[str, float] = field(default_factory=dict)
     """Stage-1 dual of each side row: the worst-off ratio's sensitivity to its right-hand side."""
     side_activity: dict[str, float] = field(default_factory=dict)
@@ -244,6 +243,12 @@ def solve_leximin(
             return False
         return True
 
+    def record_sensitivities() -> None:
+        """Reduced costs and duals of the first solve: the worst-off ratio's sensitivities."""
+        result.pair_reduced_cost = [float(v.dj or 0.0) for v in ys]
+        result.budget_dual = [float(r.pi or 0.0) for r in m.budget_rows]
+        result.side_duals = {name: float(r.pi or 0.0) for name, r in m.side.items()}
+
     unfrozen = set(ratio_rows)
     while unfrozen:
         if max_stages is not None and result.stages >= max_stages:
@@ -253,10 +258,7 @@ def solve_leximin(
         t_star = float(level.varValue or 0.0)
         if result.first_level is None:
             result.first_level = t_star
-            result.pair_reduced_cost = [float(v.dj or 0.0) for v in ys]
-            result.hub_reduced_cost = [float(v.dj or 0.0) for v in hubs]
-            result.budget_dual = [float(r.pi or 0.0) for r in m.budget_rows]
-            result.side_duals = {name: float(r.pi or 0.0) for name, r in m.side.items()}
+            record_sensitivities()
         duals = {c: abs(ratio_rows[c].pi or 0.0) for c in unfrozen}
         frozen = {c for c, d in duals.items() if d > DUAL_TOLERANCE}
         if not frozen:
@@ -273,8 +275,7 @@ def solve_leximin(
             row = ratio_rows[c]
             row.set_coefficient(level, 0.0)
             row.constant = -claim_targets[c] * t_star * (1 - FREEZE_MARGIN)
-            if c < n_pairs:
-                result.pair_level[c] = t_star
+            result.pair_level[c] = t_star
         unfrozen -= frozen
     zero_target = [k for k in range(n_pairs) if k not in ratio_rows and spec.pair_cap[k] > 0]
     if zero_target or not ratio_rows:
@@ -284,11 +285,7 @@ def solve_leximin(
         if not run():
             return result
         if result.first_level is None:
-            result.first_level = None
-            result.pair_reduced_cost = [float(v.dj or 0.0) for v in ys]
-            result.hub_reduced_cost = [float(v.dj or 0.0) for v in hubs]
-            result.budget_dual = [float(r.pi or 0.0) for r in m.budget_rows]
-            result.side_duals = {name: float(r.pi or 0.0) for name, r in m.side.items()}
+            record_sensitivities()
     result.pair_values = [float(v.varValue or 0.0) for v in ys]
     result.hub_values = [float(v.varValue or 0.0) for v in hubs]
     result.side_activity = {
@@ -488,7 +485,6 @@ def solve_by_components(
         pair_level=[math.nan] * n,
         pair_reduced_cost=[0.0] * n,
         budget_dual=[0.0] * len(spec.lot_names),
-        hub_reduced_cost=[0.0] * len(spec.lot_names),
     )
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     for row in spec.side_rows:

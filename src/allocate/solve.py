@@ -666,7 +666,7 @@ class _RowGuard:
         if not self.rows:
             return None
         per = float(lot.unit_value)
-        floored = dict(self.sums_items())
+        floored = dict(enumerate(self.sums))
         for pos, num in enumerate(shares.numerators):
             k = self.index.get((lot.index, pos))
             if k is None:
@@ -698,9 +698,6 @@ class _RowGuard:
             return (0 if pos in preferred else 1, pos)
 
         return rank
-
-    def sums_items(self) -> list[tuple[int, float]]:
-        return list(enumerate(self.sums))
 
     def allows(self, lot: LotPlan, pos: int, *, extra_pence: float) -> bool:
         k = self.index[lot.index, pos]

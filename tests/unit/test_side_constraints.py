@@ -89,7 +89,9 @@ def test_small_org_share_ring_fences_money_for_small_members():
     assert _awards(a)["tiny"] >= Decimal("0.7") * Decimal("900")
 
 
-def test_case_mix_stops_creaming_easy_clients():
+def _case_mix_problem(a_hard: str, b_easy: str) -> dict:
+    """Two members on an employment service of £500 standard and £500 hard-to-help work:
+    a can take £450 of the easy lot and ``a_hard`` of the hard one, b the mirror image."""
     data = simple_problem(
         {"a": "1000", "b": "1000"}, value="1000", policy={"case_mix_tolerance": "0.1"}
     )
@@ -111,13 +113,18 @@ def test_case_mix_stops_creaming_easy_clients():
             "service": "employment",
         },
     ]
-    # by capacity alone a would take mostly easy clients and b mostly hard ones
     data["capacities"] = [
         {"member": "a", "lot": "easy", "amount": "450"},
-        {"member": "a", "lot": "hard", "amount": "300"},
-        {"member": "b", "lot": "easy", "amount": "300"},
+        {"member": "a", "lot": "hard", "amount": a_hard},
+        {"member": "b", "lot": "easy", "amount": b_easy},
         {"member": "b", "lot": "hard", "amount": "450"},
     ]
+    return data
+
+
+def test_case_mix_stops_creaming_easy_clients():
+    # by capacity alone a would take mostly easy clients and b mostly hard ones
+    data = _case_mix_problem(a_hard="300", b_easy="300")
     a = _solve(data)
     assert a.status is Status.OPTIMAL
     for m in ("a", "b"):
@@ -127,33 +134,7 @@ def test_case_mix_stops_creaming_easy_clients():
 
 
 def test_case_mix_conflict_names_the_tolerance_that_would_do():
-    data = simple_problem(
-        {"a": "1000", "b": "1000"}, value="1000", policy={"case_mix_tolerance": "0.1"}
-    )
-    data["contracts"][0]["lots"] = [
-        {
-            "id": "easy",
-            "value": "500",
-            "theme": "advice",
-            "area": "Luton",
-            "client_group": "standard",
-            "service": "employment",
-        },
-        {
-            "id": "hard",
-            "value": "500",
-            "theme": "advice",
-            "area": "Luton",
-            "client_group": "hard_to_help",
-            "service": "employment",
-        },
-    ]
-    data["capacities"] = [
-        {"member": "a", "lot": "easy", "amount": "450"},
-        {"member": "a", "lot": "hard", "amount": "100"},
-        {"member": "b", "lot": "easy", "amount": "100"},
-        {"member": "b", "lot": "hard", "amount": "450"},
-    ]
+    data = _case_mix_problem(a_hard="100", b_easy="100")
     a = solve(Problem.model_validate(data))
     assert a.status is Status.INFEASIBLE
     relax = {r.condition: r for r in a.diagnosis.relaxations}["case_mix"]
