@@ -138,7 +138,7 @@ def _generate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _eligible_pairs(problem: Problem) -> int:
-    from allocate.eligibility import assess
+    from allocate.pipeline.eligibility import assess
 
     return int(assess(problem).eligible.sum())
 

@@ -28,8 +28,8 @@ from fractions import Fraction
 import pulp
 
 from allocate import Problem
-from allocate.model import Membership
-from allocate.topslice import compute as top_slices
+from allocate.core.model import Membership
+from allocate.pipeline.topslice import compute as top_slices
 
 __all__ = ["Pair", "ReferenceData", "ReferenceResult", "prepare", "solve_reference"]
 

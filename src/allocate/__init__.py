@@ -6,15 +6,17 @@ to delivery capacity (or by another classical fairness rule), subject to quality
 thresholds, as a linear programme, and explains every pound.
 
 >>> import allocate
->>> from allocate.model import _example_dict
->>> allocation = allocate.solve(allocate.Problem.model_validate(_example_dict()))
+>>> from allocate.examples import example_dict
+>>> allocation = allocate.solve(allocate.Problem.model_validate(example_dict()))
 >>> allocation.status.is_ok
 True
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from allocate.exceptions import (
+from allocate.analysis.scenarios import Scenario, ScenarioError, compare, sweep
+from allocate.checks.verify import verify
+from allocate.core.errors import (
     AllocateError,
     InfeasibleError,
     Issue,
@@ -22,7 +24,7 @@ from allocate.exceptions import (
     SolverError,
     VerificationError,
 )
-from allocate.model import (
+from allocate.core.model import (
     Capacity,
     Contract,
     Hub,
@@ -36,10 +38,8 @@ from allocate.model import (
     TopSliceMethod,
     TopSlicePolicy,
 )
-from allocate.result import Allocation, Award, Status
-from allocate.scenarios import Scenario, ScenarioError, compare, sweep
-from allocate.solve import solve
-from allocate.verify import verify
+from allocate.core.outcome import Allocation, Award, Status
+from allocate.pipeline.solve import solve
 
 try:
     __version__ = version("allocate")

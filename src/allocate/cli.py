@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 
 from allocate import __version__
-from allocate.exceptions import AllocateError, ProblemError
-from allocate.model import Problem
-from allocate.result import Allocation
-from allocate.solve import solve
+from allocate.core.errors import AllocateError, ProblemError
+from allocate.core.model import Problem
+from allocate.core.outcome import Allocation
+from allocate.pipeline.solve import solve
 
 __all__ = ["main"]
 
@@ -84,7 +84,7 @@ def _write_outputs(args: argparse.Namespace, allocation: Allocation) -> None:
         args.json.write_text(allocation.model_dump_json(indent=2) + "\n", encoding="utf-8")
     if args.report is not None:
         if args.report.suffix.lower() in (".html", ".htm"):
-            from allocate.display import html_report
+            from allocate.report.html import html_report
 
             args.report.write_text(html_report(allocation), encoding="utf-8")
         else:
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(Problem.model_json_schema(), indent=2))
             return 0
         if args.command == "demo":
-            from allocate.examples import demo_dict
+            from allocate.core.examples import demo_dict
 
             if args.problem is not None:
                 args.problem.write_text(json.dumps(demo_dict(), indent=2) + "\n", encoding="utf-8")

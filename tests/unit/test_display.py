@@ -10,6 +10,7 @@ import pytest
 
 from allocate import Problem, solve
 from allocate.cli import main
+from allocate.core.outcome import Allocation
 from allocate.display import (
     allocation_html,
     audit_html,
@@ -18,7 +19,6 @@ from allocate.display import (
     status_badge,
 )
 from allocate.examples import demo_problem
-from allocate.result import Allocation
 from allocate.scenarios import Scenario, scale_contract, set_policy, update_member
 
 _VOID = {"meta", "br", "hr", "img", "input", "link", "col", "wbr"}

@@ -1,7 +1,7 @@
 import pytest
 
 from allocate import Problem
-from allocate.eligibility import Reason, assess, describe_reasons
+from allocate.pipeline.eligibility import Reason, assess, describe_reasons
 from tests.conftest import member, simple_problem
 
 

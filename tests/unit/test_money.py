@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from allocate.money import format_money, from_pence, parse_money, parse_rate, to_pence
+from allocate.core.money import format_money, from_pence, parse_money, parse_rate, to_pence
 
 
 @pytest.mark.parametrize(

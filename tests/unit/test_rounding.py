@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allocate.rounding import ExactShares, from_floats, largest_remainder
+from allocate.core.apportion import ExactShares, from_floats, largest_remainder
 
 
 @given(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from allocate import Problem, SizeBand, solve
-from allocate.eligibility import assess
+from allocate.pipeline.eligibility import assess
 from allocate.synthetic import (
     ALL_SIDE_CONSTRAINTS,
     NCVO_BANDS,

@@ -3,7 +3,7 @@ from fractions import Fraction
 import pytest
 
 from allocate import Problem
-from allocate.topslice import compute
+from allocate.pipeline.topslice import compute
 from tests.conftest import simple_problem
 
 

@@ -48,8 +48,8 @@ Conditions (:data:`CONDITIONS`; the names follow :func:`allocate.verify`):
 Examples
 --------
 >>> from allocate import Problem, solve
->>> from allocate.model import _example_dict
->>> problem = Problem.model_validate(_example_dict())
+>>> from allocate.examples import example_dict
+>>> problem = Problem.model_validate(example_dict())
 >>> allocation = solve(problem)
 >>> assert_valid_allocation(problem, allocation)
 
@@ -75,7 +75,8 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from allocate.model import (
+from allocate.checks.verify import CONDITIONS as VERIFY_CONDITIONS
+from allocate.core.model import (
     Capacity,
     Contract,
     Lot,
@@ -86,9 +87,8 @@ from allocate.model import (
     TopSliceMethod,
     WeightFactor,
 )
-from allocate.result import Allocation, Status
-from allocate.rules import RULES
-from allocate.verify import CONDITIONS as VERIFY_CONDITIONS
+from allocate.core.outcome import Allocation, Status
+from allocate.core.rules import RULES
 
 __all__ = [
     "CONDITIONS",
@@ -148,8 +148,8 @@ class Failure:
 def replay_json(problem: Problem) -> str:
     """The problem as indented JSON, ready to save and replay with ``allocate solve FILE``.
 
-    >>> from allocate.model import _example_dict
-    >>> Problem.model_validate_json(replay_json(Problem.model_validate(_example_dict()))).name
+    >>> from allocate.examples import example_dict
+    >>> Problem.model_validate_json(replay_json(Problem.model_validate(example_dict()))).name
     ''
     """
     return problem.model_dump_json(indent=2)
@@ -217,8 +217,8 @@ def top_slice_rate(problem: Problem, contract: Contract) -> Fraction:
     (year − 1) / (target_year − 1)``, the target from ``target_year`` on; ``cost_recovery``:
     ``min(max_rate, hub.annual_cost / Σ value / term_years)``.
 
-    >>> from allocate.model import _example_dict
-    >>> p = Problem.model_validate(_example_dict())
+    >>> from allocate.examples import example_dict
+    >>> p = Problem.model_validate(example_dict())
     >>> top_slice_rate(p, p.contracts[0])
     Fraction(1, 10)
     """
@@ -291,8 +291,8 @@ def is_eligible(problem: Problem, member_id: str, lot_id: str) -> bool:
     theme in its area, declared a positive capacity on it (or a pool covering it) and is not
     excluded from the lot or its contract.
 
-    >>> from allocate.model import _example_dict
-    >>> is_eligible(Problem.model_validate(_example_dict()), "a", "l1")
+    >>> from allocate.examples import example_dict
+    >>> is_eligible(Problem.model_validate(example_dict()), "a", "l1")
     True
     """
     contract, lot = problem.lot_index[lot_id]
@@ -577,8 +577,8 @@ def lot_claims(problem: Problem, lot_id: str) -> dict[str, int]:
 
     The claim is the least capacity covering the lot: its per-lot capacity and any pool.
 
-    >>> from allocate.model import _example_dict
-    >>> lot_claims(Problem.model_validate(_example_dict()), "l1")
+    >>> from allocate.examples import example_dict
+    >>> lot_claims(Problem.model_validate(example_dict()), "l1")
     {'a': 200000}
     """
     contract, lot = problem.lot_index[lot_id]
@@ -618,8 +618,8 @@ def exact_shares(problem: Problem, allocation: Allocation) -> dict[tuple[str, st
     out.
 
     >>> from allocate import solve
-    >>> from allocate.model import _example_dict
-    >>> p = Problem.model_validate(_example_dict())
+    >>> from allocate.examples import example_dict
+    >>> p = Problem.model_validate(example_dict())
     >>> exact_shares(p, solve(p))
     {('a', 'l1'): Fraction(90000, 1)}
     """
@@ -850,8 +850,8 @@ def allocation_failures(
     Examples
     --------
     >>> from allocate import solve
-    >>> from allocate.model import _example_dict
-    >>> p = Problem.model_validate(_example_dict())
+    >>> from allocate.examples import example_dict
+    >>> p = Problem.model_validate(example_dict())
     >>> allocation_failures(p, solve(p))
     []
     """
@@ -891,8 +891,8 @@ def assert_top_slice(problem: Problem, allocation: Allocation) -> None:
     within a penny of its exact part.
 
     >>> from allocate import solve
-    >>> from allocate.model import _example_dict
-    >>> p = Problem.model_validate(_example_dict())
+    >>> from allocate.examples import example_dict
+    >>> p = Problem.model_validate(example_dict())
     >>> assert_top_slice(p, solve(p))
     """
     _assert(problem, allocation, "top_slice")
@@ -936,7 +936,7 @@ def assert_audit_consistent(problem: Problem, allocation: Allocation) -> None:
 
 def assert_verified(problem: Problem, allocation: Allocation) -> None:
     """:func:`allocate.verify` passes every one of its checks on the allocation."""
-    from allocate.verify import verify
+    from allocate.checks.verify import verify
 
     failures = [Failure(c.name, c.detail) for c in verify(problem, allocation) if not c.passed]
     if failures:
@@ -966,7 +966,7 @@ def assert_valid_allocation(
     if require_ok and allocation.status is not Status.OPTIMAL:
         failures.insert(0, Failure("status", f"status {allocation.status.value}, not optimal"))
     if not failures:
-        from allocate.verify import verify
+        from allocate.checks.verify import verify
 
         failures = [
             Failure(c.name, f"allocate.verify: {c.detail}")

@@ -46,8 +46,8 @@ never shrinks when its value grows — that is checked too).
 
 Examples
 --------
->>> from allocate.model import _example_dict
->>> p = Problem.model_validate(_example_dict())
+>>> from allocate.examples import example_dict
+>>> p = Problem.model_validate(example_dict())
 >>> check_equal_treatment(p, "a")
 True
 >>> check_determinism(p)
@@ -63,8 +63,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from allocate.model import Lot, Problem, Rule
-from allocate.result import Allocation, Status
+from allocate.core.model import Lot, Problem, Rule
+from allocate.core.outcome import Allocation, Status
 from allocate.testing.assertions import (
     _lot_claims,
     _pence,
@@ -197,8 +197,8 @@ def _data(problem: Problem) -> dict[str, Any]:
 def permute_members(problem: Problem, order: Sequence[int]) -> Problem:
     """The problem with its members listed in another order (``order[k]``: old position).
 
-    >>> from allocate.model import _example_dict
-    >>> p = Problem.model_validate(_example_dict())
+    >>> from allocate.examples import example_dict
+    >>> p = Problem.model_validate(example_dict())
     >>> permute_members(p, [0]) == p
     True
     """
@@ -212,8 +212,8 @@ def permute_members(problem: Problem, order: Sequence[int]) -> Problem:
 def rename_members(problem: Problem, mapping: Mapping[str, str]) -> Problem:
     """The problem with member ids renamed (in members, capacities and exclusions).
 
-    >>> from allocate.model import _example_dict
-    >>> p = rename_members(Problem.model_validate(_example_dict()), {"a": "z"})
+    >>> from allocate.examples import example_dict
+    >>> p = rename_members(Problem.model_validate(example_dict()), {"a": "z"})
     >>> [m.id for m in p.members], p.capacities[0].member
     (['z'], 'z')
     """
@@ -260,8 +260,8 @@ def copy_member(
         More capacity for the copy, by lot id, in the lot's quantity (pence, or units); each
         lot named must be one the member declared a capacity on.
 
-    >>> from allocate.model import _example_dict
-    >>> p = copy_member(Problem.model_validate(_example_dict()), "a", extra={"l1": 100})
+    >>> from allocate.examples import example_dict
+    >>> p = copy_member(Problem.model_validate(example_dict()), "a", extra={"l1": 100})
     >>> [m.id for m in p.members], [str(c.amount) for c in p.capacities]
     (['a', 'a~1'], ['2000.00', '2001.00'])
     """
@@ -298,8 +298,8 @@ def copy_member(
 def remove_member(problem: Problem, member_id: str) -> Problem:
     """The problem without a member (and its capacities and exclusions).
 
-    >>> from allocate.model import _example_dict
-    >>> p = copy_member(Problem.model_validate(_example_dict()), "a")
+    >>> from allocate.examples import example_dict
+    >>> p = copy_member(Problem.model_validate(example_dict()), "a")
     >>> [m.id for m in remove_member(p, "a").members]
     ['a~1']
     """
@@ -319,8 +319,8 @@ def _money(pence: int) -> str:
 def with_capacity(problem: Problem, member_id: str, lot_id: str, quantity: int) -> Problem:
     """The problem with a member's capacity on a lot set to ``quantity`` (pence, or units).
 
-    >>> from allocate.model import _example_dict
-    >>> p = with_capacity(Problem.model_validate(_example_dict()), "a", "l1", 150)
+    >>> from allocate.examples import example_dict
+    >>> p = with_capacity(Problem.model_validate(example_dict()), "a", "l1", 150)
     >>> str(p.capacities[0].amount)
     '1.50'
     """
@@ -341,8 +341,8 @@ def with_capacity(problem: Problem, member_id: str, lot_id: str, quantity: int) 
 def with_lot_value(problem: Problem, lot_id: str, value: Decimal) -> Problem:
     """The problem with a lot worth ``value`` (its contract's value follows).
 
-    >>> from allocate.model import _example_dict
-    >>> p = with_lot_value(Problem.model_validate(_example_dict()), "l1", Decimal("1500"))
+    >>> from allocate.examples import example_dict
+    >>> p = with_lot_value(Problem.model_validate(example_dict()), "l1", Decimal("1500"))
     >>> str(p.contracts[0].value)
     '1500.00'
     """
@@ -405,7 +405,7 @@ def _both(solve: Solver, problem: Problem, other: Problem) -> tuple[Allocation, 
 def _default_solver(solve: Solver | None) -> Solver:
     if solve is not None:
         return solve
-    from allocate.solve import solve as allocate_solve
+    from allocate.pipeline.solve import solve as allocate_solve
 
     return allocate_solve
 

@@ -51,7 +51,14 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from allocate.model import Problem, Rule, SizeBand, TopSliceMethod, TopSlicePolicy, WeightFactor
+from allocate.core.model import (
+    Problem,
+    Rule,
+    SizeBand,
+    TopSliceMethod,
+    TopSlicePolicy,
+    WeightFactor,
+)
 
 __all__ = [
     "AREAS",

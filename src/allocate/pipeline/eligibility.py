@@ -32,8 +32,8 @@ from enum import IntFlag
 import numpy as np
 import numpy.typing as npt
 
-from allocate.model import Membership, Problem
-from allocate.money import to_pence
+from allocate.core.model import Membership, Problem
+from allocate.core.money import to_pence
 
 __all__ = ["Eligibility", "Reason", "assess", "describe_reasons"]
 
@@ -119,8 +119,8 @@ def assess(problem: Problem) -> Eligibility:
 
     Examples
     --------
-    >>> from allocate.model import _example_dict
-    >>> e = assess(Problem.model_validate(_example_dict()))
+    >>> from allocate.examples import example_dict
+    >>> e = assess(Problem.model_validate(example_dict()))
     >>> bool(e.eligible[0, 0]), int(e.capacity[0, 0])
     (True, 200000)
     """
@@ -226,8 +226,9 @@ def assess(problem: Problem) -> Eligibility:
 def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -> list[str]:
     """Sentences explaining each reason in ``mask``, naming the rule, threshold and value.
 
-    >>> from allocate.model import Policy, _example_dict
-    >>> p = Problem.model_validate(_example_dict()).evolve(policy=Policy(quality_threshold=0.9))
+    >>> from allocate import Policy
+    >>> from allocate.examples import example_dict
+    >>> p = Problem.model_validate(example_dict()).evolve(policy=Policy(quality_threshold=0.9))
     >>> describe_reasons(p, "a", "l1", int(assess(p).reasons[0, 0]))
     ['quality score 0.8 is below the threshold 0.9']
     """

@@ -47,8 +47,8 @@ from pydantic import (
     model_validator,
 )
 
-from allocate.exceptions import Issue, ProblemError
-from allocate.money import format_money, parse_money, parse_rate
+from allocate.core.errors import Issue, ProblemError
+from allocate.core.money import format_money, parse_money, parse_rate
 
 __all__ = [
     "Capacity",
@@ -477,7 +477,8 @@ class Problem(_Frozen):
     def evolve(self, **changes: Any) -> Problem:
         """A validated copy with some fields replaced (for what-ifs).
 
-        >>> p = Problem.model_validate(_example_dict())
+        >>> from allocate.examples import example_dict
+        >>> p = Problem.model_validate(example_dict())
         >>> p.evolve(name="what if").name
         'what if'
         """
@@ -514,7 +515,7 @@ class Problem(_Frozen):
 
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: summary tables of contracts, members and policy."""
-        from allocate.display import problem_html
+        from allocate.report.html import problem_html
 
         return problem_html(self)
 
@@ -757,28 +758,3 @@ def _owner_id(raw: Any, loc: tuple[Any, ...]) -> str | None:
             elif isinstance(node.get("member"), str) and isinstance(node.get("lot"), str):
                 found = f"{node['member']}/{node['lot']}"
     return found
-
-
-def _example_dict() -> dict[str, Any]:
-    """A tiny valid problem, for doctests."""
-    return {
-        "members": [
-            {
-                "id": "a",
-                "annual_income": "50000",
-                "quality_score": 0.8,
-                "qa_passed": True,
-                "reporting_compliance": 0.9,
-                "themes": ["advice"],
-                "areas": ["Luton"],
-            }
-        ],
-        "contracts": [
-            {
-                "id": "c1",
-                "value": "1000",
-                "lots": [{"id": "l1", "value": "1000", "theme": "advice", "area": "Luton"}],
-            }
-        ],
-        "capacities": [{"member": "a", "lot": "l1", "amount": "2000"}],
-    }

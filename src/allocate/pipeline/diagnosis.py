@@ -28,13 +28,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from allocate.formulation import LpSpec, solve_elastic, solve_leximin
-from allocate.model import Problem
-from allocate.money import format_money, from_pence
-from allocate.result import Diagnosis, Relaxation
+from allocate.core.model import Problem
+from allocate.core.money import format_money, from_pence
+from allocate.core.outcome import Diagnosis, Relaxation
+from allocate.pipeline.engine import LpSpec, solve_elastic, solve_leximin
 
 if TYPE_CHECKING:
-    from allocate.solve import Plan
+    from allocate.pipeline.solve import Plan
 
 __all__ = ["diagnose_lp"]
 
@@ -102,7 +102,7 @@ _SETTINGS: dict[str, tuple[str, str, Decimal, Decimal]] = {
 
 
 def _feasible(problem: Problem) -> bool:
-    from allocate.solve import lp_spec, plan
+    from allocate.pipeline.solve import lp_spec, plan
 
     p = plan(problem)
     if not p.feasible:

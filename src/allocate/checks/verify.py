@@ -55,10 +55,10 @@ from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 
-from allocate.exceptions import VerificationError
-from allocate.model import Capacity, Lot, Member, Membership, Problem, Rule, TopSliceMethod
-from allocate.result import Allocation, Check
-from allocate.rules import RULES
+from allocate.core.errors import VerificationError
+from allocate.core.model import Capacity, Lot, Member, Membership, Problem, Rule, TopSliceMethod
+from allocate.core.outcome import Allocation, Check
+from allocate.core.rules import RULES
 
 __all__ = ["CONDITIONS", "raise_on_failure", "verify"]
 
@@ -212,8 +212,8 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
     Examples
     --------
     >>> from allocate import Problem, solve
-    >>> from allocate.model import _example_dict
-    >>> p = Problem.model_validate(_example_dict())
+    >>> from allocate.examples import example_dict
+    >>> p = Problem.model_validate(example_dict())
     >>> all(check.passed for check in verify(p, solve(p)))
     True
     """

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from allocate.model import Contract, Problem, TopSliceMethod
-from allocate.money import format_money, to_pence
-from allocate.rounding import ExactShares, largest_remainder
+from allocate.core.apportion import ExactShares, largest_remainder
+from allocate.core.model import Contract, Problem, TopSliceMethod
+from allocate.core.money import format_money, to_pence
 
 __all__ = ["ContractTopSlice", "compute", "rate_for"]
 
@@ -81,8 +81,8 @@ def _ratio(rate: Fraction) -> str:
 def rate_for(problem: Problem, contract: Contract) -> tuple[Fraction, list[str], int]:
     """The exact rate for a contract, the reasoning, and any under-funding in pence.
 
-    >>> from allocate.model import _example_dict
-    >>> p = Problem.model_validate(_example_dict())
+    >>> from allocate.examples import example_dict
+    >>> p = Problem.model_validate(example_dict())
     >>> rate_for(p, p.contracts[0])[0]
     Fraction(1, 10)
     """
@@ -139,8 +139,8 @@ def rate_for(problem: Problem, contract: Contract) -> tuple[Fraction, list[str],
 def compute(problem: Problem) -> dict[str, ContractTopSlice]:
     """The top-slice of every contract, keyed by contract id.
 
-    >>> from allocate.model import _example_dict
-    >>> ts = compute(Problem.model_validate(_example_dict()))["c1"]
+    >>> from allocate.examples import example_dict
+    >>> ts = compute(Problem.model_validate(example_dict()))["c1"]
     >>> ts.amount_pence, ts.lot_amounts_pence
     (10000, {'l1': 10000})
     """

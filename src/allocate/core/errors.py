@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from allocate.result import Allocation
+    from allocate.core.outcome import Allocation
 
 __all__ = [
     "AllocateError",

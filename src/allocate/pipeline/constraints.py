@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from allocate.formulation import SideRow
-from allocate.model import ClientGroup
+from allocate.core.model import ClientGroup
+from allocate.pipeline.engine import SideRow
 
 if TYPE_CHECKING:
-    from allocate.solve import Plan
+    from allocate.pipeline.solve import Plan
 
 __all__ = ["FAMILIES", "RowInfo", "side_rows"]
 

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from allocate.eligibility import Reason, describe_reasons
-from allocate.money import format_money, from_pence
-from allocate.result import (
+from allocate.core.money import format_money, from_pence
+from allocate.core.outcome import (
     Allocation,
     Audit,
     Award,
@@ -38,11 +37,12 @@ from allocate.result import (
     SolverInfo,
     Status,
 )
-from allocate.topslice import decimal_rate
+from allocate.pipeline.eligibility import Reason, describe_reasons
+from allocate.pipeline.topslice import decimal_rate
 
 if TYPE_CHECKING:
-    from allocate.formulation import LeximinResult
-    from allocate.solve import LotPlan, Plan, Rounded, Solution
+    from allocate.pipeline.engine import LeximinResult
+    from allocate.pipeline.solve import LotPlan, Plan, Rounded, Solution
 
 __all__ = ["build", "gini", "markdown_report", "text_summary", "versions"]
 
@@ -222,7 +222,7 @@ def build(
     diagnosis: Diagnosis | None = None,
 ) -> Allocation:
     """Assemble the :class:`~allocate.Allocation` with its audit from a solved plan."""
-    from allocate.solve import fingerprint
+    from allocate.pipeline.solve import fingerprint
 
     problem = p.problem
     e = p.eligibility

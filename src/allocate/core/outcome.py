@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from allocate.exceptions import InfeasibleError, SolverError
-from allocate.model import Money
+from allocate.core.errors import InfeasibleError, SolverError
+from allocate.core.model import Money
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -336,7 +336,7 @@ class Audit(_Out):
 
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: fairness metrics, checks and member–lot pairs."""
-        from allocate.display import audit_html
+        from allocate.report.html import audit_html
 
         return audit_html(self)
 
@@ -405,7 +405,7 @@ class Allocation(_Out):
 
         Raises ``KeyError`` when the pair is not in the problem.
         """
-        from allocate.money import format_money
+        from allocate.core.money import format_money
 
         t = self.audit.pairs
         for k in range(len(t)):
@@ -472,19 +472,19 @@ class Allocation(_Out):
 
     def to_markdown(self) -> str:
         """The audit as a readable Markdown report."""
-        from allocate.audit import markdown_report
+        from allocate.pipeline.audit import markdown_report
 
         return markdown_report(self)
 
     def summary(self) -> str:
         """A few lines for a terminal."""
-        from allocate.audit import text_summary
+        from allocate.pipeline.audit import text_summary
 
         return text_summary(self)
 
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: status badge, contracts, members and fairness."""
-        from allocate.display import allocation_html
+        from allocate.report.html import allocation_html
 
         return allocation_html(self)
 

@@ -34,19 +34,19 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
-from allocate import eligibility as elig
-from allocate import topslice
-from allocate.exceptions import SolverError
-from allocate.formulation import (
+from allocate.core.apportion import ExactShares, from_floats, largest_remainder
+from allocate.core.errors import SolverError
+from allocate.core.model import Problem, WeightFactor
+from allocate.core.outcome import Allocation, ConstraintPrice, Status
+from allocate.core.rules import lot_shares
+from allocate.pipeline import eligibility as elig
+from allocate.pipeline import topslice
+from allocate.pipeline.engine import (
     LeximinResult,
     LpSpec,
     choose_subcontracts,
     solve_by_components,
 )
-from allocate.model import Problem, WeightFactor
-from allocate.result import Allocation, ConstraintPrice, Status
-from allocate.rounding import ExactShares, from_floats, largest_remainder
-from allocate.rules import lot_shares
 
 __all__ = ["LotPlan", "Plan", "fingerprint", "plan", "solve"]
 
@@ -332,7 +332,7 @@ def _close(p: Plan, made: list[bool]) -> None:
 
 def lp_spec(p: Plan) -> tuple[LpSpec, dict[str, Any]]:
     """Scale the plan into the LP: every quantity as a fraction of its lot's value."""
-    from allocate.constraints import side_rows
+    from allocate.pipeline.constraints import side_rows
 
     ids = p.eligibility.member_ids
     caps: list[float] = []
@@ -444,14 +444,14 @@ def solve(
 
     Examples
     --------
-    >>> from allocate.model import _example_dict
-    >>> a = solve(Problem.model_validate(_example_dict()))
+    >>> from allocate.examples import example_dict
+    >>> a = solve(Problem.model_validate(example_dict()))
     >>> a.status.value, str(a.top_slice), str(a.awards[0].amount)
     ('optimal', '100.00', '900.00')
     """
-    from allocate import audit
-    from allocate.verify import raise_on_failure
-    from allocate.verify import verify as verify_allocation
+    from allocate.checks.verify import raise_on_failure
+    from allocate.checks.verify import verify as verify_allocation
+    from allocate.pipeline import audit
 
     if not isinstance(problem, Problem):
         raise TypeError(f"solve() takes a Problem, not {type(problem).__name__}")
@@ -507,7 +507,7 @@ def solve(
         timings["build"] = res.build_seconds
         timings["solve"] = res.solve_seconds
         if res.status != "optimal":
-            from allocate.diagnosis import diagnose_lp
+            from allocate.pipeline.diagnosis import diagnose_lp
 
             diagnosis = None
             if res.status == "infeasible" and diagnose:

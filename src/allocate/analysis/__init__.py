@@ -1,0 +1,1 @@
+"""Analysis: what-if scenarios and sweeps, plots, and seeded synthetic consortia."""

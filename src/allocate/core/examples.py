@@ -1,0 +1,275 @@
+"""Built-in example consortia.
+
+:func:`demo_problem` is modelled on a consortium prospectus: a hub serving
+third-sector organisations across Bedfordshire and Luton, with members of every size from a
+volunteer-led micro group to a large regional charity, full and associate members, and one member
+that has not yet passed quality assurance.  All names are fictional.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allocate.core.model import Problem
+
+__all__ = ["demo_dict", "demo_problem", "example_dict"]
+
+
+def _member(
+    id: str,
+    name: str,
+    income: str,
+    *,
+    themes: list[str],
+    areas: list[str],
+    quality: float,
+    reporting: float,
+    qa: bool = True,
+    membership: str = "full",
+) -> dict[str, Any]:
+    return {
+        "id": id,
+        "name": name,
+        "membership": membership,
+        "annual_income": income,
+        "quality_score": quality,
+        "qa_passed": qa,
+        "reporting_compliance": reporting,
+        "themes": themes,
+        "areas": areas,
+    }
+
+
+def demo_dict() -> dict[str, Any]:
+    """The demo consortium as plain JSON-ready data."""
+    beds_luton = ["Bedford", "Luton", "Central Bedfordshire"]
+    members = [
+        _member(
+            "luton-advice",
+            "Luton Advice Centre",
+            "850000",
+            themes=["advice"],
+            areas=["Luton"],
+            quality=0.86,
+            reporting=0.95,
+        ),
+        _member(
+            "beds-wellbeing",
+            "Bedfordshire Wellbeing Trust",
+            "2400000",
+            themes=["health", "advice", "volunteering"],
+            areas=beds_luton,
+            quality=0.91,
+            reporting=0.97,
+        ),
+        _member(
+            "harpur-arts",
+            "Harpur Community Arts",
+            "62000",
+            themes=["arts", "health"],
+            areas=["Bedford"],
+            quality=0.78,
+            reporting=0.88,
+        ),
+        _member(
+            "kempston-carers",
+            "Kempston Carers Network",
+            "140000",
+            themes=["health"],
+            areas=["Bedford", "Central Bedfordshire"],
+            quality=0.82,
+            reporting=0.9,
+        ),
+        _member(
+            "luton-youth",
+            "Luton Youth Voice",
+            "310000",
+            themes=["advice", "arts"],
+            areas=["Luton"],
+            quality=0.74,
+            reporting=0.81,
+        ),
+        _member(
+            "volunteer-beds",
+            "Volunteer Centre Bedfordshire",
+            "95000",
+            themes=["volunteering", "advice"],
+            areas=beds_luton,
+            quality=0.8,
+            reporting=0.93,
+        ),
+        _member(
+            "dunstable-debt",
+            "Dunstable Debt Advice",
+            "8500",
+            themes=["advice"],
+            areas=["Central Bedfordshire"],
+            quality=0.7,
+            reporting=0.75,
+        ),
+        _member(
+            "marston-green",
+            "Marston Vale Green Spaces",
+            "420000",
+            themes=["health", "volunteering"],
+            areas=["Central Bedfordshire"],
+            quality=0.69,
+            reporting=0.85,
+            qa=False,
+        ),
+        _member(
+            "bedford-refugee",
+            "Bedford Refugee Welcome",
+            "180000",
+            themes=["advice"],
+            areas=["Bedford", "Luton"],
+            quality=0.88,
+            reporting=0.92,
+        ),
+        _member(
+            "leagrave-men",
+            "Leagrave Men's Shed",
+            "12000",
+            themes=["health"],
+            areas=["Luton"],
+            quality=0.75,
+            reporting=0.6,
+            membership="associate",
+        ),
+        _member(
+            "chiltern-mind",
+            "Chiltern Mind",
+            "1150000",
+            themes=["health", "advice"],
+            areas=["Luton", "Central Bedfordshire"],
+            quality=0.84,
+            reporting=0.89,
+        ),
+    ]
+    contracts = [
+        {
+            "id": "advice-2026",
+            "commissioner": "Luton Borough Council",
+            "value": "480000",
+            "year": 1,
+            "term_years": 3,
+            "lots": [
+                {"id": "advice-luton", "value": "300000", "theme": "advice", "area": "Luton"},
+                {"id": "advice-bedford", "value": "180000", "theme": "advice", "area": "Bedford"},
+            ],
+        },
+        {
+            "id": "wellbeing-2026",
+            "commissioner": "Bedfordshire and Luton Integrated Care Board",
+            "value": "650000",
+            "year": 1,
+            "term_years": 2,
+            "lots": [
+                {
+                    "id": "social-prescribing-luton",
+                    "value": "250000",
+                    "theme": "health",
+                    "area": "Luton",
+                    "unit": "client",
+                    "unit_price": "250",
+                },
+                {
+                    "id": "social-prescribing-central",
+                    "value": "250000",
+                    "theme": "health",
+                    "area": "Central Bedfordshire",
+                    "unit": "client",
+                    "unit_price": "250",
+                },
+                {"id": "carers-bedford", "value": "150000", "theme": "health", "area": "Bedford"},
+            ],
+        },
+        {
+            "id": "volunteering-2026",
+            "commissioner": "Bedford Borough Council",
+            "value": "90000",
+            "year": 1,
+            "term_years": 1,
+            "lots": [
+                {
+                    "id": "volunteering-central",
+                    "value": "90000",
+                    "theme": "volunteering",
+                    "area": "Central Bedfordshire",
+                },
+            ],
+        },
+    ]
+    capacities = [
+        {"member": "luton-advice", "lot": "advice-luton", "amount": "220000"},
+        {"member": "beds-wellbeing", "lot": "advice-luton", "amount": "120000"},
+        {"member": "beds-wellbeing", "lot": "advice-bedford", "amount": "90000"},
+        {"member": "luton-youth", "lot": "advice-luton", "amount": "60000"},
+        {"member": "volunteer-beds", "lot": "advice-luton", "amount": "15000"},
+        {"member": "volunteer-beds", "lot": "advice-bedford", "amount": "20000"},
+        {"member": "bedford-refugee", "lot": "advice-bedford", "amount": "70000"},
+        {"member": "bedford-refugee", "lot": "advice-luton", "amount": "40000"},
+        {"member": "chiltern-mind", "lot": "advice-luton", "amount": "50000"},
+        {"member": "dunstable-debt", "lot": "advice-bedford", "amount": "5000"},
+        {"member": "beds-wellbeing", "lot": "social-prescribing-luton", "units": 640},
+        {"member": "chiltern-mind", "lot": "social-prescribing-luton", "units": 420},
+        {"member": "leagrave-men", "lot": "social-prescribing-luton", "units": 60},
+        {"member": "beds-wellbeing", "lot": "social-prescribing-central", "units": 400},
+        {"member": "chiltern-mind", "lot": "social-prescribing-central", "units": 380},
+        {"member": "kempston-carers", "lot": "social-prescribing-central", "units": 260},
+        {"member": "marston-green", "lot": "social-prescribing-central", "units": 300},
+        {"member": "kempston-carers", "lot": "carers-bedford", "amount": "110000"},
+        {"member": "harpur-arts", "lot": "carers-bedford", "amount": "30000"},
+        {"member": "beds-wellbeing", "lot": "carers-bedford", "amount": "90000"},
+        {"member": "volunteer-beds", "lot": "volunteering-central", "amount": "70000"},
+        {"member": "marston-green", "lot": "volunteering-central", "amount": "60000"},
+        {"member": "beds-wellbeing", "lot": "volunteering-central", "amount": "40000"},
+    ]
+    return {
+        "name": "Bedfordshire and Luton consortium (demo)",
+        "members": members,
+        "contracts": contracts,
+        "capacities": capacities,
+        "hub": {"name": "Consortium hub", "annual_cost": "95000"},
+        "top_slice": {"max_rate": "0.10", "target_rate": "0.05", "method": "fixed"},
+        "policy": {"rule": "proportional", "quality_threshold": 0.7, "reporting_threshold": 0.75},
+    }
+
+
+def demo_problem() -> Problem:
+    """The demo consortium as a validated :class:`~allocate.Problem`.
+
+    >>> p = demo_problem()
+    >>> len(p.members), len(p.contracts)
+    (11, 3)
+    """
+    return Problem.model_validate(demo_dict())
+
+
+def example_dict() -> dict[str, Any]:
+    """A tiny valid problem (one member, one contract of £1,000), for examples and doctests.
+
+    >>> Problem.model_validate(example_dict()).members[0].id
+    'a'
+    """
+    return {
+        "members": [
+            {
+                "id": "a",
+                "annual_income": "50000",
+                "quality_score": 0.8,
+                "qa_passed": True,
+                "reporting_compliance": 0.9,
+                "themes": ["advice"],
+                "areas": ["Luton"],
+            }
+        ],
+        "contracts": [
+            {
+                "id": "c1",
+                "value": "1000",
+                "lots": [{"id": "l1", "value": "1000", "theme": "advice", "area": "Luton"}],
+            }
+        ],
+        "capacities": [{"member": "a", "lot": "l1", "amount": "2000"}],
+    }

@@ -1,0 +1,1 @@
+"""Reports: an allocation and a problem as text, Markdown and HTML."""
