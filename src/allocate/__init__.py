@@ -14,6 +14,7 @@ True
 
 from importlib.metadata import PackageNotFoundError, version
 
+from allocate import report as _report  # noqa: F401  (registers the renderers; see core.present)
 from allocate.analysis.scenarios import Scenario, ScenarioError, compare, sweep
 from allocate.checks.verify import verify
 from allocate.core.errors import (

@@ -15,7 +15,7 @@ Examples
 >>> import matplotlib
 >>> matplotlib.use("Agg")
 >>> from allocate.examples import demo_problem
->>> from allocate.pipeline.solve import solve
+>>> from allocate import solve
 >>> ax = plot_awards(solve(demo_problem()))
 >>> ax.get_xlabel()
 '£'
@@ -166,7 +166,7 @@ def plot_lorenz(allocation: Allocation, *, ax: Axes | None = None) -> Axes:
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from allocate.examples import demo_problem
-    >>> from allocate.pipeline.solve import solve
+    >>> from allocate import solve
     >>> ax = plot_lorenz(solve(demo_problem()))
     >>> ax.get_legend().get_texts()[1].get_text()
     'awards (Gini 0.093)'

@@ -47,6 +47,7 @@ from pydantic import (
     model_validator,
 )
 
+from allocate.core import present
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.money import format_money, parse_money, parse_rate
 
@@ -515,9 +516,7 @@ class Problem(_Frozen):
 
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: summary tables of contracts, members and policy."""
-        from allocate.report.html import problem_html
-
-        return problem_html(self)
+        return present.render(present.PROBLEM_HTML, self)
 
     def __repr__(self) -> str:
         lots = sum(len(c.lots) for c in self.contracts)

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from allocate.core import present
 from allocate.core.errors import InfeasibleError, SolverError
 from allocate.core.model import Money
+from allocate.core.money import format_money
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -336,9 +338,7 @@ class Audit(_Out):
 
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: fairness metrics, checks and member–lot pairs."""
-        from allocate.report.html import audit_html
-
-        return audit_html(self)
+        return present.render(present.AUDIT_HTML, self)
 
 
 class Allocation(_Out):
@@ -405,8 +405,6 @@ class Allocation(_Out):
 
         Raises ``KeyError`` when the pair is not in the problem.
         """
-        from allocate.core.money import format_money
-
         t = self.audit.pairs
         for k in range(len(t)):
             if t.member[k] == member and t.lot[k] == lot:
@@ -472,21 +470,15 @@ class Allocation(_Out):
 
     def to_markdown(self) -> str:
         """The audit as a readable Markdown report."""
-        from allocate.pipeline.audit import markdown_report
-
-        return markdown_report(self)
+        return present.render(present.ALLOCATION_MARKDOWN, self)
 
     def summary(self) -> str:
         """A few lines for a terminal."""
-        from allocate.pipeline.audit import text_summary
-
-        return text_summary(self)
+        return present.render(present.ALLOCATION_TEXT, self)
 
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: status badge, contracts, members and fairness."""
-        from allocate.report.html import allocation_html
-
-        return allocation_html(self)
+        return present.render(present.ALLOCATION_HTML, self)
 
     def __repr__(self) -> str:
         members = len({a.member for a in self.awards})

@@ -15,7 +15,7 @@ Examples
 --------
 >>> from allocate import Problem
 >>> from allocate.examples import example_dict
->>> from allocate.pipeline.solve import solve
+>>> from allocate import solve
 >>> page = html_report(solve(Problem.model_validate(example_dict())))
 >>> page.startswith("<!DOCTYPE html>") and "Allocated and verified" in page
 True
@@ -26,13 +26,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
-from typing import TYPE_CHECKING
 
+from allocate.core.model import Problem
 from allocate.core.money import format_money
-
-if TYPE_CHECKING:
-    from allocate.core.model import Problem
-    from allocate.core.outcome import Allocation, Audit
+from allocate.core.outcome import Allocation, Audit
 
 __all__ = ["allocation_html", "audit_html", "html_report", "problem_html", "status_badge"]
 
@@ -352,7 +349,7 @@ def allocation_html(allocation: Allocation, *, max_rows: int = MAX_ROWS) -> str:
     """A notebook view of an allocation: status badge, headline, contracts, members, fairness.
 
     >>> from allocate.examples import demo_problem
-    >>> from allocate.pipeline.solve import solve
+    >>> from allocate import solve
     >>> html = allocation_html(solve(demo_problem()))
     >>> "badge ok" in html and "Bedfordshire Wellbeing Trust" in html
     True
@@ -410,7 +407,7 @@ def audit_html(audit: Audit, *, max_rows: int = MAX_ROWS) -> str:
     """A notebook view of an audit: fairness, checks, solver, members and pairs in brief.
 
     >>> from allocate.examples import demo_problem
-    >>> from allocate.pipeline.solve import solve
+    >>> from allocate import solve
     >>> html = audit_html(solve(demo_problem()).audit)
     >>> "checks passed" in html
     True
@@ -727,7 +724,7 @@ def html_report(allocation: Allocation) -> str:
     provenance.  ``allocate solve FILE --report out.html`` writes it.
 
     >>> from allocate.examples import demo_problem
-    >>> from allocate.pipeline.solve import solve
+    >>> from allocate import solve
     >>> page = html_report(solve(demo_problem()))
     >>> "<script" in page, "http://" in page or "https://" in page
     (False, False)
