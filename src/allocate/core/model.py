@@ -47,7 +47,7 @@ from pydantic import (
     model_validator,
 )
 
-from allocate.core import present
+from allocate.core import families, present
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.money import format_money, parse_money, parse_rate
 
@@ -397,16 +397,8 @@ class Policy(_Frozen):
 
     @property
     def side_constraints(self) -> tuple[str, ...]:
-        """Names of the side-constraints switched on."""
-        names = (
-            "min_award",
-            "max_member_share",
-            "max_dependency",
-            "small_org_share",
-            "case_mix_tolerance",
-            "min_providers_per_area",
-        )
-        return tuple(n for n in names if getattr(self, n) is not None)
+        """Policy fields of the side-constraints switched on (see :mod:`allocate.core.families`)."""
+        return tuple(f.setting for f in families.policy_settings() if f.is_on(self) and f.setting)
 
 
 class Problem(_Frozen):
