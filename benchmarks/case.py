@@ -47,6 +47,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 import allocate
 from allocate import Problem
+from allocate.pipeline.eligibility import assess
 from allocate.synthetic import ALL_SIDE_CONSTRAINTS, consortium_dict
 
 SIDE_VARIANTS: dict[str, tuple[str, ...]] = {"none": (), "all": ALL_SIDE_CONSTRAINTS}
@@ -138,8 +139,6 @@ def _generate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _eligible_pairs(problem: Problem) -> int:
-    from allocate.pipeline.eligibility import assess
-
     return int(assess(problem).eligible.sum())
 
 
@@ -160,24 +159,20 @@ def _allocate_once(args: argparse.Namespace, method: str) -> tuple[dict[str, flo
 
 
 def _allocate_memory(args: argparse.Namespace, method: str) -> dict[str, Any]:
-    # the modules themselves: ``allocate.solve`` and ``allocate.verify`` are also functions
-    solve_module = importlib.import_module("allocate.solve")
-    audit_module = importlib.import_module("allocate.audit")
-    verify_module = importlib.import_module("allocate.verify")
-    try:
-        diagnosis_module: Any = importlib.import_module("allocate.diagnosis")
-    except ImportError:
-        diagnosis_module = None
+    # the pipeline's modules, where ``solve`` looks each step up when it runs
+    solve_module = importlib.import_module("allocate.pipeline.solve")
+    engine_module = importlib.import_module("allocate.pipeline.engine")
+    audit_module = importlib.import_module("allocate.pipeline.audit")
     meter = Meter()
     undo = [
         meter.wrap(solve_module, "plan", "solve.plan"),
-        meter.wrap(solve_module, "solve_leximin", "solve.lp"),
+        meter.wrap(engine_module, "solve_leximin", "solve.lp"),
         meter.wrap(solve_module, "solve_by_components", "solve.lp"),
         meter.wrap(solve_module, "choose_subcontracts", "solve.milp"),
-        meter.wrap(diagnosis_module, "diagnose_lp", "solve.diagnosis"),
+        meter.wrap(solve_module, "diagnose_lp", "solve.diagnosis"),
         meter.wrap(solve_module, "round_awards", "solve.rounding"),
         meter.wrap(audit_module, "build", "solve.audit"),
-        meter.wrap(verify_module, "verify", "solve.verify"),
+        meter.wrap(solve_module, "verify_allocation", "solve.verify"),
     ]
     try:
         with meter.stage("generate"):

@@ -11,17 +11,19 @@ library versions.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
 import math
 import platform
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from allocate.core.money import format_money, from_pence
+from allocate.core.model import Problem
+from allocate.core.money import from_pence
 from allocate.core.outcome import (
     Allocation,
     Audit,
@@ -29,22 +31,17 @@ from allocate.core.outcome import (
     ConstraintReport,
     ContractResult,
     Diagnosis,
-    ExcludedCapacity,
     FairnessMetrics,
-    LotShortfall,
     MemberSummary,
     PairTable,
     SolverInfo,
     Status,
 )
-from allocate.pipeline.eligibility import Reason, describe_reasons
+from allocate.pipeline.eligibility import describe_reasons
+from allocate.pipeline.plan import LeximinResult, LotPlan, Plan, Reason, Rounded, Solution
 from allocate.pipeline.topslice import decimal_rate
 
-if TYPE_CHECKING:
-    from allocate.pipeline.engine import LeximinResult
-    from allocate.pipeline.solve import LotPlan, Plan, Rounded, Solution
-
-__all__ = ["build", "gini", "versions"]
+__all__ = ["build", "fingerprint", "gini", "gini_float", "versions"]
 
 _Q4 = Decimal("0.0001")
 _ZERO6 = Decimal("0.000000")
@@ -110,69 +107,6 @@ def _contract_results(p: Plan) -> list[ContractResult]:
     return out
 
 
-def _diagnosis(p: Plan) -> Diagnosis:
-    lots = []
-    e = p.eligibility
-    messages = []
-    for lot in p.lots:
-        if lot.shortfall == 0:
-            continue
-        per = lot.unit_value
-        needed = from_pence(lot.pot)
-        available_q = sum(lot.claims)
-        available = from_pence(int(available_q * per))
-        excluded = []
-        for i, mid in enumerate(e.member_ids):
-            mask = int(e.reasons[lot.index, i])
-            cap = int(e.capacity[lot.index, i])
-            if mask and cap > 0:
-                excluded.append(
-                    ExcludedCapacity(
-                        member=mid,
-                        capacity=from_pence(int(cap * per)),
-                        reasons=describe_reasons(p.problem, mid, lot.lot_id, mask),
-                    )
-                )
-        excluded_total = sum((x.capacity for x in excluded), Decimal(0))
-        shortfall = needed - available
-        unit_note = ""
-        if lot.units is not None:
-            unit_note = f" ({lot.units} units needed, {available_q} available)"
-        text = (
-            f"lot {lot.lot_id!r} of contract {lot.contract_id!r} needs {format_money(needed)} "
-            f"for its members but eligible capacity is {format_money(available)}: short by "
-            f"{format_money(shortfall)}{unit_note}."
-        )
-        if excluded:
-            text += (
-                f" Ineligible members declared {format_money(excluded_total)} more: "
-                + "; ".join(
-                    f"{x.member} {format_money(x.capacity)} ({', '.join(x.reasons)})"
-                    for x in excluded
-                )
-                + "."
-            )
-        else:
-            text += " No ineligible member declared capacity on it either."
-        messages.append(text)
-        lots.append(
-            LotShortfall(
-                lot=lot.lot_id,
-                contract=lot.contract_id,
-                needed=needed,
-                available=available,
-                shortfall=shortfall,
-                excluded=excluded,
-                excluded_total=excluded_total,
-            )
-        )
-    total = sum((x.shortfall for x in lots), Decimal(0))
-    summary = (
-        f"eligible capacity cannot absorb {len(lots)} lot(s); total shortfall {format_money(total)}"
-    )
-    return Diagnosis(summary=summary, lots=lots, messages=messages)
-
-
 def _pounds(pence: int) -> Decimal:
     """Pence as pounds with two places, fast (no division)."""
     return Decimal(pence).scaleb(-2)
@@ -222,8 +156,6 @@ def build(
     diagnosis: Diagnosis | None = None,
 ) -> Allocation:
     """Assemble the :class:`~allocate.Allocation` with its audit from a solved plan."""
-    from allocate.pipeline.solve import fingerprint
-
     problem = p.problem
     e = p.eligibility
     ids = list(e.member_ids)
@@ -283,7 +215,7 @@ def build(
             )
             if pence > 0:
                 award_list.append(
-                    Award._trusted(
+                    Award.from_trusted(
                         {
                             "member": ids[i],
                             "lot": lot.lot_id,
@@ -319,22 +251,8 @@ def build(
             constraints=_constraint_reports(solution),
             decisions=_decisions(p),
         ),
-        diagnosis=_final_diagnosis(p, status, lp, diagnosis),
+        diagnosis=None if status is Status.OPTIMAL else diagnosis,
     )
-
-
-def _final_diagnosis(
-    p: Plan, status: Status, lp: LeximinResult | None, diagnosis: Diagnosis | None
-) -> Diagnosis | None:
-    if status is Status.OPTIMAL:
-        return None
-    if diagnosis is not None:
-        return diagnosis
-    if not p.feasible:
-        return _diagnosis(p)
-    if lp is not None:
-        return Diagnosis(summary=f"solver stopped: {lp.message or lp.solver_status}")
-    return Diagnosis(summary=f"no allocation: status {status.value}")
 
 
 class _LpView:
@@ -446,7 +364,7 @@ def _constraint_reports(solution: Solution | None) -> list[ConstraintReport]:
     if solution is None or solution.lp is None or solution.spec is None:
         return []
     res = solution.lp
-    info = solution.row_info.get("rows", {})
+    info = solution.row_info
     out = []
     for row in solution.spec.side_rows:
         activity = res.side_activity.get(row.name, 0.0)
@@ -519,7 +437,7 @@ def _members_and_metrics(
             contrib[i] += Fraction(p.top_slices[c].amount_pence * amount, total)
     grand = sum(award_tot)
     summaries = [
-        MemberSummary._trusted(
+        MemberSummary.from_trusted(
             {
                 "member": m.id,
                 "name": m.label,
@@ -596,3 +514,8 @@ def _solver_info(
         constraints=0,
         worst_ratio=1.0 if status is Status.OPTIMAL else None,
     )
+
+
+def fingerprint(problem: Problem) -> str:
+    """SHA-256 of the problem's canonical JSON: the same input always has the same print."""
+    return hashlib.sha256(problem.model_dump_json().encode()).hexdigest()

@@ -28,15 +28,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from allocate.core.model import ClientGroup
-from allocate.pipeline.engine import SideRow
-
-if TYPE_CHECKING:
-    from allocate.pipeline.solve import Plan
+from allocate.pipeline.plan import Plan, RowInfo, Sense, SideRow
 
 __all__ = ["FAMILIES", "RowInfo", "side_rows"]
 
@@ -48,16 +43,6 @@ FAMILIES = (
     "case_mix",
     "pooled_capacity",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class RowInfo:
-    """What a side row means, for the audit and the diagnosis."""
-
-    member: str | None
-    contract: str | None
-    bound_pence: int
-    """The policy's bound in pence (before the rounding margin)."""
 
 
 def _margin(p: Plan, pairs: list[int], scale: float) -> int:
@@ -105,7 +90,7 @@ def side_rows(p: Plan) -> tuple[list[SideRow], dict[str, RowInfo]]:
         family: str,
         pairs: list[int],
         weights: dict[int, float] | None,
-        sense: str,
+        sense: Sense,
         bound: int,
         scale: float,
         description: str,

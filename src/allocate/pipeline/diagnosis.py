@@ -26,17 +26,18 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
 
+from allocate.core import families as fam
 from allocate.core.model import Problem
 from allocate.core.money import format_money, from_pence
-from allocate.core.outcome import Diagnosis, Relaxation
-from allocate.pipeline.engine import LpSpec, solve_elastic, solve_leximin
+from allocate.core.outcome import Diagnosis, ExcludedCapacity, LotShortfall, Relaxation
+from allocate.pipeline.eligibility import describe_reasons
+from allocate.pipeline.engine import solve_elastic, solve_leximin
+from allocate.pipeline.formulation import lp_spec
+from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, Plan, RowInfo
+from allocate.pipeline.planning import plan
 
-if TYPE_CHECKING:
-    from allocate.pipeline.solve import Plan
-
-__all__ = ["diagnose_lp"]
+__all__ = ["capacity_shortfall", "diagnose_lp", "required_setting", "solver_stopped"]
 
 
 def _families(spec: LpSpec) -> list[str]:
@@ -46,10 +47,10 @@ def _families(spec: LpSpec) -> list[str]:
     return [*fams, "budget"]
 
 
-def _policy_terms(p: Plan, family: str, name: str, pence: float, info: dict[str, Any]) -> str:
+def _policy_terms(p: Plan, family: str, name: str, pence: float, info: dict[str, RowInfo]) -> str:
     """A relaxation of one row, in the policy's words."""
     policy = p.problem.policy
-    row = info["rows"].get(name)
+    row = info.get(name)
     money = format_money(from_pence(round(pence)))
     if family == "max_member_share" and row is not None:
         pots = {lot.contract_id: 0 for lot in p.lots}
@@ -62,7 +63,7 @@ def _policy_terms(p: Plan, family: str, name: str, pence: float, info: dict[str,
             f"{row.member} needs {money} more room in {where}: raise max_member_share from "
             f"{policy.max_member_share} to at least {float(need):.4f}"
         )
-    if family == "max_dependency" and row is not None:
+    if family == "max_dependency" and row is not None and row.member is not None:
         income = p.problem.member_index[row.member].annual_income
         text = f"{row.member} needs {money} more than max_dependency allows"
         if income:
@@ -91,19 +92,16 @@ def _policy_terms(p: Plan, family: str, name: str, pence: float, info: dict[str,
 #: the elastic programme's relaxations in money are still reported.
 BISECTION_PAIRS = 5000
 
-#: family -> (policy field, direction of relaxation, the value that switches it off, resolution)
-_SETTINGS: dict[str, tuple[str, str, Decimal, Decimal]] = {
-    "max_member_share": ("max_member_share", "up", Decimal(1), Decimal("0.0001")),
-    "max_dependency": ("max_dependency", "up", Decimal(100), Decimal("0.0001")),
-    "small_org_share": ("small_org_share", "down", Decimal(0), Decimal("0.0001")),
-    "case_mix": ("case_mix_tolerance", "up", Decimal(1), Decimal("0.0001")),
-    "floor": ("min_award", "down", Decimal(0), Decimal("0.01")),
+#: The elastic programme's name of each family with one policy value to bisect on (``floor``
+#: for the minimum award), from the registry; providers per area are searched on their own.
+_BISECTED: dict[str, fam.Family] = {
+    f.slack: f
+    for f in fam.FAMILIES
+    if f.bisection is not None and f.setting is not None and f is not fam.MIN_PROVIDERS_PER_AREA
 }
 
 
 def _feasible(problem: Problem) -> bool:
-    from allocate.pipeline.solve import lp_spec, plan
-
     p = plan(problem)
     if not p.feasible:
         return False
@@ -141,14 +139,14 @@ def required_setting(
     return feasible_end
 
 
-def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, Any]) -> Diagnosis:
+def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, RowInfo]) -> Diagnosis:
     """The least relaxations that would make the programme feasible, in words and numbers."""
     values = [lot.value for lot in p.lots]
     ids = p.eligibility.member_ids
     families = _families(spec)
     family_of = {row.name: row.family for row in spec.side_rows}
 
-    def describe(res: Any) -> list[str]:
+    def describe(res: ElasticResult) -> list[str]:
         lines: list[str] = []
         for name, pence in sorted(res.side.items()):
             lines.append(_policy_terms(p, family_of[name], name, pence, info))
@@ -238,9 +236,15 @@ def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, Any]) -> Diagnosis:
 
 def _with_setting(problem: Problem, r: Relaxation) -> Relaxation:
     """Add the least change of the condition's policy value, when it has one."""
-    if r.condition not in _SETTINGS:
+    family = _BISECTED.get(r.condition)
+    if family is None or family.bisection is None or family.setting is None:
         return r
-    field, direction, off, step = _SETTINGS[r.condition]
+    field = family.setting
+    direction, off, step = (
+        family.bisection.direction,
+        family.bisection.loosest,
+        family.bisection.step,
+    )
     current = getattr(problem.policy, field)
     if current is None:
         return r
@@ -260,3 +264,72 @@ def _with_setting(problem: Problem, r: Relaxation) -> Relaxation:
             "details": [line, *r.details],
         }
     )
+
+
+def capacity_shortfall(p: Plan) -> Diagnosis:
+    """Lots that eligible capacity cannot absorb: the shortfall, and what excluded members hold."""
+    lots = []
+    e = p.eligibility
+    messages = []
+    for lot in p.lots:
+        if lot.shortfall == 0:
+            continue
+        per = lot.unit_value
+        needed = from_pence(lot.pot)
+        available_q = sum(lot.claims)
+        available = from_pence(int(available_q * per))
+        excluded = []
+        for i, mid in enumerate(e.member_ids):
+            mask = int(e.reasons[lot.index, i])
+            cap = int(e.capacity[lot.index, i])
+            if mask and cap > 0:
+                excluded.append(
+                    ExcludedCapacity(
+                        member=mid,
+                        capacity=from_pence(int(cap * per)),
+                        reasons=describe_reasons(p.problem, mid, lot.lot_id, mask),
+                    )
+                )
+        excluded_total = sum((x.capacity for x in excluded), Decimal(0))
+        shortfall = needed - available
+        unit_note = ""
+        if lot.units is not None:
+            unit_note = f" ({lot.units} units needed, {available_q} available)"
+        text = (
+            f"lot {lot.lot_id!r} of contract {lot.contract_id!r} needs {format_money(needed)} "
+            f"for its members but eligible capacity is {format_money(available)}: short by "
+            f"{format_money(shortfall)}{unit_note}."
+        )
+        if excluded:
+            text += (
+                f" Ineligible members declared {format_money(excluded_total)} more: "
+                + "; ".join(
+                    f"{x.member} {format_money(x.capacity)} ({', '.join(x.reasons)})"
+                    for x in excluded
+                )
+                + "."
+            )
+        else:
+            text += " No ineligible member declared capacity on it either."
+        messages.append(text)
+        lots.append(
+            LotShortfall(
+                lot=lot.lot_id,
+                contract=lot.contract_id,
+                needed=needed,
+                available=available,
+                shortfall=shortfall,
+                excluded=excluded,
+                excluded_total=excluded_total,
+            )
+        )
+    total = sum((x.shortfall for x in lots), Decimal(0))
+    summary = (
+        f"eligible capacity cannot absorb {len(lots)} lot(s); total shortfall {format_money(total)}"
+    )
+    return Diagnosis(summary=summary, lots=lots, messages=messages)
+
+
+def solver_stopped(res: LeximinResult) -> Diagnosis:
+    """The diagnosis of a solve the engine stopped without an answer (time limit, failure)."""
+    return Diagnosis(summary=f"solver stopped: {res.message or res.solver_status}")

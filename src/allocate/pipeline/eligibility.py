@@ -26,92 +26,14 @@ within the pooled amount.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import IntFlag
-
 import numpy as np
 import numpy.typing as npt
 
 from allocate.core.model import Membership, Problem
 from allocate.core.money import to_pence
+from allocate.pipeline.plan import Eligibility, Pool, Reason
 
 __all__ = ["Eligibility", "Reason", "assess", "describe_reasons"]
-
-
-class Reason(IntFlag):
-    """Why a member may not receive a share of a lot (combinable flags)."""
-
-    ASSOCIATE = 1
-    QA_NOT_PASSED = 2
-    QUALITY = 4
-    REPORTING = 8
-    THEME = 16
-    AREA = 32
-    NO_CAPACITY = 64
-    EXCLUDED = 128
-
-    @property
-    def code(self) -> str:
-        """Stable lower-case code used in JSON and DataFrames."""
-        return _CODES[self]
-
-
-_CODES: dict[Reason, str] = {
-    Reason.ASSOCIATE: "associate",
-    Reason.QA_NOT_PASSED: "qa_not_passed",
-    Reason.QUALITY: "quality",
-    Reason.REPORTING: "reporting",
-    Reason.THEME: "theme",
-    Reason.AREA: "area",
-    Reason.NO_CAPACITY: "no_capacity",
-    Reason.EXCLUDED: "excluded",
-}
-_SINGLE_REASONS: tuple[Reason, ...] = tuple(_CODES)
-
-
-@dataclass(frozen=True, slots=True)
-class Pool:
-    """A pooled capacity: one amount shared by a member over several lots."""
-
-    member: int
-    """Index of the member."""
-    lots: tuple[int, ...]
-    """Indices of the lots it covers."""
-    amount: int
-    """The pooled amount, in pence."""
-    label: str
-    """``theme=…, area=…`` for messages and constraint names."""
-
-
-@dataclass(frozen=True, slots=True)
-class Eligibility:
-    """Eligibility and capacity of every (member, lot) pair, as arrays indexed ``[lot, member]``.
-
-    Capacity is in the lot's own quantity: pence for money lots, whole units for unit-priced lots.
-    """
-
-    problem: Problem
-    member_ids: tuple[str, ...]
-    lot_ids: tuple[str, ...]
-    reasons: npt.NDArray[np.uint16]
-    """Bitmask of :class:`Reason` per pair; 0 means eligible."""
-    declared: npt.NDArray[np.bool_]
-    """Whether a capacity was declared for the pair (even if zero)."""
-    capacity: npt.NDArray[np.int64]
-    """Claim in pence (money lots) or units (unit-priced lots): the per-lot capacity, or the
-    pool's amount when only a pool covers the lot (the smaller when both); 0 where none."""
-    pools: tuple[Pool, ...] = ()
-    """Pooled capacities, shared across lots."""
-
-    @property
-    def eligible(self) -> npt.NDArray[np.bool_]:
-        """Boolean mask of eligible pairs."""
-        return np.asarray(self.reasons == 0, dtype=np.bool_)
-
-    def reasons_of(self, lot: int, member: int) -> list[Reason]:
-        """The single reasons excluding one pair, in documented order."""
-        mask = Reason(int(self.reasons[lot, member]))
-        return [r for r in _SINGLE_REASONS if r in mask]
 
 
 def assess(problem: Problem) -> Eligibility:

@@ -43,77 +43,27 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulp
 
-__all__ = ["ElasticResult", "LeximinResult", "LpSpec", "SideRow", "solve_elastic", "solve_leximin"]
+from allocate.core.outcome import Status
+from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow
+
+__all__ = [
+    "choose_subcontracts",
+    "components",
+    "solve_by_components",
+    "solve_elastic",
+    "solve_leximin",
+]
 
 #: Row duals smaller than this are treated as zero when deciding who is frozen.
 DUAL_TOLERANCE = 1e-9
 #: Frozen claimants keep their level less this relative margin, so rounding noise in the
 #: solver cannot make the next stage infeasible.
 FREEZE_MARGIN = 1e-10
-
-
-@dataclass(frozen=True, slots=True)
-class SideRow:
-    """A named linear side-constraint on the pair variables: ``Σ coef·y  (<=|>=|==)  rhs``."""
-
-    name: str
-    """Unique name: ``<family>:<ids>``."""
-    family: str
-    """The documented condition (``max_member_share``, ``pooled_capacity`` ...)."""
-    coefficients: dict[int, float]
-    sense: str
-    rhs: float
-    scale: float = 1.0
-    """Pence per unit of the row (to read duals and slacks in money)."""
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class LpSpec:
-    """The data of the programme, already scaled to fractions of each lot's value."""
-
-    lot_names: Sequence[str]
-    pair_names: Sequence[str]
-    pair_lot: Sequence[int]
-    pair_cap: Sequence[float]
-    pair_target: Sequence[float]
-    hub_cap: Sequence[float]
-    pair_floor: Sequence[float] | None = None
-    side_rows: Sequence[SideRow] = ()
-
-
-@dataclass
-class LeximinResult:
-    """The solver's answer."""
-
-    status: str
-    """``optimal``, ``infeasible``, ``time_limit`` or ``solver_error``."""
-    solver_status: str
-    pair_values: list[float] = field(default_factory=list)
-    hub_values: list[float] = field(default_factory=list)
-    pair_level: list[float] = field(default_factory=list)
-    """The level (ratio to fair share) at which each pair was frozen (NaN without a ratio row)."""
-    pair_reduced_cost: list[float] = field(default_factory=list)
-    """Stage-1 reduced cost of each pair variable: the worst-off ratio's sensitivity to its
-    bounds (capacity or floor), per unit of the lot value."""
-    budget_dual: list[float] = field(default_factory=list)
-    """Stage-1 dual of each lot's budget row."""
-    side_duals: dict[str, float] = field(default_factory=dict)
-    """Stage-1 dual of each side row: the worst-off ratio's sensitivity to its right-hand side."""
-    side_activity: dict[str, float] = field(default_factory=dict)
-    """Each side row's left-hand side at the final solution."""
-    stages: int = 0
-    first_level: float | None = None
-    variables: int = 0
-    constraints: int = 0
-    solve_seconds: float = 0.0
-    build_seconds: float = 0.0
-    message: str = ""
 
 
 def _solver(time_limit: float | None, options: dict[str, Any] | None) -> pulp.HiGHS:
@@ -125,16 +75,17 @@ def _solver(time_limit: float | None, options: dict[str, Any] | None) -> pulp.Hi
     return pulp.HiGHS(msg=False, timeLimit=time_limit, **opts)
 
 
-def _status_of(stats: Any) -> tuple[str, str]:
+def _status_of(stats: Any) -> tuple[Status, str]:
+    """The library's status for a solve, and the solver's own name for it."""
     status = stats.status
     name = getattr(status, "name", str(status))
     if status == pulp.LpSolveStatus.Optimal:
-        return "optimal", name
+        return Status.OPTIMAL, name
     if status == pulp.LpSolveStatus.Infeasible:
-        return "infeasible", name
+        return Status.INFEASIBLE, name
     if status == pulp.LpSolveStatus.TimeLimit:
-        return "time_limit", name
-    return "solver_error", name
+        return Status.TIME_LIMIT, name
+    return Status.SOLVER_ERROR, name
 
 
 def _expr(terms: Iterable[tuple[Any, float]]) -> Any:
@@ -214,7 +165,7 @@ def solve_leximin(
         )
     prob.setObjective(_expr([(level, 1.0)]))
     result = LeximinResult(
-        status="optimal",
+        status=Status.OPTIMAL,
         solver_status="",
         pair_level=[math.nan] * n_pairs,
         variables=prob.numVariables(),
@@ -228,7 +179,7 @@ def solve_leximin(
         if deadline is not None:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
-                result.status, result.solver_status = "time_limit", "TimeLimit"
+                result.status, result.solver_status = Status.TIME_LIMIT, "TimeLimit"
                 result.message = f"time limit reached after {result.stages} stage(s)"
                 return False
         s0 = time.perf_counter()
@@ -237,7 +188,7 @@ def solve_leximin(
         result.stages += 1
         status, name = _status_of(stats)
         result.solver_status = name
-        if status != "optimal":
+        if status is not Status.OPTIMAL:
             result.status = status
             result.message = f"stage {result.stages}: solver status {name}"
             return False
@@ -269,7 +220,7 @@ def solve_leximin(
                 if (claim_vars[c].varValue or 0.0) <= claim_targets[c] * t_star * (1 + 1e-9) + 1e-12
             }
         if not frozen:  # pragma: no cover - LP theory guarantees a tight claimant
-            result.status, result.message = "solver_error", "no claimant could be frozen"
+            result.status, result.message = Status.SOLVER_ERROR, "no claimant could be frozen"
             return result
         for c in frozen:
             row = ratio_rows[c]
@@ -293,21 +244,6 @@ def solve_leximin(
         for row in spec.side_rows
     }
     return result
-
-
-@dataclass
-class ElasticResult:
-    """The least relaxation, in pence, that makes the programme feasible."""
-
-    status: str
-    total: float = 0.0
-    """Total relaxation in pence."""
-    side: dict[str, float] = field(default_factory=dict)
-    """Relaxation of each side row, in pence (only the non-zero ones)."""
-    unallocated: dict[int, float] = field(default_factory=dict)
-    """Money each lot could not place, in pence, by lot index."""
-    floors: dict[int, float] = field(default_factory=dict)
-    """Shortfall below each pair's floor, in pence, by pair index."""
 
 
 def solve_elastic(
@@ -360,7 +296,7 @@ def solve_elastic(
                 or (row.sense == "==" and abs(row.rhs) > 1e-12)
             )
         ):
-            return ElasticResult(status="infeasible")  # no pair can move this row
+            return ElasticResult(status=Status.INFEASIBLE)  # no pair can move this row
         terms = [(ys[k], c) for k, c in row.coefficients.items()]
         down = up = None
         if is_elastic(row.family):
@@ -379,7 +315,7 @@ def solve_elastic(
     stats = prob.solve(_solver(time_limit, None))
     status, _ = _status_of(stats)
     out = ElasticResult(status=status)
-    if status != "optimal":
+    if status is not Status.OPTIMAL:
         return out
     out.total = 0.0  # summed below from the parts, in plain pence
     for row in spec.side_rows:
@@ -478,7 +414,7 @@ def solve_by_components(
     """
     n = len(spec.pair_names)
     merged = LeximinResult(
-        status="optimal",
+        status=Status.OPTIMAL,
         solver_status="Optimal",
         pair_values=[0.0] * n,
         hub_values=list(spec.hub_cap),
@@ -494,7 +430,7 @@ def solve_by_components(
             or (row.sense == "<=" and row.rhs < -1e-12)
             or (row.sense == "==" and abs(row.rhs) > 1e-12)
         ):
-            merged.status, merged.solver_status = "infeasible", "Infeasible"
+            merged.status, merged.solver_status = Status.INFEASIBLE, "Infeasible"
             merged.message = f"{row.name}: no eligible sub-contract can meet it"
             return merged
     groups = components(spec)
@@ -509,7 +445,7 @@ def solve_by_components(
         sub, pairs = _sub_spec(spec, lots)
         remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
         if remaining is not None and remaining <= 0:
-            merged.status, merged.solver_status = "time_limit", "TimeLimit"
+            merged.status, merged.solver_status = Status.TIME_LIMIT, "TimeLimit"
             merged.message = "time limit reached before every group of lots was solved"
             return merged
         res = solve_leximin(sub, time_limit=remaining, solver_options=solver_options)
@@ -519,7 +455,7 @@ def solve_by_components(
         merged.constraints += res.constraints
         merged.solve_seconds += res.solve_seconds
         merged.build_seconds += res.build_seconds
-        if res.status != "optimal":
+        if res.status is not Status.OPTIMAL:
             merged.status, merged.solver_status = res.status, res.solver_status
             merged.message = res.message
             return merged
@@ -583,6 +519,6 @@ def choose_subcontracts(spec: LpSpec, *, time_limit: float | None = None) -> lis
         return None
     prob.setObjective(_expr(objective))
     stats = prob.solve(_solver(time_limit, None))
-    if _status_of(stats)[0] != "optimal":
+    if _status_of(stats)[0] is not Status.OPTIMAL:
         return None
     return [k not in made or (made[k].varValue or 0.0) > 0.5 for k in range(n)]

@@ -28,44 +28,15 @@ entitlement; the variable's dual value tells what the top-slice costs the worst-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from allocate.core.apportion import ExactShares, largest_remainder
 from allocate.core.model import Contract, Problem, TopSliceMethod
 from allocate.core.money import format_money, to_pence
+from allocate.pipeline.plan import ContractTopSlice
 
 __all__ = ["ContractTopSlice", "compute", "rate_for"]
-
-
-@dataclass(frozen=True, slots=True)
-class ContractTopSlice:
-    """The top-slice of one contract, with its lots' shares and the steps that led to it."""
-
-    contract_id: str
-    method: TopSliceMethod
-    rate: Fraction
-    """The exact rate the method gives (before rounding the amount down)."""
-    amount_pence: int
-    value_pence: int
-    lot_amounts_pence: dict[str, int]
-    """The contract's top-slice spread over its lots."""
-    steps: tuple[str, ...]
-    under_funded_pence: int = 0
-    """For ``cost_recovery``: the part of the hub's annual cost the capped rate leaves unmet."""
-
-    @property
-    def effective_rate(self) -> Fraction:
-        """Amount over value, after rounding down to the penny."""
-        return Fraction(self.amount_pence, self.value_pence)
-
-    @property
-    def delivery_ratio(self) -> Fraction | None:
-        """Delivery money per pound of top-slice (9 for 10%, 19 for 5%); None at 0%."""
-        if self.amount_pence == 0:
-            return None
-        return Fraction(self.value_pence - self.amount_pence, self.amount_pence)
 
 
 def _pct(rate: Fraction) -> str:

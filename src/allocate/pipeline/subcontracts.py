@@ -1,0 +1,157 @@
+"""Which sub-contracts are made, and their floors: minimum award and providers per area.
+
+**Minimum award** (a sub-contract is made only if it is worth at least ``min_award``): the rule
+decides which sub-contracts are made.  On each lot the smallest fair shares are dropped, one by
+one in order of fair share (ties by member id), until the rule applied to the remaining members
+gives each of them at least the minimum; the kept sub-contracts then have the minimum as a floor
+in the programme.  When those floors conflict with another condition, the engine's
+:func:`~allocate.pipeline.engine.choose_subcontracts` chooses which to make (:func:`reopen`
+makes every sub-contract that can reach the minimum a candidate, :func:`close` applies the
+choice).
+
+**Providers per area**: where fewer than the required number of members would receive an award
+in an area, the eligible members with the largest fair shares there are kept as providers at the
+minimum award (at least a penny, or one unit).  Both decisions are reported in the audit, member
+by member (``LotPlan.decisions``).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from allocate.core.model import Problem
+from allocate.pipeline.fair_shares import lot_fair_shares
+from allocate.pipeline.plan import LotPlan, Plan
+
+__all__ = ["apply_min_award", "apply_min_providers", "close", "floor_in_quantity", "reopen"]
+
+
+def apply_min_award(problem: Problem, lot: LotPlan) -> None:
+    """Close the smallest sub-contracts until every remaining fair share reaches the minimum."""
+    policy = problem.policy
+    if policy.min_award is None or lot.fair is None:
+        return
+    floor = floor_in_quantity(lot, int(policy.min_award * 100))
+    n = len(lot.members)
+    order = sorted(range(n), key=lambda pos: (lot.fair_share(pos), pos))
+
+    def ok(dropped: int) -> bool:
+        keep = sorted(order[dropped:])
+        claims = [lot.claims[pos] for pos in keep]
+        if sum(claims) < lot.estate:
+            return False
+        shares = lot_fair_shares(problem, lot.estate, claims, [lot.members[pos] for pos in keep])
+        return all(Fraction(x, shares.denominator) >= floor for x in shares.numerators)
+
+    if ok(0):
+        dropped = 0
+    else:
+        lo, hi = 0, n  # ok(hi) may still be False: then keep as many as capacity needs
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if ok(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        dropped = lo
+        # never drop so many that the rest cannot absorb the lot
+        while dropped > 0 and sum(lot.claims[pos] for pos in order[dropped:]) < lot.estate:
+            dropped -= 1
+    money = f"£{policy.min_award:,}"
+    for pos in order[:dropped]:
+        lot.open[pos] = False
+        share = float(lot.fair_share(pos) * lot.unit_value) / 100
+        lot.decisions[pos] = (
+            f"no sub-contract: its fair share £{share:,.2f} is among the smallest, and the rule "
+            f"cannot give it the minimum award {money}"
+        )
+    for pos in order[dropped:]:
+        if lot.claims[pos] >= floor:
+            lot.floor[pos] = floor
+        else:
+            lot.open[pos] = False
+            lot.decisions[pos] = f"no sub-contract: its capacity is below the minimum award {money}"
+
+
+def floor_in_quantity(lot: LotPlan, pence: int) -> int:
+    """The smallest award in the lot's quantity that is still worth ``pence`` after rounding."""
+    if lot.units is None:
+        return pence
+    # money follows units to within a penny: ask for a penny more
+    return max(1, math.ceil((pence + 1) / lot.unit_value)) if pence > 0 else 1
+
+
+def apply_min_providers(problem: Problem, p: Plan) -> None:
+    """Keep at least k providers in every area where enough members are eligible.
+
+    The k eligible members with the largest fair shares in the area (then the largest capacity,
+    then the smallest id) each keep a sub-contract with a floor: the minimum award, or at least a
+    penny (one unit on a unit-priced lot).  A floor that the rule's share already exceeds changes
+    nothing; it only stops rounding or another condition from leaving the area short.
+    """
+    k = problem.policy.min_providers_per_area
+    if k is None:
+        return
+    min_pence = int(problem.policy.min_award * 100) if problem.policy.min_award else 1
+    areas: dict[str, list[LotPlan]] = {}
+    for lot in p.lots:
+        areas.setdefault(problem.lot_index[lot.lot_id][1].area, []).append(lot)
+    for area, lots in sorted(areas.items()):
+        best: dict[int, tuple[Fraction, int, int, int, LotPlan]] = {}
+        for lot in lots:
+            for pos, i in enumerate(lot.members):
+                option = (
+                    lot.fair_share(pos) * lot.unit_value if lot.fair else Fraction(0),
+                    lot.claims[pos],
+                    -lot.index,
+                    pos,
+                    lot,
+                )
+                if lot.claims[pos] >= floor_in_quantity(lot, min_pence) and (
+                    i not in best or option[:3] > best[i][:3]
+                ):
+                    best[i] = option
+        ranked = sorted(
+            best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], problem.members[kv[0]].id)
+        )
+        for _, (share, _, _, pos, lot) in ranked[:k]:
+            floor = floor_in_quantity(lot, min_pence)
+            kept_by_rule = lot.open[pos] and share >= floor * lot.unit_value
+            lot.open[pos] = True
+            lot.floor[pos] = max(lot.floor[pos], floor)
+            if not kept_by_rule:
+                lot.decisions[pos] = (
+                    f"kept as a provider so that area {area!r} has {k} provider(s): at least "
+                    f"£{min_pence / 100:,.2f}"
+                )
+
+
+def reopen(p: Plan) -> None:
+    """Make every sub-contract that can reach the minimum award a candidate again."""
+    assert p.problem.policy.min_award is not None
+    pence = int(p.problem.policy.min_award * 100)
+    for lot in p.lots:
+        floor = floor_in_quantity(lot, pence)
+        for pos, claim in enumerate(lot.claims):
+            if claim >= floor:
+                lot.open[pos] = True
+                lot.floor[pos] = max(lot.floor[pos], floor)
+                lot.decisions.pop(pos, None)
+    p.sync_open()
+
+
+def close(p: Plan, made: list[bool]) -> None:
+    """Apply the MILP's choice: sub-contracts not made are closed, with the reason."""
+    for k, keep in enumerate(made):
+        if keep or not p.pair_open[k]:
+            continue
+        lot = p.lots[p.pair_lot[k]]
+        pos = p.pair_pos[k]
+        lot.open[pos] = False
+        lot.floor[pos] = 0
+        p.pair_open[k] = False
+        lot.decisions[pos] = (
+            "no sub-contract: the minimum award cannot be met together with the other "
+            "conditions; the choice of sub-contracts keeps as much of the fair shares as possible"
+        )
