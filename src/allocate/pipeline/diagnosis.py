@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from fractions import Fraction
 
 from allocate.core import families as fam
 from allocate.core.model import Problem
 from allocate.core.money import format_money, from_pence
 from allocate.core.outcome import Diagnosis, ExcludedCapacity, LotShortfall, Relaxation
+from allocate.pipeline.constraints import Relaxed, relaxation
 from allocate.pipeline.eligibility import describe_reasons
 from allocate.pipeline.engine import solve_elastic, solve_leximin
 from allocate.pipeline.formulation import lp_spec
@@ -45,47 +45,6 @@ def _families(spec: LpSpec) -> list[str]:
     if spec.pair_floor and any(f > 0 for f in spec.pair_floor):
         fams.append("floor")
     return [*fams, "budget"]
-
-
-def _policy_terms(p: Plan, family: str, name: str, pence: float, info: dict[str, RowInfo]) -> str:
-    """A relaxation of one row, in the policy's words."""
-    policy = p.problem.policy
-    row = info.get(name)
-    money = format_money(from_pence(round(pence)))
-    if family == "max_member_share" and row is not None:
-        pots = {lot.contract_id: 0 for lot in p.lots}
-        for lot in p.lots:
-            pots[lot.contract_id] += lot.pot
-        pot = pots[row.contract] if row.contract else sum(pots.values())
-        need = Fraction(row.bound_pence + round(pence), pot)
-        where = f"contract {row.contract}" if row.contract else "the portfolio"
-        return (
-            f"{row.member} needs {money} more room in {where}: raise max_member_share from "
-            f"{policy.max_member_share} to at least {float(need):.4f}"
-        )
-    if family == "max_dependency" and row is not None and row.member is not None:
-        income = p.problem.member_index[row.member].annual_income
-        text = f"{row.member} needs {money} more than max_dependency allows"
-        if income:
-            multiple = Fraction(row.bound_pence + round(pence), 100) / Fraction(income)
-            text += (
-                f": raise max_dependency from {policy.max_dependency} to at least "
-                f"{float(multiple):.4f}"
-            )
-        return text
-    if family == "small_org_share" and row is not None:
-        pot = sum(lot.pot for lot in p.lots if lot.contract_id == row.contract)
-        can = Fraction(row.bound_pence - round(pence), pot)
-        return (
-            f"small members can take {money} less than the ring-fence asks on contract "
-            f"{row.contract}: lower small_org_share from {policy.small_org_share} to at most "
-            f"{max(float(can), 0.0):.4f}"
-        )
-    if family == "case_mix":
-        return f"{name}: the case-mix band must widen by {money} of work (raise case_mix_tolerance)"
-    if family == "pooled_capacity" and row is not None:
-        return f"{row.member}'s pooled capacity is short by {money}"
-    return f"{name}: relax by {money}"
 
 
 #: Above this many eligible pairs the bisection (a dozen full solves per condition) is skipped:
@@ -149,7 +108,8 @@ def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, RowInfo]) -> Diagnosis:
     def describe(res: ElasticResult) -> list[str]:
         lines: list[str] = []
         for name, pence in sorted(res.side.items()):
-            lines.append(_policy_terms(p, family_of[name], name, pence, info))
+            relaxed = Relaxed(p, name, info.get(name), round(pence))
+            lines.append(relaxation(family_of[name], relaxed))
         for k, pence in sorted(res.floors.items()):
             lot = p.lots[p.pair_lot[k]]
             lines.append(

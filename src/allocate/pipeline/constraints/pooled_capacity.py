@@ -1,0 +1,42 @@
+"""``pooled_capacity``: a member's capacity shared over several lots (a theme, an area).
+
+Row: per pooled capacity covering two or more of the member's open lots, its awards on them ≤ the
+pool.  A pool over one lot is that pair's capacity already, and a pool the member's capacities
+can never reach adds no row.
+"""
+
+from __future__ import annotations
+
+from allocate.core import families as fam
+from allocate.pipeline.constraints.base import Relaxed, RowFamily, Rows
+
+__all__ = ["ROWS"]
+
+
+def _add_rows(rows: Rows) -> None:
+    p, ids = rows.p, rows.ids
+    for n, pool in enumerate(p.eligibility.pools):
+        pairs = [k for k in rows.by_member.get(pool.member, []) if p.pair_lot[k] in set(pool.lots)]
+        if len(pairs) < 2 or rows.most(pairs) <= pool.amount:
+            continue  # one lot (the pool is that pair's capacity already), or cannot bind
+        rows.add(
+            f"pooled_capacity:{ids[pool.member]}:{n}",
+            fam.POOLED_CAPACITY,
+            pairs,
+            None,
+            "<=",
+            pool.amount,
+            pool.amount,
+            f"{ids[pool.member]}'s awards over lots with {pool.label} stay within its pooled "
+            f"capacity £{pool.amount / 100:,.2f}",
+            member=ids[pool.member],
+        )
+
+
+def _relaxation(r: Relaxed) -> str:
+    if r.row is None:
+        return f"{r.name}: relax by {r.money}"
+    return f"{r.row.member}'s pooled capacity is short by {r.money}"
+
+
+ROWS = RowFamily(fam.POOLED_CAPACITY, _add_rows, _relaxation)
