@@ -17,14 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from allocate import report as _report  # noqa: F401  (registers the renderers; see core.present)
 from allocate.analysis.scenarios import Scenario, ScenarioError, compare, sweep
 from allocate.checks.verify import verify
-from allocate.core.errors import (
-    AllocateError,
-    InfeasibleError,
-    Issue,
-    ProblemError,
-    SolverError,
-    VerificationError,
-)
+from allocate.core.errors import AllocateError, Issue, ProblemError, VerificationError
 from allocate.core.model import (
     Capacity,
     Contract,
@@ -39,7 +32,7 @@ from allocate.core.model import (
     TopSliceMethod,
     TopSlicePolicy,
 )
-from allocate.core.outcome import Allocation, Award, Status
+from allocate.core.outcome import Allocation, Award, InfeasibleError, SolverError, Status
 from allocate.pipeline.solve import solve
 
 try:

@@ -1,4 +1,4 @@
-"""The leximin LP gives exactly the closed form when no side-constraint binds (design.md)."""
+"""The leximin LP gives exactly the closed form when no side-constraint binds (docs/concepts.md)."""
 
 from __future__ import annotations
 

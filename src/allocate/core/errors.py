@@ -9,6 +9,8 @@ Every error the library raises on purpose derives from :class:`AllocateError`::
     ├── VerificationError               a computed allocation failed the independent re-check
     └── ScenarioError (also ValueError) a what-if change cannot be applied (allocate.scenarios)
 
+The two errors that carry an :class:`~allocate.Allocation`, :class:`InfeasibleError` and
+:class:`SolverError`, are defined beside it in :mod:`allocate.core.outcome`.
 :func:`allocate.solve` never raises :class:`InfeasibleError` or :class:`SolverError` by itself: it
 returns an :class:`~allocate.Allocation` whose ``status`` says what happened.  Raising is opt-in,
 through :meth:`Allocation.raise_for_status`.  :class:`VerificationError` is different: it means the
@@ -18,17 +20,12 @@ library produced a wrong answer, and a wrong answer is never returned silently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from allocate.core.outcome import Allocation
+from typing import Any
 
 __all__ = [
     "AllocateError",
-    "InfeasibleError",
     "Issue",
     "ProblemError",
-    "SolverError",
     "VerificationError",
 ]
 
@@ -101,30 +98,6 @@ class ProblemError(AllocateError, ValueError):
 
     def __str__(self) -> str:
         return self._render()
-
-
-class InfeasibleError(AllocateError):
-    """No allocation satisfies every condition of the problem.
-
-    ``allocation`` is the returned result, whose ``diagnosis`` explains the conflict.
-    """
-
-    def __init__(self, message: str, allocation: Allocation | None = None) -> None:
-        super().__init__(message)
-        self.allocation = allocation
-
-    @property
-    def diagnosis(self) -> Any:
-        """The diagnosis of the allocation that raised, if any."""
-        return None if self.allocation is None else self.allocation.diagnosis
-
-
-class SolverError(AllocateError):
-    """The solver failed, hit a limit, or returned a solution that cannot be trusted."""
-
-    def __init__(self, message: str, allocation: Allocation | None = None) -> None:
-        super().__init__(message)
-        self.allocation = allocation
 
 
 class VerificationError(AllocateError):

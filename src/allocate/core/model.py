@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from decimal import Decimal
 from enum import StrEnum
@@ -455,8 +456,6 @@ class Problem(_Frozen):
         **kwargs: Any,
     ) -> Self:
         """Validate JSON text; raise :class:`~allocate.ProblemError` when invalid."""
-        import json
-
         try:
             raw = json.loads(json_data, parse_float=Decimal)  # exact, not via float
         except (ValueError, TypeError) as exc:

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from allocate.core import present
-from allocate.core.errors import InfeasibleError, SolverError
+from allocate.core.errors import AllocateError
 from allocate.core.model import Money
 from allocate.core.money import format_money
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "Allocation",
@@ -35,13 +33,39 @@ __all__ = [
     "Diagnosis",
     "ExcludedCapacity",
     "FairnessMetrics",
+    "InfeasibleError",
     "LotShortfall",
     "MemberSummary",
     "PairTable",
     "Relaxation",
+    "SolverError",
     "SolverInfo",
     "Status",
 ]
+
+
+class InfeasibleError(AllocateError):
+    """No allocation satisfies every condition of the problem.
+
+    ``allocation`` is the returned result, whose ``diagnosis`` explains the conflict.
+    """
+
+    def __init__(self, message: str, allocation: Allocation | None = None) -> None:
+        super().__init__(message)
+        self.allocation = allocation
+
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        """The diagnosis of the allocation that raised, if any."""
+        return None if self.allocation is None else self.allocation.diagnosis
+
+
+class SolverError(AllocateError):
+    """The solver failed, hit a limit, or returned a solution that cannot be trusted."""
+
+    def __init__(self, message: str, allocation: Allocation | None = None) -> None:
+        super().__init__(message)
+        self.allocation = allocation
 
 
 class _Out(BaseModel):
@@ -432,8 +456,6 @@ class Allocation(_Out):
 
     def to_frame(self) -> pd.DataFrame:
         """Awards as a DataFrame (one row per award)."""
-        import pandas as pd
-
         return pd.DataFrame(
             {
                 "member": [a.member for a in self.awards],
@@ -446,14 +468,10 @@ class Allocation(_Out):
 
     def members_frame(self) -> pd.DataFrame:
         """Per-member totals across the portfolio."""
-        import pandas as pd
-
         return pd.DataFrame([m.model_dump() for m in self.audit.members]).set_index("member")
 
     def pairs_frame(self) -> pd.DataFrame:
         """Every (member, lot) pair: eligibility, capacity, fair share, award, binding condition."""
-        import pandas as pd
-
         frame = pd.DataFrame(self.audit.pairs.model_dump())
         frame["capacity_units"] = pd.array(self.audit.pairs.capacity_units, dtype="Int64")
         frame["award_units"] = pd.array(self.audit.pairs.award_units, dtype="Int64")
@@ -467,8 +485,6 @@ class Allocation(_Out):
 
     def contracts_frame(self) -> pd.DataFrame:
         """Per-contract split between hub and members."""
-        import pandas as pd
-
         rows = [c.model_dump(exclude={"steps", "lot_top_slices"}) for c in self.contracts]
         return pd.DataFrame(rows).set_index("id")
 

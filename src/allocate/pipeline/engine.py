@@ -1,6 +1,6 @@
 r"""The allocation as a linear programme (PuLP + HiGHS), solved to leximin optimality.
 
-Variables (all scaled to **fractions of the lot's value**, see design.md "Numbers": a model in raw
+Variables (all scaled to **fractions of the lot's value**, see docs/concepts.md: a model in raw
 pounds misleads HiGHS; a scaled one solves right and faster):
 
 * :math:`y_k \in [\ell_k, u_k]` for each eligible (member, lot) pair :math:`k` — the member's

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable
 
 from allocate.core.apportion import ExactShares, largest_remainder
-from allocate.core.errors import SolverError
+from allocate.core.outcome import SolverError
 from allocate.pipeline.plan import LotPlan, Plan, Rounded, Solution
 
 __all__ = ["round_awards"]
