@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from allocate.core.model import Membership, Problem
+from allocate.core.model import Capacity, Membership, Problem
 from allocate.core.money import to_pence
 from allocate.pipeline.plan import Eligibility, Pool, Reason
 
@@ -46,15 +46,34 @@ def assess(problem: Problem) -> Eligibility:
     >>> bool(e.eligible[0, 0]), int(e.capacity[0, 0])
     (True, 200000)
     """
-    members = problem.members
-    lots = problem.lots
-    policy = problem.policy
-    n_m, n_l = len(members), len(lots)
+    members, lots = problem.members, problem.lots
     member_pos = {m.id: i for i, m in enumerate(members)}
     lot_pos = {lot.id: j for j, lot in enumerate(lots)}
+    declared, capacity, pools = _capacities(problem, member_pos, lot_pos)
+    reasons = np.broadcast_to(_member_reasons(problem), (len(lots), len(members))).copy()
+    _mark_theme_and_area(problem, reasons)
+    reasons[capacity <= 0] |= np.uint16(Reason.NO_CAPACITY)
+    contract_lots = {c.id: [lot_pos[lot.id] for lot in c.lots] for c in problem.contracts}
+    for ex in problem.policy.exclusions:
+        i = member_pos[ex.member]
+        for j in [lot_pos[ex.lot]] if ex.lot is not None else contract_lots[str(ex.contract)]:
+            reasons[j, i] |= np.uint16(Reason.EXCLUDED)
+    return Eligibility(
+        problem=problem,
+        member_ids=tuple(m.id for m in members),
+        lot_ids=tuple(lot.id for lot in lots),
+        reasons=reasons,
+        declared=declared,
+        capacity=capacity,
+        pools=tuple(pools),
+    )
 
-    member_mask = np.zeros(n_m, dtype=np.uint16)
-    for i, m in enumerate(members):
+
+def _member_reasons(problem: Problem) -> npt.NDArray[np.uint16]:
+    """The reasons that exclude each member from every lot (membership, QA, thresholds)."""
+    policy = problem.policy
+    member_mask = np.zeros(len(problem.members), dtype=np.uint16)
+    for i, m in enumerate(problem.members):
         mask = 0
         if m.membership is Membership.ASSOCIATE:
             mask |= Reason.ASSOCIATE
@@ -65,11 +84,17 @@ def assess(problem: Problem) -> Eligibility:
         if m.reporting_compliance < policy.reporting_threshold:
             mask |= Reason.REPORTING
         member_mask[i] = mask
+    return member_mask
 
+
+def _mark_theme_and_area(problem: Problem, reasons: npt.NDArray[np.uint16]) -> None:
+    """Mark the pairs whose member does not deliver the lot's theme or serve its area."""
+    members = problem.members
+    n_m = len(members)
     # one boolean vector per distinct theme/area: few labels, many members
     theme_served: dict[str, npt.NDArray[np.bool_]] = {}
     area_served: dict[str, npt.NDArray[np.bool_]] = {}
-    for lot in lots:
+    for j, lot in enumerate(problem.lots):
         if lot.theme not in theme_served:
             theme_served[lot.theme] = np.fromiter(
                 (lot.theme in m.themes for m in members), dtype=np.bool_, count=n_m
@@ -78,26 +103,24 @@ def assess(problem: Problem) -> Eligibility:
             area_served[lot.area] = np.fromiter(
                 (lot.area in m.areas for m in members), dtype=np.bool_, count=n_m
             )
+        reasons[j, ~theme_served[lot.theme]] |= np.uint16(Reason.THEME)
+        reasons[j, ~area_served[lot.area]] |= np.uint16(Reason.AREA)
 
-    declared = np.zeros((n_l, n_m), dtype=np.bool_)
-    capacity = np.zeros((n_l, n_m), dtype=np.int64)
+
+def _capacities(
+    problem: Problem, member_pos: dict[str, int], lot_pos: dict[str, int]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], list[Pool]]:
+    """Declared capacities per pair in the lot's quantity, and the pooled capacities."""
+    lots = problem.lots
+    shape = (len(lots), len(problem.members))
+    declared = np.zeros(shape, dtype=np.bool_)
+    capacity = np.zeros(shape, dtype=np.int64)
     pools: list[Pool] = []
     for cap in problem.capacities:
         if cap.lot is None:
-            assert cap.amount is not None  # validated: pools are money
-            covered = tuple(
-                j
-                for j, lot in enumerate(lots)
-                if (cap.theme is None or lot.theme == cap.theme)
-                and (cap.area is None or lot.area == cap.area)
-            )
-            label = ", ".join(
-                f"{k}={v}" for k, v in (("theme", cap.theme), ("area", cap.area)) if v is not None
-            )
-            pools.append(Pool(member_pos[cap.member], covered, to_pence(cap.amount), label))
+            pools.append(_pool(problem, cap, member_pos[cap.member]))
             continue
-        j = lot_pos[cap.lot]
-        i = member_pos[cap.member]
+        j, i = lot_pos[cap.lot], member_pos[cap.member]
         lot = lots[j]
         declared[j, i] = True
         if lot.unit_price is not None:
@@ -109,40 +132,32 @@ def assess(problem: Problem) -> Eligibility:
         else:
             assert cap.amount is not None  # validated: units only on unit-priced lots
             capacity[j, i] = to_pence(cap.amount)
-
     for pool in pools:
         for j in pool.lots:
-            lot = lots[j]
-            claim = pool.amount
-            if lot.unit_price is not None:
-                claim //= to_pence(lot.unit_price)
+            unit_price = lots[j].unit_price
+            claim = pool.amount if unit_price is None else pool.amount // to_pence(unit_price)
             i = pool.member
             if declared[j, i]:
                 capacity[j, i] = min(int(capacity[j, i]), claim)
             else:
                 capacity[j, i] = max(int(capacity[j, i]), claim)
                 declared[j, i] = True
+    return declared, capacity, pools
 
-    reasons = np.broadcast_to(member_mask, (n_l, n_m)).copy()
-    for j, lot in enumerate(lots):
-        reasons[j, ~theme_served[lot.theme]] |= np.uint16(Reason.THEME)
-        reasons[j, ~area_served[lot.area]] |= np.uint16(Reason.AREA)
-    reasons[capacity <= 0] |= np.uint16(Reason.NO_CAPACITY)
-    contract_lots = {c.id: [lot_pos[lot.id] for lot in c.lots] for c in problem.contracts}
-    for ex in policy.exclusions:
-        i = member_pos[ex.member]
-        for j in [lot_pos[ex.lot]] if ex.lot is not None else contract_lots[str(ex.contract)]:
-            reasons[j, i] |= np.uint16(Reason.EXCLUDED)
 
-    return Eligibility(
-        problem=problem,
-        member_ids=tuple(m.id for m in members),
-        lot_ids=tuple(lot.id for lot in lots),
-        reasons=reasons,
-        declared=declared,
-        capacity=capacity,
-        pools=tuple(pools),
+def _pool(problem: Problem, cap: Capacity, member: int) -> Pool:
+    """A pooled capacity (a theme and/or area instead of a lot) and the lots it covers."""
+    assert cap.amount is not None  # validated: pools are money
+    covered = tuple(
+        j
+        for j, lot in enumerate(problem.lots)
+        if (cap.theme is None or lot.theme == cap.theme)
+        and (cap.area is None or lot.area == cap.area)
     )
+    label = ", ".join(
+        f"{k}={v}" for k, v in (("theme", cap.theme), ("area", cap.area)) if v is not None
+    )
+    return Pool(member, covered, to_pence(cap.amount), label)
 
 
 def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -> list[str]:

@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulp
@@ -102,6 +102,9 @@ def _add_row(prob: Any, expr: Any, sense: str, rhs: float, name: str) -> Any:
 
 @dataclass
 class _Model:
+    """A PuLP model of the programme's variables, and its rows as they are added."""
+
+    spec: LpSpec
     prob: Any
     ys: list[Any]
     hubs: list[Any]
@@ -127,63 +130,76 @@ def _base_model(spec: LpSpec, sense: int) -> _Model:
     by_lot: list[list[int]] = [[] for _ in spec.lot_names]
     for k, j in enumerate(spec.pair_lot):
         by_lot[j].append(k)
-    return _Model(prob, ys, hubs, [], {}, by_lot)
+    return _Model(spec, prob, ys, hubs, [], {}, by_lot)
 
 
-def solve_leximin(
-    spec: LpSpec,
-    *,
-    time_limit: float | None = None,
-    solver_options: dict[str, Any] | None = None,
-    max_stages: int | None = None,
-) -> LeximinResult:
-    """Build the programme and solve it to leximin optimality (progressive filling)."""
-    t0 = time.perf_counter()
-    n_pairs = len(spec.pair_names)
-    m = _base_model(spec, pulp.LpMaximize)
-    prob, ys, hubs = m.prob, m.ys, m.hubs
-    level = prob.add_variable("t", lowBound=0)
-    for j, name in enumerate(spec.lot_names):
-        expr = _expr([(ys[k], 1.0) for k in m.by_lot[j]] + [(hubs[j], 1.0)])
-        m.budget_rows.append(prob.addConstraint(expr == 1.0, f"budget:{name}"))
-    claim_vars = ys
-    claim_targets = list(spec.pair_target)
-    claim_names = [f"ratio:{n}" for n in spec.pair_names]
-    ratio_rows: dict[int, Any] = {}
-    for c, (var, target) in enumerate(zip(claim_vars, claim_targets, strict=True)):
-        if target > 0 and spec.pair_cap[c] > 0:
-            ratio_rows[c] = prob.addConstraint(
-                _expr([(var, 1.0), (level, -target)]) >= 0, claim_names[c]
-            )
-    for row in spec.side_rows:
+def _add_budget_rows(m: _Model) -> None:
+    """``budget:<lot>``: awards plus the hub's top-slice equal the lot's value (1 when scaled)."""
+    for j, name in enumerate(m.spec.lot_names):
+        expr = _expr([(m.ys[k], 1.0) for k in m.by_lot[j]] + [(m.hubs[j], 1.0)])
+        m.budget_rows.append(m.prob.addConstraint(expr == 1.0, f"budget:{name}"))
+
+
+def _add_side_rows(m: _Model) -> None:
+    """The side-constraints' rows, each under its own name."""
+    for row in m.spec.side_rows:
         m.side[row.name] = _add_row(
-            prob,
-            _expr((ys[k], c) for k, c in row.coefficients.items()),
+            m.prob,
+            _expr((m.ys[k], c) for k, c in row.coefficients.items()),
             row.sense,
             row.rhs,
             row.name,
         )
-    prob.setObjective(_expr([(level, 1.0)]))
-    result = LeximinResult(
-        status=Status.OPTIMAL,
-        solver_status="",
-        pair_level=[math.nan] * n_pairs,
-        variables=prob.numVariables(),
-        constraints=prob.numConstraints(),
-    )
-    result.build_seconds = time.perf_counter() - t0
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
 
-    def run() -> bool:
+
+class _Leximin:
+    """Progressive filling on one model: raise the level, freeze who is tight, repeat."""
+
+    def __init__(
+        self,
+        spec: LpSpec,
+        time_limit: float | None,
+        solver_options: dict[str, Any] | None,
+    ) -> None:
+        t0 = time.perf_counter()
+        self.spec = spec
+        self.options = solver_options
+        self.m = m = _base_model(spec, pulp.LpMaximize)
+        self.level = m.prob.add_variable("t", lowBound=0)
+        _add_budget_rows(m)
+        self.targets = list(spec.pair_target)
+        #: ``ratio:<member>:<lot>``: award ≥ fair share × level, for pairs the rule gives money
+        self.ratio_rows: dict[int, Any] = {}
+        for c, (var, target) in enumerate(zip(m.ys, self.targets, strict=True)):
+            if target > 0 and spec.pair_cap[c] > 0:
+                self.ratio_rows[c] = m.prob.addConstraint(
+                    _expr([(var, 1.0), (self.level, -target)]) >= 0,
+                    f"ratio:{spec.pair_names[c]}",
+                )
+        _add_side_rows(m)
+        m.prob.setObjective(_expr([(self.level, 1.0)]))
+        self.result = LeximinResult(
+            status=Status.OPTIMAL,
+            solver_status="",
+            pair_level=[math.nan] * len(spec.pair_names),
+            variables=m.prob.numVariables(),
+            constraints=m.prob.numConstraints(),
+        )
+        self.result.build_seconds = time.perf_counter() - t0
+        self.deadline = None if time_limit is None else time.perf_counter() + time_limit
+
+    def run(self) -> bool:
+        """Solve one stage; False (with the status recorded) when it gave no optimum."""
+        result = self.result
         remaining = None
-        if deadline is not None:
-            remaining = deadline - time.perf_counter()
+        if self.deadline is not None:
+            remaining = self.deadline - time.perf_counter()
             if remaining <= 0:
                 result.status, result.solver_status = Status.TIME_LIMIT, "TimeLimit"
                 result.message = f"time limit reached after {result.stages} stage(s)"
                 return False
         s0 = time.perf_counter()
-        stats = prob.solve(_solver(remaining, solver_options))
+        stats = self.m.prob.solve(_solver(remaining, self.options))
         result.solve_seconds += time.perf_counter() - s0
         result.stages += 1
         status, name = _status_of(stats)
@@ -194,56 +210,190 @@ def solve_leximin(
             return False
         return True
 
-    def record_sensitivities() -> None:
+    def record_sensitivities(self) -> None:
         """Reduced costs and duals of the first solve: the worst-off ratio's sensitivities."""
-        result.pair_reduced_cost = [float(v.dj or 0.0) for v in ys]
-        result.budget_dual = [float(r.pi or 0.0) for r in m.budget_rows]
-        result.side_duals = {name: float(r.pi or 0.0) for name, r in m.side.items()}
+        m = self.m
+        self.result.pair_reduced_cost = [float(v.dj or 0.0) for v in m.ys]
+        self.result.budget_dual = [float(r.pi or 0.0) for r in m.budget_rows]
+        self.result.side_duals = {name: float(r.pi or 0.0) for name, r in m.side.items()}
 
-    unfrozen = set(ratio_rows)
-    while unfrozen:
-        if max_stages is not None and result.stages >= max_stages:
-            break
-        if not run():
-            return result
-        t_star = float(level.varValue or 0.0)
-        if result.first_level is None:
-            result.first_level = t_star
-            record_sensitivities()
-        duals = {c: abs(ratio_rows[c].pi or 0.0) for c in unfrozen}
+    def tight(self, unfrozen: set[int], t_star: float) -> set[int]:
+        """The claimants held at the level ``t_star`` in every optimum of this stage."""
+        duals = {c: abs(self.ratio_rows[c].pi or 0.0) for c in unfrozen}
         frozen = {c for c, d in duals.items() if d > DUAL_TOLERANCE}
         if not frozen:
             # degenerate duals: freeze the claimants sitting exactly at the level
+            ys = self.m.ys
             frozen = {
                 c
                 for c in unfrozen
-                if (claim_vars[c].varValue or 0.0) <= claim_targets[c] * t_star * (1 + 1e-9) + 1e-12
+                if (ys[c].varValue or 0.0) <= self.targets[c] * t_star * (1 + 1e-9) + 1e-12
             }
-        if not frozen:  # pragma: no cover - LP theory guarantees a tight claimant
-            result.status, result.message = Status.SOLVER_ERROR, "no claimant could be frozen"
-            return result
+        return frozen
+
+    def freeze(self, frozen: set[int], t_star: float) -> None:
+        """Hold each frozen claimant at ``t_star`` (less a hair) and take it off the level."""
         for c in frozen:
-            row = ratio_rows[c]
-            row.set_coefficient(level, 0.0)
-            row.constant = -claim_targets[c] * t_star * (1 - FREEZE_MARGIN)
-            result.pair_level[c] = t_star
-        unfrozen -= frozen
-    zero_target = [k for k in range(n_pairs) if k not in ratio_rows and spec.pair_cap[k] > 0]
-    if zero_target or not ratio_rows:
-        # the rule gives these pairs nothing: they receive only what the constraints demand
-        prob.sense = pulp.LpMinimize
-        prob.setObjective(_expr([(ys[k], 1.0) for k in zero_target] + [(level, 0.0)]))
-        if not run():
-            return result
-        if result.first_level is None:
-            record_sensitivities()
-    result.pair_values = [float(v.varValue or 0.0) for v in ys]
-    result.hub_values = [float(v.varValue or 0.0) for v in hubs]
-    result.side_activity = {
-        row.name: sum(c * result.pair_values[k] for k, c in row.coefficients.items())
-        for row in spec.side_rows
-    }
-    return result
+            row = self.ratio_rows[c]
+            row.set_coefficient(self.level, 0.0)
+            row.constant = -self.targets[c] * t_star * (1 - FREEZE_MARGIN)
+            self.result.pair_level[c] = t_star
+
+    def fill(self, max_stages: int | None) -> bool:
+        """Raise and freeze until every claimant is frozen; False when a stage failed."""
+        result = self.result
+        unfrozen = set(self.ratio_rows)
+        while unfrozen:
+            if max_stages is not None and result.stages >= max_stages:
+                break
+            if not self.run():
+                return False
+            t_star = float(self.level.varValue or 0.0)
+            if result.first_level is None:
+                result.first_level = t_star
+                self.record_sensitivities()
+            frozen = self.tight(unfrozen, t_star)
+            if not frozen:  # pragma: no cover - LP theory guarantees a tight claimant
+                result.status, result.message = Status.SOLVER_ERROR, "no claimant could be frozen"
+                return False
+            self.freeze(frozen, t_star)
+            unfrozen -= frozen
+        return True
+
+    def settle_zero_targets(self) -> bool:
+        """Pairs the rule gives nothing receive only what the constraints demand."""
+        spec, m = self.spec, self.m
+        zero_target = [
+            k
+            for k in range(len(spec.pair_names))
+            if k not in self.ratio_rows and spec.pair_cap[k] > 0
+        ]
+        if not zero_target and self.ratio_rows:
+            return True
+        m.prob.sense = pulp.LpMinimize
+        m.prob.setObjective(_expr([(m.ys[k], 1.0) for k in zero_target] + [(self.level, 0.0)]))
+        if not self.run():
+            return False
+        if self.result.first_level is None:
+            self.record_sensitivities()
+        return True
+
+    def read_answer(self) -> None:
+        """Copy the final values and each side row's activity into the result."""
+        result, m = self.result, self.m
+        result.pair_values = [float(v.varValue or 0.0) for v in m.ys]
+        result.hub_values = [float(v.varValue or 0.0) for v in m.hubs]
+        result.side_activity = {
+            row.name: sum(c * result.pair_values[k] for k, c in row.coefficients.items())
+            for row in self.spec.side_rows
+        }
+
+
+def solve_leximin(
+    spec: LpSpec,
+    *,
+    time_limit: float | None = None,
+    solver_options: dict[str, Any] | None = None,
+    max_stages: int | None = None,
+) -> LeximinResult:
+    """Build the programme and solve it to leximin optimality (progressive filling)."""
+    lex = _Leximin(spec, time_limit, solver_options)
+    if lex.fill(max_stages) and lex.settle_zero_targets():
+        lex.read_answer()
+    return lex.result
+
+
+def _immovable(row: SideRow) -> bool:
+    """A row no pair can move (a ring-fence with no small member left, say) that fails."""
+    return not row.coefficients and (
+        (row.sense == ">=" and row.rhs > 1e-12)
+        or (row.sense == "<=" and row.rhs < -1e-12)
+        or (row.sense == "==" and abs(row.rhs) > 1e-12)
+    )
+
+
+@dataclass
+class _Elastic:
+    """The elastic programme's slack variables and what each costs, in pounds."""
+
+    m: _Model
+    lot_value: Sequence[int]
+    elastic: set[str] | None
+    objective: list[tuple[Any, float]] = field(default_factory=list)
+    unalloc: dict[int, Any] = field(default_factory=dict)
+    floor_slack: dict[int, Any] = field(default_factory=dict)
+    side_slack: dict[str, tuple[Any | None, Any | None]] = field(default_factory=dict)
+
+    def gives(self, family: str) -> bool:
+        """Whether the family's rows may give."""
+        return self.elastic is None or family in self.elastic
+
+    def add_budget_rows(self) -> None:
+        """Lot budgets, with money left unplaced as a slack when ``budget`` may give."""
+        m = self.m
+        for j, name in enumerate(m.spec.lot_names):
+            terms = [(m.ys[k], 1.0) for k in m.by_lot[j]] + [(m.hubs[j], 1.0)]
+            if self.gives("budget"):
+                self.unalloc[j] = m.prob.add_variable(f"u_{j}", lowBound=0)
+                terms.append((self.unalloc[j], 1.0))
+                # unplaced money weighs more than a relaxed policy: prefer relaxing the policy
+                self.objective.append((self.unalloc[j], 1.5 * float(self.lot_value[j])))
+            m.prob.addConstraint(_expr(terms) == 1.0, f"budget:{name}")
+
+    def add_floor_rows(self) -> None:
+        """Floors as rows with a shortfall slack, when ``floor`` may give."""
+        if not self.gives("floor"):
+            return
+        m = self.m
+        floors = m.spec.pair_floor or [0.0] * len(m.spec.pair_names)
+        for k, f in enumerate(floors):
+            if f > 0:
+                m.ys[k].lowBound = 0
+                self.floor_slack[k] = m.prob.add_variable(f"f_{k}", lowBound=0)
+                m.prob.addConstraint(
+                    _expr([(m.ys[k], 1.0), (self.floor_slack[k], 1.0)]) >= f, f"floor:{k}"
+                )
+                value = float(self.lot_value[m.spec.pair_lot[k]])
+                self.objective.append((self.floor_slack[k], value))
+
+    def add_side_row(self, row: SideRow) -> None:
+        """One side row, with a slack on the side it may give."""
+        m = self.m
+        terms = [(m.ys[k], c) for k, c in row.coefficients.items()]
+        down = up = None
+        if self.gives(row.family):
+            if row.sense in ("<=", "=="):
+                down = m.prob.add_variable(f"sd_{len(self.side_slack)}", lowBound=0)
+                terms.append((down, -1.0))
+                self.objective.append((down, row.scale))
+            if row.sense in (">=", "=="):
+                up = m.prob.add_variable(f"su_{len(self.side_slack)}", lowBound=0)
+                terms.append((up, 1.0))
+                self.objective.append((up, row.scale))
+        self.side_slack[row.name] = (down, up)
+        _add_row(m.prob, _expr(terms), row.sense, row.rhs, row.name)
+
+    def read(self, status: Status) -> ElasticResult:
+        """The relaxations in pence, leaving out solver noise below half a penny."""
+        out = ElasticResult(status=status)
+        spec = self.m.spec
+        for row in spec.side_rows:
+            down, up = self.side_slack[row.name]
+            amount = sum(float(v.varValue or 0.0) for v in (down, up) if v is not None) * row.scale
+            if amount > 0.5:
+                out.side[row.name] = amount
+        for j, var in self.unalloc.items():
+            amount = float(var.varValue or 0.0) * self.lot_value[j]
+            if amount > 0.5:
+                out.unallocated[j] = amount
+        for k, var in self.floor_slack.items():
+            amount = float(var.varValue or 0.0) * self.lot_value[spec.pair_lot[k]]
+            if amount > 0.5:
+                out.floors[k] = amount
+        out.total = (
+            sum(out.side.values()) + sum(out.unallocated.values()) + sum(out.floors.values())
+        )
+        return out
 
 
 def solve_elastic(
@@ -260,79 +410,19 @@ def solve_elastic(
     the smallest relaxation of those alone, or status ``infeasible`` when they cannot fix it
     alone.
     """
-
-    def is_elastic(family: str) -> bool:
-        return elastic is None or family in elastic
-
-    m = _base_model(spec, pulp.LpMinimize)
-    prob, ys, hubs = m.prob, m.ys, m.hubs
-    objective: list[tuple[Any, float]] = []
-    unalloc: dict[int, Any] = {}
-    for j, name in enumerate(spec.lot_names):
-        terms = [(ys[k], 1.0) for k in m.by_lot[j]] + [(hubs[j], 1.0)]
-        if is_elastic("budget"):
-            unalloc[j] = prob.add_variable(f"u_{j}", lowBound=0)
-            terms.append((unalloc[j], 1.0))
-            # unplaced money weighs more than a relaxed policy: prefer relaxing the policy
-            objective.append((unalloc[j], 1.5 * float(lot_value[j])))
-        prob.addConstraint(_expr(terms) == 1.0, f"budget:{name}")
-    floors = spec.pair_floor or [0.0] * len(spec.pair_names)
-    floor_slack: dict[int, Any] = {}
-    if is_elastic("floor"):
-        for k, f in enumerate(floors):
-            if f > 0:
-                ys[k].lowBound = 0
-                floor_slack[k] = prob.add_variable(f"f_{k}", lowBound=0)
-                prob.addConstraint(_expr([(ys[k], 1.0), (floor_slack[k], 1.0)]) >= f, f"floor:{k}")
-                objective.append((floor_slack[k], float(lot_value[spec.pair_lot[k]])))
-    side_slack: dict[str, tuple[Any | None, Any | None]] = {}
+    e = _Elastic(_base_model(spec, pulp.LpMinimize), lot_value, elastic)
+    e.add_budget_rows()
+    e.add_floor_rows()
     for row in spec.side_rows:
-        if (
-            not row.coefficients
-            and not is_elastic(row.family)
-            and (
-                (row.sense == ">=" and row.rhs > 1e-12)
-                or (row.sense == "<=" and row.rhs < -1e-12)
-                or (row.sense == "==" and abs(row.rhs) > 1e-12)
-            )
-        ):
-            return ElasticResult(status=Status.INFEASIBLE)  # no pair can move this row
-        terms = [(ys[k], c) for k, c in row.coefficients.items()]
-        down = up = None
-        if is_elastic(row.family):
-            if row.sense in ("<=", "=="):
-                down = prob.add_variable(f"sd_{len(side_slack)}", lowBound=0)
-                terms.append((down, -1.0))
-                objective.append((down, row.scale))
-            if row.sense in (">=", "=="):
-                up = prob.add_variable(f"su_{len(side_slack)}", lowBound=0)
-                terms.append((up, 1.0))
-                objective.append((up, row.scale))
-        side_slack[row.name] = (down, up)
-        _add_row(prob, _expr(terms), row.sense, row.rhs, row.name)
+        if _immovable(row) and not e.gives(row.family):
+            return ElasticResult(status=Status.INFEASIBLE)
+        e.add_side_row(row)
     # objective in pounds keeps its magnitude moderate
-    prob.setObjective(_expr([(v, w / 100.0) for v, w in objective]))
-    stats = prob.solve(_solver(time_limit, None))
-    status, _ = _status_of(stats)
-    out = ElasticResult(status=status)
+    e.m.prob.setObjective(_expr([(v, w / 100.0) for v, w in e.objective]))
+    status, _ = _status_of(e.m.prob.solve(_solver(time_limit, None)))
     if status is not Status.OPTIMAL:
-        return out
-    out.total = 0.0  # summed below from the parts, in plain pence
-    for row in spec.side_rows:
-        down, up = side_slack[row.name]
-        amount = sum(float(v.varValue or 0.0) for v in (down, up) if v is not None) * row.scale
-        if amount > 0.5:  # half a penny: below that it is solver noise
-            out.side[row.name] = amount
-    for j, var in unalloc.items():
-        amount = float(var.varValue or 0.0) * lot_value[j]
-        if amount > 0.5:
-            out.unallocated[j] = amount
-    for k, var in floor_slack.items():
-        amount = float(var.varValue or 0.0) * lot_value[spec.pair_lot[k]]
-        if amount > 0.5:
-            out.floors[k] = amount
-    out.total = sum(out.side.values()) + sum(out.unallocated.values()) + sum(out.floors.values())
-    return out
+        return ElasticResult(status=status)
+    return e.read(status)
 
 
 def components(spec: LpSpec) -> list[list[int]]:
@@ -398,6 +488,36 @@ def _sub_spec(spec: LpSpec, lots: list[int]) -> tuple[LpSpec, list[int]]:
     return sub, pairs
 
 
+def _merge(merged: LeximinResult, res: LeximinResult, pairs: list[int], lots: list[int]) -> bool:
+    """Add one group's answer (its pairs and lots by global index); False if it had none."""
+    merged.stages += res.stages
+    merged.variables += res.variables
+    merged.constraints += res.constraints
+    merged.solve_seconds += res.solve_seconds
+    merged.build_seconds += res.build_seconds
+    if res.status is not Status.OPTIMAL:
+        merged.status, merged.solver_status = res.status, res.solver_status
+        merged.message = res.message
+        return False
+    if res.first_level is not None:
+        merged.first_level = (
+            res.first_level
+            if merged.first_level is None
+            else min(merged.first_level, res.first_level)
+        )
+    for local, k in enumerate(pairs):
+        merged.pair_values[k] = res.pair_values[local]
+        merged.pair_level[k] = res.pair_level[local]
+        if res.pair_reduced_cost:
+            merged.pair_reduced_cost[k] = res.pair_reduced_cost[local]
+    for local, j in enumerate(lots):
+        if res.budget_dual:
+            merged.budget_dual[j] = res.budget_dual[local]
+    merged.side_duals.update(res.side_duals)
+    merged.side_activity.update(res.side_activity)
+    return True
+
+
 def solve_by_components(
     spec: LpSpec,
     *,
@@ -424,12 +544,7 @@ def solve_by_components(
     )
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     for row in spec.side_rows:
-        # a row no pair can move (a ring-fence with no small member left, say) holds or not
-        if not row.coefficients and (
-            (row.sense == ">=" and row.rhs > 1e-12)
-            or (row.sense == "<=" and row.rhs < -1e-12)
-            or (row.sense == "==" and abs(row.rhs) > 1e-12)
-        ):
+        if _immovable(row):
             merged.status, merged.solver_status = Status.INFEASIBLE, "Infeasible"
             merged.message = f"{row.name}: no eligible sub-contract can meet it"
             return merged
@@ -450,31 +565,8 @@ def solve_by_components(
             return merged
         res = solve_leximin(sub, time_limit=remaining, solver_options=solver_options)
         solved_groups += 1
-        merged.stages += res.stages
-        merged.variables += res.variables
-        merged.constraints += res.constraints
-        merged.solve_seconds += res.solve_seconds
-        merged.build_seconds += res.build_seconds
-        if res.status is not Status.OPTIMAL:
-            merged.status, merged.solver_status = res.status, res.solver_status
-            merged.message = res.message
+        if not _merge(merged, res, pairs, lots):
             return merged
-        if res.first_level is not None:
-            merged.first_level = (
-                res.first_level
-                if merged.first_level is None
-                else min(merged.first_level, res.first_level)
-            )
-        for local, k in enumerate(pairs):
-            merged.pair_values[k] = res.pair_values[local]
-            merged.pair_level[k] = res.pair_level[local]
-            if res.pair_reduced_cost:
-                merged.pair_reduced_cost[k] = res.pair_reduced_cost[local]
-        for local, j in enumerate(lots):
-            if res.budget_dual:
-                merged.budget_dual[j] = res.budget_dual[local]
-        merged.side_duals.update(res.side_duals)
-        merged.side_activity.update(res.side_activity)
     if merged.first_level is None and solved_groups < len(groups):
         merged.first_level = 1.0
     merged.message = f"{len(groups)} independent group(s) of lots, {solved_groups} solved"
@@ -492,18 +584,9 @@ def choose_subcontracts(spec: LpSpec, *, time_limit: float | None = None) -> lis
     n = len(spec.pair_names)
     floors = spec.pair_floor or [0.0] * n
     m = _base_model(spec, pulp.LpMaximize)
-    prob, ys, hubs = m.prob, m.ys, m.hubs
-    for j, name in enumerate(spec.lot_names):
-        expr = _expr([(ys[k], 1.0) for k in m.by_lot[j]] + [(hubs[j], 1.0)])
-        prob.addConstraint(expr == 1.0, f"budget:{name}")
-    for row in spec.side_rows:
-        _add_row(
-            prob,
-            _expr((ys[k], c) for k, c in row.coefficients.items()),
-            row.sense,
-            row.rhs,
-            row.name,
-        )
+    prob, ys = m.prob, m.ys
+    _add_budget_rows(m)
+    _add_side_rows(m)
     made: dict[int, Any] = {}
     objective: list[tuple[Any, float]] = []
     for k in range(n):
