@@ -45,6 +45,7 @@ __all__ = ["build", "fingerprint", "gini", "gini_float", "versions"]
 
 _Q4 = Decimal("0.0001")
 _ZERO6 = Decimal("0.000000")
+_ZERO2 = Decimal("0.00")
 _Q6 = Decimal("0.000001")
 
 
@@ -146,39 +147,35 @@ def _lot_numbers(lot: LotPlan, rounded: Rounded | None) -> _LotNumbers:
     return _LotNumbers(fair_e4, list(rounded.pence), rounded.units)
 
 
-def build(
-    p: Plan,
-    *,
-    status: Status,
-    awards: dict[int, Rounded] | None,
-    solution: Solution | None,
-    lp: LeximinResult | None = None,
-    diagnosis: Diagnosis | None = None,
-) -> Allocation:
-    """Assemble the :class:`~allocate.Allocation` with its audit from a solved plan."""
-    problem = p.problem
-    e = p.eligibility
-    ids = list(e.member_ids)
-    n_m = len(ids)
-    numbers = [_lot_numbers(lot, None if awards is None else awards[lot.index]) for lot in p.lots]
-    lp_info = _LpView(p, solution) if solution is not None and solution.lp is not None else None
+class _PairColumns:
+    """The audit's pair table built column by column, lot by lot, and the awards on the way."""
 
-    zero2, zero6 = Decimal("0.00"), Decimal("0.000000")
-    reason_codes: dict[int, list[str]] = {}
-    cols: dict[str, list[Any]] = {name: [] for name in PairTable.model_fields}
-    award_list: list[Award] = []
-    for lot, nums in zip(p.lots, numbers, strict=True):
-        price = problem.lot_index[lot.lot_id][1].unit_price
-        masks = e.reasons[lot.index].tolist()
+    def __init__(self, p: Plan, lp: _LpView | None, status: Status) -> None:
+        self.p, self.lp, self.status = p, lp, status
+        self.ids = list(p.eligibility.member_ids)
+        self.cols: dict[str, list[Any]] = {name: [] for name in PairTable.model_fields}
+        self.awards: list[Award] = []
+        self._reason_codes: dict[int, list[str]] = {}
+
+    def add_lot(self, lot: LotPlan, nums: _LotNumbers) -> None:
+        """Every member's row on one lot: the ineligible with their reasons, then the eligible."""
+        masks = self.p.eligibility.reasons[lot.index].tolist()
+        self._declared(lot, masks)
+        self._outcomes(lot, nums, masks)
+
+    def _declared(self, lot: LotPlan, masks: list[int]) -> None:
+        """Who the row is about, eligibility and the declared capacity."""
+        e, cols, n_m = self.p.eligibility, self.cols, len(self.ids)
+        price = self.p.problem.lot_index[lot.lot_id][1].unit_price
         declared = e.declared[lot.index].tolist()
         caps = e.capacity[lot.index].tolist()
-        for mask in set(masks) - reason_codes.keys():
-            reason_codes[mask] = [r.code for r in Reason(mask)] if mask else []
-        cols["member"].extend(ids)
+        for mask in set(masks) - self._reason_codes.keys():
+            self._reason_codes[mask] = [r.code for r in Reason(mask)] if mask else []
+        cols["member"].extend(self.ids)
         cols["lot"].extend([lot.lot_id] * n_m)
         cols["contract"].extend([lot.contract_id] * n_m)
         cols["eligible"].extend([m == 0 for m in masks])
-        cols["reasons"].extend([reason_codes[m] for m in masks])
+        cols["reasons"].extend([self._reason_codes[m] for m in masks])
         if price is None:
             cols["capacity"].extend(
                 [_pounds(c) if d else None for c, d in zip(caps, declared, strict=True)]
@@ -191,10 +188,14 @@ def build(
             cols["capacity_units"].extend(
                 [c if d else None for c, d in zip(caps, declared, strict=True)]
             )
-        # ineligible pairs first (defaults), then the eligible ones filled in
-        fair_col: list[Decimal] = [zero6] * n_m
-        award_col: list[Decimal] = [zero2] * n_m
-        units_col: list[int | None] = [0 if price is not None else None] * n_m
+
+    def _outcomes(self, lot: LotPlan, nums: _LotNumbers, masks: list[int]) -> None:
+        """Fair share, award, what bound it and why: defaults first, then the eligible filled in."""
+        problem, ids, n_m = self.p.problem, self.ids, len(self.ids)
+        priced = problem.lot_index[lot.lot_id][1].unit_price is not None
+        fair_col: list[Decimal] = [_ZERO6] * n_m
+        award_col: list[Decimal] = [_ZERO2] * n_m
+        units_col: list[int | None] = [0 if priced else None] * n_m
         binding_col: list[str | None] = [None] * n_m
         shadow_col: list[float | None] = [None] * n_m
         words_col = [
@@ -211,10 +212,10 @@ def build(
             award_col[i] = amount
             units_col[i] = units
             binding_col[i], words_col[i], shadow_col[i] = _explain(
-                p, lot, pos, pence, units, lp_info, status
+                self.p, lot, pos, pence, units, self.lp, self.status
             )
             if pence > 0:
-                award_list.append(
+                self.awards.append(
                     Award.from_trusted(
                         {
                             "member": ids[i],
@@ -225,22 +226,46 @@ def build(
                         }
                     )
                 )
-        cols["fair_share"].extend(fair_col)
-        cols["award"].extend(award_col)
-        cols["award_units"].extend(units_col)
-        cols["binding"].extend(binding_col)
-        cols["explanation"].extend(words_col)
-        cols["shadow_price"].extend(shadow_col)
-    pairs = PairTable.model_construct(None, **cols)
+        for name, col in (
+            ("fair_share", fair_col),
+            ("award", award_col),
+            ("award_units", units_col),
+            ("binding", binding_col),
+            ("explanation", words_col),
+            ("shadow_price", shadow_col),
+        ):
+            self.cols[name].extend(col)
+
+    def table(self) -> PairTable:
+        """The finished table (built from checked data, without re-validation)."""
+        return PairTable.model_construct(None, **self.cols)
+
+
+def build(
+    p: Plan,
+    *,
+    status: Status,
+    awards: dict[int, Rounded] | None,
+    solution: Solution | None,
+    lp: LeximinResult | None = None,
+    diagnosis: Diagnosis | None = None,
+) -> Allocation:
+    """Assemble the :class:`~allocate.Allocation` with its audit from a solved plan."""
+    problem = p.problem
+    numbers = [_lot_numbers(lot, None if awards is None else awards[lot.index]) for lot in p.lots]
+    lp_info = _LpView(p, solution) if solution is not None and solution.lp is not None else None
+    columns = _PairColumns(p, lp_info, status)
+    for lot, nums in zip(p.lots, numbers, strict=True):
+        columns.add_lot(lot, nums)
     summaries, metrics = _members_and_metrics(p, numbers, awards is not None)
     return Allocation(
         status=status,
         problem_name=problem.name,
         rule=problem.policy.rule.value,
         contracts=_contract_results(p),
-        awards=award_list,
+        awards=columns.awards,
         audit=Audit(
-            pairs=pairs,
+            pairs=columns.table(),
             members=summaries,
             metrics=metrics,
             solver=_solver_info(p, solution, lp, status),
@@ -385,94 +410,122 @@ def _constraint_reports(solution: Solution | None) -> list[ConstraintReport]:
     return out
 
 
-def _members_and_metrics(
-    p: Plan, numbers: list[_LotNumbers], solved: bool
-) -> tuple[list[MemberSummary], FairnessMetrics]:
-    problem = p.problem
-    n_m = len(problem.members)
-    ids_ = [m.id for m in problem.members]
-    award_tot = [0] * n_m
-    fair_tot = [0] * n_m  # 1/10,000 penny
-    cap_tot = [0] * n_m  # pence (unit-priced lots: the units' share of the pot, rounded down)
-    elig_lots = [0] * n_m
-    by_contract: dict[str, int] = {}
-    member_contract: dict[tuple[int, str], int] = {}
-    moved = 0  # 1/10,000 penny, twice the money moved
-    worst: tuple[Fraction, int, int] | None = None  # (ratio, lot, pos)
-    best: tuple[Fraction, int, int] | None = None
+@dataclass
+class _Totals:
+    """Each member's totals over the lots, in integers, and the money moved from the rule."""
+
+    award: list[int]
+    """Pence."""
+    fair: list[int]
+    """1/10,000 penny."""
+    capacity: list[int]
+    """Pence (unit-priced lots: the units' share of the pot, rounded down)."""
+    eligible_lots: list[int]
+    by_contract: dict[str, int]
+    member_contract: dict[tuple[int, str], int]
+    moved: int
+    """1/10,000 penny, twice the money moved."""
+
+    @property
+    def grand(self) -> int:
+        """All member awards, in pence."""
+        return sum(self.award)
+
+
+def _totals(p: Plan, numbers: list[_LotNumbers]) -> _Totals:
+    n_m = len(p.problem.members)
+    t = _Totals([0] * n_m, [0] * n_m, [0] * n_m, [0] * n_m, {}, {}, 0)
     for lot, nums in zip(p.lots, numbers, strict=True):
         upv = lot.unit_value
         c = lot.contract_id
         for pos, i in enumerate(lot.members):
             a = nums.award[pos]
-            award_tot[i] += a
-            fair_tot[i] += nums.fair_e4[pos]
-            cap_tot[i] += lot.claims[pos] * upv.numerator // upv.denominator
-            elig_lots[i] += 1
-            by_contract[c] = by_contract.get(c, 0) + a
-            member_contract[i, c] = member_contract.get((i, c), 0) + a
-            moved += abs(a * 10_000 - nums.fair_e4[pos])
+            t.award[i] += a
+            t.fair[i] += nums.fair_e4[pos]
+            t.capacity[i] += lot.claims[pos] * upv.numerator // upv.denominator
+            t.eligible_lots[i] += 1
+            t.by_contract[c] = t.by_contract.get(c, 0) + a
+            t.member_contract[i, c] = t.member_contract.get((i, c), 0) + a
+            t.moved += abs(a * 10_000 - nums.fair_e4[pos])
+    return t
+
+
+def _ratio_extremes(
+    p: Plan, numbers: list[_LotNumbers]
+) -> tuple[Fraction, Fraction] | tuple[None, None]:
+    """The smallest and largest award / fair share, found in floats and then made exact."""
     ratio_floats: list[tuple[float, int, int]] = []
-    if solved:
-        for lot, nums in zip(p.lots, numbers, strict=True):
-            ratio_floats.extend(
-                (nums.award[pos] * 10_000 / f, lot.index, pos)
-                for pos, f in enumerate(nums.fair_e4)
-                if f > 0
-            )
-    if ratio_floats:
-        lo = min(ratio_floats)
-        hi = max(ratio_floats)
+    for lot, nums in zip(p.lots, numbers, strict=True):
+        ratio_floats.extend(
+            (nums.award[pos] * 10_000 / f, lot.index, pos)
+            for pos, f in enumerate(nums.fair_e4)
+            if f > 0
+        )
+    if not ratio_floats:
+        return None, None
 
-        def exact(j: int, pos: int) -> Fraction:
-            lot = p.lots[j]
-            return Fraction(numbers[j].award[pos]) / (lot.fair_share(pos) * lot.unit_value)
+    def exact(j: int, pos: int) -> Fraction:
+        lot = p.lots[j]
+        return Fraction(numbers[j].award[pos]) / (lot.fair_share(pos) * lot.unit_value)
 
-        worst = (exact(lo[1], lo[2]), lo[1], lo[2])
-        best = (exact(hi[1], hi[2]), hi[1], hi[2])
-    contrib = [Fraction(0)] * n_m
-    for (i, c), amount in member_contract.items():
-        total = by_contract.get(c, 0)
+    lo, hi = min(ratio_floats), max(ratio_floats)
+    return exact(lo[1], lo[2]), exact(hi[1], hi[2])
+
+
+def _member_summaries(p: Plan, t: _Totals) -> list[MemberSummary]:
+    contrib = [Fraction(0)] * len(p.problem.members)
+    for (i, c), amount in t.member_contract.items():
+        total = t.by_contract.get(c, 0)
         if total:
             contrib[i] += Fraction(p.top_slices[c].amount_pence * amount, total)
-    grand = sum(award_tot)
-    summaries = [
+    grand = t.grand
+    return [
         MemberSummary.from_trusted(
             {
                 "member": m.id,
                 "name": m.label,
                 "membership": m.membership.value,
                 "size_band": m.size_band.value,
-                "eligible_lots": elig_lots[i],
-                "capacity": _pounds(cap_tot[i]),
-                "fair_share": Decimal(_round_div(fair_tot[i], 100)).scaleb(-4),
-                "award": _pounds(award_tot[i]),
-                "share_of_awards": _dec(Fraction(award_tot[i], grand)) if grand else _ZERO6,
+                "eligible_lots": t.eligible_lots[i],
+                "capacity": _pounds(t.capacity[i]),
+                "fair_share": Decimal(_round_div(t.fair[i], 100)).scaleb(-4),
+                "award": _pounds(t.award[i]),
+                "share_of_awards": _dec(Fraction(t.award[i], grand)) if grand else _ZERO6,
                 "top_slice_contribution": _dec(contrib[i] / 100, _Q4),
             }
         )
-        for i, m in enumerate(problem.members)
+        for i, m in enumerate(p.problem.members)
     ]
+
+
+def _members_and_metrics(
+    p: Plan, numbers: list[_LotNumbers], solved: bool
+) -> tuple[list[MemberSummary], FairnessMetrics]:
+    problem = p.problem
+    n_m = len(problem.members)
+    t = _totals(p, numbers)
+    worst, best = _ratio_extremes(p, numbers) if solved else (None, None)
     g = None
     if solved:
-        ratios = [award_tot[i] / cap_tot[i] for i in range(n_m) if cap_tot[i] > 0]
-        g = gini_float(ratios)
+        g = gini_float([t.award[i] / t.capacity[i] for i in range(n_m) if t.capacity[i] > 0])
+    grand = t.grand
     largest = None
     if grand:
         # ties go to the smallest id, so reordering the members changes nothing
-        top = max(award_tot)
-        largest = min((i for i in range(n_m) if award_tot[i] == top), key=lambda i: ids_[i])
+        top = max(t.award)
+        ids = [m.id for m in problem.members]
+        largest = min((i for i in range(n_m) if t.award[i] == top), key=lambda i: ids[i])
     metrics = FairnessMetrics(
-        min_ratio=_dec(worst[0]) if worst is not None else None,
-        max_ratio=_dec(best[0]) if best is not None else None,
+        min_ratio=_dec(worst) if worst is not None else None,
+        max_ratio=_dec(best) if best is not None else None,
         gini=None if g is None else Decimal(repr(g)).quantize(_Q6),
         largest_member=problem.members[largest].id if largest is not None else None,
-        largest_member_share=_dec(Fraction(award_tot[largest], grand))
+        largest_member_share=_dec(Fraction(t.award[largest], grand))
         if largest is not None
         else None,
-        moved_from_rule=_pounds(_round_div(moved, 20_000)) if solved else None,
+        moved_from_rule=_pounds(_round_div(t.moved, 20_000)) if solved else None,
     )
-    return summaries, metrics
+    return _member_summaries(p, t), metrics
 
 
 def gini_float(values: list[float]) -> float | None:

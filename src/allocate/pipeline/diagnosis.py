@@ -24,17 +24,18 @@ from 0.30 to at least 0.3412", "lower ``small_org_share`` ... to at most ...", "
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from allocate.core import families as fam
 from allocate.core.model import Problem
 from allocate.core.money import format_money, from_pence
-from allocate.core.outcome import Diagnosis, ExcludedCapacity, LotShortfall, Relaxation
+from allocate.core.outcome import Diagnosis, ExcludedCapacity, LotShortfall, Relaxation, Status
 from allocate.pipeline.constraints import Relaxed, relaxation
 from allocate.pipeline.eligibility import describe_reasons
 from allocate.pipeline.engine import solve_elastic, solve_leximin
 from allocate.pipeline.formulation import lp_spec
-from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, Plan, RowInfo
+from allocate.pipeline.plan import ElasticResult, LeximinResult, LotPlan, LpSpec, Plan, RowInfo
 from allocate.pipeline.planning import plan
 
 __all__ = ["capacity_shortfall", "diagnose_lp", "required_setting", "solver_stopped"]
@@ -65,7 +66,7 @@ def _feasible(problem: Problem) -> bool:
     if not p.feasible:
         return False
     spec, _ = lp_spec(p)
-    return solve_leximin(spec, max_stages=1).status == "optimal"
+    return solve_leximin(spec, max_stages=1).status is Status.OPTIMAL
 
 
 def _with(problem: Problem, field: str, value: object) -> Problem:
@@ -98,18 +99,20 @@ def required_setting(
     return feasible_end
 
 
-def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, RowInfo]) -> Diagnosis:
-    """The least relaxations that would make the programme feasible, in words and numbers."""
-    values = [lot.value for lot in p.lots]
-    ids = p.eligibility.member_ids
-    families = _families(spec)
-    family_of = {row.name: row.family for row in spec.side_rows}
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """Puts the elastic programme's relaxations of one plan into the policy's words."""
 
-    def describe(res: ElasticResult) -> list[str]:
+    p: Plan
+    info: dict[str, RowInfo]
+    family_of: dict[str, str]
+
+    def describe(self, res: ElasticResult) -> list[str]:
+        p, ids = self.p, self.p.eligibility.member_ids
         lines: list[str] = []
         for name, pence in sorted(res.side.items()):
-            relaxed = Relaxed(p, name, info.get(name), round(pence))
-            lines.append(relaxation(family_of[name], relaxed))
+            relaxed = Relaxed(p, name, self.info.get(name), round(pence))
+            lines.append(relaxation(self.family_of[name], relaxed))
         for k, pence in sorted(res.floors.items()):
             lot = p.lots[p.pair_lot[k]]
             lines.append(
@@ -124,57 +127,67 @@ def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, RowInfo]) -> Diagnosis:
             )
         return lines
 
+
+def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, RowInfo]) -> Diagnosis:
+    """The least relaxations that would make the programme feasible, in words and numbers."""
+    values = [lot.value for lot in p.lots]
+    families = _families(spec)
+    words = _Words(p, info, {row.name: row.family for row in spec.side_rows})
     overall = solve_elastic(spec, values)
     messages = ["no allocation satisfies every condition; one least relaxation:"]
-    messages += [f"  {line}" for line in describe(overall)] if overall.status == "optimal" else []
-    relaxations: list[Relaxation] = []
-    for family in families:
-        res = solve_elastic(spec, values, elastic={family})
-        if res.status != "optimal":
-            relaxations.append(
-                Relaxation(
-                    condition=family,
-                    possible=False,
-                    amount=None,
-                    details=[f"relaxing {family} alone cannot make an allocation possible"],
-                )
-            )
-            continue
-        relaxations.append(
-            Relaxation(
-                condition=family,
-                possible=True,
-                amount=from_pence(round(res.total)),
-                details=describe(res),
-            )
-        )
+    if overall.status is Status.OPTIMAL:
+        messages += [f"  {line}" for line in words.describe(overall)]
+    relaxations = [_alone(spec, values, family, words) for family in families]
     if len(spec.pair_names) <= BISECTION_PAIRS:
         relaxations = [_with_setting(p.problem, r) for r in relaxations]
     if p.problem.policy.min_providers_per_area is not None and "floor" in families:
-        k = p.problem.policy.min_providers_per_area
-        fewer = next(
-            (
-                n
-                for n in range(k - 1, 0, -1)
-                if _feasible(_with(p.problem, "min_providers_per_area", n))
-            ),
-            None,
+        relaxations.append(_fewer_providers(p.problem, p.problem.policy.min_providers_per_area))
+    summary = _summary(overall, words.family_of, relaxations)
+    return Diagnosis(summary=summary, messages=messages, relaxations=relaxations)
+
+
+def _alone(spec: LpSpec, values: list[int], family: str, words: _Words) -> Relaxation:
+    """The least relaxation of one family alone (the elastic programme with only it elastic)."""
+    res = solve_elastic(spec, values, elastic={family})
+    if res.status is not Status.OPTIMAL:
+        return Relaxation(
+            condition=family,
+            possible=False,
+            amount=None,
+            details=[f"relaxing {family} alone cannot make an allocation possible"],
         )
-        relaxations.append(
-            Relaxation(
-                condition="min_providers_per_area",
-                possible=fewer is not None,
-                amount=None,
-                details=[
-                    f"lower min_providers_per_area from {k} to {fewer}"
-                    if fewer is not None
-                    else "lowering min_providers_per_area alone cannot make an allocation possible"
-                ],
-                setting="min_providers_per_area",
-                current=str(k),
-                required=None if fewer is None else str(fewer),
-            )
-        )
+    return Relaxation(
+        condition=family,
+        possible=True,
+        amount=from_pence(round(res.total)),
+        details=words.describe(res),
+    )
+
+
+def _fewer_providers(problem: Problem, k: int) -> Relaxation:
+    """The most providers per area, below ``k``, that makes an allocation possible."""
+    setting = fam.MIN_PROVIDERS_PER_AREA.setting
+    assert setting is not None
+    fewer = next((n for n in range(k - 1, 0, -1) if _feasible(_with(problem, setting, n))), None)
+    return Relaxation(
+        condition=setting,
+        possible=fewer is not None,
+        amount=None,
+        details=[
+            f"lower {setting} from {k} to {fewer}"
+            if fewer is not None
+            else f"lowering {setting} alone cannot make an allocation possible"
+        ],
+        setting=setting,
+        current=str(k),
+        required=None if fewer is None else str(fewer),
+    )
+
+
+def _summary(
+    overall: ElasticResult, family_of: dict[str, str], relaxations: list[Relaxation]
+) -> str:
+    """One sentence: the conflicting conditions and the smallest single relaxation."""
     conflicting: dict[str, Decimal] = defaultdict(Decimal)
     for name, pence in overall.side.items():
         conflicting[family_of[name]] += from_pence(round(pence))
@@ -191,7 +204,7 @@ def diagnose_lp(p: Plan, spec: LpSpec, info: dict[str, RowInfo]) -> Diagnosis:
         best = min(fixable, key=lambda r: r.amount or Decimal(0))
         amount = format_money(best.amount or Decimal(0))
         summary += f"; the smallest single relaxation is {best.condition} by {amount}"
-    return Diagnosis(summary=summary, messages=messages, relaxations=relaxations)
+    return summary
 
 
 def _with_setting(problem: Problem, r: Relaxation) -> Relaxation:
@@ -228,66 +241,59 @@ def _with_setting(problem: Problem, r: Relaxation) -> Relaxation:
 
 def capacity_shortfall(p: Plan) -> Diagnosis:
     """Lots that eligible capacity cannot absorb: the shortfall, and what excluded members hold."""
-    lots = []
-    e = p.eligibility
-    messages = []
-    for lot in p.lots:
-        if lot.shortfall == 0:
-            continue
-        per = lot.unit_value
-        needed = from_pence(lot.pot)
-        available_q = sum(lot.claims)
-        available = from_pence(int(available_q * per))
-        excluded = []
-        for i, mid in enumerate(e.member_ids):
-            mask = int(e.reasons[lot.index, i])
-            cap = int(e.capacity[lot.index, i])
-            if mask and cap > 0:
-                excluded.append(
-                    ExcludedCapacity(
-                        member=mid,
-                        capacity=from_pence(int(cap * per)),
-                        reasons=describe_reasons(p.problem, mid, lot.lot_id, mask),
-                    )
-                )
-        excluded_total = sum((x.capacity for x in excluded), Decimal(0))
-        shortfall = needed - available
-        unit_note = ""
-        if lot.units is not None:
-            unit_note = f" ({lot.units} units needed, {available_q} available)"
-        text = (
-            f"lot {lot.lot_id!r} of contract {lot.contract_id!r} needs {format_money(needed)} "
-            f"for its members but eligible capacity is {format_money(available)}: short by "
-            f"{format_money(shortfall)}{unit_note}."
-        )
-        if excluded:
-            text += (
-                f" Ineligible members declared {format_money(excluded_total)} more: "
-                + "; ".join(
-                    f"{x.member} {format_money(x.capacity)} ({', '.join(x.reasons)})"
-                    for x in excluded
-                )
-                + "."
-            )
-        else:
-            text += " No ineligible member declared capacity on it either."
-        messages.append(text)
-        lots.append(
-            LotShortfall(
-                lot=lot.lot_id,
-                contract=lot.contract_id,
-                needed=needed,
-                available=available,
-                shortfall=shortfall,
-                excluded=excluded,
-                excluded_total=excluded_total,
-            )
-        )
+    lots = [_lot_shortfall(p, lot) for lot in p.lots if lot.shortfall > 0]
     total = sum((x.shortfall for x in lots), Decimal(0))
     summary = (
         f"eligible capacity cannot absorb {len(lots)} lot(s); total shortfall {format_money(total)}"
     )
-    return Diagnosis(summary=summary, lots=lots, messages=messages)
+    return Diagnosis(summary=summary, lots=lots, messages=[_shortfall_words(p, x) for x in lots])
+
+
+def _lot_shortfall(p: Plan, lot: LotPlan) -> LotShortfall:
+    """One short lot: its member pot, eligible capacity, and what ineligible members declared."""
+    e = p.eligibility
+    per = lot.unit_value
+    needed = from_pence(lot.pot)
+    available = from_pence(int(sum(lot.claims) * per))
+    excluded = []
+    for i, mid in enumerate(e.member_ids):
+        mask = int(e.reasons[lot.index, i])
+        cap = int(e.capacity[lot.index, i])
+        if mask and cap > 0:
+            excluded.append(
+                ExcludedCapacity(
+                    member=mid,
+                    capacity=from_pence(int(cap * per)),
+                    reasons=describe_reasons(p.problem, mid, lot.lot_id, mask),
+                )
+            )
+    return LotShortfall(
+        lot=lot.lot_id,
+        contract=lot.contract_id,
+        needed=needed,
+        available=available,
+        shortfall=needed - available,
+        excluded=excluded,
+        excluded_total=sum((x.capacity for x in excluded), Decimal(0)),
+    )
+
+
+def _shortfall_words(p: Plan, x: LotShortfall) -> str:
+    lot = next(planned for planned in p.lots if planned.lot_id == x.lot)
+    unit_note = ""
+    if lot.units is not None:
+        unit_note = f" ({lot.units} units needed, {sum(lot.claims)} available)"
+    text = (
+        f"lot {x.lot!r} of contract {x.contract!r} needs {format_money(x.needed)} "
+        f"for its members but eligible capacity is {format_money(x.available)}: short by "
+        f"{format_money(x.shortfall)}{unit_note}."
+    )
+    if not x.excluded:
+        return text + " No ineligible member declared capacity on it either."
+    listed = "; ".join(
+        f"{e.member} {format_money(e.capacity)} ({', '.join(e.reasons)})" for e in x.excluded
+    )
+    return text + f" Ineligible members declared {format_money(x.excluded_total)} more: {listed}."
 
 
 def solver_stopped(res: LeximinResult) -> Diagnosis:
