@@ -30,6 +30,7 @@ from html import escape
 from allocate.core.model import Problem
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Audit
+from allocate.report.styles import NOTEBOOK_CSS, REPORT_CSS, style_element
 
 __all__ = ["allocation_html", "audit_html", "html_report", "problem_html", "status_badge"]
 
@@ -45,91 +46,6 @@ _STATUS_WORDS = {
     "solver_error": ("Solver failed", "bad"),
     "unknown": ("Status unknown", "warn"),
 }
-
-#: Styles for notebook fragments: scoped under ``.allocate``.
-_FRAGMENT_CSS = """
-.allocate{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:13px;
-  line-height:1.4;color:#1f2328;max-width:100%}
-.allocate h3{font-size:15px;margin:4px 0 6px}
-.allocate h4{font-size:13px;margin:10px 0 4px;color:#444}
-.allocate table{border-collapse:collapse;margin:2px 0 6px;font-size:12.5px}
-.allocate th,.allocate td{padding:3px 8px;border-bottom:1px solid #e3e6ea;text-align:left;
-  vertical-align:top}
-.allocate th{background:#f4f6f8;font-weight:600}
-.allocate td.n,.allocate th.n{text-align:right;font-variant-numeric:tabular-nums;
-  white-space:nowrap}
-.allocate .badge{display:inline-block;padding:1px 9px;border-radius:10px;font-size:12px;
-  font-weight:600;vertical-align:middle;margin-left:6px}
-.allocate .ok{background:#dafbe1;color:#116329;border:1px solid #95d5a5}
-.allocate .bad{background:#ffebe9;color:#a40e26;border:1px solid #f5a3a3}
-.allocate .warn{background:#fff8c5;color:#7d4e00;border:1px solid #e3c566}
-.allocate .muted{color:#656d76}
-.allocate .more td{color:#656d76;font-style:italic}
-"""
-
-#: Styles for the stand-alone report (screen and print).
-_REPORT_CSS = """
-*{box-sizing:border-box}
-body{margin:0;background:#f6f7f9;color:#1f2328;
-  font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1080px;margin:0 auto;padding:28px 36px 48px;background:#fff;
-  box-shadow:0 0 0 1px #e3e6ea}
-header{border-bottom:3px solid #1f6feb;padding-bottom:14px;margin-bottom:8px}
-h1{font-size:26px;margin:0 0 4px}
-h2{font-size:19px;margin:34px 0 8px;padding-bottom:4px;border-bottom:1px solid #d8dee4}
-h3{font-size:16px;margin:20px 0 6px}
-p{margin:6px 0 10px}
-.lead{font-size:16px;color:#30363d;margin-top:10px}
-.muted{color:#656d76}
-.small{font-size:13px}
-.badge{display:inline-block;padding:3px 12px;border-radius:14px;font-size:14px;
-  font-weight:600;vertical-align:middle}
-.ok{background:#dafbe1;color:#116329;border:1px solid #95d5a5}
-.bad{background:#ffebe9;color:#a40e26;border:1px solid #f5a3a3}
-.warn{background:#fff8c5;color:#7d4e00;border:1px solid #e3c566}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(185px,1fr));gap:12px;
-  margin:18px 0 6px}
-.card{border:1px solid #d8dee4;border-radius:8px;padding:10px 14px;background:#fbfcfd}
-.card .k{font-size:12.5px;color:#57606a;text-transform:uppercase;letter-spacing:.03em}
-.card .v{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;margin:2px 0}
-.card .s{font-size:13px;color:#57606a}
-table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:14px}
-th,td{padding:6px 9px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
-th{background:#f4f6f8;font-weight:600;font-size:13px;color:#30363d;white-space:nowrap}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-tr.total td{font-weight:650;border-top:2px solid #d0d7de}
-tr.none td{color:#656d76}
-.bar{position:relative;height:14px;min-width:150px;background:#eef1f4;border-radius:3px}
-.bar .fill{position:absolute;left:0;top:0;bottom:0;background:#2f81f7;border-radius:3px}
-.bar .fair{position:absolute;top:-3px;bottom:-3px;width:2px;background:#1f2328}
-.legend{font-size:13px;color:#57606a}
-.legend .sw{display:inline-block;width:14px;height:10px;background:#2f81f7;
-  border-radius:2px;margin:0 4px 0 0;vertical-align:baseline}
-.legend .tick{display:inline-block;width:2px;height:12px;background:#1f2328;
-  margin:0 5px 0 10px;vertical-align:middle}
-ol.steps{margin:4px 0 12px;padding-left:22px;font-size:14px;color:#30363d}
-ul.checks{list-style:none;padding-left:0;font-size:14px}
-ul.checks li{margin:3px 0}
-.pass{color:#116329;font-weight:700}
-.fail{color:#a40e26;font-weight:700}
-details{margin:8px 0}
-summary{cursor:pointer;font-weight:600;color:#0969da}
-dl.glossary dt{font-weight:650;margin-top:6px}
-dl.glossary dd{margin:0 0 4px 18px;color:#30363d}
-code{font-size:12.5px;background:#f4f6f8;padding:1px 4px;border-radius:4px;
-  overflow-wrap:anywhere}
-footer{margin-top:36px;font-size:12.5px;color:#656d76;border-top:1px solid #d8dee4;
-  padding-top:10px}
-@media print{
-  body{background:#fff;font-size:11pt}
-  main{box-shadow:none;max-width:none;padding:0}
-  h2{break-after:avoid}
-  tr,.card{break-inside:avoid}
-  details{display:block}
-  summary{display:none}
-}
-"""
-
 
 # -- small helpers ---------------------------------------------------------------------------
 
@@ -191,7 +107,7 @@ def status_badge(status: str) -> str:
 
 
 def _fragment(body: str) -> str:
-    return f'<div class="allocate"><style>{_FRAGMENT_CSS}</style>{body}</div>'
+    return f'<div class="allocate">{style_element(NOTEBOOK_CSS)}{body}</div>'
 
 
 # -- the problem -----------------------------------------------------------------------------
@@ -736,7 +652,7 @@ def html_report(allocation: Allocation) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Allocation report: {_e(title)}</title>",
-        f"<style>{_REPORT_CSS}</style></head><body><main>",
+        f"{style_element(REPORT_CSS)}</head><body><main>",
         f"<header><h1>{_e(title)}</h1>",
         f"<div>{status_badge(a.status.value)} <span class='muted small'>&nbsp;{_e(a.rule)} "
         f"rule · {_e(a.audit.solver.method.replace('_', ' '))} · input "
