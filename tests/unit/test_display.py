@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import allocate.display
 from allocate import Problem, solve
 from allocate.cli import main
 from allocate.core.outcome import Allocation
@@ -154,3 +155,12 @@ def test_cli_writes_html_or_markdown_by_file_name(tmp_path: Path, name: str, mar
     out = tmp_path / name
     assert main(["demo", "--quiet", "--report", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith(marker)
+
+
+def test_display_keeps_its_public_names() -> None:
+    # the names allocate.display has always exported, now from several report modules
+    names = ["allocation_html", "audit_html", "html_report", "problem_html", "status_badge"]
+    assert sorted(allocate.display.__all__) == names
+    for name in names:
+        assert callable(getattr(allocate.display, name))
+    assert allocate.display.__doc__ and "stand-alone report" in allocate.display.__doc__
