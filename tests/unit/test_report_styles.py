@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 import allocate.report
-from allocate import Problem, solve
-from allocate.core.outcome import Allocation
+from allocate import solve
 from allocate.display import allocation_html, audit_html, html_report, problem_html
 from allocate.examples import demo_problem
 from allocate.report import styles
@@ -19,13 +18,16 @@ STATIC = Path(allocate.report.__file__).parent / "static"
 
 
 @pytest.fixture(scope="module")
-def demo() -> Problem:
-    return demo_problem()
-
-
-@pytest.fixture(scope="module")
-def allocation(demo: Problem) -> Allocation:
-    return solve(demo)
+def views() -> dict[str, str]:
+    """The stand-alone page and the three notebook views of the demo."""
+    problem = demo_problem()
+    a = solve(problem)
+    return {
+        "page": html_report(a),
+        "problem": problem_html(problem),
+        "allocation": allocation_html(a),
+        "audit": audit_html(a.audit),
+    }
 
 
 def _style_elements(html: str) -> list[str]:
@@ -61,17 +63,10 @@ def test_stylesheet_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert first is second and reads == ["allocate.report"]
 
 
-def test_page_inlines_the_report_stylesheet(allocation: Allocation) -> None:
-    (css,) = _style_elements(html_report(allocation))
-    assert css == "\n" + styles.stylesheet(styles.REPORT_CSS)
-
-
-def test_notebook_views_inline_the_notebook_stylesheet(
-    demo: Problem, allocation: Allocation
-) -> None:
-    expected = "\n" + styles.stylesheet(styles.NOTEBOOK_CSS)
-    for html in (problem_html(demo), allocation_html(allocation), audit_html(allocation.audit)):
-        assert _style_elements(html) == [expected]
+def test_every_view_inlines_its_stylesheet_once(views: dict[str, str]) -> None:
+    for name, html in views.items():
+        css = styles.REPORT_CSS if name == "page" else styles.NOTEBOOK_CSS
+        assert _style_elements(html) == ["\n" + styles.stylesheet(css)], name
 
 
 def test_notebook_styles_are_scoped_to_the_views() -> None:

@@ -8,15 +8,6 @@ the result is, the side-constraints, every lot, the checks and the provenance.
 The page is a list of lines, one small function a section (each returns its lines); every piece
 of text from the input is escaped (see :mod:`allocate.report.markup`).  The output depends only
 on the allocation (no clock, no randomness): the same allocation always gives the same bytes.
-
-Examples
---------
->>> from allocate import Problem
->>> from allocate.examples import example_dict
->>> from allocate import solve
->>> page = html_report(solve(Problem.model_validate(example_dict())))
->>> page.startswith("<!DOCTYPE html>") and "Allocated and verified" in page
-True
 """
 
 from __future__ import annotations
