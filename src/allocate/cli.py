@@ -5,7 +5,8 @@
     ``solve``; ``--problem OUT`` writes the example's input JSON to start from).
 ``allocate solve FILE.json [--json OUT] [--report OUT.md|OUT.html] [--method auto|closed_form|lp]``
     Solve a problem file, print a summary, optionally write the allocation JSON and a report
-    (a stand-alone HTML page when the name ends in ``.html``, else Markdown).
+    in the format its file name's suffix names (:data:`allocate.report.FORMATS`: a stand-alone
+    HTML page for ``.html`` or ``.htm``, Markdown for ``.md`` and any other name).
 ``allocate schema``
     Print the JSON Schema of the problem format.
 
@@ -22,9 +23,11 @@ from pathlib import Path
 
 from allocate import __version__
 from allocate.core.errors import AllocateError, ProblemError
+from allocate.core.examples import demo_dict
 from allocate.core.model import Problem
 from allocate.core.outcome import Allocation
 from allocate.pipeline.solve import solve
+from allocate.report import report_for
 
 __all__ = ["main"]
 
@@ -83,12 +86,7 @@ def _write_outputs(args: argparse.Namespace, allocation: Allocation) -> None:
     if args.json is not None:
         args.json.write_text(allocation.model_dump_json(indent=2) + "\n", encoding="utf-8")
     if args.report is not None:
-        if args.report.suffix.lower() in (".html", ".htm"):
-            from allocate.report.html import html_report
-
-            args.report.write_text(html_report(allocation), encoding="utf-8")
-        else:
-            args.report.write_text(allocation.to_markdown(), encoding="utf-8")
+        args.report.write_text(report_for(args.report)(allocation), encoding="utf-8")
 
 
 def _run(args: argparse.Namespace, problem: Problem) -> int:
@@ -107,8 +105,6 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(Problem.model_json_schema(), indent=2))
             return 0
         if args.command == "demo":
-            from allocate.core.examples import demo_dict
-
             if args.problem is not None:
                 args.problem.write_text(json.dumps(demo_dict(), indent=2) + "\n", encoding="utf-8")
             return _run(args, Problem.model_validate(demo_dict()))

@@ -2,10 +2,14 @@ import json
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from allocate import solve
 from allocate.cli import main
+from allocate.examples import demo_problem
+from allocate.report import DEFAULT_FORMAT, FORMATS, html_report, markdown_report
 from tests.conftest import simple_problem
 
 
@@ -79,3 +83,33 @@ def test_console_script_runs_as_a_process():
         check=False,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_reports():
+    """Each renderer's report of the demo, as ``allocate demo`` should write it."""
+    allocation = solve(demo_problem())
+    return {render: render(allocation) for render in {*FORMATS.values(), DEFAULT_FORMAT}}
+
+
+@pytest.mark.parametrize(
+    "name", [f"report{suffix}" for suffix in FORMATS] + ["REPORT.HTML", "report.txt", "report"]
+)
+def test_report_format_follows_the_file_suffix(tmp_path, demo_reports, name):
+    out = tmp_path / name
+    assert main(["demo", "--quiet", "--report", str(out)]) == 0
+    render = FORMATS.get(Path(name).suffix.lower(), DEFAULT_FORMAT)
+    assert out.read_text(encoding="utf-8") == demo_reports[render]
+
+
+def test_report_formats_are_the_documented_ones():
+    # docs/cli.md: an HTML page for .html or .htm, Markdown otherwise
+    assert FORMATS[".html"] is FORMATS[".htm"] is html_report
+    assert FORMATS[".md"] is DEFAULT_FORMAT is markdown_report
+
+
+def test_a_new_format_is_one_entry(tmp_path, monkeypatch):
+    monkeypatch.setitem(FORMATS, ".csv", lambda a: f"status,{a.status.value}\n")
+    out = tmp_path / "r.csv"
+    assert main(["demo", "--quiet", "--report", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == "status,optimal\n"

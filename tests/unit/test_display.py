@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import allocate.display
 from allocate import Problem, solve
 from allocate.cli import main
 from allocate.core.outcome import Allocation
@@ -18,7 +22,8 @@ from allocate.display import (
     problem_html,
     status_badge,
 )
-from allocate.examples import demo_problem
+from allocate.examples import demo_dict, demo_problem
+from allocate.report import markdown_report, text_summary
 from allocate.scenarios import Scenario, scale_contract, set_policy, update_member
 
 _VOID = {"meta", "br", "hr", "img", "input", "link", "col", "wbr"}
@@ -154,3 +159,106 @@ def test_cli_writes_html_or_markdown_by_file_name(tmp_path: Path, name: str, mar
     out = tmp_path / name
     assert main(["demo", "--quiet", "--report", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith(marker)
+
+
+def test_display_keeps_its_public_names() -> None:
+    # the names allocate.display has always exported, now from several report modules
+    names = ["allocation_html", "audit_html", "html_report", "problem_html", "status_badge"]
+    assert sorted(allocate.display.__all__) == names
+    for name in names:
+        assert callable(getattr(allocate.display, name))
+    assert allocate.display.__doc__ and "stand-alone report" in allocate.display.__doc__
+
+
+# -- hostile text through every renderer -------------------------------------------------
+
+#: What the demo's texts become: every one tries to open an element or close an attribute.
+HOSTILE = {
+    "luton-advice": "luton\"'><script>alert(1)</script>",
+    "Luton Advice Centre": "<script>alert('name')</script> & \"Co\"",
+    "advice-luton": "advice'\"<img src=x onerror=alert(2)>",
+    "advice-2026": "advice<b>2026</b>",
+    "Luton Borough Council": "Luton & <i>Council</i>",
+    "Bedfordshire and Luton consortium (demo)": "<b>bold</b> \"quoted\" 'single'",
+    # an unfunded member, the lot it is refused and the area why: the reasons name them all
+    "Dunstable Debt Advice": "Dunstable <em>Debt</em> 'Advice'",
+    "advice-bedford": 'advice-bedford"><u>',
+    "Bedford": "Bedford & <s>Kempston</s>",
+}
+
+
+def _demo(hostile: bool, **policy: Any) -> Problem:
+    text = json.dumps(demo_dict())
+    if hostile:
+        for plain, evil in HOSTILE.items():
+            text = text.replace(json.dumps(plain), json.dumps(evil))
+    data = json.loads(text)
+    data["policy"] = {**data.get("policy", {}), **policy}
+    return Problem.model_validate(data)
+
+
+_RENDERERS: dict[str, Callable[[Problem, Allocation], str]] = {
+    "html_report": lambda p, a: html_report(a),
+    "problem_html": lambda p, a: problem_html(p, max_rows=100),
+    "allocation_html": lambda p, a: allocation_html(a, max_rows=100),
+    "audit_html": lambda p, a: audit_html(a.audit, max_rows=100),
+}
+#: The hostile texts each view shows (ids where it lists pairs or lots, names elsewhere).
+_SHOWN = {
+    "html_report": [
+        "Luton Advice Centre",
+        "advice-luton",
+        "advice-2026",
+        "Luton Borough Council",
+        "Dunstable Debt Advice",
+        "advice-bedford",
+        "Bedford",
+    ],
+    "problem_html": list(HOSTILE),
+    "allocation_html": [
+        "Luton Advice Centre",
+        "advice-2026",
+        "Luton Borough Council",
+        "Dunstable Debt Advice",
+    ],
+    "audit_html": ["luton-advice", "advice-luton", "advice-bedford"],
+}
+_TITLED = ("html_report", "problem_html", "allocation_html")
+
+
+@pytest.mark.parametrize("policy", [{}, {"max_member_share": "0.05"}], ids=["solved", "infeasible"])
+@pytest.mark.parametrize("view", sorted(_RENDERERS))
+def test_hostile_text_is_escaped_in_every_html_view(view: str, policy: dict[str, str]) -> None:
+    render = _RENDERERS[view]
+    plain_problem, evil_problem = _demo(False, **policy), _demo(True, **policy)
+    plain = _parse(render(plain_problem, solve(plain_problem)))
+    html = render(evil_problem, solve(evil_problem))
+    evil = _parse(html)
+    # the input adds no element and no attribute to what the same view of a plain input has
+    assert evil.tags == plain.tags
+    assert {name for name, _ in evil.attrs} == {name for name, _ in plain.attrs}
+    # every hostile text holds a character HTML must escape: none stands in the page as given
+    assert not [given for given in HOSTILE.values() if given in html]
+    assert evil.errors == [] and evil.stack == []
+    # ... and a reader sees the text exactly as it was given
+    text = "".join(evil.text)
+    shown = _SHOWN[view] + (["Bedfordshire and Luton consortium (demo)"] if view in _TITLED else [])
+    for plain_text in shown:
+        assert HOSTILE[plain_text] in text, (view, plain_text)
+
+
+def test_hostile_status_stays_inside_its_badge() -> None:
+    badge = status_badge('weird" onclick="alert(1)')
+    reader = _parse(badge)
+    assert reader.tags == {"span"} and [name for name, _ in reader.attrs] == ["class", "title"]
+    assert "".join(reader.text) == 'weird" onclick="alert(1)'
+
+
+@pytest.mark.parametrize("render", [markdown_report, text_summary])
+def test_text_formats_write_the_input_as_it_is(render: Callable[[Allocation], str]) -> None:
+    # Markdown and a terminal are not HTML: escaping would show "&amp;" to the reader
+    a = solve(_demo(True))
+    out = render(a)
+    assert HOSTILE["Luton Advice Centre"] in out
+    assert HOSTILE["Bedfordshire and Luton consortium (demo)"] in out
+    assert "&amp;" not in out and "&lt;" not in out

@@ -1,23 +1,66 @@
 """Reports: an allocation and a problem as text, Markdown and HTML.
 
+One module a format, on a few shared pieces:
+
+* :mod:`~allocate.report.text` (:func:`text_summary`), :mod:`~allocate.report.markdown`
+  (:func:`markdown_report`), :mod:`~allocate.report.html` (:func:`html_report`, the stand-alone
+  page) and :mod:`~allocate.report.notebook` (:func:`problem_html`, :func:`allocation_html`,
+  :func:`audit_html`, the Jupyter views);
+* :mod:`~allocate.report.table` lays out a table in each format, :mod:`~allocate.report.markup`
+  escapes every text that is not trusted markup, :mod:`~allocate.report.styles` reads the
+  stylesheets kept as package data in ``static/``, :mod:`~allocate.report.common` and
+  :mod:`~allocate.report.headline` hold what several renderers write alike.
+
+:data:`FORMATS` names the report written for a file suffix (``allocate solve --report``): a new
+format is a module here and one entry there.
+
 Importing this package registers its renderers with :mod:`allocate.core.present`, through which
 ``Problem._repr_html_``, ``Audit._repr_html_``, ``Allocation._repr_html_``,
 ``Allocation.to_markdown`` and ``Allocation.summary`` reach them.
+
+Examples
+--------
+>>> from pathlib import Path
+>>> report_for(Path("board.HTML")) is html_report, report_for(Path("notes")) is markdown_report
+(True, True)
 """
 
+from collections.abc import Callable
+from pathlib import PurePath
+
 from allocate.core import present
-from allocate.report.html import allocation_html, audit_html, html_report, problem_html
+from allocate.core.outcome import Allocation
+from allocate.report.html import html_report
 from allocate.report.markdown import markdown_report
+from allocate.report.notebook import allocation_html, audit_html, problem_html
 from allocate.report.text import text_summary
 
 __all__ = [
+    "DEFAULT_FORMAT",
+    "FORMATS",
     "allocation_html",
     "audit_html",
     "html_report",
     "markdown_report",
     "problem_html",
+    "report_for",
     "text_summary",
 ]
+
+#: The report for a file name, by its suffix in lower case.
+FORMATS: dict[str, Callable[[Allocation], str]] = {
+    ".md": markdown_report,
+    ".html": html_report,
+    ".htm": html_report,
+}
+#: The report for any other suffix (or none).
+DEFAULT_FORMAT: Callable[[Allocation], str] = markdown_report
+
+
+def report_for(path: PurePath) -> Callable[[Allocation], str]:
+    """The renderer of the report to write to ``path``, chosen by its suffix (any case)."""
+    return FORMATS.get(path.suffix.lower(), DEFAULT_FORMAT)
+
 
 present.register(present.PROBLEM_HTML, problem_html)
 present.register(present.AUDIT_HTML, audit_html)

@@ -1,0 +1,72 @@
+"""What every report format writes alike: percentages, missing amounts and the contract rows.
+
+Plain text, no markup: the Markdown, HTML and text renderers each lay these out their own way
+(see :mod:`allocate.report.table`).
+
+Examples
+--------
+>>> from decimal import Decimal
+>>> percent(Decimal("0.1234")), percent(Decimal("0.1"), 2), percent(None)
+('12.3%', '10.00%', '—')
+>>> money_or_dash(Decimal("1234.5")), money_or_dash(None)
+('£1,234.50', '—')
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from allocate.core.money import format_money
+from allocate.core.outcome import Allocation
+
+__all__ = [
+    "CONTRACT_HEADERS",
+    "CONTRACT_NUMERIC",
+    "contract_rows",
+    "money_or_dash",
+    "percent",
+    "top_slice_rate",
+    "total_value",
+]
+
+#: Headings of the table of contracts and the hub's top-slice.
+CONTRACT_HEADERS = ["contract", "commissioner", "value", "top-slice", "rate", "ratio", "to members"]
+#: Its columns of amounts and rates.
+CONTRACT_NUMERIC = [2, 3, 4, 6]
+
+
+def percent(x: Decimal | float | None, places: int = 1) -> str:
+    """A fraction as a percentage with ``places`` decimals; a dash for ``None``."""
+    return "—" if x is None else f"{float(x) * 100:.{places}f}%"
+
+
+def money_or_dash(x: Decimal | None) -> str:
+    """An amount in pounds; a dash for ``None`` (nothing declared or computed)."""
+    return "—" if x is None else format_money(x)
+
+
+def contract_rows(a: Allocation) -> list[list[str]]:
+    """One row per contract under :data:`CONTRACT_HEADERS`: value, top-slice, what is left."""
+    return [
+        [
+            c.id,
+            c.commissioner,
+            format_money(c.value),
+            format_money(c.top_slice),
+            percent(c.effective_rate, 2),
+            c.delivery_ratio,
+            format_money(c.members_total),
+        ]
+        for c in a.contracts
+    ]
+
+
+def total_value(a: Allocation) -> Decimal:
+    """The value of all the allocation's contracts together."""
+    return sum((c.value for c in a.contracts), Decimal(0))
+
+
+def top_slice_rate(a: Allocation) -> Decimal:
+    """The hub's top-slice as a fraction of the total value (0 when there is no value)."""
+    total = total_value(a)
+    return a.top_slice / total if total else Decimal(0)
