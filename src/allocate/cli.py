@@ -27,7 +27,7 @@ from allocate.core.examples import demo_dict
 from allocate.core.model import Problem
 from allocate.core.outcome import Allocation
 from allocate.pipeline.solve import solve
-from allocate.report import report_for
+from allocate.report import FORMATS, report_for
 
 __all__ = ["main"]
 
@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
             "--report",
             metavar="OUT",
             type=Path,
-            help="write the audit report: HTML for a .html/.htm name, else Markdown",
+            help=(
+                "write the audit report in the format its suffix names "
+                f"({', '.join(FORMATS)}), Markdown for any other"
+            ),
         )
         p.add_argument(
             "--method",
