@@ -1,3 +1,4 @@
+import copy
 import json
 from decimal import Decimal
 
@@ -96,6 +97,148 @@ def test_cross_reference_issues_are_all_reported():
     assert any(i.location == "top_slice.target_rate" for i in info.value.issues)
     assert len(info.value.issues) >= 7
     assert by_message
+
+
+def issues_of(data):
+    """The issues a problem reports, as (location, message, id, value), in the order given."""
+    with pytest.raises(ProblemError) as info:
+        Problem.model_validate(data)
+    return [(i.location, i.message, i.id, i.value) for i in info.value.issues]
+
+
+def test_mistakes_of_every_kind_are_reported_together_in_check_order():
+    data = simple_problem({"a": "600", "b": "700"})
+    # listed here in an order unlike the checks', which is duplicates, contracts and their lots,
+    # capacities, exclusions, rates, methods
+    data["top_slice"] = {"rate": "0.2", "method": "glide_path"}
+    data["policy"] = {"exclusions": [{"member": "a", "contract": "c9", "reason": "conflict"}]}
+    data["capacities"].append({"member": "a", "theme": "housing", "amount": "5"})
+    data["capacities"].append({"member": "ghost", "lot": "l1", "amount": "5"})
+    data["contracts"].append(
+        {
+            "id": "c1",
+            "value": "300",
+            "year": 3,
+            "term_years": 2,
+            "lots": [{"id": "l2", "value": "300", "theme": "advice", "area": "Luton", "unit": "x"}],
+        }
+    )
+    data["members"].append(member("b"))
+    assert issues_of(data) == [
+        ("members", "duplicate member id", "b", "b"),
+        ("contracts", "duplicate contract id", "c1", "c1"),
+        ("contracts[1].year", "contract year 3 is beyond the term of 2 year(s)", "c1", 3),
+        (
+            "contracts[1].lots[0].unit_price",
+            "a unit-priced lot needs both 'unit' and 'unit_price'",
+            "l2",
+            "x",
+        ),
+        (
+            "capacities[2]",
+            "no lot matches this pooled capacity's theme/area",
+            "a/housing/None",
+            None,
+        ),
+        ("capacities[3].member", "unknown member", "ghost/l1", "ghost"),
+        ("policy.exclusions[0].contract", "unknown contract", "a/c9", "c9"),
+        ("top_slice.rate", "rate 0.2 is above the maximum rate 0.10", None, "0.2"),
+        ("top_slice.target_year", "the glide_path method needs a target_year", None, None),
+    ]
+
+
+def test_duplicate_contract_and_lot_ids_are_reported():
+    data = simple_problem({"a": "600"})
+    data["contracts"].append(copy.deepcopy(data["contracts"][0]))
+    assert issues_of(data) == [
+        ("contracts", "duplicate contract id", "c1", "c1"),
+        ("contracts[].lots", "duplicate lot id (lot ids are unique across contracts)", "l1", "l1"),
+    ]
+
+
+def test_a_contract_needs_a_positive_value_and_a_year_within_its_term():
+    data = simple_problem({"a": "600"}, value="0")
+    assert issues_of(data) == [
+        ("contracts[0].value", "a contract must have a positive value", "c1", "0.00")
+    ]
+    data = simple_problem({"a": "600"})
+    data["contracts"][0].update(year=2, term_years=1)
+    assert issues_of(data) == [
+        ("contracts[0].year", "contract year 2 is beyond the term of 1 year(s)", "c1", 2)
+    ]
+    data["contracts"][0].update(year=2, term_years=2)
+    assert Problem.model_validate(data).contracts[0].year == 2
+
+
+def test_a_unit_price_must_be_positive():
+    data = simple_problem({"a": "600"})
+    data["contracts"][0]["lots"][0].update(unit="client", unit_price="0")
+    assert issues_of(data) == [
+        ("contracts[0].lots[0].unit_price", "unit price must be positive", "l1", "0.00")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("capacity", "expected"),
+    [
+        (
+            {"member": "a", "amount": "5"},
+            (
+                "capacities[1]",
+                "name a 'lot', or a 'theme' and/or 'area' to pool over",
+                "a/None/None",
+            ),
+        ),
+        (
+            {"member": "a", "theme": "housing", "amount": "5"},
+            ("capacities[1]", "no lot matches this pooled capacity's theme/area", "a/housing/None"),
+        ),
+        (
+            {"member": "a", "area": "Luton", "units": 3},
+            ("capacities[1].units", "a pooled capacity is money: give 'amount'", "a/None/Luton"),
+        ),
+        (
+            {"member": "a", "lot": "l1", "theme": "advice", "amount": "5"},
+            ("capacities[1]", "give a 'lot' or a 'theme'/'area' pool, not both", "a/l1"),
+        ),
+    ],
+)
+def test_pooled_capacities_are_checked(capacity, expected):
+    data = simple_problem({"a": "600"})
+    data["capacities"].append({"member": "a", "theme": "advice", "area": "Luton", "amount": "9"})
+    assert len(Problem.model_validate(data).capacities) == 2  # a well-formed pool passes
+    data["capacities"][1] = capacity
+    assert [issue[:3] for issue in issues_of(data)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("exclusion", "expected"),
+    [
+        (
+            {"member": "ghost", "lot": "l1"},
+            ("policy.exclusions[0].member", "unknown member", "ghost/l1", "ghost"),
+        ),
+        (
+            {"member": "a"},
+            ("policy.exclusions[0]", "give exactly one of 'lot' or 'contract'", "a/None", None),
+        ),
+        (
+            {"member": "a", "lot": "l1", "contract": "c1"},
+            ("policy.exclusions[0]", "give exactly one of 'lot' or 'contract'", "a/l1", None),
+        ),
+        ({"member": "a", "lot": "l9"}, ("policy.exclusions[0].lot", "unknown lot", "a/l9", "l9")),
+        (
+            {"member": "a", "contract": "c9"},
+            ("policy.exclusions[0].contract", "unknown contract", "a/c9", "c9"),
+        ),
+    ],
+)
+def test_exclusions_name_a_known_member_and_one_known_lot_or_contract(exclusion, expected):
+    data = simple_problem({"a": "600"})
+    data["policy"] = {"exclusions": [{"member": "a", "contract": "c1", "reason": "conflict"}]}
+    assert len(Problem.model_validate(data).policy.exclusions) == 1  # a well-formed one passes
+    data["policy"]["exclusions"][0] = {**exclusion, "reason": "conflict"}
+    assert issues_of(data) == [expected]
 
 
 def test_problem_error_is_a_value_error():

@@ -38,3 +38,23 @@ def test_solver_surplus_and_deficit_are_corrected():
 def test_impossible_caps_are_an_error():
     with pytest.raises(ValueError, match="caps"):
         largest_remainder(10, ExactShares((5, 5), 1), caps=[4, 4])
+
+
+def test_prefer_hands_out_before_the_remainders():
+    shares = ExactShares((1, 3), 4)  # 0.25, 0.75
+    assert largest_remainder(1, shares) == [0, 1]
+    assert largest_remainder(1, shares, prefer=lambda i: (0 if i == 0 else 1, 0)) == [1, 0]
+
+
+def test_allow_passes_over_refused_shares_but_uses_them_as_a_last_resort():
+    shares = ExactShares((1, 3), 4)  # 0.25, 0.75
+    assert largest_remainder(1, shares, allow=lambda i: i == 0) == [1, 0]
+    assert largest_remainder(1, shares, allow=lambda i: False) == [0, 1]
+
+
+def test_floors_are_raised_to_and_never_taken_below():
+    assert largest_remainder(10, ExactShares((10, 0), 1), floors=[0, 2]) == [8, 2]
+    assert largest_remainder(10, from_floats([6.0, 5.0])) == [6, 4]
+    assert largest_remainder(10, from_floats([6.0, 5.0]), floors=[0, 5]) == [5, 5]
+    with pytest.raises(ValueError, match="floors"):
+        largest_remainder(3, ExactShares((1, 1), 1), floors=[2, 2])

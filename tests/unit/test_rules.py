@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocate import rules
+from allocate.core.rules import lot_shares
 
 # Aumann & Maschler (1985), the Talmud's marriage-contract table: claims 100, 200, 300.
 TALMUD_TABLE = {
@@ -88,3 +89,55 @@ def test_talmud_and_proportional_are_self_dual(claims, data):
         direct = rule(estate, claims)
         dual = [c - x for c, x in zip(claims, rule(total - estate, claims), strict=True)]
         assert direct == dual
+
+
+def as_fractions(shares):
+    return [Fraction(n, shares.denominator) for n in shares.numerators]
+
+
+@given(claims=claims_st, data=st.data())
+def test_lot_shares_agree_with_the_exact_rules(claims, data):
+    estate = data.draw(st.integers(0, sum(claims)))
+    factors = data.draw(
+        st.lists(
+            st.fractions(min_value=Fraction(1, 10), max_value=10, max_denominator=12),
+            min_size=len(claims),
+            max_size=len(claims),
+        )
+    )
+    for name, rule in rules.RULES.items():
+        got = as_fractions(lot_shares(name, estate, claims, factors))
+        if name == "weighted_proportional":
+            expected = rule(estate, claims, [f * c for f, c in zip(factors, claims, strict=True)])
+        elif name == "weighted_constrained_equal_awards":
+            expected = rule(estate, claims, factors)
+        else:
+            expected = rule(estate, claims)
+        assert got == expected, name
+
+
+@pytest.mark.parametrize(
+    "name", ["proportional", "constrained_equal_awards", "constrained_equal_losses", "talmud"]
+)
+@pytest.mark.parametrize("estate", [0, 100, 200, 300, 301, 500, 600])
+def test_lot_shares_agree_with_the_exact_rules_on_the_talmud_claims(name, estate):
+    # both sides of half the claims (300), where the Talmud rule changes formula
+    claims = [100, 200, 300]
+    assert as_fractions(lot_shares(name, estate, claims)) == rules.RULES[name](estate, claims)
+
+
+@pytest.mark.parametrize("rule", ["weighted_proportional", "weighted_constrained_equal_awards"])
+def test_zero_weights_share_only_what_the_weighted_cannot_absorb(rule):
+    factors = [Fraction(1), Fraction(0), Fraction(0)]
+    assert as_fractions(lot_shares(rule, 20, [30, 40, 60], factors)) == [20, 0, 0]
+    # 30 fills the weighted claim; the other 70 goes 40:60 to the zero-weighted
+    assert as_fractions(lot_shares(rule, 100, [30, 40, 60], factors)) == [30, 28, 42]
+
+
+def test_lot_shares_reject_bad_input():
+    with pytest.raises(ValueError, match="outside"):
+        lot_shares("proportional", 11, [5, 5])
+    with pytest.raises(ValueError, match="unknown rule"):
+        lot_shares("lottery", 5, [5, 5])
+    with pytest.raises(ValueError, match="one weight factor per claim"):
+        lot_shares("weighted_proportional", 5, [5, 5], [Fraction(1)])

@@ -96,51 +96,87 @@ def largest_remainder(
     [3, 4, 3]
     """
     nums, den = shares.numerators, shares.denominator
-    n = len(nums)
     caps_ = list(caps) if caps is not None else None
-    lows = list(floors) if floors is not None else [0] * n
-    if caps_ is not None and sum(caps_) < total:
-        raise ValueError(f"caps sum to {sum(caps_)}, less than the total {total}")
+    lows = list(floors) if floors is not None else [0] * len(nums)
+    _check_bounds(total, caps_, lows)
+    result, rems = _round_down(shares, caps_, lows)
+    missing = total - sum(result)
+    if missing > 0:
+        _hand_out(total, result, rems, caps_, prefer, allow)
+    elif missing < 0:
+        _take_back(total, result, rems, lows, den)
+    return result
+
+
+def _check_bounds(total: int, caps: list[int] | None, lows: list[int]) -> None:
+    """Raise ``ValueError`` when the caps cannot hold ``total`` or the floors exceed it."""
+    if caps is not None and sum(caps) < total:
+        raise ValueError(f"caps sum to {sum(caps)}, less than the total {total}")
     if sum(lows) > total:
         raise ValueError(f"floors sum to {sum(lows)}, more than the total {total}")
-    result = [q for q, _ in (divmod(v, den) for v in nums)]
-    rems = [v % den for v in nums]
-    if caps_ is not None:
+
+
+def _round_down(
+    shares: ExactShares, caps: list[int] | None, lows: list[int]
+) -> tuple[list[int], list[int]]:
+    """Each share rounded down and held within its cap and floor, with its remainder.
+
+    A share moved to its cap or floor gets remainder 0: it has no claim to the pennies handed
+    out by remainder.
+    """
+    den = shares.denominator
+    n = len(shares.numerators)
+    result = [v // den for v in shares.numerators]
+    rems = [v % den for v in shares.numerators]
+    if caps is not None:
         for i in range(n):
-            if result[i] > caps_[i]:
-                result[i] = caps_[i]
+            if result[i] > caps[i]:
+                result[i] = caps[i]
                 rems[i] = 0
     for i in range(n):
         if result[i] < lows[i]:
             result[i] = lows[i]
             rems[i] = 0
+    return result, rems
+
+
+def _hand_out(
+    total: int,
+    result: list[int],
+    rems: list[int],
+    caps: list[int] | None,
+    prefer: Callable[[int], tuple[int, int]] | None,
+    allow: Callable[[int], bool] | None,
+) -> None:
+    """Add the units ``result`` lacks, one each by largest remainder, in place."""
+    n = len(result)
     missing = total - sum(result)
-    if missing > 0:
-        # hand out by largest remainder; repeat rounds in case a solver share was far short
-        while missing > 0:
-            order = sorted(
-                (i for i in range(n) if caps_ is None or result[i] < caps_[i]),
-                key=lambda i: ((prefer(i)[0] if prefer else 0), -rems[i], i),
-            )
-            if not order:  # pragma: no cover - excluded by the caps check above
-                raise ValueError("no share has room left")
-            if allow is not None:
-                order = [i for i in order if allow(i)] + [i for i in order if not allow(i)]
-            for i in order[:missing]:
-                result[i] += 1
-                rems[i] = 0
-            missing = total - sum(result)
-    elif missing < 0:
-        surplus = -missing
-        while surplus > 0:
-            order = sorted(
-                (i for i in range(n) if result[i] > lows[i]),
-                key=lambda i: (rems[i], -i),
-            )
-            if not order:  # pragma: no cover - excluded by the floors check above
-                raise ValueError("no share can give back")
-            for i in order[:surplus]:
-                result[i] -= 1
-                rems[i] = den
-            surplus = sum(result) - total
-    return result
+    # repeat rounds in case a solver share was far short
+    while missing > 0:
+        order = sorted(
+            (i for i in range(n) if caps is None or result[i] < caps[i]),
+            key=lambda i: ((prefer(i)[0] if prefer else 0), -rems[i], i),
+        )
+        if not order:  # pragma: no cover - only with no shares at all; caps are checked up front
+            raise ValueError("no share has room left")
+        if allow is not None:
+            order = [i for i in order if allow(i)] + [i for i in order if not allow(i)]
+        for i in order[:missing]:
+            result[i] += 1
+            rems[i] = 0
+        missing = total - sum(result)
+
+
+def _take_back(total: int, result: list[int], rems: list[int], lows: list[int], den: int) -> None:
+    """Remove the units ``result`` has too many, one each by smallest remainder, in place."""
+    n = len(result)
+    surplus = sum(result) - total
+    while surplus > 0:
+        order = sorted((i for i in range(n) if result[i] > lows[i]), key=lambda i: (rems[i], -i))
+        if not order:  # pragma: no cover - excluded by the floors check
+            raise ValueError("no share can give back")
+        for i in order[:surplus]:
+            result[i] -= 1
+            # a share given back is last in line to give again
+            rems[i] = den
+        surplus = sum(result) - total

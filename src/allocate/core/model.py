@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
@@ -528,165 +529,189 @@ class _IssuesFoundError(ValueError):
 
 
 def _cross_reference_issues(p: Problem) -> list[Issue]:
-    issues: list[Issue] = []
-    add = issues.append
-
-    def duplicates(ids: list[str]) -> set[str]:
-        return {i for i, n in Counter(ids).items() if n > 1}
-
-    for i in sorted(duplicates([m.id for m in p.members])):
-        add(Issue("members", "duplicate member id", i, i))
-    for i in sorted(duplicates([c.id for c in p.contracts])):
-        add(Issue("contracts", "duplicate contract id", i, i))
-    for i in sorted(duplicates([lot.id for c in p.contracts for lot in c.lots])):
-        add(
-            Issue(
-                "contracts[].lots", "duplicate lot id (lot ids are unique across contracts)", i, i
-            )
-        )
-
-    for ci, c in enumerate(p.contracts):
-        where = f"contracts[{ci}]"
-        total = sum((lot.value for lot in c.lots), Decimal(0))
-        if total != c.value:
-            add(
-                Issue(
-                    f"{where}.value",
-                    f"contract value {format_money(c.value)} differs from the sum of its lots "
-                    f"{format_money(total)}",
-                    c.id,
-                    str(c.value),
-                )
-            )
-        if c.value == 0:
-            add(Issue(f"{where}.value", "a contract must have a positive value", c.id, "0.00"))
-        if c.year > c.term_years:
-            add(
-                Issue(
-                    f"{where}.year",
-                    f"contract year {c.year} is beyond the term of {c.term_years} year(s)",
-                    c.id,
-                    c.year,
-                )
-            )
-        for li, lot in enumerate(c.lots):
-            lw = f"{where}.lots[{li}]"
-            if (lot.unit is None) != (lot.unit_price is None):
-                add(
-                    Issue(
-                        f"{lw}.unit_price",
-                        "a unit-priced lot needs both 'unit' and 'unit_price'",
-                        lot.id,
-                        str(lot.unit_price) if lot.unit_price is not None else lot.unit,
-                    )
-                )
-            if lot.unit_price is not None:
-                if lot.unit_price == 0:
-                    add(Issue(f"{lw}.unit_price", "unit price must be positive", lot.id, "0.00"))
-                elif lot.value % lot.unit_price != 0:
-                    add(
-                        Issue(
-                            f"{lw}.value",
-                            f"lot value {format_money(lot.value)} is not a whole number of units "
-                            f"at {format_money(lot.unit_price)} per {lot.unit} "
-                            f"({lot.value / lot.unit_price:.4f} units)",
-                            lot.id,
-                            str(lot.value),
-                        )
-                    )
-
+    """Every issue that needs more than one field to see, one group of checks at a time."""
+    # the groups' order is the order users read the issues in: keep it
     members = {m.id for m in p.members}
     lots: dict[str, Lot] = {lot.id: lot for c in p.contracts for lot in c.lots}
     contracts = {c.id for c in p.contracts}
+    return [
+        *_duplicate_id_issues(p),
+        *(issue for ci, c in enumerate(p.contracts) for issue in _contract_issues(ci, c)),
+        *_capacity_issues(p.capacities, members, lots),
+        *_exclusion_issues(p.policy.exclusions, members, lots, contracts),
+        *_rate_issues(p.top_slice),
+        *_method_issues(p),
+    ]
+
+
+def _repeated(ids: list[str]) -> list[str]:
+    """The ids given more than once, sorted (so the issues come out in a stable order)."""
+    return sorted(i for i, n in Counter(ids).items() if n > 1)
+
+
+def _duplicate_id_issues(p: Problem) -> Iterator[Issue]:
+    """Member, contract and lot ids given twice."""
+    for i in _repeated([m.id for m in p.members]):
+        yield Issue("members", "duplicate member id", i, i)
+    for i in _repeated([c.id for c in p.contracts]):
+        yield Issue("contracts", "duplicate contract id", i, i)
+    for i in _repeated([lot.id for c in p.contracts for lot in c.lots]):
+        yield Issue(
+            "contracts[].lots", "duplicate lot id (lot ids are unique across contracts)", i, i
+        )
+
+
+def _contract_issues(ci: int, c: Contract) -> Iterator[Issue]:
+    """Contract ``ci``'s value against its lots, its year against its term, then its lots."""
+    where = f"contracts[{ci}]"
+    total = sum((lot.value for lot in c.lots), Decimal(0))
+    if total != c.value:
+        yield Issue(
+            f"{where}.value",
+            f"contract value {format_money(c.value)} differs from the sum of its lots "
+            f"{format_money(total)}",
+            c.id,
+            str(c.value),
+        )
+    if c.value == 0:
+        yield Issue(f"{where}.value", "a contract must have a positive value", c.id, "0.00")
+    if c.year > c.term_years:
+        yield Issue(
+            f"{where}.year",
+            f"contract year {c.year} is beyond the term of {c.term_years} year(s)",
+            c.id,
+            c.year,
+        )
+    for li, lot in enumerate(c.lots):
+        yield from _unit_price_issues(f"{where}.lots[{li}]", lot)
+
+
+def _unit_price_issues(where: str, lot: Lot) -> Iterator[Issue]:
+    """A unit-priced lot's rules: both unit and price, a positive price, whole units."""
+    if (lot.unit is None) != (lot.unit_price is None):
+        yield Issue(
+            f"{where}.unit_price",
+            "a unit-priced lot needs both 'unit' and 'unit_price'",
+            lot.id,
+            str(lot.unit_price) if lot.unit_price is not None else lot.unit,
+        )
+    if lot.unit_price is None:
+        return
+    if lot.unit_price == 0:
+        yield Issue(f"{where}.unit_price", "unit price must be positive", lot.id, "0.00")
+    elif lot.value % lot.unit_price != 0:
+        yield Issue(
+            f"{where}.value",
+            f"lot value {format_money(lot.value)} is not a whole number of units "
+            f"at {format_money(lot.unit_price)} per {lot.unit} "
+            f"({lot.value / lot.unit_price:.4f} units)",
+            lot.id,
+            str(lot.value),
+        )
+
+
+def _capacity_issues(
+    capacities: tuple[Capacity, ...], members: set[str], lots: dict[str, Lot]
+) -> Iterator[Issue]:
+    """Each capacity's member, repetition and amount/units, then its lot or its pool."""
     seen: set[tuple[str, str | None, str | None, str | None]] = set()
-    for k, cap in enumerate(p.capacities):
+    for k, cap in enumerate(capacities):
         where = f"capacities[{k}]"
         pooled = cap.lot is None
         ident = f"{cap.member}/{cap.lot}" if not pooled else f"{cap.member}/{cap.theme}/{cap.area}"
         if cap.member not in members:
-            add(Issue(f"{where}.member", "unknown member", ident, cap.member))
+            yield Issue(f"{where}.member", "unknown member", ident, cap.member)
         key = (cap.member, cap.lot, cap.theme, cap.area)
         if key in seen:
-            add(Issue(where, "capacity declared twice for the same member and lot/pool", ident))
+            yield Issue(where, "capacity declared twice for the same member and lot/pool", ident)
         seen.add(key)
         if (cap.amount is None) == (cap.units is None):
-            add(
-                Issue(
-                    where,
-                    "give exactly one of 'amount' (pounds) or 'units'",
-                    ident,
-                    {"amount": cap.amount, "units": cap.units},
-                )
+            yield Issue(
+                where,
+                "give exactly one of 'amount' (pounds) or 'units'",
+                ident,
+                {"amount": cap.amount, "units": cap.units},
             )
         if pooled:
-            if cap.theme is None and cap.area is None:
-                add(Issue(where, "name a 'lot', or a 'theme' and/or 'area' to pool over", ident))
-            elif not any(
-                (cap.theme is None or lot.theme == cap.theme)
-                and (cap.area is None or lot.area == cap.area)
-                for lot in lots.values()
-            ):
-                add(Issue(where, "no lot matches this pooled capacity's theme/area", ident))
-            if cap.units is not None:
-                add(
-                    Issue(
-                        f"{where}.units",
-                        "a pooled capacity is money: give 'amount'",
-                        ident,
-                        cap.units,
-                    )
-                )
-            continue
-        if cap.theme is not None or cap.area is not None:
-            add(Issue(where, "give a 'lot' or a 'theme'/'area' pool, not both", ident))
-        assert cap.lot is not None
-        cap_lot = lots.get(cap.lot)
-        if cap_lot is None:
-            add(Issue(f"{where}.lot", "unknown lot", ident, cap.lot))
-        elif cap.units is not None and not cap_lot.is_unit_priced:
-            add(
-                Issue(
-                    f"{where}.units",
-                    f"lot {cap_lot.id!r} is not unit-priced: give capacity as 'amount'",
-                    ident,
-                    cap.units,
-                )
-            )
+            yield from _pooled_capacity_issues(where, ident, cap, lots)
+        else:
+            yield from _lot_capacity_issues(where, ident, cap, lots)
 
-    for k, ex in enumerate(p.policy.exclusions):
+
+def _pooled_capacity_issues(
+    where: str, ident: str, cap: Capacity, lots: dict[str, Lot]
+) -> Iterator[Issue]:
+    """A pooled capacity names a theme and/or area that some lot has, and is money."""
+    if cap.theme is None and cap.area is None:
+        yield Issue(where, "name a 'lot', or a 'theme' and/or 'area' to pool over", ident)
+    elif not any(
+        (cap.theme is None or lot.theme == cap.theme) and (cap.area is None or lot.area == cap.area)
+        for lot in lots.values()
+    ):
+        yield Issue(where, "no lot matches this pooled capacity's theme/area", ident)
+    if cap.units is not None:
+        yield Issue(f"{where}.units", "a pooled capacity is money: give 'amount'", ident, cap.units)
+
+
+def _lot_capacity_issues(
+    where: str, ident: str, cap: Capacity, lots: dict[str, Lot]
+) -> Iterator[Issue]:
+    """A per-lot capacity names no pool, a known lot, and units only on a unit-priced lot."""
+    if cap.theme is not None or cap.area is not None:
+        yield Issue(where, "give a 'lot' or a 'theme'/'area' pool, not both", ident)
+    assert cap.lot is not None
+    cap_lot = lots.get(cap.lot)
+    if cap_lot is None:
+        yield Issue(f"{where}.lot", "unknown lot", ident, cap.lot)
+    elif cap.units is not None and not cap_lot.is_unit_priced:
+        yield Issue(
+            f"{where}.units",
+            f"lot {cap_lot.id!r} is not unit-priced: give capacity as 'amount'",
+            ident,
+            cap.units,
+        )
+
+
+def _exclusion_issues(
+    exclusions: tuple[Exclusion, ...], members: set[str], lots: dict[str, Lot], contracts: set[str]
+) -> Iterator[Issue]:
+    """Each exclusion names a known member and exactly one known lot or contract."""
+    for k, ex in enumerate(exclusions):
         where = f"policy.exclusions[{k}]"
         ident = f"{ex.member}/{ex.lot or ex.contract}"
         if ex.member not in members:
-            add(Issue(f"{where}.member", "unknown member", ident, ex.member))
+            yield Issue(f"{where}.member", "unknown member", ident, ex.member)
         if (ex.lot is None) == (ex.contract is None):
-            add(Issue(where, "give exactly one of 'lot' or 'contract'", ident))
+            yield Issue(where, "give exactly one of 'lot' or 'contract'", ident)
         elif ex.lot is not None and ex.lot not in lots:
-            add(Issue(f"{where}.lot", "unknown lot", ident, ex.lot))
+            yield Issue(f"{where}.lot", "unknown lot", ident, ex.lot)
         elif ex.contract is not None and ex.contract not in contracts:
-            add(Issue(f"{where}.contract", "unknown contract", ident, ex.contract))
+            yield Issue(f"{where}.contract", "unknown contract", ident, ex.contract)
 
-    ts = p.top_slice
+
+def _rate_issues(ts: TopSlicePolicy) -> Iterator[Issue]:
+    """The target rate and a fixed rate are within the maximum rate."""
     if ts.target_rate > ts.max_rate:
-        add(
-            Issue(
-                "top_slice.target_rate",
-                f"target rate {ts.target_rate} is above the maximum rate {ts.max_rate}",
-                value=str(ts.target_rate),
-            )
+        yield Issue(
+            "top_slice.target_rate",
+            f"target rate {ts.target_rate} is above the maximum rate {ts.max_rate}",
+            value=str(ts.target_rate),
         )
     if ts.rate is not None and ts.rate > ts.max_rate:
-        add(
-            Issue(
-                "top_slice.rate",
-                f"rate {ts.rate} is above the maximum rate {ts.max_rate}",
-                value=str(ts.rate),
-            )
+        yield Issue(
+            "top_slice.rate",
+            f"rate {ts.rate} is above the maximum rate {ts.max_rate}",
+            value=str(ts.rate),
         )
+
+
+def _method_issues(p: Problem) -> Iterator[Issue]:
+    """The top-slice method's required parameters are given."""
+    ts = p.top_slice
     if ts.method == TopSliceMethod.GLIDE_PATH and ts.target_year is None:
-        add(Issue("top_slice.target_year", "the glide_path method needs a target_year"))
+        yield Issue("top_slice.target_year", "the glide_path method needs a target_year")
     if ts.method == TopSliceMethod.COST_RECOVERY and p.hub.annual_cost is None:
-        add(Issue("hub.annual_cost", "the cost_recovery method needs the hub's annual_cost"))
-    return issues
+        yield Issue("hub.annual_cost", "the cost_recovery method needs the hub's annual_cost")
 
 
 _COLLECTIONS: dict[str, str] = {

@@ -259,52 +259,74 @@ def lot_shares(
     >>> [str(Fraction(n, s.denominator)) for n in s.numerators]
     ['50', '75', '75']
     """
-    n = len(claims)
     if estate < 0 or estate > sum(claims):
         raise ValueError(f"estate {estate} is outside 0..{sum(claims)}")
-    ones = [1] * n
+    ones = [1] * len(claims)
     if rule == "proportional":
+        # weights *are* the claims (the same object): water_fill then skips its capping sort
         return water_fill(estate, claims, claims)
     if rule == "constrained_equal_awards":
         return water_fill(estate, claims, ones)
     if rule == "constrained_equal_losses":
-        losses = water_fill(sum(claims) - estate, claims, ones)
-        den = losses.denominator
-        return ExactShares(
-            tuple(c * den - x for c, x in zip(claims, losses.numerators, strict=True)), den
-        )
+        return _claims_less(claims, water_fill(sum(claims) - estate, claims, ones))
     if rule == "talmud":
-        # in half-units the half-claims are the claims themselves
-        total = sum(claims)
-        if 2 * estate <= total:
-            half = water_fill(2 * estate, claims, ones)
-            return ExactShares(half.numerators, 2 * half.denominator)
-        half_losses = water_fill(2 * (total - estate), claims, ones)
-        den = 2 * half_losses.denominator
-        return ExactShares(
-            tuple(c * den - x for c, x in zip(claims, half_losses.numerators, strict=True)), den
-        )
+        return _talmud_shares(estate, claims)
     if rule in ("weighted_proportional", "weighted_constrained_equal_awards"):
-        if factors is None or len(factors) != n:
-            raise ValueError(f"rule {rule!r} needs one weight factor per claim")
-        scale = 1
-        for f in factors:
-            scale = lcm(scale, f.denominator)
-        base = claims if rule == "weighted_proportional" else ones
-        weights = [int(f * scale) * b for f, b in zip(factors, base, strict=True)]
-        positive = sum(c for c, w in zip(claims, weights, strict=True) if w > 0)
-        if estate <= positive:
-            return water_fill(estate, claims, weights)
-        # not enough with weight: the weighted get everything, the rest by claims
-        rest = estate - positive
-        zero = [c if w == 0 else 0 for c, w in zip(claims, weights, strict=True)]
-        tail = water_fill(rest, zero, zero)
-        den = tail.denominator
-        return ExactShares(
-            tuple(
-                c * den if w > 0 else x
-                for c, w, x in zip(claims, weights, tail.numerators, strict=True)
-            ),
-            den,
-        )
+        return _weighted_shares(rule, estate, claims, factors)
     raise ValueError(f"unknown rule {rule!r}")
+
+
+def _claims_less(claims: Sequence[int], losses: ExactShares, halves: int = 1) -> ExactShares:
+    """Each claim less its loss, the losses counted in ``1/halves`` units (2: half-units)."""
+    den = halves * losses.denominator
+    return ExactShares(
+        tuple(c * den - x for c, x in zip(claims, losses.numerators, strict=True)), den
+    )
+
+
+def _talmud_shares(estate: int, claims: Sequence[int]) -> ExactShares:
+    """The Talmud rule on whole units: CEA on half-claims, or claims less CEA of half-losses."""
+    # in half-units the half-claims are the claims themselves
+    ones = [1] * len(claims)
+    total = sum(claims)
+    if 2 * estate <= total:
+        half = water_fill(2 * estate, claims, ones)
+        return ExactShares(half.numerators, 2 * half.denominator)
+    return _claims_less(claims, water_fill(2 * (total - estate), claims, ones), halves=2)
+
+
+def _weighted_shares(
+    rule: str, estate: int, claims: Sequence[int], factors: Sequence[Fraction] | None
+) -> ExactShares:
+    """The weighted rules: water-filling on the factors (times the claims for proportional)."""
+    if factors is None or len(factors) != len(claims):
+        raise ValueError(f"rule {rule!r} needs one weight factor per claim")
+    scale = 1
+    for f in factors:
+        scale = lcm(scale, f.denominator)
+    base = claims if rule == "weighted_proportional" else [1] * len(claims)
+    weights = [int(f * scale) * b for f, b in zip(factors, base, strict=True)]
+    positive = sum(c for c, w in zip(claims, weights, strict=True) if w > 0)
+    if estate <= positive:
+        return water_fill(estate, claims, weights)
+    return _zero_weight_fallback(estate, claims, weights, positive)
+
+
+def _zero_weight_fallback(
+    estate: int, claims: Sequence[int], weights: Sequence[int], positive: int
+) -> ExactShares:
+    """Full claims to the weighted members, the rest of the estate to the others by claims.
+
+    Used when the members with weight (whose claims add up to ``positive``) cannot absorb the
+    estate.
+    """
+    zero = [c if w == 0 else 0 for c, w in zip(claims, weights, strict=True)]
+    tail = water_fill(estate - positive, zero, zero)
+    den = tail.denominator
+    return ExactShares(
+        tuple(
+            c * den if w > 0 else x
+            for c, w, x in zip(claims, weights, tail.numerators, strict=True)
+        ),
+        den,
+    )
