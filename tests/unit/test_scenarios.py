@@ -430,3 +430,16 @@ def test_constraint_prices_with_no_constraint_is_empty(demo: Problem) -> None:
         "award_off",
         "change",
     ]
+
+
+# -- the public module ------------------------------------------------------------------------
+
+
+def test_the_public_module_reaches_the_package_names() -> None:
+    import allocate.analysis.scenarios as package
+    import allocate.scenarios as public
+
+    assert public.__all__ == package.__all__ and public.__doc__ == package.__doc__
+    tables = ["COMPARE_COLUMNS", "PRICE_COLUMNS", "MEMBER_PRICE_COLUMNS", "METRICS", "SWITCHED_OFF"]
+    for name in [*package.__all__, *tables, "SWEEP_SOLVE_DEFAULTS", "AUTO_PROGRESS_MIN"]:
+        assert getattr(public, name) is getattr(package, name), name
