@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from allocate import Problem, solve
+from allocate.core import families
 from allocate.examples import demo_problem
 from allocate.scenarios import (
+    SWITCHED_OFF,
     Scenario,
     ScenarioError,
     add_member,
@@ -419,6 +421,38 @@ def test_constraint_prices_measure_what_each_constraint_moves(demo: Problem) -> 
     small = {m.id for m in demo.members if m.size_band.value in ("micro", "small")}
     gains = moved[moved["change"] > 0]
     assert set(gains.member) <= small and not gains.empty
+
+
+def _every_family_on(problem: Problem) -> Problem:
+    loose = set_policy(
+        min_award="100",
+        max_member_share="0.9",
+        max_dependency="50",
+        small_org_share="0.01",
+        case_mix_tolerance="0.5",
+        min_providers_per_area=1,
+        exclusions=[{"member": "luton-youth", "contract": "advice-2026", "reason": "conflict"}],
+    )
+    return Scenario("every family on", [loose]).apply(problem)
+
+
+def test_switched_off_switches_every_family_of_the_policy_off(demo: Problem) -> None:
+    every = _every_family_on(demo)
+    settings = [f for f in families.FAMILIES if f.setting is not None]
+    assert all(f.is_on(every.policy) for f in settings)
+    assert set(SWITCHED_OFF) == {f.setting for f in settings}
+    off = Scenario("all off", [set_policy(**SWITCHED_OFF)]).apply(every)
+    assert not any(f.is_on(off.policy) for f in settings)
+    assert off.policy.side_constraints == () and off.policy.exclusions == ()
+
+
+def test_constraint_prices_lists_the_families_on_in_the_registry_order(demo: Problem) -> None:
+    every = _every_family_on(demo)
+    prices = constraint_prices(every)
+    # the policy's own list of its side-constraints, then the exclusions, then all together
+    assert list(prices.constraint) == [*every.policy.side_constraints, "exclusions", "all"]
+    without = Scenario("no ring-fence", [set_policy(small_org_share=None)]).apply(every)
+    assert "small_org_share" not in list(constraint_prices(without).constraint)
 
 
 def test_constraint_prices_with_no_constraint_is_empty(demo: Problem) -> None:

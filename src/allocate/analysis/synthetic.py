@@ -88,6 +88,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from allocate.core import families
+from allocate.core.families import FAMILIES
 from allocate.core.model import Problem, SizeBand
 
 __all__ = [
@@ -180,31 +182,19 @@ _COMMISSIONERS: Final[tuple[str, ...]] = (
 )
 _UNIT_PRICES: Final[tuple[int, ...]] = (25, 50, 100, 250, 500, 1000)
 
-#: Values the side-constraints take when switched on by name.
-SIDE_CONSTRAINT_DEFAULTS: Final[Mapping[str, Any]] = {
-    # a sub-contract below £2,500 costs more to monitor than it is worth
-    "min_award": "2500",
-    # no member takes more than 40% of a contract's member pot (or of the portfolio)
-    "max_member_share": "0.4",
-    # awards at most equal to a member's annual income: doubling in a year is a cash-flow risk
-    "max_dependency": "1",
-    # 10% of every contract ring-fenced for micro and small members
-    "small_org_share": "0.1",
-    # a member's hard-to-help share within 10 points of its overall share (no creaming)
-    "case_mix_tolerance": "0.1",
-    # at least three providers in every area (or all eligible, when fewer)
-    "min_providers_per_area": 3,
-    # share of eligible (member, lot) pairs barred for a conflict of interest
-    "exclusions": 0.01,
-    # pooled capacity across a theme's lots, as a share of the member's per-lot total
-    "pooled_capacities": 0.75,
-}
+#: Values the side-constraints take when switched on by name: each family's ``synthetic`` value
+#: in :mod:`allocate.core.families`, which says why it is realistic.
+SIDE_CONSTRAINT_DEFAULTS: Final[Mapping[str, Any]] = {f.switch: f.synthetic for f in FAMILIES}
 #: Every name ``side_constraints`` accepts.
 ALL_SIDE_CONSTRAINTS: Final[tuple[str, ...]] = tuple(SIDE_CONSTRAINT_DEFAULTS)
-_POLICY_SIDE_CONSTRAINTS: Final = frozenset(ALL_SIDE_CONSTRAINTS) - {
-    "exclusions",
-    "pooled_capacities",
+#: The names that set a policy value, each with the :class:`~allocate.Policy` field it sets.
+_POLICY_SIDE_CONSTRAINTS: Final[Mapping[str, str]] = {
+    f.switch: f.setting for f in families.policy_settings() if f.setting is not None
 }
+#: The names that change the data instead (exclusions, pooled capacities): their value is a share.
+_DATA_SIDE_CONSTRAINTS: Final[tuple[str, ...]] = tuple(
+    n for n in ALL_SIDE_CONSTRAINTS if n not in _POLICY_SIDE_CONSTRAINTS
+)
 
 _IntArray = npt.NDArray[np.int64]
 _FloatArray = npt.NDArray[np.float64]
@@ -545,12 +535,10 @@ def consortium_dict(
     }
     cap_pounds = cap_units * np.where(unit_price > 0, unit_price, 1)[None, :]
     open_pairs = covers & status_ok[:, None]
-    if "exclusions" in side:
-        share = (
-            SIDE_CONSTRAINT_DEFAULTS["exclusions"]
-            if side["exclusions"] is None
-            else side["exclusions"]
-        )
+    if families.EXCLUSIONS.switch in side:
+        share = side[families.EXCLUSIONS.switch]
+        if share is None:
+            share = families.EXCLUSIONS.synthetic
         exclusions, barred = _exclusions(
             rng_side,
             float(share),
@@ -570,11 +558,11 @@ def consortium_dict(
             side, open_pairs, cap_pounds, pot, lot_contract, income, band, rate
         )
     )
-    if "pooled_capacities" in side:
-        share = side["pooled_capacities"]
+    if families.POOLED_CAPACITY.switch in side:
+        share = side[families.POOLED_CAPACITY.switch]
         capacity_rows.extend(
             _pooled(
-                float(SIDE_CONSTRAINT_DEFAULTS["pooled_capacities"] if share is None else share),
+                float(families.POOLED_CAPACITY.synthetic if share is None else share),
                 covers,
                 cap_pounds,
                 lot_theme,
@@ -718,16 +706,16 @@ def _policy_side_constraints(
             out_[:, k] = x[:, lot_contract == k].sum(axis=1)
         return out_
 
-    if "min_award" in side:
-        floor = side["min_award"]
+    if families.MIN_AWARD.switch in side:
+        floor = side[families.MIN_AWARD.switch]
         if floor is None:
-            nominal = float(SIDE_CONSTRAINT_DEFAULTS["min_award"])
+            nominal = float(families.MIN_AWARD.synthetic)
             quarter = math.floor(float(pot.min()) / 4 / 10) * 10
             floor = str(int(max(10, min(nominal, quarter))))
-            out["min_award"] = floor
+            out[families.MIN_AWARD.switch] = floor
         can[can < float(floor)] = 0.0  # nothing, or at least the floor
-    if "max_dependency" in side:
-        dep = side["max_dependency"]
+    if families.MAX_DEPENDENCY.switch in side:
+        dep = side[families.MAX_DEPENDENCY.switch]
         if dep is None:
             # the smallest multiple of income that lets every lot be filled, spreading each
             # member's allowance over its lots in proportion to capacity; margin 1.5
@@ -741,14 +729,14 @@ def _policy_side_constraints(
                     hi = mid
                 else:
                     lo = mid
-            nominal = float(SIDE_CONSTRAINT_DEFAULTS["max_dependency"])
+            nominal = float(families.MAX_DEPENDENCY.synthetic)
             dep = min(100.0, max(nominal, math.ceil(hi * 1.5 * 2) / 2))
-            out["max_dependency"] = _plain(dep)
+            out[families.MAX_DEPENDENCY.switch] = _plain(dep)
         spread = can / np.maximum(can.sum(axis=1, keepdims=True), 1.0)
         can = np.minimum(can, spread * (float(dep) * income)[:, None])
     pot_c = np.bincount(lot_contract, weights=pot, minlength=n_c)
     can_c = per_contract(can)
-    if "max_member_share" in auto:
+    if families.MAX_MEMBER_SHARE.switch in auto:
         # smallest share s with sum_i min(can_ic, s * pot_c) >= pot_c on every contract
         need_share = 0.0
         for k in range(n_c):
@@ -760,21 +748,20 @@ def _policy_side_constraints(
                 else:
                     lo = mid
             need_share = max(need_share, hi)
-        nominal = float(SIDE_CONSTRAINT_DEFAULTS["max_member_share"])
-        out["max_member_share"] = _plain(
+        nominal = float(families.MAX_MEMBER_SHARE.synthetic)
+        out[families.MAX_MEMBER_SHARE.switch] = _plain(
             min(1.0, max(nominal, math.ceil(need_share * 1.25 * 20) / 20))
         )
-    if "small_org_share" in auto:
+    if families.SMALL_ORG_SHARE.switch in auto:
         small = band <= _BANDS.index(SizeBand.SMALL)
         ratio = float((can_c[small].sum(axis=0) / np.maximum(pot_c, 1.0)).min())
-        nominal = float(SIDE_CONSTRAINT_DEFAULTS["small_org_share"])
-        out["small_org_share"] = _plain(
+        nominal = float(families.SMALL_ORG_SHARE.synthetic)
+        out[families.SMALL_ORG_SHARE.switch] = _plain(
             max(0.001, min(nominal, math.floor(ratio / 2 * 1000) / 1000))
         )
-    for name in ("case_mix_tolerance", "min_providers_per_area"):
-        if name in auto:
-            out[name] = SIDE_CONSTRAINT_DEFAULTS[name]
-    return {k: out[k] for k in wanted}
+    for name in auto - set(out):  # the rest keep their nominal value
+        out[name] = SIDE_CONSTRAINT_DEFAULTS[name]
+    return {_POLICY_SIDE_CONSTRAINTS[k]: out[k] for k in wanted}
 
 
 def _fill(can: _FloatArray, allowance: _FloatArray, pot: _FloatArray | None = None) -> _FloatArray:
@@ -908,7 +895,7 @@ def _side_constraints(value: Iterable[str] | Mapping[str, Any] | str) -> dict[st
             f"side_constraints has unknown name(s) {unknown!r} "
             f"(expected some of {', '.join(ALL_SIDE_CONSTRAINTS)})"
         )
-    for key in ("exclusions", "pooled_capacities"):
+    for key in _DATA_SIDE_CONSTRAINTS:
         if chosen.get(key) is not None:
             chosen[key] = _fraction(f"side_constraints[{key!r}]", chosen[key], open_low=True)
     return chosen

@@ -11,7 +11,8 @@ from allocate.analysis.scenarios.changes import set_policy
 from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
-from allocate.core.model import Problem
+from allocate.core import families
+from allocate.core.model import Policy, Problem
 from allocate.core.outcome import Allocation
 
 if TYPE_CHECKING:
@@ -23,16 +24,8 @@ _PENNY = Decimal("0.01")
 _Q6 = Decimal("0.000001")
 
 
-#: How :func:`constraint_prices` switches a policy setting off.
-SWITCHED_OFF: dict[str, Any] = {
-    "min_award": None,
-    "max_member_share": None,
-    "max_dependency": None,
-    "small_org_share": None,
-    "case_mix_tolerance": None,
-    "min_providers_per_area": None,
-    "exclusions": (),
-}
+#: How :func:`constraint_prices` switches a policy setting off (from the family registry).
+SWITCHED_OFF: dict[str, Any] = families.switched_off()
 
 PRICE_COLUMNS = [
     "constraint",
@@ -113,9 +106,7 @@ def constraint_prices(
     import pandas as pd
 
     policy = problem.policy
-    active = [*policy.side_constraints]
-    if policy.exclusions:
-        active.append("exclusions")
+    active = _switched_on(policy)
     if not active:
         return pd.DataFrame([], columns=MEMBER_PRICE_COLUMNS if by_member else PRICE_COLUMNS)
     scenarios = [Scenario("on")]
@@ -167,6 +158,11 @@ def constraint_prices(
     if by_member:
         return pd.DataFrame(member_rows, columns=MEMBER_PRICE_COLUMNS)
     return pd.DataFrame(rows, columns=PRICE_COLUMNS)
+
+
+def _switched_on(policy: Policy) -> list[str]:
+    """The policy fields of the families switched on, in the registry's order."""
+    return [f.setting for f in families.FAMILIES if f.setting is not None and f.is_on(policy)]
 
 
 def _setting(value: Any) -> str:
