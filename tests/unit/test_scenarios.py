@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import io
 import pickle
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -10,6 +13,7 @@ from typing import Any
 import pytest
 
 from allocate import Problem, solve
+from allocate.analysis.scenarios import progress as progress_module
 from allocate.core import families
 from allocate.examples import demo_problem
 from allocate.scenarios import (
@@ -283,6 +287,31 @@ def test_sweep_reports_progress(demo: Problem, capsys: pytest.CaptureFixture[str
     assert seen == [(1, 3), (2, 3), (3, 3)]
     sweep(demo, _scenarios(demo, 3), progress=True)
     assert "3/3" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_without_tqdm_is_silent_by_default_and_an_error_on_request(
+    demo: Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.import_module
+
+    def no_tqdm(name: str, *args: Any) -> Any:
+        if name == "tqdm":
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", no_tqdm)
+    with pytest.raises(ImportError, match=r"allocate\[progress\]"):
+        sweep(demo, _scenarios(demo, 2), progress=True)
+    # a sweep long enough for a bar by default, on a terminal: it runs without one
+    monkeypatch.setattr(progress_module, "AUTO_PROGRESS_MIN", 2)
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert len(sweep(demo, _scenarios(demo, 2))) == 2
+    assert sys.stderr.getvalue() == ""
 
 
 def test_sweep_keeps_allocations_on_request(demo: Problem) -> None:

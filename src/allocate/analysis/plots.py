@@ -28,11 +28,12 @@ import importlib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import pandas as pd
-    from matplotlib.axes import Axes
+import pandas as pd
 
-    from allocate.core.outcome import Allocation
+from allocate.core.outcome import Allocation
+
+if TYPE_CHECKING:  # matplotlib is an optional extra: imported at run time by _matplotlib()
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_awards", "plot_comparison", "plot_glide_path", "plot_lorenz"]
 
@@ -41,9 +42,10 @@ _FAIR = "#1f2328"
 _HUB = "#bf8700"
 
 
-def _pyplot() -> Any:
+def _matplotlib(module: str) -> Any:
+    """``matplotlib.<module>``, imported on first use: matplotlib is an optional extra."""
     try:
-        return importlib.import_module("matplotlib.pyplot")
+        return importlib.import_module(f"matplotlib.{module}")
     except ImportError:
         raise ImportError("plots need matplotlib: pip install 'allocate[plot]'") from None
 
@@ -51,14 +53,12 @@ def _pyplot() -> Any:
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
-    _, new = _pyplot().subplots(figsize=size, layout="constrained")
+    _, new = _matplotlib("pyplot").subplots(figsize=size, layout="constrained")
     return new  # type: ignore[no-any-return]
 
 
 def _pounds(ax: Axes, axis: str = "x") -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    fmt = FuncFormatter(lambda v, _: f"{'-' if v < 0 else ''}£{abs(v):,.0f}")
+    fmt = _matplotlib("ticker").FuncFormatter(lambda v, _: f"{'-' if v < 0 else ''}£{abs(v):,.0f}")
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
@@ -123,7 +123,7 @@ def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     years = sorted(int(y) for y in ok["year"].unique())
     parties = list(dict.fromkeys(ok["party"]))
     parties = ["hub", *[p for p in parties if p != "hub"]]
-    colours = _pyplot().get_cmap("tab20").colors
+    colours = _matplotlib("pyplot").get_cmap("tab20").colors
     bottom = [0.0] * len(years)
     for i, party in enumerate(parties):
         rows = ok[ok["party"] == party].set_index("year")
@@ -219,7 +219,7 @@ def plot_comparison(frame: pd.DataFrame, *, ax: Axes | None = None, measure: str
     items = list(dict.fromkeys(changed["item"]))
     ax = _axes(ax, (8, 0.35 * max(len(items), 1) * max(len(scenarios), 1) + 1.8))
     height = 0.8 / max(len(scenarios), 1)
-    colours = _pyplot().get_cmap("tab10").colors
+    colours = _matplotlib("pyplot").get_cmap("tab10").colors
     for j, scenario in enumerate(scenarios):
         sub = rows[rows["scenario"] == scenario].set_index("item")["change"]
         values = [float(sub.get(item, Decimal(0))) for item in items]

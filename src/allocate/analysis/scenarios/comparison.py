@@ -5,15 +5,14 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from allocate.analysis.scenarios.results import METRICS, ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
 from allocate.core.model import Problem
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["COMPARE_COLUMNS", "compare"]
 
@@ -99,8 +98,6 @@ def _quantities(r: ScenarioResult) -> dict[tuple[str, str], Decimal | None]:
 
 
 def _tidy(results: list[ScenarioResult], base: ScenarioResult) -> pd.DataFrame:
-    import pandas as pd
-
     base_q = _quantities(base)
     order: dict[tuple[str, str], int] = {}
     per: list[dict[tuple[str, str], Decimal | None]] = []

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from allocate.analysis.scenarios.changes import set_top_slice, update_contract
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
 from allocate.core.model import Problem
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["glide_path"]
 
@@ -71,8 +70,6 @@ def glide_path(
         2 0.075000 12000.00 -4000.00
         3 0.050000  8000.00 -8000.00
     """
-    import pandas as pd
-
     if contract is None:
         chosen = max(problem.contracts, key=lambda c: c.term_years)
     else:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from allocate.analysis.scenarios.changes import set_policy
 from allocate.analysis.scenarios.results import ScenarioResult
@@ -14,9 +16,6 @@ from allocate.analysis.scenarios.sweeps import sweep
 from allocate.core import families
 from allocate.core.model import Policy, Problem
 from allocate.core.outcome import Allocation
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["MEMBER_PRICE_COLUMNS", "PRICE_COLUMNS", "SWITCHED_OFF", "constraint_prices"]
 
@@ -103,8 +102,6 @@ def constraint_prices(
     proportional shares (the £137.50 without it is rounding to whole clients on unit-priced
     lots).
     """
-    import pandas as pd
-
     policy = problem.policy
     active = _switched_on(policy)
     if not active:

@@ -14,6 +14,14 @@ Progress = bool | None | Callable[[int, int], None]
 AUTO_PROGRESS_MIN = 200
 
 
+def _tqdm() -> Any:
+    """The tqdm bar, imported only when a bar is wanted (an optional extra); None if absent."""
+    try:
+        return importlib.import_module("tqdm").tqdm
+    except ImportError:
+        return None
+
+
 class Reporter:
     """Reports a sweep's progress to a callback, a tqdm bar, or nowhere (see :func:`sweep`)."""
 
@@ -30,12 +38,11 @@ class Reporter:
             want = total >= AUTO_PROGRESS_MIN and sys.stderr.isatty()
         if not want:
             return
-        try:
-            tqdm = importlib.import_module("tqdm").tqdm
-        except ImportError:
-            if progress is None:
+        tqdm = _tqdm()
+        if tqdm is None:
+            if progress is None:  # a bar by default only where tqdm is installed
                 return
-            raise ImportError("progress bars need tqdm: pip install 'allocate[progress]'") from None
+            raise ImportError("progress bars need tqdm: pip install 'allocate[progress]'")
         self.bar = tqdm(total=total, desc="scenarios", unit="scenario", file=sys.stderr)
 
     def advance(self, n: int) -> None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from allocate.analysis.scenarios.changes import parse_factor, scale_capacity, set_quality
 from allocate.analysis.scenarios.errors import ChangeError
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
 from allocate.core.model import Problem
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["sensitivity"]
 
@@ -60,8 +59,6 @@ def sensitivity(
     Luton Youth Voice's score of 0.74 less 0.05 falls below the demo's quality threshold of 0.7,
     so it loses its award: a large elasticity flags a threshold crossed.
     """
-    import pandas as pd
-
     declared = {c.member for c in problem.capacities}
     chosen = (
         [m.id for m in problem.members if m.id in declared] if members is None else list(members)
