@@ -71,7 +71,16 @@ def compare(
             awards 1159000.00  61000.00
     members_funded          8         0
     """
-    items = list(scenarios)
+    items, base = _with_baseline(list(scenarios), baseline)
+    results = sweep(problem, items, executor, **sweep_options)
+    return _tidy(results, results[base])
+
+
+def _with_baseline(items: list[Scenario], baseline: str | None) -> tuple[list[Scenario], int]:
+    """The scenarios to solve and the position of the baseline among them.
+
+    With no baseline named, the unchanged problem is added first as ``"baseline"``.
+    """
     if baseline is None:
         items = [Scenario("baseline"), *items]
         baseline = "baseline"
@@ -81,9 +90,7 @@ def compare(
         raise ValueError(f"scenario names must be unique in a comparison; repeated: {dupes}")
     if baseline not in names:
         raise ValueError(f"no scenario is named {baseline!r} (the baseline)")
-    results = sweep(problem, items, executor, **sweep_options)
-    base = results[names.index(baseline)]
-    return _tidy(results, base)
+    return items, names.index(baseline)
 
 
 def _quantities(r: ScenarioResult) -> dict[tuple[str, str], Decimal | None]:

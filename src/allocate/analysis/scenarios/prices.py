@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -26,23 +26,46 @@ _Q6 = Decimal("0.000001")
 #: How :func:`constraint_prices` switches a policy setting off (from the family registry).
 SWITCHED_OFF: dict[str, Any] = families.switched_off()
 
-PRICE_COLUMNS = [
-    "constraint",
-    "setting",
-    "status_on",
-    "status_off",
-    "min_ratio_on",
-    "min_ratio_off",
-    "max_ratio_on",
-    "max_ratio_off",
-    "moved_on",
-    "moved_off",
-    "price",
-    "members_affected",
-    "largest_change_member",
-    "largest_change",
-]
-MEMBER_PRICE_COLUMNS = ["constraint", "member", "award_on", "award_off", "change"]
+
+class _Price(NamedTuple):
+    """What one side-constraint (or all of them) moves: a row of :func:`constraint_prices`."""
+
+    constraint: str
+    setting: str
+    status_on: str
+    status_off: str
+    min_ratio_on: Decimal | None
+    min_ratio_off: Decimal | None
+    max_ratio_on: Decimal | None
+    max_ratio_off: Decimal | None
+    moved_on: Decimal | None
+    moved_off: Decimal | None
+    price: Decimal | None
+    members_affected: int | None
+    largest_change_member: str | None
+    largest_change: Decimal | None
+
+
+class _MemberPrice(NamedTuple):
+    """What one side-constraint gives one member (takes, when negative)."""
+
+    constraint: str
+    member: str
+    award_on: Decimal
+    award_off: Decimal
+    change: Decimal
+
+
+class _Distance(NamedTuple):
+    """How far an allocation is from the reference fair shares (None: no allocation)."""
+
+    moved: Decimal | None = None
+    min_ratio: Decimal | None = None
+    max_ratio: Decimal | None = None
+
+
+PRICE_COLUMNS = list(_Price._fields)
+MEMBER_PRICE_COLUMNS = list(_MemberPrice._fields)
 
 
 def constraint_prices(
@@ -102,59 +125,78 @@ def constraint_prices(
     proportional shares (the £137.50 without it is rounding to whole clients on unit-priced
     lots).
     """
-    policy = problem.policy
-    active = _switched_on(policy)
+    active = _switched_on(problem.policy)
     if not active:
         return pd.DataFrame([], columns=MEMBER_PRICE_COLUMNS if by_member else PRICE_COLUMNS)
-    scenarios = [Scenario("on")]
-    scenarios += [Scenario(f"without {n}", [set_policy(**{n: SWITCHED_OFF[n]})]) for n in active]
-    scenarios.append(Scenario("none", [set_policy(**{n: SWITCHED_OFF[n] for n in active})]))
     options = {**sweep_options, "keep_allocations": True}
-    results = sweep(problem, scenarios, executor, **options)
-    on, offs, none = results[0], results[1:-1], results[-1]
-    reference = _pair_fair_shares(none.allocation) if none.ok else {}
-    labels = [*active, "all"]
-    settings = [_setting(getattr(policy, n)) for n in active] + ["every one above"]
-    rows = []
-    member_rows = []
-    m_on = _pair_metrics(on, reference)
-    for name, setting, off in zip(labels, settings, [*offs, none], strict=True):
-        m_off = _pair_metrics(off, reference)
-        moved: dict[str, Decimal] = {}
-        if on.ok and off.ok:
-            for member in sorted(set(on.awards) | set(off.awards)):
-                a_on = on.awards.get(member, Decimal(0))
-                a_off = off.awards.get(member, Decimal(0))
-                member_rows.append((name, member, a_on, a_off, a_on - a_off))
-                if a_on != a_off:
-                    moved[member] = a_on - a_off
-        largest = max(moved, key=lambda m: (abs(moved[m]), m), default=None)
-        price = (
-            m_on["moved"] - m_off["moved"]
-            if m_on["moved"] is not None and m_off["moved"] is not None
-            else None
-        )
-        rows.append(
-            (
-                name,
-                setting,
-                on.status,
-                off.status,
-                m_on["min_ratio"],
-                m_off["min_ratio"],
-                m_on["max_ratio"],
-                m_off["max_ratio"],
-                m_on["moved"],
-                m_off["moved"],
-                price,
-                len(moved) if on.ok and off.ok else None,
-                largest,
-                moved[largest] if largest is not None else None,
-            )
-        )
+    on, *offs = sweep(problem, _switchings(active), executor, **options)
+    settings = [_setting(getattr(problem.policy, n)) for n in active] + ["every one above"]
+    switched = [_Off(*off) for off in zip([*active, "all"], settings, offs, strict=True)]
     if by_member:
-        return pd.DataFrame(member_rows, columns=MEMBER_PRICE_COLUMNS)
-    return pd.DataFrame(rows, columns=PRICE_COLUMNS)
+        rows = [row for off in switched for row in _member_prices(off.constraint, on, off.result)]
+        return pd.DataFrame(rows, columns=MEMBER_PRICE_COLUMNS)
+    return pd.DataFrame(_prices(on, switched), columns=PRICE_COLUMNS)
+
+
+class _Off(NamedTuple):
+    """A constraint (or ``all``) switched off, its setting when on, and what that gave."""
+
+    constraint: str
+    setting: str
+    result: ScenarioResult
+
+
+def _switchings(active: list[str]) -> list[Scenario]:
+    """Every constraint on; each switched off in turn; all of them off."""
+    return [
+        Scenario("on"),
+        *(Scenario(f"without {n}", [set_policy(**{n: SWITCHED_OFF[n]})]) for n in active),
+        Scenario("none", [set_policy(**{n: SWITCHED_OFF[n] for n in active})]),
+    ]
+
+
+def _member_prices(name: str, on: ScenarioResult, off: ScenarioResult) -> list[_MemberPrice]:
+    """Each member's total award with the constraint on and off (none when either failed)."""
+    if not (on.ok and off.ok):
+        return []
+    rows = []
+    for member in sorted(set(on.awards) | set(off.awards)):
+        a_on = on.awards.get(member, Decimal(0))
+        a_off = off.awards.get(member, Decimal(0))
+        rows.append(_MemberPrice(name, member, a_on, a_off, a_on - a_off))
+    return rows
+
+
+def _prices(on: ScenarioResult, switched: list[_Off]) -> list[_Price]:
+    """One row per constraint switched off, all measured from the rule's fair shares."""
+    none = switched[-1].result  # the last switches every constraint off
+    reference = _pair_fair_shares(none.allocation) if none.ok else {}
+    d_on = _distance(on, reference)
+    return [_price(on, off, d_on, _distance(off.result, reference)) for off in switched]
+
+
+def _price(on: ScenarioResult, off: _Off, d_on: _Distance, d_off: _Distance) -> _Price:
+    """The row of one constraint: distances on and off, their difference, who it moves."""
+    changes = _member_prices(off.constraint, on, off.result)
+    moved = {m.member: m.change for m in changes if m.change != 0}
+    largest = max(moved, key=lambda m: (abs(moved[m]), m), default=None)
+    price = d_on.moved - d_off.moved if d_on.moved is not None and d_off.moved is not None else None
+    return _Price(
+        off.constraint,
+        off.setting,
+        on.status,
+        off.result.status,
+        d_on.min_ratio,
+        d_off.min_ratio,
+        d_on.max_ratio,
+        d_off.max_ratio,
+        d_on.moved,
+        d_off.moved,
+        price,
+        len(moved) if on.ok and off.result.ok else None,
+        largest,
+        moved[largest] if largest is not None else None,
+    )
 
 
 def _switched_on(policy: Policy) -> list[str]:
@@ -174,19 +216,18 @@ def _pair_fair_shares(allocation: Allocation | None) -> dict[tuple[str, str], De
     return {(t.member[k], t.lot[k]): t.fair_share[k] for k in range(len(t)) if t.eligible[k]}
 
 
-def _pair_metrics(
-    result: ScenarioResult, reference: Mapping[tuple[str, str], Decimal]
-) -> dict[str, Decimal | None]:
+def _distance(result: ScenarioResult, reference: Mapping[tuple[str, str], Decimal]) -> _Distance:
+    """Money moved from the reference fair shares, and the range of award / fair share."""
     if not result.ok or result.allocation is None or not reference:
-        return {"moved": None, "min_ratio": None, "max_ratio": None}
+        return _Distance()
     t = result.allocation.audit.pairs
     awards = {(t.member[k], t.lot[k]): t.award[k] for k in range(len(t))}
     total = sum((abs(awards.get(key, Decimal(0)) - f) for key, f in reference.items()), Decimal(0))
     # an award on a pair the reference does not fund is all moved
     total += sum((a for key, a in awards.items() if key not in reference), Decimal(0))
     ratios = [awards.get(key, Decimal(0)) / f for key, f in reference.items() if f > 0]
-    return {
-        "moved": (total / 2).quantize(_PENNY, ROUND_HALF_EVEN),
-        "min_ratio": min(ratios).quantize(_Q6) if ratios else None,
-        "max_ratio": max(ratios).quantize(_Q6) if ratios else None,
-    }
+    return _Distance(
+        moved=(total / 2).quantize(_PENNY, ROUND_HALF_EVEN),
+        min_ratio=min(ratios).quantize(_Q6) if ratios else None,
+        max_ratio=max(ratios).quantize(_Q6) if ratios else None,
+    )

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from allocate.analysis.scenarios.errors import ScenarioError
-from allocate.core.model import Problem
 from allocate.core.outcome import Allocation, Status
 
 __all__ = ["METRICS", "ScenarioResult"]
@@ -64,9 +63,7 @@ METRICS: tuple[tuple[str, str], ...] = (
 )
 
 
-def summarise(
-    name: str, problem: Problem, allocation: Allocation, keep: bool, seconds: float
-) -> ScenarioResult:
+def summarise(name: str, allocation: Allocation, keep: bool, seconds: float) -> ScenarioResult:
     """The compact, exact record of one scenario's allocation (the whole of it if ``keep``)."""
     audit = allocation.audit
     by_contract: dict[str, dict[str, Decimal]] = {c.id: {} for c in allocation.contracts}

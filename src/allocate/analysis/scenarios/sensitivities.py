@@ -5,12 +5,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from allocate.analysis.scenarios.changes import parse_factor, scale_capacity, set_quality
 from allocate.analysis.scenarios.errors import ChangeError
+from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
 from allocate.core.model import Problem
@@ -59,56 +60,97 @@ def sensitivity(
     Luton Youth Voice's score of 0.74 less 0.05 falls below the demo's quality threshold of 0.7,
     so it loses its award: a large elasticity flags a threshold crossed.
     """
+    steps = _steps(problem, _chosen(problem, members), capacity_factors, quality_deltas)
+    scenarios = [Scenario("baseline"), *(s.scenario for s in steps)]
+    results = sweep(problem, scenarios, executor, **sweep_options)
+    rows = [_response(s, results[0], r) for s, r in zip(steps, results[1:], strict=True)]
+    return pd.DataFrame(rows, columns=list(_Response._fields))
+
+
+class _Step(NamedTuple):
+    """One change of one member's parameter, and the scenario that makes it."""
+
+    scenario: Scenario
+    member: str
+    parameter: str
+    step: Any
+    before: Decimal
+    after: Decimal
+
+
+class _Response(NamedTuple):
+    """How a member's award responds to one step: a row of :func:`sensitivity`."""
+
+    member: str
+    parameter: str
+    step: Any
+    base: Decimal
+    value: Decimal
+    status: str
+    award_base: Decimal | None
+    award: Decimal | None
+    change: Decimal | None
+    elasticity: Decimal | None
+
+
+def _chosen(problem: Problem, members: Sequence[str] | None) -> list[str]:
+    """The members asked for, or by default every member that declared capacity."""
     declared = {c.member for c in problem.capacities}
     chosen = (
         [m.id for m in problem.members if m.id in declared] if members is None else list(members)
     )
-    index = problem.member_index
     for m in chosen:
-        if m not in index:
+        if m not in problem.member_index:
             raise ValueError(f"unknown member {m!r}")
-    plan: list[tuple[str, str, Any, Decimal, Decimal]] = []
-    scenarios = [Scenario("baseline")]
-    base_capacity = _declared_capacity(problem)
+    return chosen
+
+
+def _steps(
+    problem: Problem,
+    chosen: list[str],
+    capacity_factors: Sequence[Any],
+    quality_deltas: Sequence[float],
+) -> list[_Step]:
+    """Each member's capacity times each factor, then its score moved by each delta."""
+    steps: list[_Step] = []
+    capacity = _declared_capacity(problem)
     for m in chosen:
+        cap = capacity.get(m, Decimal(0))
         for f in capacity_factors:
-            factor = _factor_or_raise(f)
-            scenarios.append(Scenario(f"{m}: capacity x{f}", [scale_capacity(m, f)]))
-            cap = base_capacity.get(m, Decimal(0))
-            plan.append((m, "capacity", f, cap, (cap * factor).quantize(_PENNY)))
-        q = Decimal(repr(index[m].quality_score))
+            scaled = (cap * _factor_or_raise(f)).quantize(_PENNY)
+            scenario = Scenario(f"{m}: capacity x{f}", [scale_capacity(m, f)])
+            steps.append(_Step(scenario, m, "capacity", f, cap, scaled))
+        q = Decimal(repr(problem.member_index[m].quality_score))
         for d in quality_deltas:
             new = min(Decimal(1), max(Decimal(0), q + Decimal(repr(d))))
-            scenarios.append(Scenario(f"{m}: quality {d:+}", [set_quality(m, float(new))]))
-            plan.append((m, "quality_score", d, q, new))
-    results = sweep(problem, scenarios, executor, **sweep_options)
-    base = results[0]
-    rows = []
-    for (m, parameter, step, before, after), r in zip(plan, results[1:], strict=True):
-        award_base = base.awards.get(m) if base.ok else None
-        award = r.awards.get(m) if r.ok else None
-        change = award - award_base if award is not None and award_base is not None else None
-        elasticity = None
-        if change is not None and award_base and before and after != before:
-            rel_award = change / award_base
-            rel_param = (after - before) / before
-            elasticity = (rel_award / rel_param).quantize(_Q6) + 0  # + 0: no "-0.000000"
-        rows.append(
-            (m, parameter, step, before, after, r.status, award_base, award, change, elasticity)
-        )
-    columns = [
-        "member",
-        "parameter",
-        "step",
-        "base",
-        "value",
-        "status",
-        "award_base",
-        "award",
-        "change",
-        "elasticity",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+            scenario = Scenario(f"{m}: quality {d:+}", [set_quality(m, float(new))])
+            steps.append(_Step(scenario, m, "quality_score", d, q, new))
+    return steps
+
+
+def _response(step: _Step, base: ScenarioResult, result: ScenarioResult) -> _Response:
+    """The member's award before and after the step, and its elasticity."""
+    m, before, after = step.member, step.before, step.after
+    award_base = base.awards.get(m) if base.ok else None
+    award = result.awards.get(m) if result.ok else None
+    change = award - award_base if award is not None and award_base is not None else None
+    elasticity = None
+    if change is not None and award_base and before and after != before:
+        rel_award = change / award_base
+        rel_param = (after - before) / before
+        elasticity = (rel_award / rel_param).quantize(_Q6) + 0  # + 0: no "-0.000000"
+    return _Response(
+        m,
+        step.parameter,
+        step.step,
+        before,
+        after,
+        result.status,
+        award_base,
+        award,
+        change,
+        elasticity,
+    )
 
 
 def _factor_or_raise(value: Any) -> Decimal:

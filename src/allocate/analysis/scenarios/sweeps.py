@@ -7,6 +7,7 @@ import math
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from allocate.analysis.scenarios.errors import ScenarioError
@@ -22,12 +23,19 @@ __all__ = ["SWEEP_SOLVE_DEFAULTS", "sweep"]
 SWEEP_SOLVE_DEFAULTS: dict[str, Any] = {"diagnose": False, "price_constraints": False}
 
 
-def _run_one(
-    problem: Problem, scenario: Scenario, options: Mapping[str, Any], keep: bool
-) -> ScenarioResult:
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """What every scenario of a sweep changes and how it is solved: shipped once per chunk."""
+
+    problem: Problem
+    solve_options: Mapping[str, Any]
+    keep_allocations: bool
+
+
+def _run_one(work: _Work, scenario: Scenario) -> ScenarioResult:
     t0 = time.perf_counter()
     try:
-        changed = scenario.apply(problem)
+        changed = scenario.apply(work.problem)
     except ScenarioError as exc:
         return ScenarioResult(
             scenario=scenario.name,
@@ -36,15 +44,14 @@ def _run_one(
             exception=exc,
             seconds=time.perf_counter() - t0,
         )
-    allocation = solve(changed, **options)
-    return summarise(scenario.name, changed, allocation, keep, time.perf_counter() - t0)
+    allocation = solve(changed, **work.solve_options)
+    keep = work.keep_allocations
+    return summarise(scenario.name, allocation, keep, time.perf_counter() - t0)
 
 
-def _run_chunk(
-    problem: Problem, scenarios: Sequence[Scenario], options: Mapping[str, Any], keep: bool
-) -> list[ScenarioResult]:
+def _run_chunk(work: _Work, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
     """Worker entry point: one task per chunk, so the problem is shipped once per chunk."""
-    return [_run_one(problem, s, options, keep) for s in scenarios]
+    return [_run_one(work, s) for s in scenarios]
 
 
 def _chunks(items: Sequence[Scenario], size: int) -> Iterator[list[Scenario]]:
@@ -110,6 +117,22 @@ def sweep(
     >>> [(r.scenario, str(r.metrics["top_slice"])) for r in results]
     [('5%', '61000.00'), ('7%', '85400.00'), ('9%', '109800.00')]
     """
+    items = _checked_scenarios(problem, scenarios, errors)
+    options = {**SWEEP_SOLVE_DEFAULTS, **(solve_options or {})}
+    work = _Work(problem, options, keep_allocations)
+    reporter = Reporter(progress, len(items))
+    try:
+        if executor is None:
+            return _sweep_here(work, items, errors, reporter)
+        return _sweep_on(executor, work, items, chunksize, errors, reporter)
+    finally:
+        reporter.close()
+
+
+def _checked_scenarios(
+    problem: Problem, scenarios: Iterable[Scenario], errors: str
+) -> list[Scenario]:
+    """The scenarios as a list, once the arguments of :func:`sweep` are known to be sound."""
     if not isinstance(problem, Problem):
         raise TypeError(f"sweep() takes a Problem, not {type(problem).__name__}")
     if errors not in ("raise", "record"):
@@ -118,41 +141,50 @@ def sweep(
     for k, s in enumerate(items):
         if not isinstance(s, Scenario):
             raise TypeError(f"scenarios[{k}] is a {type(s).__name__}, not a Scenario")
-    options: dict[str, Any] = {**SWEEP_SOLVE_DEFAULTS, **(solve_options or {})}
-    reporter = Reporter(progress, len(items))
+    return items
+
+
+def _sweep_here(
+    work: _Work, items: Sequence[Scenario], errors: str, reporter: Reporter
+) -> list[ScenarioResult]:
+    """The scenarios one after another in this process."""
     results: list[ScenarioResult] = []
+    for s in items:
+        result = _run_one(work, s)
+        _check(result, errors)
+        results.append(result)
+        reporter.advance(1)
+    return results
+
+
+def _sweep_on(
+    executor: cf.Executor,
+    work: _Work,
+    items: Sequence[Scenario],
+    chunksize: int | None,
+    errors: str,
+    reporter: Reporter,
+) -> list[ScenarioResult]:
+    """The scenarios in chunks as the executor's tasks, put back in order as they finish."""
+    if chunksize is None:
+        chunksize = max(1, min(64, math.ceil(len(items) / (4 * (os.cpu_count() or 1)))))
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be at least 1, not {chunksize}")
+    chunks = list(_chunks(items, chunksize))
+    futures = {executor.submit(_run_chunk, work, chunk): k for k, chunk in enumerate(chunks)}
+    done: dict[int, list[ScenarioResult]] = {}
     try:
-        if executor is None:
-            for s in items:
-                result = _run_one(problem, s, options, keep_allocations)
+        for future in cf.as_completed(futures):
+            chunk_results = future.result()
+            for result in chunk_results:
                 _check(result, errors)
-                results.append(result)
-                reporter.advance(1)
-            return results
-        if chunksize is None:
-            chunksize = max(1, min(64, math.ceil(len(items) / (4 * (os.cpu_count() or 1)))))
-        if chunksize < 1:
-            raise ValueError(f"chunksize must be at least 1, not {chunksize}")
-        chunks = list(_chunks(items, chunksize))
-        futures = {
-            executor.submit(_run_chunk, problem, chunk, options, keep_allocations): k
-            for k, chunk in enumerate(chunks)
-        }
-        done: dict[int, list[ScenarioResult]] = {}
-        try:
-            for future in cf.as_completed(futures):
-                chunk_results = future.result()
-                for result in chunk_results:
-                    _check(result, errors)
-                done[futures[future]] = chunk_results
-                reporter.advance(len(chunk_results))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        return [r for k in range(len(chunks)) for r in done[k]]
-    finally:
-        reporter.close()
+            done[futures[future]] = chunk_results
+            reporter.advance(len(chunk_results))
+    except BaseException:  # a failed chunk or an interrupt: drop the work not yet started
+        for future in futures:
+            future.cancel()
+        raise
+    return [r for k in range(len(chunks)) for r in done[k]]
 
 
 def _check(result: ScenarioResult, errors: str) -> None:
