@@ -121,18 +121,9 @@ def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax, (8, 5))
     ok = frame[frame["income"].notna()]
     years = sorted(int(y) for y in ok["year"].unique())
-    parties = list(dict.fromkeys(ok["party"]))
-    parties = ["hub", *[p for p in parties if p != "hub"]]
-    colours = _matplotlib("pyplot").get_cmap("tab20").colors
-    bottom = [0.0] * len(years)
-    for i, party in enumerate(parties):
-        rows = ok[ok["party"] == party].set_index("year")
-        heights = [float(rows["income"].get(y, Decimal(0))) for y in years]
-        colour = _HUB if party == "hub" else colours[i % len(colours)]
-        ax.bar(years, heights, bottom=bottom, color=colour, label=party, width=0.6)
-        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    tops = _stack_incomes(ax, ok, years)
     rates = ok.drop_duplicates("year").set_index("year")["rate"]
-    for y, top in zip(years, bottom, strict=True):
+    for y, top in zip(years, tops, strict=True):
         ax.annotate(
             f"{float(rates[y]) * 100:.1f}%",
             (y, top),
@@ -155,6 +146,21 @@ def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         fontsize="small",
     )
     return ax
+
+
+def _stack_incomes(ax: Axes, ok: pd.DataFrame, years: list[int]) -> list[float]:
+    """One bar per year: the hub's income at the bottom, then each member's; the bars' tops."""
+    parties = list(dict.fromkeys(ok["party"]))
+    parties = ["hub", *[p for p in parties if p != "hub"]]
+    colours = _matplotlib("pyplot").get_cmap("tab20").colors
+    bottom = [0.0] * len(years)
+    for i, party in enumerate(parties):
+        rows = ok[ok["party"] == party].set_index("year")
+        heights = [float(rows["income"].get(y, Decimal(0))) for y in years]
+        colour = _HUB if party == "hub" else colours[i % len(colours)]
+        ax.bar(years, heights, bottom=bottom, color=colour, label=party, width=0.6)
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    return bottom
 
 
 def plot_lorenz(allocation: Allocation, *, ax: Axes | None = None) -> Axes:
