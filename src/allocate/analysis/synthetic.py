@@ -332,24 +332,27 @@ def consortium_dict(
     >>> d == json.loads(json.dumps(d))
     True
     """
-    settings = _checked(
-        members,
-        lots,
-        contracts=contracts,
-        seed=seed,
-        eligibility_density=eligibility_density,
-        band_weights=band_weights,
-        capacity_slack=capacity_slack,
-        side_constraints=side_constraints,
-        themes=themes,
-        areas=areas,
-        associate_share=associate_share,
-        qa_fail_share=qa_fail_share,
-        unit_priced_share=unit_priced_share,
-        min_eligible=min_eligible,
-        quality_threshold=quality_threshold,
-        reporting_threshold=reporting_threshold,
-        top_slice_rate=top_slice_rate,
+    # checked in the order of the signature, so that the first bad parameter is the one named
+    n_m = _positive_int("members", members)
+    n_l = _positive_int("lots", lots)
+    settings = _Settings(
+        members=n_m,
+        lots=n_l,
+        contracts=_contract_count(contracts, n_l),
+        seed=_seed(seed),
+        density=_fraction("eligibility_density", eligibility_density, open_low=True),
+        weights=_band_weights(band_weights),
+        slack=_slack(capacity_slack),
+        side=_side_constraints(side_constraints),
+        themes=_labels("themes", themes, THEMES, "theme"),
+        areas=_labels("areas", areas, AREAS, "area"),
+        associate_share=_fraction("associate_share", associate_share),
+        qa_fail_share=_fraction("qa_fail_share", qa_fail_share),
+        unit_priced_share=_fraction("unit_priced_share", unit_priced_share),
+        need=_positive_int("min_eligible", min_eligible),
+        quality_threshold=_fraction("quality_threshold", quality_threshold),
+        reporting_threshold=_fraction("reporting_threshold", reporting_threshold),
+        rate=_top_slice_rate(top_slice_rate),
     )
     return _generate(settings)
 
@@ -980,50 +983,6 @@ class _Settings:
     reporting_threshold: float
     rate: float
     """``top_slice_rate``."""
-
-
-def _checked(
-    members: int,
-    lots: int,
-    *,
-    contracts: int | None,
-    seed: int,
-    eligibility_density: float,
-    band_weights: Mapping[SizeBand | str, float] | None,
-    capacity_slack: float,
-    side_constraints: Iterable[str] | Mapping[str, Any] | str,
-    themes: int | Sequence[str],
-    areas: int | Sequence[str],
-    associate_share: float,
-    qa_fail_share: float,
-    unit_priced_share: float,
-    min_eligible: int,
-    quality_threshold: float,
-    reporting_threshold: float,
-    top_slice_rate: float,
-) -> _Settings:
-    """The parameters, checked in the order of the signature (the first bad one is named)."""
-    n_m = _positive_int("members", members)
-    n_l = _positive_int("lots", lots)
-    return _Settings(
-        members=n_m,
-        lots=n_l,
-        contracts=_contract_count(contracts, n_l),
-        seed=_seed(seed),
-        density=_fraction("eligibility_density", eligibility_density, open_low=True),
-        weights=_band_weights(band_weights),
-        slack=_slack(capacity_slack),
-        side=_side_constraints(side_constraints),
-        themes=_labels("themes", themes, THEMES, "theme"),
-        areas=_labels("areas", areas, AREAS, "area"),
-        associate_share=_fraction("associate_share", associate_share),
-        qa_fail_share=_fraction("qa_fail_share", qa_fail_share),
-        unit_priced_share=_fraction("unit_priced_share", unit_priced_share),
-        need=_positive_int("min_eligible", min_eligible),
-        quality_threshold=_fraction("quality_threshold", quality_threshold),
-        reporting_threshold=_fraction("reporting_threshold", reporting_threshold),
-        rate=_top_slice_rate(top_slice_rate),
-    )
 
 
 def _contract_count(contracts: int | None, n_l: int) -> int:
