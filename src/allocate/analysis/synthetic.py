@@ -90,7 +90,6 @@ import numpy as np
 import numpy.typing as npt
 
 from allocate.core import families
-from allocate.core.families import FAMILIES
 from allocate.core.model import Problem, SizeBand
 
 __all__ = [
@@ -185,7 +184,9 @@ _UNIT_PRICES: Final[tuple[int, ...]] = (25, 50, 100, 250, 500, 1000)
 
 #: Values the side-constraints take when switched on by name: each family's ``synthetic`` value
 #: in :mod:`allocate.core.families`, which says why it is realistic.
-SIDE_CONSTRAINT_DEFAULTS: Final[Mapping[str, Any]] = {f.switch: f.synthetic for f in FAMILIES}
+SIDE_CONSTRAINT_DEFAULTS: Final[Mapping[str, Any]] = {
+    f.switch: f.synthetic for f in families.FAMILIES
+}
 #: Every name ``side_constraints`` accepts.
 ALL_SIDE_CONSTRAINTS: Final[tuple[str, ...]] = tuple(SIDE_CONSTRAINT_DEFAULTS)
 #: The names that set a policy value, each with the :class:`~allocate.Policy` field it sets.
