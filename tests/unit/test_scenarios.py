@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import io
 import pickle
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -10,8 +13,11 @@ from typing import Any
 import pytest
 
 from allocate import Problem, solve
+from allocate.analysis.scenarios import progress as progress_module
+from allocate.core import families
 from allocate.examples import demo_problem
 from allocate.scenarios import (
+    SWITCHED_OFF,
     Scenario,
     ScenarioError,
     add_member,
@@ -283,6 +289,31 @@ def test_sweep_reports_progress(demo: Problem, capsys: pytest.CaptureFixture[str
     assert "3/3" in capsys.readouterr().err
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_without_tqdm_is_silent_by_default_and_an_error_on_request(
+    demo: Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.import_module
+
+    def no_tqdm(name: str, *args: Any) -> Any:
+        if name == "tqdm":
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", no_tqdm)
+    with pytest.raises(ImportError, match=r"allocate\[progress\]"):
+        sweep(demo, _scenarios(demo, 2), progress=True)
+    # a sweep long enough for a bar by default, on a terminal: it runs without one
+    monkeypatch.setattr(progress_module, "AUTO_PROGRESS_MIN", 2)
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert len(sweep(demo, _scenarios(demo, 2))) == 2
+    assert sys.stderr.getvalue() == ""
+
+
 def test_sweep_keeps_allocations_on_request(demo: Problem) -> None:
     (kept,) = sweep(demo, [Scenario("b")], keep_allocations=True)
     (lean,) = sweep(demo, [Scenario("b")])
@@ -421,6 +452,38 @@ def test_constraint_prices_measure_what_each_constraint_moves(demo: Problem) -> 
     assert set(gains.member) <= small and not gains.empty
 
 
+def _every_family_on(problem: Problem) -> Problem:
+    loose = set_policy(
+        min_award="100",
+        max_member_share="0.9",
+        max_dependency="50",
+        small_org_share="0.01",
+        case_mix_tolerance="0.5",
+        min_providers_per_area=1,
+        exclusions=[{"member": "luton-youth", "contract": "advice-2026", "reason": "conflict"}],
+    )
+    return Scenario("every family on", [loose]).apply(problem)
+
+
+def test_switched_off_switches_every_family_of_the_policy_off(demo: Problem) -> None:
+    every = _every_family_on(demo)
+    settings = [f for f in families.FAMILIES if f.setting is not None]
+    assert all(f.is_on(every.policy) for f in settings)
+    assert set(SWITCHED_OFF) == {f.setting for f in settings}
+    off = Scenario("all off", [set_policy(**SWITCHED_OFF)]).apply(every)
+    assert not any(f.is_on(off.policy) for f in settings)
+    assert off.policy.side_constraints == () and off.policy.exclusions == ()
+
+
+def test_constraint_prices_lists_the_families_on_in_the_registry_order(demo: Problem) -> None:
+    every = _every_family_on(demo)
+    prices = constraint_prices(every)
+    # the policy's own list of its side-constraints, then the exclusions, then all together
+    assert list(prices.constraint) == [*every.policy.side_constraints, "exclusions", "all"]
+    without = Scenario("no ring-fence", [set_policy(small_org_share=None)]).apply(every)
+    assert "small_org_share" not in list(constraint_prices(without).constraint)
+
+
 def test_constraint_prices_with_no_constraint_is_empty(demo: Problem) -> None:
     assert constraint_prices(demo).empty
     assert list(constraint_prices(demo, by_member=True).columns) == [
@@ -430,3 +493,16 @@ def test_constraint_prices_with_no_constraint_is_empty(demo: Problem) -> None:
         "award_off",
         "change",
     ]
+
+
+# -- the public module ------------------------------------------------------------------------
+
+
+def test_the_public_module_reaches_the_package_names() -> None:
+    import allocate.analysis.scenarios as package
+    import allocate.scenarios as public
+
+    assert public.__all__ == package.__all__ and public.__doc__ == package.__doc__
+    tables = ["COMPARE_COLUMNS", "PRICE_COLUMNS", "MEMBER_PRICE_COLUMNS", "METRICS", "SWITCHED_OFF"]
+    for name in [*package.__all__, *tables, "SWEEP_SOLVE_DEFAULTS", "AUTO_PROGRESS_MIN"]:
+        assert getattr(public, name) is getattr(package, name), name

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from allocate import Problem, SizeBand, solve
+from allocate.core import families
 from allocate.pipeline.eligibility import assess
 from allocate.synthetic import (
     ALL_SIDE_CONSTRAINTS,
@@ -18,7 +19,7 @@ from allocate.synthetic import (
     consortium_dict,
 )
 
-POLICY_NAMES = [n for n in ALL_SIDE_CONSTRAINTS if n not in ("exclusions", "pooled_capacities")]
+POLICY_NAMES = [f.switch for f in families.policy_settings()]
 
 
 def _money_capacity(problem: Problem) -> np.ndarray:
@@ -180,6 +181,23 @@ def test_every_lot_has_min_eligible_members():
 
 
 # -- side-constraints ---------------------------------------------------------------------------
+
+
+def test_the_defaults_cover_exactly_the_registry_families_in_its_order():
+    assert list(SIDE_CONSTRAINT_DEFAULTS) == [f.switch for f in families.FAMILIES]
+    assert tuple(SIDE_CONSTRAINT_DEFAULTS) == ALL_SIDE_CONSTRAINTS
+    for family in families.FAMILIES:
+        assert SIDE_CONSTRAINT_DEFAULTS[family.switch] == family.synthetic
+
+
+@pytest.mark.parametrize("family", families.FAMILIES, ids=lambda f: f.name)
+def test_every_registry_family_can_be_switched_on_by_name(family):
+    problem = consortium(150, 6, seed=2, side_constraints=[family.switch])
+    if family.setting is not None:
+        assert family.is_on(problem.policy)
+        assert not family.is_on(consortium(150, 6, seed=2).policy)
+    else:  # pooled capacities come with the data
+        assert any(c.theme is not None for c in problem.capacities)
 
 
 @pytest.mark.parametrize("name", POLICY_NAMES)

@@ -28,11 +28,12 @@ import importlib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import pandas as pd
-    from matplotlib.axes import Axes
+import pandas as pd
 
-    from allocate.core.outcome import Allocation
+from allocate.core.outcome import Allocation
+
+if TYPE_CHECKING:  # matplotlib is an optional extra: imported at run time by _matplotlib()
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_awards", "plot_comparison", "plot_glide_path", "plot_lorenz"]
 
@@ -41,9 +42,10 @@ _FAIR = "#1f2328"
 _HUB = "#bf8700"
 
 
-def _pyplot() -> Any:
+def _matplotlib(module: str) -> Any:
+    """``matplotlib.<module>``, imported on first use: matplotlib is an optional extra."""
     try:
-        return importlib.import_module("matplotlib.pyplot")
+        return importlib.import_module(f"matplotlib.{module}")
     except ImportError:
         raise ImportError("plots need matplotlib: pip install 'allocate[plot]'") from None
 
@@ -51,14 +53,12 @@ def _pyplot() -> Any:
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
-    _, new = _pyplot().subplots(figsize=size, layout="constrained")
+    _, new = _matplotlib("pyplot").subplots(figsize=size, layout="constrained")
     return new  # type: ignore[no-any-return]
 
 
 def _pounds(ax: Axes, axis: str = "x") -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    fmt = FuncFormatter(lambda v, _: f"{'-' if v < 0 else ''}£{abs(v):,.0f}")
+    fmt = _matplotlib("ticker").FuncFormatter(lambda v, _: f"{'-' if v < 0 else ''}£{abs(v):,.0f}")
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
@@ -121,18 +121,9 @@ def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax, (8, 5))
     ok = frame[frame["income"].notna()]
     years = sorted(int(y) for y in ok["year"].unique())
-    parties = list(dict.fromkeys(ok["party"]))
-    parties = ["hub", *[p for p in parties if p != "hub"]]
-    colours = _pyplot().get_cmap("tab20").colors
-    bottom = [0.0] * len(years)
-    for i, party in enumerate(parties):
-        rows = ok[ok["party"] == party].set_index("year")
-        heights = [float(rows["income"].get(y, Decimal(0))) for y in years]
-        colour = _HUB if party == "hub" else colours[i % len(colours)]
-        ax.bar(years, heights, bottom=bottom, color=colour, label=party, width=0.6)
-        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    tops = _stack_incomes(ax, ok, years)
     rates = ok.drop_duplicates("year").set_index("year")["rate"]
-    for y, top in zip(years, bottom, strict=True):
+    for y, top in zip(years, tops, strict=True):
         ax.annotate(
             f"{float(rates[y]) * 100:.1f}%",
             (y, top),
@@ -155,6 +146,21 @@ def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         fontsize="small",
     )
     return ax
+
+
+def _stack_incomes(ax: Axes, ok: pd.DataFrame, years: list[int]) -> list[float]:
+    """One bar per year: the hub's income at the bottom, then each member's; the bars' tops."""
+    parties = list(dict.fromkeys(ok["party"]))
+    parties = ["hub", *[p for p in parties if p != "hub"]]
+    colours = _matplotlib("pyplot").get_cmap("tab20").colors
+    bottom = [0.0] * len(years)
+    for i, party in enumerate(parties):
+        rows = ok[ok["party"] == party].set_index("year")
+        heights = [float(rows["income"].get(y, Decimal(0))) for y in years]
+        colour = _HUB if party == "hub" else colours[i % len(colours)]
+        ax.bar(years, heights, bottom=bottom, color=colour, label=party, width=0.6)
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    return bottom
 
 
 def plot_lorenz(allocation: Allocation, *, ax: Axes | None = None) -> Axes:
@@ -219,7 +225,7 @@ def plot_comparison(frame: pd.DataFrame, *, ax: Axes | None = None, measure: str
     items = list(dict.fromkeys(changed["item"]))
     ax = _axes(ax, (8, 0.35 * max(len(items), 1) * max(len(scenarios), 1) + 1.8))
     height = 0.8 / max(len(scenarios), 1)
-    colours = _pyplot().get_cmap("tab10").colors
+    colours = _matplotlib("pyplot").get_cmap("tab10").colors
     for j, scenario in enumerate(scenarios):
         sub = rows[rows["scenario"] == scenario].set_index("item")["change"]
         values = [float(sub.get(item, Decimal(0))) for item in items]

@@ -80,14 +80,16 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from statistics import NormalDist
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from allocate.core import families
 from allocate.core.model import Problem, SizeBand
 
 __all__ = [
@@ -180,31 +182,21 @@ _COMMISSIONERS: Final[tuple[str, ...]] = (
 )
 _UNIT_PRICES: Final[tuple[int, ...]] = (25, 50, 100, 250, 500, 1000)
 
-#: Values the side-constraints take when switched on by name.
+#: Values the side-constraints take when switched on by name: each family's ``synthetic`` value
+#: in :mod:`allocate.core.families`, which says why it is realistic.
 SIDE_CONSTRAINT_DEFAULTS: Final[Mapping[str, Any]] = {
-    # a sub-contract below £2,500 costs more to monitor than it is worth
-    "min_award": "2500",
-    # no member takes more than 40% of a contract's member pot (or of the portfolio)
-    "max_member_share": "0.4",
-    # awards at most equal to a member's annual income: doubling in a year is a cash-flow risk
-    "max_dependency": "1",
-    # 10% of every contract ring-fenced for micro and small members
-    "small_org_share": "0.1",
-    # a member's hard-to-help share within 10 points of its overall share (no creaming)
-    "case_mix_tolerance": "0.1",
-    # at least three providers in every area (or all eligible, when fewer)
-    "min_providers_per_area": 3,
-    # share of eligible (member, lot) pairs barred for a conflict of interest
-    "exclusions": 0.01,
-    # pooled capacity across a theme's lots, as a share of the member's per-lot total
-    "pooled_capacities": 0.75,
+    f.switch: f.synthetic for f in families.FAMILIES
 }
 #: Every name ``side_constraints`` accepts.
 ALL_SIDE_CONSTRAINTS: Final[tuple[str, ...]] = tuple(SIDE_CONSTRAINT_DEFAULTS)
-_POLICY_SIDE_CONSTRAINTS: Final = frozenset(ALL_SIDE_CONSTRAINTS) - {
-    "exclusions",
-    "pooled_capacities",
+#: The names that set a policy value, each with the :class:`~allocate.Policy` field it sets.
+_POLICY_SIDE_CONSTRAINTS: Final[Mapping[str, str]] = {
+    f.switch: f.setting for f in families.policy_settings() if f.setting is not None
 }
+#: The names that change the data instead (exclusions, pooled capacities): their value is a share.
+_DATA_SIDE_CONSTRAINTS: Final[tuple[str, ...]] = tuple(
+    n for n in ALL_SIDE_CONSTRAINTS if n not in _POLICY_SIDE_CONSTRAINTS
+)
 
 _IntArray = npt.NDArray[np.int64]
 _FloatArray = npt.NDArray[np.float64]
@@ -341,141 +333,299 @@ def consortium_dict(
     >>> d == json.loads(json.dumps(d))
     True
     """
+    # checked in the order of the signature, so that the first bad parameter is the one named
     n_m = _positive_int("members", members)
     n_l = _positive_int("lots", lots)
-    if contracts is None:
-        n_c = max(1, round(n_l / 2.5))
-    else:
-        n_c = _positive_int("contracts", contracts)
-        if n_c > n_l:
-            raise ValueError(f"contracts must be at most lots ({n_l}), not {contracts!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
-    density = _fraction("eligibility_density", eligibility_density, open_low=True)
-    weights = _band_weights(band_weights)
-    slack = _real("capacity_slack", capacity_slack)
-    if not slack >= 1.0:
-        raise ValueError(f"capacity_slack must be at least 1, not {capacity_slack!r}")
-    side = _side_constraints(side_constraints)
-    theme_labels = _labels("themes", themes, THEMES, "theme")
-    area_labels = _labels("areas", areas, AREAS, "area")
-    p_assoc = _fraction("associate_share", associate_share)
-    p_qa_fail = _fraction("qa_fail_share", qa_fail_share)
-    p_unit = _fraction("unit_priced_share", unit_priced_share)
-    need = _positive_int("min_eligible", min_eligible)
-    q_thr = _fraction("quality_threshold", quality_threshold)
-    r_thr = _fraction("reporting_threshold", reporting_threshold)
-    rate = _fraction("top_slice_rate", top_slice_rate)
-    if rate > 0.1:
-        raise ValueError(f"top_slice_rate must be at most 0.10 (the founding rule), not {rate!r}")
+    settings = _Settings(
+        members=n_m,
+        lots=n_l,
+        contracts=_contract_count(contracts, n_l),
+        seed=_seed(seed),
+        density=_fraction("eligibility_density", eligibility_density, open_low=True),
+        weights=_band_weights(band_weights),
+        slack=_slack(capacity_slack),
+        side=_side_constraints(side_constraints),
+        themes=_labels("themes", themes, THEMES, "theme"),
+        areas=_labels("areas", areas, AREAS, "area"),
+        associate_share=_fraction("associate_share", associate_share),
+        qa_fail_share=_fraction("qa_fail_share", qa_fail_share),
+        unit_priced_share=_fraction("unit_priced_share", unit_priced_share),
+        need=_positive_int("min_eligible", min_eligible),
+        quality_threshold=_fraction("quality_threshold", quality_threshold),
+        reporting_threshold=_fraction("reporting_threshold", reporting_threshold),
+        rate=_top_slice_rate(top_slice_rate),
+    )
+    return _generate(settings)
 
+
+# -- what is drawn ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Members:
+    """The members drawn: each array has one entry per member."""
+
+    band: _IntArray
+    """Index of the size band in ``_BANDS``."""
+    income: _IntArray
+    associate: _BoolArray
+    qa_passed: _BoolArray
+    quality: _FloatArray
+    reporting: _FloatArray
+    impact: _FloatArray
+    status_ok: _BoolArray
+    """May hold sub-contracts: a full member, QA passed, at or above both thresholds."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Contracts:
+    """The contracts drawn: each array has one entry per contract."""
+
+    value: _IntArray
+    """Whole pounds: what its lots add up to, once unit-priced lots are whole units."""
+    lots: _IntArray
+    """How many lots it is split into."""
+    first: _IntArray
+    """The index of its first lot."""
+    term: _IntArray
+    commissioner: _IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class _Lots:
+    """The lots drawn: each array has one entry per lot."""
+
+    contract: _IntArray
+    theme: _IntArray
+    area: _IntArray
+    position: _IntArray
+    """Its place in its contract, from 0."""
+    client_split: _BoolArray
+    """One of the contract's ``standard``/``hard_to_help`` lots of one service."""
+    value: _IntArray
+    unit_price: _IntArray
+    """0 for a lot priced in money."""
+    unit_kind: _IntArray
+    """``client`` (0) or ``session`` (1), for a unit-priced lot."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Coverage:
+    """Which themes and areas each member serves, and so which lots ([member, lot])."""
+
+    themes: _BoolArray
+    areas: _BoolArray
+    covers: _BoolArray
+
+
+class _Ids(NamedTuple):
+    """The ids of members, lots and contracts: numbered from 1, zero-padded to one width each."""
+
+    members: list[str]
+    lots: list[str]
+    contracts: list[str]
+
+
+def _generate(s: _Settings) -> dict[str, Any]:
+    """The consortium of checked settings, as plain data."""
     # independent streams, so that e.g. switching exclusions on leaves the rest unchanged
     rng_m, rng_c, rng_cov, rng_cap, rng_side = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(5)
+        np.random.default_rng(x) for x in np.random.SeedSequence(s.seed).spawn(5)
     )
+    members = _draw_members(rng_m, s)
+    contracts, lots = _draw_contracts(rng_c, s)
+    coverage = _draw_coverage(rng_cov, s, members, lots)
+    cap_units = _draw_capacities(rng_cap, s, members, lots, coverage.covers)
+    cap_pounds = cap_units * np.where(lots.unit_price > 0, lots.unit_price, 1)[None, :]
+    ids = _ids(s)
+    lot_rows = _lot_rows(s, ids, lots)
+    capacity_rows = _capacity_rows(ids, lots, coverage.covers, cap_units)
+    policy = _policy(s, rng_side, ids, members, lots, coverage.covers, cap_pounds)
+    if families.POOLED_CAPACITY.switch in s.side:
+        share = s.side[families.POOLED_CAPACITY.switch]
+        share = float(families.POOLED_CAPACITY.synthetic if share is None else share)
+        capacity_rows.extend(_pooled(share, coverage.covers, cap_pounds, lots.theme, s.themes, ids))
+    annual = float(np.sum(contracts.value / contracts.term))
+    return {
+        "name": f"Synthetic consortium ({s.members} members, {s.lots} lots, seed {s.seed})",
+        "members": _member_rows(s, ids, members, coverage),
+        "contracts": _contract_rows(ids, contracts, lot_rows),
+        "capacities": capacity_rows,
+        "hub": {"name": "Consortium hub", "annual_cost": str(round(annual * s.rate * 0.8))},
+        "top_slice": {
+            "method": "fixed",
+            "max_rate": "0.10",
+            "target_rate": str(min(Decimal("0.05"), Decimal(repr(s.rate)))),
+            "rate": repr(s.rate),
+        },
+        "policy": policy,
+    }
 
-    # -- members -----------------------------------------------------------------------------
-    band = rng_m.choice(len(_BANDS), size=n_m, p=weights)
+
+def _draw_members(rng: np.random.Generator, s: _Settings) -> _Members:
+    """Size bands, incomes log-uniform within the band, statuses and scores."""
+    n_m = s.members
+    band = rng.choice(len(_BANDS), size=n_m, p=s.weights)
     low = np.array([BAND_INCOME[b][0] for b in _BANDS], dtype=np.float64)[band]
     high = np.array([BAND_INCOME[b][1] for b in _BANDS], dtype=np.float64)[band]
-    income = np.exp(rng_m.uniform(np.log(low), np.log(high)))
+    income = np.exp(rng.uniform(np.log(low), np.log(high)))
     income = np.clip(np.floor(income), low, high - 1).astype(np.int64)
-    associate = rng_m.random(n_m) < p_assoc
-    qa_passed = rng_m.random(n_m) >= p_qa_fail
-    quality = np.round(rng_m.beta(8.0, 2.5, n_m), 2)
-    reporting = np.round(rng_m.beta(9.0, 1.5, n_m), 2)
-    impact = np.maximum(np.round(rng_m.beta(4.0, 2.0, n_m), 2), 0.01)
+    associate = rng.random(n_m) < s.associate_share
+    qa_passed = rng.random(n_m) >= s.qa_fail_share
+    quality = np.round(rng.beta(8.0, 2.5, n_m), 2)
+    reporting = np.round(rng.beta(9.0, 1.5, n_m), 2)
+    impact = np.maximum(np.round(rng.beta(4.0, 2.0, n_m), 2), 0.01)
+    q_thr, r_thr = s.quality_threshold, s.reporting_threshold
     status_ok = ~associate & qa_passed & (quality >= q_thr) & (reporting >= r_thr)
-    short = min(need, n_m) - int(status_ok.sum())
+    short = min(s.need, n_m) - int(status_ok.sum())
     if short > 0:  # too few may hold sub-contracts: admit some, as a hub recruiting would
-        fix = rng_m.choice(np.flatnonzero(~status_ok), size=short, replace=False)
+        fix = rng.choice(np.flatnonzero(~status_ok), size=short, replace=False)
         associate[fix] = False
         qa_passed[fix] = True
         quality[fix] = np.maximum(quality[fix], math.ceil(q_thr * 100) / 100)
         reporting[fix] = np.maximum(reporting[fix], math.ceil(r_thr * 100) / 100)
         status_ok = ~associate & qa_passed & (quality >= q_thr) & (reporting >= r_thr)
+    return _Members(band, income, associate, qa_passed, quality, reporting, impact, status_ok)
 
-    # -- contracts and lots ------------------------------------------------------------------
-    n_t, n_a = len(theme_labels), len(area_labels)
-    raw_value = rng_c.lognormal(math.log(VALUE_MEDIAN), VALUE_SIGMA, n_c)
-    c_value = np.clip(np.round(raw_value), *_VALUE_RANGE).astype(np.int64)
+
+def _draw_contracts(rng: np.random.Generator, s: _Settings) -> tuple[_Contracts, _Lots]:
+    """Lognormal contract values, each contract split into lots: bigger ones into more."""
+    n_c = s.contracts
+    raw_value = rng.lognormal(math.log(VALUE_MEDIAN), VALUE_SIGMA, n_c)
+    value = np.clip(np.round(raw_value), *_VALUE_RANGE).astype(np.int64)
     # bigger contracts are split into more lots
-    lot_weight = np.maximum(np.log(c_value / 10_000), 0.25)
-    lots_per = 1 + rng_c.multinomial(n_l - n_c, lot_weight / lot_weight.sum())
-    c_value = np.maximum(c_value, _MIN_LOT * lots_per)
-    c_theme = rng_c.integers(0, n_t, n_c)
-    c_area = rng_c.integers(0, n_a, n_c)
-    c_by_client_group = rng_c.random(n_c) < 0.5
-    c_term = rng_c.integers(1, 4, n_c)
-    c_commissioner = rng_c.integers(0, len(_COMMISSIONERS), n_c)
-    lot_contract = np.repeat(np.arange(n_c), lots_per)
-    lot_theme = c_theme[lot_contract]
-    lot_area = c_area[lot_contract].copy()
+    lot_weight = np.maximum(np.log(value / 10_000), 0.25)
+    lots_per = 1 + rng.multinomial(s.lots - n_c, lot_weight / lot_weight.sum())
+    value = np.maximum(value, _MIN_LOT * lots_per)
+    theme = rng.integers(0, len(s.themes), n_c)
+    area = rng.integers(0, len(s.areas), n_c)
+    by_client_group = rng.random(n_c) < 0.5
+    term = rng.integers(1, 4, n_c)
+    commissioner = rng.integers(0, len(_COMMISSIONERS), n_c)
     first = np.concatenate(([0], np.cumsum(lots_per)[:-1]))
-    pos_in_contract = np.arange(n_l) - first[lot_contract]
-    client_split = c_by_client_group[lot_contract] & (lots_per[lot_contract] > 1)
-    geographic = ~c_by_client_group[lot_contract] & (lots_per[lot_contract] > 1)
+    contract = np.repeat(np.arange(n_c), lots_per)
+    position = np.arange(s.lots) - first[contract]
+    several = lots_per[contract] > 1
+    lot_area = area[contract].copy()
     # geographic lots: consecutive areas from the contract's own, wrapping round
-    lot_area[geographic] = (lot_area[geographic] + pos_in_contract[geographic]) % n_a
-    lot_value = _split(rng_c, c_value, lots_per)
-    unit_price = np.zeros(n_l, dtype=np.int64)
-    priced = rng_c.random(n_l) < p_unit
-    unit_kind = rng_c.integers(0, 2, n_l)
+    geographic = ~by_client_group[contract] & several
+    lot_area[geographic] = (lot_area[geographic] + position[geographic]) % len(s.areas)
+    lot_value = _split(rng, value, lots_per)
+    lot_value, unit_price, unit_kind = _unit_prices(rng, lot_value, s.unit_priced_share)
+    client_split = by_client_group[contract] & several
+    lots = _Lots(
+        contract,
+        theme[contract],
+        lot_area,
+        position,
+        client_split,
+        lot_value,
+        unit_price,
+        unit_kind,
+    )
+    total = np.bincount(contract, weights=lot_value, minlength=n_c).astype(np.int64)
+    return _Contracts(total, lots_per, first, term, commissioner), lots
+
+
+def _unit_prices(
+    rng: np.random.Generator, value: _IntArray, share: float
+) -> tuple[_IntArray, _IntArray, _IntArray]:
+    """About ``share`` of the lots priced per unit: their values rounded down to whole units.
+
+    Returns the lots' values, unit prices (0 for a lot priced in money) and kinds of unit.
+    """
+    value = value.copy()
+    unit_price = np.zeros(value.size, dtype=np.int64)
+    priced = rng.random(value.size) < share
+    unit_kind = rng.integers(0, 2, value.size)
     prices = np.array(_UNIT_PRICES, dtype=np.int64)
     for j in np.flatnonzero(priced):
         # the dearest price that still leaves the lot at least 20 units
-        fits = prices[prices * 20 <= lot_value[j]]
+        fits = prices[prices * 20 <= value[j]]
         if fits.size:
             unit_price[j] = fits[-1]
-            lot_value[j] -= lot_value[j] % fits[-1]
-    c_value = np.bincount(lot_contract, weights=lot_value, minlength=n_c).astype(np.int64)
+            value[j] -= value[j] % fits[-1]
+    return value, unit_price, unit_kind
 
-    # -- who serves what ---------------------------------------------------------------------
-    reach = np.array([_BAND_REACH[b] for b in _BANDS])[band]
-    target = np.minimum(density * reach / reach.mean(), 1.0)
-    serves_theme = _cover(rng_cov, np.sqrt(target), n_t)
-    serves_area = _cover(rng_cov, np.sqrt(target), n_a)
-    covers = serves_theme[:, lot_theme] & serves_area[:, lot_area]  # [member, lot]
-    eligible_ids = np.flatnonzero(status_ok)
-    for j in range(n_l):
-        missing = min(need, eligible_ids.size) - int(covers[eligible_ids, j].sum())
+
+def _draw_coverage(
+    rng: np.random.Generator, s: _Settings, members: _Members, lots: _Lots
+) -> _Coverage:
+    """Themes and areas served, more widely by bigger members; every lot kept open."""
+    reach = np.array([_BAND_REACH[b] for b in _BANDS])[members.band]
+    target = np.minimum(s.density * reach / reach.mean(), 1.0)
+    themes = _cover(rng, np.sqrt(target), len(s.themes))
+    areas = _cover(rng, np.sqrt(target), len(s.areas))
+    eligible = np.flatnonzero(members.status_ok)
+    covers = themes[:, lots.theme] & areas[:, lots.area]
+    for j in range(s.lots):
+        missing = min(s.need, eligible.size) - int(covers[eligible, j].sum())
         if missing > 0:
-            pool = eligible_ids[~covers[eligible_ids, j]]
-            pick = rng_cov.choice(pool, size=missing, replace=False)
-            serves_theme[pick, lot_theme[j]] = True
-            serves_area[pick, lot_area[j]] = True
-            covers = serves_theme[:, lot_theme] & serves_area[:, lot_area]
+            pool = eligible[~covers[eligible, j]]
+            pick = rng.choice(pool, size=missing, replace=False)
+            covers = _serve(themes, areas, lots, pick, j)
     # a consortium of small charities: every lot open to at least one small member, if any
-    small_ids = eligible_ids[band[eligible_ids] <= _BANDS.index(SizeBand.SMALL)]
-    for j in range(n_l):
-        if small_ids.size and not covers[small_ids, j].any():
-            pick = int(rng_cov.choice(small_ids))
-            serves_theme[pick, lot_theme[j]] = True
-            serves_area[pick, lot_area[j]] = True
-            covers = serves_theme[:, lot_theme] & serves_area[:, lot_area]
+    small = eligible[members.band[eligible] <= _BANDS.index(SizeBand.SMALL)]
+    for j in range(s.lots):
+        if small.size and not covers[small, j].any():
+            covers = _serve(themes, areas, lots, int(rng.choice(small)), j)
+    return _Coverage(themes, areas, covers)
 
-    # -- capacities --------------------------------------------------------------------------
-    spare = income * rng_cap.lognormal(math.log(0.5), 0.4, n_m)
+
+def _serve(
+    themes: _BoolArray, areas: _BoolArray, lots: _Lots, pick: _IntArray | int, j: int
+) -> _BoolArray:
+    """Members ``pick`` now serve lot ``j``'s theme and area (in place); the new coverage."""
+    themes[pick, lots.theme[j]] = True
+    areas[pick, lots.area[j]] = True
+    return themes[:, lots.theme] & areas[:, lots.area]
+
+
+def _draw_capacities(
+    rng: np.random.Generator, s: _Settings, members: _Members, lots: _Lots, covers: _BoolArray
+) -> _IntArray:
+    """Capacity per [member, lot]: whole pounds, or whole units on unit-priced lots."""
+    spare = members.income * rng.lognormal(math.log(0.5), 0.4, s.members)
     n_cov = np.maximum(covers.sum(axis=1), 1)
-    noise = rng_cap.lognormal(0.0, 0.25, (n_m, n_l))
+    noise = rng.lognormal(0.0, 0.25, (s.members, s.lots))
     cap = np.where(covers, (spare / n_cov)[:, None] * noise, 0.0)
-    eligible_cap = (cap * status_ok[:, None]).sum(axis=0)
-    scale = np.maximum(1.0, slack * lot_value / np.maximum(eligible_cap, 1e-9))
+    eligible_cap = (cap * members.status_ok[:, None]).sum(axis=0)
+    scale = np.maximum(1.0, s.slack * lots.value / np.maximum(eligible_cap, 1e-9))
     cap *= scale[None, :]
-    cap_units = np.where(
-        unit_price > 0, np.ceil(cap / np.maximum(unit_price, 1)), np.ceil(cap)
-    ).astype(np.int64)
-    cap_units = np.where(covers, np.maximum(cap_units, 1), 0)
+    price = lots.unit_price
+    cap_units = np.where(price > 0, np.ceil(cap / np.maximum(price, 1)), np.ceil(cap))
+    return np.where(covers, np.maximum(cap_units.astype(np.int64), 1), 0)
 
-    # -- plain data --------------------------------------------------------------------------
-    width = len(str(n_m))
-    member_ids = [f"M{i:0{width}d}" for i in range(1, n_m + 1)]
-    lot_ids = [f"L{j:0{len(str(n_l))}d}" for j in range(1, n_l + 1)]
-    contract_ids = [f"C{k:0{len(str(n_c))}d}" for k in range(1, n_c + 1)]
-    theme_lists = _label_lists(serves_theme, theme_labels)
-    area_lists = _label_lists(serves_area, area_labels)
+
+# -- plain data ------------------------------------------------------------------------------
+
+
+def _ids(s: _Settings) -> _Ids:
+    return _Ids(
+        [f"M{i:0{len(str(s.members))}d}" for i in range(1, s.members + 1)],
+        [f"L{j:0{len(str(s.lots))}d}" for j in range(1, s.lots + 1)],
+        [f"C{k:0{len(str(s.contracts))}d}" for k in range(1, s.contracts + 1)],
+    )
+
+
+def _member_rows(
+    s: _Settings, ids: _Ids, members: _Members, coverage: _Coverage
+) -> list[dict[str, Any]]:
     band_values = [b.value for b in _BANDS]
-    member_rows = [
+    columns = zip(
+        ids.members,
+        members.band.tolist(),
+        members.associate.tolist(),
+        members.income.tolist(),
+        members.quality.tolist(),
+        members.qa_passed.tolist(),
+        members.reporting.tolist(),
+        members.impact.tolist(),
+        _label_lists(coverage.themes, s.themes),
+        _label_lists(coverage.areas, s.areas),
+        strict=True,
+    )
+    return [
         {
             "id": mid,
             "name": f"{band_values[b].title()} organisation {mid}",
@@ -488,116 +638,91 @@ def consortium_dict(
             "themes": ts,
             "areas": ar,
         }
-        for mid, b, assoc, inc, q, qa, r, imp, ts, ar in zip(
-            member_ids,
-            band.tolist(),
-            associate.tolist(),
-            income.tolist(),
-            quality.tolist(),
-            qa_passed.tolist(),
-            reporting.tolist(),
-            impact.tolist(),
-            theme_lists,
-            area_lists,
-            strict=True,
-        )
+        for mid, b, assoc, inc, q, qa, r, imp, ts, ar in columns
     ]
-    lot_rows: list[dict[str, Any]] = []
-    for j in range(n_l):
+
+
+def _lot_rows(s: _Settings, ids: _Ids, lots: _Lots) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for j in range(s.lots):
         row: dict[str, Any] = {
-            "id": lot_ids[j],
-            "value": str(int(lot_value[j])),
-            "theme": theme_labels[lot_theme[j]],
-            "area": area_labels[lot_area[j]],
+            "id": ids.lots[j],
+            "value": str(int(lots.value[j])),
+            "theme": s.themes[lots.theme[j]],
+            "area": s.areas[lots.area[j]],
         }
-        if unit_price[j]:
-            row["unit"] = "session" if unit_kind[j] else "client"
-            row["unit_price"] = str(int(unit_price[j]))
-        if client_split[j]:
-            k = int(lot_contract[j])
-            row["client_group"] = "hard_to_help" if pos_in_contract[j] % 2 else "standard"
-            row["service"] = f"{contract_ids[k]}/{theme_labels[lot_theme[j]]}"
-        lot_rows.append(row)
-    contract_rows = [
+        if lots.unit_price[j]:
+            row["unit"] = "session" if lots.unit_kind[j] else "client"
+            row["unit_price"] = str(int(lots.unit_price[j]))
+        if lots.client_split[j]:
+            k = int(lots.contract[j])
+            row["client_group"] = "hard_to_help" if lots.position[j] % 2 else "standard"
+            row["service"] = f"{ids.contracts[k]}/{s.themes[lots.theme[j]]}"
+        rows.append(row)
+    return rows
+
+
+def _contract_rows(
+    ids: _Ids, contracts: _Contracts, lot_rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    return [
         {
-            "id": contract_ids[k],
-            "commissioner": _COMMISSIONERS[c_commissioner[k]],
-            "value": str(int(c_value[k])),
+            "id": ids.contracts[k],
+            "commissioner": _COMMISSIONERS[contracts.commissioner[k]],
+            "value": str(int(contracts.value[k])),
             "year": 1,
-            "term_years": int(c_term[k]),
-            "lots": lot_rows[int(first[k]) : int(first[k] + lots_per[k])],
+            "term_years": int(contracts.term[k]),
+            "lots": lot_rows[int(first) : int(first + contracts.lots[k])],
         }
-        for k in range(n_c)
+        for k, first in enumerate(contracts.first)
     ]
+
+
+def _capacity_rows(
+    ids: _Ids, lots: _Lots, covers: _BoolArray, cap_units: _IntArray
+) -> list[dict[str, Any]]:
     # capacities lot by lot, members in id order
     lot_of, member_of = np.nonzero(covers.T)
     amounts = cap_units[member_of, lot_of].tolist()
-    kinds = np.where(unit_price[lot_of] > 0, "units", "amount").tolist()
-    capacity_rows: list[dict[str, Any]] = [
-        {"member": member_ids[i], "lot": lot_ids[j], kind: a if kind == "units" else str(a)}
+    kinds = np.where(lots.unit_price[lot_of] > 0, "units", "amount").tolist()
+    return [
+        {"member": ids.members[i], "lot": ids.lots[j], kind: a if kind == "units" else str(a)}
         for i, j, kind, a in zip(member_of.tolist(), lot_of.tolist(), kinds, amounts, strict=True)
     ]
 
+
+def _policy(
+    s: _Settings,
+    rng: np.random.Generator,
+    ids: _Ids,
+    members: _Members,
+    lots: _Lots,
+    covers: _BoolArray,
+    cap_pounds: _IntArray,
+) -> dict[str, Any]:
+    """The rule, the thresholds, the exclusions and the side-constraints switched on."""
     policy: dict[str, Any] = {
         "rule": "proportional",
-        "quality_threshold": q_thr,
-        "reporting_threshold": r_thr,
+        "quality_threshold": s.quality_threshold,
+        "reporting_threshold": s.reporting_threshold,
     }
-    cap_pounds = cap_units * np.where(unit_price > 0, unit_price, 1)[None, :]
-    open_pairs = covers & status_ok[:, None]
-    if "exclusions" in side:
-        share = (
-            SIDE_CONSTRAINT_DEFAULTS["exclusions"]
-            if side["exclusions"] is None
-            else side["exclusions"]
-        )
-        exclusions, barred = _exclusions(
-            rng_side,
-            float(share),
-            open_pairs,
-            cap_pounds,
-            lot_value,
-            lot_contract,
-            need,
-            member_ids,
-            contract_ids,
-        )
+    open_pairs = covers & members.status_ok[:, None]
+    if families.EXCLUSIONS.switch in s.side:
+        share = s.side[families.EXCLUSIONS.switch]
+        if share is None:
+            share = families.EXCLUSIONS.synthetic
+        exclusions, barred = _exclusions(rng, float(share), open_pairs, cap_pounds, lots, s, ids)
         policy["exclusions"] = exclusions
         open_pairs &= ~barred
-    pot = lot_value * (1 - rate)
-    policy.update(
-        _policy_side_constraints(
-            side, open_pairs, cap_pounds, pot, lot_contract, income, band, rate
-        )
+    room = _Room(
+        can=np.where(open_pairs, cap_pounds, 0).astype(np.float64),
+        pot=np.asarray(lots.value * (1 - s.rate), dtype=np.float64),
+        contract=lots.contract,
+        income=members.income,
+        band=members.band,
     )
-    if "pooled_capacities" in side:
-        share = side["pooled_capacities"]
-        capacity_rows.extend(
-            _pooled(
-                float(SIDE_CONSTRAINT_DEFAULTS["pooled_capacities"] if share is None else share),
-                covers,
-                cap_pounds,
-                lot_theme,
-                theme_labels,
-                member_ids,
-            )
-        )
-
-    annual = float(np.sum(c_value / c_term))
-    return {
-        "name": f"Synthetic consortium ({n_m} members, {n_l} lots, seed {seed})",
-        "members": member_rows,
-        "contracts": contract_rows,
-        "capacities": capacity_rows,
-        "hub": {"name": "Consortium hub", "annual_cost": str(round(annual * rate * 0.8))},
-        "top_slice": {
-            "method": "fixed",
-            "max_rate": "0.10",
-            "target_rate": str(min(Decimal("0.05"), Decimal(repr(rate)))),
-            "rate": repr(rate),
-        },
-        "policy": policy,
-    }
+    policy.update(_policy_side_constraints(s.side, room))
+    return policy
 
 
 # -- drawing helpers -------------------------------------------------------------------------
@@ -650,139 +775,155 @@ def _exclusions(
     share: float,
     eligible: _BoolArray,
     cap_pounds: _IntArray,
-    lot_value: _IntArray,
-    lot_contract: _IntArray,
-    need: int,
-    member_ids: list[str],
-    contract_ids: list[str],
+    lots: _Lots,
+    s: _Settings,
+    ids: _Ids,
 ) -> tuple[list[dict[str, str]], _BoolArray]:
     """Bar members from whole contracts (a conflict of interest with the commissioner).
 
     About ``share`` of the eligible (member, contract) pairs are drawn; a bar is skipped when it
-    would leave any lot of the contract below its value in capacity or below ``need`` members.
+    would leave any lot of the contract below its value in capacity or below ``min_eligible``
+    members.
     """
     out: list[dict[str, str]] = []
     barred = np.zeros_like(eligible)
     left_cap = np.where(eligible, cap_pounds, 0).sum(axis=0)
     left_n = eligible.sum(axis=0)
-    for k in range(len(contract_ids)):
-        lots = np.flatnonzero(lot_contract == k)
-        on_contract = eligible[:, lots].any(axis=1)
+    for k in range(s.contracts):
+        on = np.flatnonzero(lots.contract == k)
+        on_contract = eligible[:, on].any(axis=1)
         candidates = np.flatnonzero(on_contract & (rng.random(eligible.shape[0]) < share))
         for i in candidates.tolist():
-            hit = lots[eligible[i, lots]]
+            hit = on[eligible[i, on]]
             cap = cap_pounds[i, hit]
-            if (left_n[hit] - 1 < need).any() or (left_cap[hit] - cap < lot_value[hit]).any():
+            if (left_n[hit] - 1 < s.need).any() or (left_cap[hit] - cap < lots.value[hit]).any():
                 continue
             left_n[hit] -= 1
             left_cap[hit] -= cap
-            barred[i, lots] = True
+            barred[i, on] = True
             out.append(
                 {
-                    "member": member_ids[i],
-                    "contract": contract_ids[k],
+                    "member": ids.members[i],
+                    "contract": ids.contracts[k],
                     "reason": "conflict of interest with the commissioner",
                 }
             )
     return out, barred
 
 
-def _policy_side_constraints(
-    side: Mapping[str, Any],
-    open_pairs: _BoolArray,
-    cap_pounds: _IntArray,
-    pot: _FloatArray,
-    lot_contract: _IntArray,
-    income: _IntArray,
-    band: _IntArray,
-    rate: float,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Room:
+    """What the members can take, which the side-constraints' defaults are fitted to."""
+
+    can: _FloatArray
+    """[member, lot]: capacity in pounds where the member may receive the lot, else 0."""
+    pot: _FloatArray
+    """[lot]: the members' pot, the lot's value less the top-slice."""
+    contract: _IntArray
+    """[lot]: its contract."""
+    income: _IntArray
+    """[member]: annual income."""
+    band: _IntArray
+    """[member]: index of the size band in ``_BANDS``."""
+
+
+def _policy_side_constraints(side: Mapping[str, Any], room: _Room) -> dict[str, Any]:
     """The policy's side-constraint values: given ones as they are, defaults fitted to the data.
 
     A default is the nominal value of :data:`SIDE_CONSTRAINT_DEFAULTS`, loosened just enough
     (with a margin) where the generated consortium could not meet it at all: a consortium sets
-    rules its members can keep.
+    rules its members can keep.  A minimum award and a dependency limit, given or fitted, narrow
+    what the members can take before the share cap and the ring-fence are fitted.
     """
-    out: dict[str, Any] = {}
     wanted = [n for n in side if n in _POLICY_SIDE_CONSTRAINTS]
-    for name in wanted:
-        if side[name] is not None:
-            out[name] = side[name]
+    out = {n: side[n] for n in wanted if side[n] is not None}
     auto = {n for n in wanted if side[n] is None}
-    can = np.where(open_pairs, cap_pounds, 0).astype(np.float64)  # what each member can take
-    n_c = int(lot_contract.max()) + 1
-
-    def per_contract(x: _FloatArray) -> _FloatArray:  # [member, lot] -> [member, contract]
-        out_ = np.zeros((x.shape[0], n_c))
-        for k in range(n_c):
-            out_[:, k] = x[:, lot_contract == k].sum(axis=1)
-        return out_
-
-    if "min_award" in side:
-        floor = side["min_award"]
+    can = room.can
+    if families.MIN_AWARD.switch in side:
+        floor = side[families.MIN_AWARD.switch]
         if floor is None:
-            nominal = float(SIDE_CONSTRAINT_DEFAULTS["min_award"])
-            quarter = math.floor(float(pot.min()) / 4 / 10) * 10
-            floor = str(int(max(10, min(nominal, quarter))))
-            out["min_award"] = floor
-        can[can < float(floor)] = 0.0  # nothing, or at least the floor
-    if "max_dependency" in side:
-        dep = side["max_dependency"]
+            floor = out[families.MIN_AWARD.switch] = _fit_min_award(room.pot)
+        can = np.where(can < float(floor), 0.0, can)  # nothing, or at least the floor
+    if families.MAX_DEPENDENCY.switch in side:
+        dep = side[families.MAX_DEPENDENCY.switch]
         if dep is None:
-            # the smallest multiple of income that lets every lot be filled, spreading each
-            # member's allowance over its lots in proportion to capacity; margin 1.5
-            spread = can / np.maximum(can.sum(axis=1, keepdims=True), 1.0)
-            lo, hi = 0.0, 1.0
-            while _fill(can, spread * (hi * income)[:, None], pot).min() < 1.0 and hi < 100:
-                lo, hi = hi, hi * 2
-            for _ in range(30):
-                mid = (lo + hi) / 2
-                if _fill(can, spread * (mid * income)[:, None], pot).min() >= 1.0:
-                    hi = mid
-                else:
-                    lo = mid
-            nominal = float(SIDE_CONSTRAINT_DEFAULTS["max_dependency"])
-            dep = min(100.0, max(nominal, math.ceil(hi * 1.5 * 2) / 2))
-            out["max_dependency"] = _plain(dep)
-        spread = can / np.maximum(can.sum(axis=1, keepdims=True), 1.0)
-        can = np.minimum(can, spread * (float(dep) * income)[:, None])
-    pot_c = np.bincount(lot_contract, weights=pot, minlength=n_c)
-    can_c = per_contract(can)
-    if "max_member_share" in auto:
-        # smallest share s with sum_i min(can_ic, s * pot_c) >= pot_c on every contract
-        need_share = 0.0
-        for k in range(n_c):
-            lo, hi = 0.0, 1.0
-            for _ in range(30):
-                mid = (lo + hi) / 2
-                if np.minimum(can_c[:, k], mid * pot_c[k]).sum() >= pot_c[k]:
-                    hi = mid
-                else:
-                    lo = mid
-            need_share = max(need_share, hi)
-        nominal = float(SIDE_CONSTRAINT_DEFAULTS["max_member_share"])
-        out["max_member_share"] = _plain(
-            min(1.0, max(nominal, math.ceil(need_share * 1.25 * 20) / 20))
-        )
-    if "small_org_share" in auto:
-        small = band <= _BANDS.index(SizeBand.SMALL)
-        ratio = float((can_c[small].sum(axis=0) / np.maximum(pot_c, 1.0)).min())
-        nominal = float(SIDE_CONSTRAINT_DEFAULTS["small_org_share"])
-        out["small_org_share"] = _plain(
-            max(0.001, min(nominal, math.floor(ratio / 2 * 1000) / 1000))
-        )
-    for name in ("case_mix_tolerance", "min_providers_per_area"):
-        if name in auto:
-            out[name] = SIDE_CONSTRAINT_DEFAULTS[name]
-    return {k: out[k] for k in wanted}
+            dep = _fit_max_dependency(can, room)
+            out[families.MAX_DEPENDENCY.switch] = _plain(dep)
+        can = np.minimum(can, _spread(can) * (float(dep) * room.income)[:, None])
+    n_c = int(room.contract.max()) + 1
+    pot_c = np.bincount(room.contract, weights=room.pot, minlength=n_c)
+    can_c = np.stack([can[:, room.contract == k].sum(axis=1) for k in range(n_c)], axis=1)
+    if families.MAX_MEMBER_SHARE.switch in auto:
+        out[families.MAX_MEMBER_SHARE.switch] = _fit_max_member_share(can_c, pot_c)
+    if families.SMALL_ORG_SHARE.switch in auto:
+        out[families.SMALL_ORG_SHARE.switch] = _fit_small_org_share(can_c, pot_c, room.band)
+    for name in auto - set(out):  # the rest keep their nominal value
+        out[name] = SIDE_CONSTRAINT_DEFAULTS[name]
+    return {_POLICY_SIDE_CONSTRAINTS[k]: out[k] for k in wanted}
 
 
-def _fill(can: _FloatArray, allowance: _FloatArray, pot: _FloatArray | None = None) -> _FloatArray:
+def _fit_min_award(pot: _FloatArray) -> str:
+    """The nominal minimum award, or a quarter of the smallest pot when less (at least £10)."""
+    nominal = float(families.MIN_AWARD.synthetic)
+    quarter = math.floor(float(pot.min()) / 4 / 10) * 10
+    return str(int(max(10, min(nominal, quarter))))
+
+
+def _fit_max_dependency(can: _FloatArray, room: _Room) -> float:
+    """The nominal dependency limit, or 1.5 times the least that lets every lot be filled."""
+    # each member's allowance spread over its lots in proportion to capacity
+    spread = _spread(can)
+
+    def filled(multiple: float) -> float:  # the least filled lot, as a share of its pot
+        return float(_fill(can, spread * (multiple * room.income)[:, None], room.pot).min())
+
+    lo, hi = 0.0, 1.0
+    while filled(hi) < 1.0 and hi < 100:
+        lo, hi = hi, hi * 2
+    least = _least(lambda multiple: filled(multiple) >= 1.0, lo, hi)
+    nominal = float(families.MAX_DEPENDENCY.synthetic)
+    return min(100.0, max(nominal, math.ceil(least * 1.5 * 2) / 2))
+
+
+def _fit_max_member_share(can_c: _FloatArray, pot_c: _FloatArray) -> str:
+    """The nominal share cap, or 1.25 times the least that lets every contract be filled."""
+    need_share = max([0.0, *(_least_share(can_c[:, k], pot_c[k]) for k in range(pot_c.size))])
+    nominal = float(families.MAX_MEMBER_SHARE.synthetic)
+    return _plain(min(1.0, max(nominal, math.ceil(need_share * 1.25 * 20) / 20)))
+
+
+def _least_share(can: _FloatArray, pot: np.float64) -> float:
+    """The smallest share s of a contract with sum_i min(can_i, s * pot) >= pot."""
+    return _least(lambda share: bool(np.minimum(can, share * pot).sum() >= pot), 0.0, 1.0)
+
+
+def _fit_small_org_share(can_c: _FloatArray, pot_c: _FloatArray, band: _IntArray) -> str:
+    """The nominal ring-fence, or half of what eligible small members can take when less."""
+    small = band <= _BANDS.index(SizeBand.SMALL)
+    ratio = float((can_c[small].sum(axis=0) / np.maximum(pot_c, 1.0)).min())
+    nominal = float(families.SMALL_ORG_SHARE.synthetic)
+    return _plain(max(0.001, min(nominal, math.floor(ratio / 2 * 1000) / 1000)))
+
+
+def _least(ok: Callable[[float], bool], lo: float, hi: float) -> float:
+    """The least value in ``[lo, hi]`` that is ``ok`` (``hi`` is), to 30 halvings."""
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _spread(can: _FloatArray) -> _FloatArray:
+    """Each member's share of its capacity on each lot."""
+    return can / np.maximum(can.sum(axis=1, keepdims=True), 1.0)
+
+
+def _fill(can: _FloatArray, allowance: _FloatArray, pot: _FloatArray) -> _FloatArray:
     """Per lot: what members can deliver within their allowance, over the lot's pot."""
-    deliverable = np.minimum(can, allowance).sum(axis=0)
-    if pot is None:
-        return deliverable
-    return deliverable / np.maximum(pot, 1.0)
+    return np.minimum(can, allowance).sum(axis=0) / np.maximum(pot, 1.0)
 
 
 def _plain(x: float) -> str:
@@ -796,7 +937,7 @@ def _pooled(
     cap_pounds: _IntArray,
     lot_theme: _IntArray,
     theme_labels: Sequence[str],
-    member_ids: list[str],
+    ids: _Ids,
 ) -> list[dict[str, Any]]:
     """One pooled capacity per member and theme served on at least two lots."""
     out: list[dict[str, Any]] = []
@@ -809,7 +950,7 @@ def _pooled(
         for i in np.flatnonzero(several).tolist():
             out.append(
                 {
-                    "member": member_ids[i],
+                    "member": ids.members[i],
                     "theme": theme_labels[t],
                     "amount": str(max(1, math.ceil(share * int(totals[i])))),
                 }
@@ -818,6 +959,60 @@ def _pooled(
 
 
 # -- parameter checks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """The parameters of :func:`consortium_dict`, checked (see :func:`consortium`)."""
+
+    members: int
+    lots: int
+    contracts: int
+    seed: int
+    density: float
+    weights: _FloatArray
+    slack: float
+    side: dict[str, Any]
+    themes: list[str]
+    areas: list[str]
+    associate_share: float
+    qa_fail_share: float
+    unit_priced_share: float
+    need: int
+    """``min_eligible``."""
+    quality_threshold: float
+    reporting_threshold: float
+    rate: float
+    """``top_slice_rate``."""
+
+
+def _contract_count(contracts: int | None, n_l: int) -> int:
+    if contracts is None:
+        return max(1, round(n_l / 2.5))
+    n_c = _positive_int("contracts", contracts)
+    if n_c > n_l:
+        raise ValueError(f"contracts must be at most lots ({n_l}), not {contracts!r}")
+    return n_c
+
+
+def _seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
+    return int(seed)
+
+
+def _slack(value: object) -> float:
+    slack = _real("capacity_slack", value)
+    if not slack >= 1.0:
+        raise ValueError(f"capacity_slack must be at least 1, not {value!r}")
+    return slack
+
+
+def _top_slice_rate(value: object) -> float:
+    rate = _fraction("top_slice_rate", value)
+    if rate > 0.1:
+        raise ValueError(f"top_slice_rate must be at most 0.10 (the founding rule), not {rate!r}")
+    return rate
 
 
 def _positive_int(name: str, value: object) -> int:
@@ -908,7 +1103,7 @@ def _side_constraints(value: Iterable[str] | Mapping[str, Any] | str) -> dict[st
             f"side_constraints has unknown name(s) {unknown!r} "
             f"(expected some of {', '.join(ALL_SIDE_CONSTRAINTS)})"
         )
-    for key in ("exclusions", "pooled_capacities"):
+    for key in _DATA_SIDE_CONSTRAINTS:
         if chosen.get(key) is not None:
             chosen[key] = _fraction(f"side_constraints[{key!r}]", chosen[key], open_low=True)
     return chosen

@@ -1,0 +1,440 @@
+"""The changes a scenario makes to a problem, and the helpers that make them.
+
+Each change is a small frozen dataclass with an ``apply_to`` that edits a problem's
+``model_dump()`` in place; a helper (:func:`set_policy`, :func:`scale_capacity` ...) makes it
+from friendly arguments.  :class:`~allocate.analysis.scenarios.scenario.Scenario` applies them
+in order and validates the result once.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from allocate.analysis.scenarios.errors import ChangeError
+from allocate.analysis.scenarios.frozen import FrozenMap, freeze, thaw
+from allocate.core.model import Contract, Hub, Member, Policy, TopSlicePolicy
+
+__all__ = [
+    "Change",
+    "add_member",
+    "remove_member",
+    "scale_capacity",
+    "scale_contract",
+    "set_capacity",
+    "set_hub",
+    "set_policy",
+    "set_quality",
+    "set_top_slice",
+    "update_contract",
+    "update_member",
+]
+
+_PENNY = Decimal("0.01")
+
+
+def _call(name: str, *args: Any, **kwargs: Any) -> str:
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def parse_factor(value: Any, *, allow_zero: bool) -> Decimal:
+    """A scale factor as an exact Decimal (floats via their shortest repr: 1.1 is 1.1)."""
+    if isinstance(value, bool):
+        raise ChangeError("the factor must be a number", value)
+    try:
+        factor = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ChangeError("the factor must be a number", value) from None
+    if not factor.is_finite() or factor < 0 or (factor == 0 and not allow_zero):
+        need = "zero or more" if allow_zero else "more than zero"
+        raise ChangeError(f"the factor must be finite and {need}", value)
+    return factor
+
+
+def _find(items: list[dict[str, Any]], ident: str, what: str) -> dict[str, Any]:
+    for item in items:
+        if item["id"] == ident:
+            return item
+    known = ", ".join(repr(i["id"]) for i in items[:8])
+    more = ", ..." if len(items) > 8 else ""
+    raise ChangeError(f"unknown {what} (known: {known}{more})", ident)
+
+
+def _check_fields(model: type[BaseModel], fields: Iterable[str], what: str) -> None:
+    for name in fields:
+        if name not in model.model_fields:
+            raise ChangeError(
+                f"{what} has no field {name!r} (fields: {', '.join(model.model_fields)})", name
+            )
+
+
+# -- changes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Change(ABC):
+    """Base of every change: an immutable, picklable record of one edit to a problem."""
+
+    kind: ClassVar[str] = "change"
+
+    @abstractmethod
+    def apply_to(self, data: dict[str, Any]) -> None:
+        """Make the change in ``data`` (a problem's ``model_dump()``), in place."""
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class _SetFields(Change):
+    """Replace fields of one top-level part of the problem (``top_slice``, ``policy``, ``hub``)."""
+
+    fields: FrozenMap
+    target: ClassVar[str] = ""
+    model: ClassVar[type[BaseModel]] = BaseModel
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        values = thaw(self.fields)
+        _check_fields(self.model, values, self.target.replace("_", "-"))
+        data[self.target] = {**data[self.target], **values}
+
+    def __str__(self) -> str:
+        return _call(self.kind, **thaw(self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class SetTopSlice(_SetFields):
+    """Change the top-slice policy (made by :func:`set_top_slice`)."""
+
+    kind: ClassVar[str] = "set_top_slice"
+    target: ClassVar[str] = "top_slice"
+    model: ClassVar[type[BaseModel]] = TopSlicePolicy
+
+
+@dataclass(frozen=True, slots=True)
+class SetPolicy(_SetFields):
+    """Change the allocation policy (made by :func:`set_policy`)."""
+
+    kind: ClassVar[str] = "set_policy"
+    target: ClassVar[str] = "policy"
+    model: ClassVar[type[BaseModel]] = Policy
+
+
+@dataclass(frozen=True, slots=True)
+class SetHub(_SetFields):
+    """Change the hub (made by :func:`set_hub`)."""
+
+    kind: ClassVar[str] = "set_hub"
+    target: ClassVar[str] = "hub"
+    model: ClassVar[type[BaseModel]] = Hub
+
+
+@dataclass(frozen=True, slots=True)
+class AddMember(Change):
+    """A member joins, with its capacities (made by :func:`add_member`)."""
+
+    member: FrozenMap
+    capacities: tuple[FrozenMap, ...] = ()
+    kind: ClassVar[str] = "add_member"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        member = thaw(self.member)
+        ident = member.get("id")
+        if not isinstance(ident, str):
+            raise ChangeError("the new member needs a string 'id'", ident)
+        if any(m["id"] == ident for m in data["members"]):
+            raise ChangeError("a member with this id already exists", ident)
+        lots = {lot["id"] for c in data["contracts"] for lot in c["lots"]}
+        caps = [{"member": ident, **thaw(c)} for c in self.capacities]
+        for cap in caps:
+            if cap["member"] != ident:
+                raise ChangeError("a capacity of the new member names another member", cap)
+            if cap.get("lot") is not None and cap["lot"] not in lots:
+                raise ChangeError("capacity on an unknown lot", cap["lot"])
+        data["members"] = [*data["members"], member]
+        data["capacities"] = [*data["capacities"], *caps]
+
+    def __str__(self) -> str:
+        ident = dict(self.member).get("id")
+        lots = [dict(c).get("lot") or dict(c).get("theme") for c in self.capacities]
+        return _call(self.kind, ident, capacities=lots)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveMember(Change):
+    """A member leaves (made by :func:`remove_member`)."""
+
+    member: str
+    kind: ClassVar[str] = "remove_member"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        _find(data["members"], self.member, "member")
+        data["members"] = [m for m in data["members"] if m["id"] != self.member]
+        data["capacities"] = [c for c in data["capacities"] if c["member"] != self.member]
+        policy = data["policy"]
+        exclusions = [e for e in policy["exclusions"] if e["member"] != self.member]
+        data["policy"] = {**policy, "exclusions": exclusions}
+
+    def __str__(self) -> str:
+        return _call(self.kind, self.member)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMember(Change):
+    """Replace fields of a member (made by :func:`update_member` and :func:`set_quality`)."""
+
+    member: str
+    fields: FrozenMap
+    label: str = "update_member"
+    kind: ClassVar[str] = "update_member"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        values = thaw(self.fields)
+        _check_fields(Member, values, "a member")
+        if "id" in values:
+            raise ChangeError("a member's id cannot be changed (remove and add instead)")
+        found = _find(data["members"], self.member, "member")
+        data["members"] = [{**m, **values} if m is found else m for m in data["members"]]
+
+    def __str__(self) -> str:
+        return _call(self.label, self.member, **thaw(self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleCapacity(Change):
+    """A member's capacities times a factor (made by :func:`scale_capacity`)."""
+
+    member: str
+    factor: Any
+    lot: str | None = None
+    kind: ClassVar[str] = "scale_capacity"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        factor = parse_factor(self.factor, allow_zero=True)
+        _find(data["members"], self.member, "member")
+        out = []
+        hit = False
+        for cap in data["capacities"]:
+            if cap["member"] == self.member and (self.lot is None or cap["lot"] == self.lot):
+                hit = True
+                cap = dict(cap)
+                if cap["amount"] is not None:
+                    cap["amount"] = (cap["amount"] * factor).quantize(_PENNY, ROUND_HALF_EVEN)
+                if cap["units"] is not None:
+                    units = (Decimal(cap["units"]) * factor).quantize(1, ROUND_HALF_EVEN)
+                    cap["units"] = int(units)
+            out.append(cap)
+        if not hit:
+            where = f" on lot {self.lot!r}" if self.lot is not None else ""
+            raise ChangeError(f"member {self.member!r} declares no capacity{where}", self.lot)
+        data["capacities"] = out
+
+    def __str__(self) -> str:
+        extra = {} if self.lot is None else {"lot": self.lot}
+        return _call(self.kind, self.member, self.factor, **extra)
+
+
+@dataclass(frozen=True, slots=True)
+class SetCapacity(Change):
+    """A member's capacity on one lot, replaced or declared (made by :func:`set_capacity`)."""
+
+    member: str
+    lot: str
+    amount: Any = None
+    units: int | None = None
+    kind: ClassVar[str] = "set_capacity"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        _find(data["members"], self.member, "member")
+        if not any(lot["id"] == self.lot for c in data["contracts"] for lot in c["lots"]):
+            raise ChangeError("unknown lot", self.lot)
+        new = {"member": self.member, "lot": self.lot, "amount": self.amount, "units": self.units}
+        caps = [c for c in data["capacities"] if (c["member"], c["lot"]) != (self.member, self.lot)]
+        data["capacities"] = [*caps, new]
+
+    def __str__(self) -> str:
+        what = {"amount": self.amount} if self.units is None else {"units": self.units}
+        return _call(self.kind, self.member, self.lot, **what)
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleContract(Change):
+    """A contract grows or shrinks: every lot times a factor (made by :func:`scale_contract`)."""
+
+    contract: str
+    factor: Any
+    kind: ClassVar[str] = "scale_contract"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        factor = parse_factor(self.factor, allow_zero=False)
+        found = _find(data["contracts"], self.contract, "contract")
+        lots = []
+        for lot in found["lots"]:
+            lot = dict(lot)
+            price = lot["unit_price"]
+            if price:
+                # whole units stay whole: scale the units, then price them
+                units = (lot["value"] / price * factor).quantize(1, ROUND_HALF_EVEN)
+                lot["value"] = units * price
+            else:
+                lot["value"] = (lot["value"] * factor).quantize(_PENNY, ROUND_HALF_EVEN)
+            lots.append(lot)
+        total = sum((lot["value"] for lot in lots), Decimal(0))
+        if total == 0:
+            raise ChangeError("the factor leaves the contract with no value", self.factor)
+        data["contracts"] = [
+            {**c, "lots": lots, "value": total} if c is found else c for c in data["contracts"]
+        ]
+
+    def __str__(self) -> str:
+        return _call(self.kind, self.contract, self.factor)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateContract(Change):
+    """Replace fields of a contract (made by :func:`update_contract`)."""
+
+    contract: str
+    fields: FrozenMap
+    kind: ClassVar[str] = "update_contract"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        values = thaw(self.fields)
+        _check_fields(Contract, values, "a contract")
+        for name in ("id", "lots", "value"):
+            if name in values:
+                raise ChangeError(
+                    f"update_contract cannot change {name!r} (use scale_contract for the value)",
+                    name,
+                )
+        found = _find(data["contracts"], self.contract, "contract")
+        data["contracts"] = [{**c, **values} if c is found else c for c in data["contracts"]]
+
+    def __str__(self) -> str:
+        return _call(self.kind, self.contract, **thaw(self.fields))
+
+
+# -- change helpers ------------------------------------------------------------------------
+
+
+def set_top_slice(**fields: Any) -> SetTopSlice:
+    """Change the top-slice policy: ``method``, ``rate``, ``max_rate``, ``target_rate``, ...
+
+    >>> str(set_top_slice(method="glide_path", target_year=3))
+    "set_top_slice(method='glide_path', target_year=3)"
+    """
+    return SetTopSlice(freeze(fields))
+
+
+def set_policy(**fields: Any) -> SetPolicy:
+    """Change the allocation policy: ``rule``, a threshold, a side-constraint (``None``: off).
+
+    >>> str(set_policy(quality_threshold=0.8))
+    'set_policy(quality_threshold=0.8)'
+    """
+    return SetPolicy(freeze(fields))
+
+
+def set_hub(**fields: Any) -> SetHub:
+    """Change the hub, e.g. ``set_hub(annual_cost="120000")``."""
+    return SetHub(freeze(fields))
+
+
+def add_member(
+    member: Member | Mapping[str, Any],
+    capacities: Mapping[str, Any] | Iterable[Mapping[str, Any] | BaseModel] = (),
+) -> AddMember:
+    """A member joins.
+
+    Parameters
+    ----------
+    member
+        The new member: a :class:`~allocate.Member` or its fields as a dict.
+    capacities
+        Either ``{lot_id: pounds}`` or capacity records (dicts or
+        :class:`~allocate.Capacity`, ``member`` optional) for units or pooled capacities.
+
+    Examples
+    --------
+    >>> c = add_member({"id": "new", "annual_income": "40000", "quality_score": 0.8,
+    ...                 "qa_passed": True, "reporting_compliance": 0.9}, {"l1": "500"})
+    >>> str(c)
+    "add_member('new', capacities=['l1'])"
+    """
+    data = member.model_dump() if isinstance(member, BaseModel) else dict(member)
+    if isinstance(capacities, Mapping):
+        records: list[Any] = [{"lot": lot, "amount": amount} for lot, amount in capacities.items()]
+    else:
+        records = [
+            c.model_dump(exclude_none=True) if isinstance(c, BaseModel) else dict(c)
+            for c in capacities
+        ]
+    return AddMember(freeze(data), tuple(freeze(r) for r in records))
+
+
+def remove_member(member: str) -> RemoveMember:
+    """A member leaves; its capacities and exclusions go with it."""
+    return RemoveMember(member)
+
+
+def update_member(member: str, **fields: Any) -> UpdateMember:
+    """Replace fields of a member, e.g. ``update_member("a", reporting_compliance=0.95)``."""
+    return UpdateMember(member, freeze(fields))
+
+
+def set_quality(
+    member: str, score: float | None = None, *, qa_passed: bool | None = None
+) -> UpdateMember:
+    """A member's quality score and/or quality-assurance result changes.
+
+    >>> str(set_quality("a", 0.9))
+    "set_quality('a', quality_score=0.9)"
+    """
+    fields: dict[str, Any] = {}
+    if score is not None:
+        fields["quality_score"] = score
+    if qa_passed is not None:
+        fields["qa_passed"] = qa_passed
+    return UpdateMember(member, freeze(fields), label="set_quality")
+
+
+def scale_capacity(member: str, factor: Any, lot: str | None = None) -> ScaleCapacity:
+    """A member's declared capacity times ``factor``, on every lot or on ``lot`` only.
+
+    Money is rounded to the penny and units to whole units (half to even).  ``0`` withdraws
+    the capacity.
+
+    >>> str(scale_capacity("a", 1.5))
+    "scale_capacity('a', 1.5)"
+    """
+    return ScaleCapacity(member, factor, lot)
+
+
+def set_capacity(
+    member: str, lot: str, amount: Any = None, *, units: int | None = None
+) -> SetCapacity:
+    """A member's capacity on one lot, in pounds or (``units=``) whole units: replaced or new."""
+    return SetCapacity(member, lot, None if amount is None else str(amount), units)
+
+
+def scale_contract(contract: str, factor: Any) -> ScaleContract:
+    """A contract grows or shrinks: every lot's value times ``factor``.
+
+    Money lots are rounded to the penny; unit-priced lots to whole units at the same price.
+    Capacities are unchanged (so a large enough growth makes the problem infeasible).
+
+    >>> str(scale_contract("c1", "1.2"))
+    "scale_contract('c1', '1.2')"
+    """
+    return ScaleContract(contract, factor)
+
+
+def update_contract(contract: str, **fields: Any) -> UpdateContract:
+    """Replace other fields of a contract, e.g. ``update_contract("c1", year=2)``."""
+    return UpdateContract(contract, freeze(fields))

@@ -1,0 +1,194 @@
+"""Sweeps: many scenarios of one problem, solved here or on any executor, results in order."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from allocate.analysis.scenarios.errors import ScenarioError
+from allocate.analysis.scenarios.progress import Progress, Reporter
+from allocate.analysis.scenarios.results import ScenarioResult, summarise
+from allocate.analysis.scenarios.scenario import Scenario
+from allocate.core.model import Problem
+from allocate.pipeline.solve import solve
+
+__all__ = ["SWEEP_SOLVE_DEFAULTS", "sweep"]
+
+#: What :func:`sweep` passes to :func:`allocate.solve` unless ``solve_options`` says otherwise.
+SWEEP_SOLVE_DEFAULTS: dict[str, Any] = {"diagnose": False, "price_constraints": False}
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """What every scenario of a sweep changes and how it is solved: shipped once per chunk."""
+
+    problem: Problem
+    solve_options: Mapping[str, Any]
+    keep_allocations: bool
+
+
+def _run_one(work: _Work, scenario: Scenario) -> ScenarioResult:
+    t0 = time.perf_counter()
+    try:
+        changed = scenario.apply(work.problem)
+    except ScenarioError as exc:
+        return ScenarioResult(
+            scenario=scenario.name,
+            status="invalid",
+            error=str(exc),
+            exception=exc,
+            seconds=time.perf_counter() - t0,
+        )
+    allocation = solve(changed, **work.solve_options)
+    keep = work.keep_allocations
+    return summarise(scenario.name, allocation, keep, time.perf_counter() - t0)
+
+
+def _run_chunk(work: _Work, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
+    """Worker entry point: one task per chunk, so the problem is shipped once per chunk."""
+    return [_run_one(work, s) for s in scenarios]
+
+
+def _chunks(items: Sequence[Scenario], size: int) -> Iterator[list[Scenario]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def sweep(
+    problem: Problem,
+    scenarios: Iterable[Scenario],
+    executor: cf.Executor | None = None,
+    *,
+    chunksize: int | None = None,
+    progress: Progress = None,
+    errors: Literal["raise", "record"] = "raise",
+    keep_allocations: bool = False,
+    solve_options: Mapping[str, Any] | None = None,
+) -> list[ScenarioResult]:
+    """Solve many scenarios of one problem; results in the order of ``scenarios``.
+
+    Parameters
+    ----------
+    problem
+        The problem every scenario changes.
+    scenarios
+        The scenarios (names need not be unique here; :func:`compare` requires it).
+    executor
+        ``None`` runs them one after another in this process.  Any
+        :class:`concurrent.futures.Executor` runs them in chunks as its tasks: a
+        ``ProcessPoolExecutor`` for the cores of one machine, or a Dask cluster through
+        ``distributed.Client(...).get_executor()`` when one machine is not enough.  Each
+        scenario is solved the same deterministic way wherever it runs, so the results are
+        identical whichever executor ran them.
+    chunksize
+        Scenarios per task (executors only); by default about four tasks per core, at most 64
+        scenarios each.
+    progress
+        ``True`` for a tqdm progress bar (``pip install 'allocate[progress]'``), ``False`` for
+        none, a callable ``f(done, total)`` to report elsewhere; ``None`` (default) shows a bar
+        for sweeps of 200 scenarios or more when tqdm is installed and stderr is a terminal.
+    errors
+        ``"raise"`` (default): an invalid scenario raises its :class:`ScenarioError`.
+        ``"record"``: it comes back with status ``invalid`` and the error in words.
+    keep_allocations
+        Keep every scenario's whole :class:`~allocate.Allocation` (memory: one full audit each).
+    solve_options
+        Keyword arguments for :func:`allocate.solve` (``method``, ``time_limit`` ...).  Sweeps
+        default to ``diagnose=False`` and ``price_constraints=False``: the extra solves that
+        explain an infeasible problem or price its constraints are rarely wanted thousands of
+        times (ask for them here, or use :func:`constraint_prices`).
+
+    Returns
+    -------
+    list of ScenarioResult
+        One per scenario, in order.
+
+    Examples
+    --------
+    >>> from allocate.examples import demo_problem
+    >>> from allocate.scenarios import Scenario, set_top_slice
+    >>> results = sweep(demo_problem(), [Scenario(f"{r}%", [set_top_slice(rate=f"0.0{r}")])
+    ...                                  for r in (5, 7, 9)])
+    >>> [(r.scenario, str(r.metrics["top_slice"])) for r in results]
+    [('5%', '61000.00'), ('7%', '85400.00'), ('9%', '109800.00')]
+    """
+    items = _checked_scenarios(problem, scenarios, errors)
+    options = {**SWEEP_SOLVE_DEFAULTS, **(solve_options or {})}
+    work = _Work(problem, options, keep_allocations)
+    reporter = Reporter(progress, len(items))
+    try:
+        if executor is None:
+            return _sweep_here(work, items, errors, reporter)
+        return _sweep_on(executor, work, items, chunksize, errors, reporter)
+    finally:
+        reporter.close()
+
+
+def _checked_scenarios(
+    problem: Problem, scenarios: Iterable[Scenario], errors: str
+) -> list[Scenario]:
+    """The scenarios as a list, once the arguments of :func:`sweep` are known to be sound."""
+    if not isinstance(problem, Problem):
+        raise TypeError(f"sweep() takes a Problem, not {type(problem).__name__}")
+    if errors not in ("raise", "record"):
+        raise ValueError(f"errors must be 'raise' or 'record', not {errors!r}")
+    items = list(scenarios)
+    for k, s in enumerate(items):
+        if not isinstance(s, Scenario):
+            raise TypeError(f"scenarios[{k}] is a {type(s).__name__}, not a Scenario")
+    return items
+
+
+def _sweep_here(
+    work: _Work, items: Sequence[Scenario], errors: str, reporter: Reporter
+) -> list[ScenarioResult]:
+    """The scenarios one after another in this process."""
+    results: list[ScenarioResult] = []
+    for s in items:
+        result = _run_one(work, s)
+        _check(result, errors)
+        results.append(result)
+        reporter.advance(1)
+    return results
+
+
+def _sweep_on(
+    executor: cf.Executor,
+    work: _Work,
+    items: Sequence[Scenario],
+    chunksize: int | None,
+    errors: str,
+    reporter: Reporter,
+) -> list[ScenarioResult]:
+    """The scenarios in chunks as the executor's tasks, put back in order as they finish."""
+    if chunksize is None:
+        chunksize = max(1, min(64, math.ceil(len(items) / (4 * (os.cpu_count() or 1)))))
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be at least 1, not {chunksize}")
+    chunks = list(_chunks(items, chunksize))
+    futures = {executor.submit(_run_chunk, work, chunk): k for k, chunk in enumerate(chunks)}
+    done: dict[int, list[ScenarioResult]] = {}
+    try:
+        for future in cf.as_completed(futures):
+            chunk_results = future.result()
+            for result in chunk_results:
+                _check(result, errors)
+            done[futures[future]] = chunk_results
+            reporter.advance(len(chunk_results))
+    except BaseException:  # a failed chunk or an interrupt: drop the work not yet started
+        for future in futures:
+            future.cancel()
+        raise
+    return [r for k in range(len(chunks)) for r in done[k]]
+
+
+def _check(result: ScenarioResult, errors: str) -> None:
+    if errors == "raise" and result.status == "invalid":
+        if result.exception is not None:
+            raise result.exception
+        raise ScenarioError(result.scenario, 0, "", result.error or "invalid")  # pragma: no cover
