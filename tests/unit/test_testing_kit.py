@@ -17,6 +17,8 @@ from hypothesis.errors import InvalidArgument
 
 import allocate.testing
 from allocate import Allocation, Problem, Rule, SizeBand, Status, TopSliceMethod, solve
+from allocate.core import families
+from allocate.core.families import FAMILIES, by_switch
 from allocate.testing import (
     SIDE_CONSTRAINTS,
     AllocationAssertionError,
@@ -171,18 +173,33 @@ def test_robust_problems_stay_covered_when_any_member_leaves(problem):
         assert sum(claims.values()) - max(claims.values()) >= need
 
 
+def test_side_constraints_are_the_registry_switches_in_its_order():
+    assert tuple(f.switch for f in FAMILIES) == SIDE_CONSTRAINTS
+    assert all(by_switch(name).switch == name for name in SIDE_CONSTRAINTS)
+
+
 @pytest.mark.parametrize("name", SIDE_CONSTRAINTS)
 @given(data=st.data())
 def test_requested_side_constraints_are_switched_on(name, data):
     problem = data.draw(problems(side_constraints=[name], max_members=4, max_lots=3))
-    if name == "exclusions":
-        assert problem.policy.exclusions
-    elif name == "pooled_capacities":
-        assert any(c.lot is None for c in problem.capacities)
-    else:
-        assert getattr(problem.policy, name) is not None
-        others = set(problem.policy.side_constraints) - {name}
-        assert not others
+    family = by_switch(name)
+    pooled = any(c.lot is None for c in problem.capacities)
+    assert pooled == (family is families.POOLED_CAPACITY)
+    assert {f for f in FAMILIES if f.is_on(problem.policy)} == (
+        {family} if family.setting is not None else set()
+    )
+
+
+@pytest.mark.parametrize(
+    "family", [f for f in FAMILIES if f.draw is not None], ids=lambda f: f.name
+)
+@given(data=st.data())
+def test_side_constraint_values_are_drawn_in_the_registry_range(family, data):
+    problem = data.draw(problems(side_constraints=[family.switch], max_members=4, max_lots=3))
+    assert family.draw is not None and family.setting is not None
+    value = Decimal(getattr(problem.policy, family.setting))
+    assert family.draw.low <= value <= family.draw.high
+    assert value % family.draw.step == 0
 
 
 @given(problems(ineligible=False, max_members=5, max_lots=3))
