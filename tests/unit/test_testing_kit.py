@@ -52,6 +52,7 @@ from allocate.testing import (
     scores,
 )
 from tests.conftest import member, simple_problem
+from tests.unit.test_verify import plain_and_broken
 
 # -- the public surface ------------------------------------------------------------------------
 
@@ -385,6 +386,13 @@ def test_each_side_constraint_is_checked_against_its_definition(two):
     )
     assert "small_org_share" not in broken(small_org_share=Decimal("1"))  # both are small
     assert "min_providers_per_area" not in broken(min_providers_per_area=3)  # 2 eligible
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
+def test_a_broken_family_fails_the_condition_that_checks_it(family):
+    plain, broken, allocation = plain_and_broken(family)
+    assert family.check not in conditions(plain, allocation)
+    assert family.check in conditions(broken, allocation)
 
 
 def test_case_mix_is_checked_with_a_penny_per_lot():

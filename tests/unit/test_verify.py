@@ -106,7 +106,7 @@ _BREAK = {
 }
 
 
-def _plain_and_broken(family):
+def plain_and_broken(family):
     data = _case_mix_problem()
     plain = Problem.model_validate(data)
     allocation = solve(plain)
@@ -120,14 +120,14 @@ def _plain_and_broken(family):
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_a_broken_family_fails_the_condition_that_checks_it(family):
-    plain, broken, allocation = _plain_and_broken(family)
+    plain, broken, allocation = plain_and_broken(family)
     assert _failed(plain, allocation) <= {"budget_balance", "capacity", "fair_share"}
     assert family.check in _failed(broken, allocation)
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_a_family_condition_is_reported_only_when_the_family_is_on(family):
-    plain, broken, allocation = _plain_and_broken(family)
+    plain, broken, allocation = plain_and_broken(family)
     own = {f.name for f in FAMILIES if f.check == f.name}
     assert not own & {c.name for c in verify(plain, allocation)}
     reported = own & {c.name for c in verify(broken, allocation)}
