@@ -18,7 +18,7 @@ from hypothesis.errors import InvalidArgument
 import allocate.testing
 from allocate import Allocation, Problem, Rule, SizeBand, Status, TopSliceMethod, solve
 from allocate.core import families
-from allocate.core.families import FAMILIES, by_switch
+from allocate.core.families import FAMILIES, by_switch, policy_settings
 from allocate.testing import (
     SIDE_CONSTRAINTS,
     AllocationAssertionError,
@@ -44,6 +44,7 @@ from allocate.testing import (
     incomes,
     is_eligible,
     lot_claims,
+    non_binding_policy,
     problem_dicts,
     problems,
     profile_name,
@@ -593,6 +594,13 @@ def test_determinism_checker_catches_a_solver_with_memory(two):
     assert check_determinism(problem)
     with pytest.raises(InvariantError, match="determinism"):
         check_determinism(problem, solve=forgetful)
+
+
+def test_non_binding_policy_switches_on_every_policy_family(two):
+    problem, _ = two
+    loose = non_binding_policy(problem, solve(problem, method="closed_form"))
+    assert {f for f in policy_settings() if f.is_on(loose.policy)} == set(policy_settings())
+    assert check_lp_matches_closed_form(problem, non_binding=True)
 
 
 def test_lp_checker_catches_an_lp_that_is_not_the_closed_form(two):
