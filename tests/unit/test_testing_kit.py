@@ -17,6 +17,8 @@ from hypothesis.errors import InvalidArgument
 
 import allocate.testing
 from allocate import Allocation, Problem, Rule, SizeBand, Status, TopSliceMethod, solve
+from allocate.core import families
+from allocate.core.families import FAMILIES, by_switch, policy_settings
 from allocate.testing import (
     SIDE_CONSTRAINTS,
     AllocationAssertionError,
@@ -42,6 +44,7 @@ from allocate.testing import (
     incomes,
     is_eligible,
     lot_claims,
+    non_binding_policy,
     problem_dicts,
     problems,
     profile_name,
@@ -50,6 +53,7 @@ from allocate.testing import (
     scores,
 )
 from tests.conftest import member, simple_problem
+from tests.unit.test_verify import plain_and_broken
 
 # -- the public surface ------------------------------------------------------------------------
 
@@ -171,18 +175,33 @@ def test_robust_problems_stay_covered_when_any_member_leaves(problem):
         assert sum(claims.values()) - max(claims.values()) >= need
 
 
+def test_side_constraints_are_the_registry_switches_in_its_order():
+    assert tuple(f.switch for f in FAMILIES) == SIDE_CONSTRAINTS
+    assert all(by_switch(name).switch == name for name in SIDE_CONSTRAINTS)
+
+
 @pytest.mark.parametrize("name", SIDE_CONSTRAINTS)
 @given(data=st.data())
 def test_requested_side_constraints_are_switched_on(name, data):
     problem = data.draw(problems(side_constraints=[name], max_members=4, max_lots=3))
-    if name == "exclusions":
-        assert problem.policy.exclusions
-    elif name == "pooled_capacities":
-        assert any(c.lot is None for c in problem.capacities)
-    else:
-        assert getattr(problem.policy, name) is not None
-        others = set(problem.policy.side_constraints) - {name}
-        assert not others
+    family = by_switch(name)
+    pooled = any(c.lot is None for c in problem.capacities)
+    assert pooled == (family is families.POOLED_CAPACITY)
+    assert {f for f in FAMILIES if f.is_on(problem.policy)} == (
+        {family} if family.setting is not None else set()
+    )
+
+
+@pytest.mark.parametrize(
+    "family", [f for f in FAMILIES if f.draw is not None], ids=lambda f: f.name
+)
+@given(data=st.data())
+def test_side_constraint_values_are_drawn_in_the_registry_range(family, data):
+    problem = data.draw(problems(side_constraints=[family.switch], max_members=4, max_lots=3))
+    assert family.draw is not None and family.setting is not None
+    value = Decimal(getattr(problem.policy, family.setting))
+    assert family.draw.low <= value <= family.draw.high
+    assert value % family.draw.step == 0
 
 
 @given(problems(ineligible=False, max_members=5, max_lots=3))
@@ -368,6 +387,13 @@ def test_each_side_constraint_is_checked_against_its_definition(two):
     )
     assert "small_org_share" not in broken(small_org_share=Decimal("1"))  # both are small
     assert "min_providers_per_area" not in broken(min_providers_per_area=3)  # 2 eligible
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
+def test_a_broken_family_fails_the_condition_that_checks_it(family):
+    plain, broken, allocation = plain_and_broken(family)
+    assert family.check not in conditions(plain, allocation)
+    assert family.check in conditions(broken, allocation)
 
 
 def test_case_mix_is_checked_with_a_penny_per_lot():
@@ -568,6 +594,13 @@ def test_determinism_checker_catches_a_solver_with_memory(two):
     assert check_determinism(problem)
     with pytest.raises(InvariantError, match="determinism"):
         check_determinism(problem, solve=forgetful)
+
+
+def test_non_binding_policy_switches_on_every_policy_family(two):
+    problem, _ = two
+    loose = non_binding_policy(problem, solve(problem, method="closed_form"))
+    assert {f for f in policy_settings() if f.is_on(loose.policy)} == set(policy_settings())
+    assert check_lp_matches_closed_form(problem, non_binding=True)
 
 
 def test_lp_checker_catches_an_lp_that_is_not_the_closed_form(two):

@@ -7,7 +7,11 @@ documented condition.  :func:`allocate.solve` runs it on every allocation it ret
 :class:`~allocate.VerificationError` on any failure; tests and other systems call it on any
 allocation.
 
-Conditions (the names used in reports and errors):
+Conditions (the names used in reports and errors): eight about every allocation, then one per
+side-constraint family of :mod:`allocate.core.families` that is checked under its own name, in
+the registry's order and words, reported only when the policy switches the family on (the
+registry's exclusions are checked by ``eligibility``, its pooled capacities by ``capacity``).
+Each group of checks below reports under the names of the conditions it checks.
 
 ``budget_balance``
     For every contract, awards plus top-slice equal the contract value to the penny; for every
@@ -52,17 +56,26 @@ Conditions (the names used in reports and errors):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from allocate.core import families
 from allocate.core.errors import VerificationError
+from allocate.core.families import FAMILIES, Family
 from allocate.core.model import Capacity, Lot, Member, Membership, Problem, Rule, TopSliceMethod
-from allocate.core.outcome import Allocation, Check
+from allocate.core.outcome import Allocation, Award, Check, ContractResult
 from allocate.core.rules import RULES
 
 __all__ = ["CONDITIONS", "raise_on_failure", "verify"]
 
-#: Every condition :func:`verify` checks, with what it means.
+#: The side-constraint families :func:`verify` checks under their own name (the others are
+#: checked as part of a base condition: exclusions by ``eligibility``, pools by ``capacity``).
+_OWN_CHECK: Mapping[str, Family] = {f.name: f for f in FAMILIES if f.check == f.name}
+
+#: Every condition :func:`verify` checks, with what it means: the base conditions, then each
+#: side-constraint family's, in the registry's order and words.
 CONDITIONS: dict[str, str] = {
     "budget_balance": "awards plus top-slice equal every contract's and lot's value exactly",
     "top_slice_cap": "no top-slice above max_rate × contract value",
@@ -72,12 +85,7 @@ CONDITIONS: dict[str, str] = {
     "eligibility": "only eligible members receive awards",
     "whole_units": "whole units on unit-priced lots, money following units",
     "fair_share": "every award within one penny (or unit) of the rule's exact share",
-    "min_award": "every award zero or at least the minimum award",
-    "max_member_share": "no member above its share cap of a contract or the portfolio",
-    "max_dependency": "no member's awards above the multiple of its income",
-    "small_org_share": "the ring-fence for small members held on every contract",
-    "case_mix": "every member's hard-to-help share within the tolerance",
-    "min_providers_per_area": "every area keeps its minimum number of providers",
+    **{name: family.condition for name, family in _OWN_CHECK.items()},
 }
 
 
@@ -104,43 +112,50 @@ def _covers(cap: Capacity, lot: Lot) -> bool:
     )
 
 
+def _excluded_pairs(problem: Problem) -> set[tuple[str, str]]:
+    """The (member, lot) pairs the exclusions bar (an excluded contract: each of its lots)."""
+    excluded: set[tuple[str, str]] = set()
+    for ex in problem.policy.exclusions:
+        if ex.lot is not None:
+            excluded.add((ex.member, ex.lot))
+        else:
+            contract = next(c for c in problem.contracts if c.id == ex.contract)
+            excluded |= {(ex.member, lot.id) for lot in contract.lots}
+    return excluded
+
+
+def _member_reasons(problem: Problem, m: Member) -> list[str]:
+    """Why the member may receive no lot at all (empty: it may, lot by lot)."""
+    pol = problem.policy
+    why = []
+    if m.membership is not Membership.FULL:
+        why.append("associate member")
+    if not m.qa_passed:
+        why.append("QA not passed")
+    if m.quality_score < pol.quality_threshold:
+        why.append("quality below threshold")
+    if m.reporting_compliance < pol.reporting_threshold:
+        why.append("reporting below threshold")
+    return why
+
+
 class _Index:
     """Look-ups over the input, built once per verification (plain dicts, no solver data)."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.per_lot: dict[tuple[str, str], Capacity] = {}
-        self._claims: dict[tuple[str, str], int] = {}
         self.pools: dict[str, list[Capacity]] = defaultdict(list)
         for c in problem.capacities:
             if c.lot is None:
                 self.pools[c.member].append(c)
             else:
                 self.per_lot[c.member, c.lot] = c
-        self.lot_members: dict[str, set[str]] = defaultdict(set)
-        for mid, lid in self.per_lot:
-            self.lot_members[lid].add(mid)
-        self.excluded: set[tuple[str, str]] = set()
-        for ex in problem.policy.exclusions:
-            if ex.lot is not None:
-                self.excluded.add((ex.member, ex.lot))
-            else:
-                contract = next(c for c in problem.contracts if c.id == ex.contract)
-                self.excluded |= {(ex.member, lot.id) for lot in contract.lots}
-        pol = problem.policy
-        self.member_why: dict[str, list[str]] = {}
-        for m in problem.members:
-            why = []
-            if m.membership is not Membership.FULL:
-                why.append("associate member")
-            if not m.qa_passed:
-                why.append("QA not passed")
-            if m.quality_score < pol.quality_threshold:
-                why.append("quality below threshold")
-            if m.reporting_compliance < pol.reporting_threshold:
-                why.append("reporting below threshold")
-            self.member_why[m.id] = why
-
+        self.caps_of_lot: dict[str, dict[str, Capacity]] = defaultdict(dict)
+        for (mid, lid), c in self.per_lot.items():
+            self.caps_of_lot[lid][mid] = c
+        self.excluded = _excluded_pairs(problem)
+        self.member_why = {m.id: _member_reasons(problem, m) for m in problem.members}
         self.member_ok = {mid for mid, why in self.member_why.items() if not why}
         self.serves_theme: dict[str, set[str]] = defaultdict(set)
         self.serves_area: dict[str, set[str]] = defaultdict(set)
@@ -149,9 +164,6 @@ class _Index:
                 self.serves_theme[t].add(m.id)
             for a in m.areas:
                 self.serves_area[a].add(m.id)
-        self.caps_of_lot: dict[str, dict[str, Capacity]] = defaultdict(dict)
-        for (mid, lid), c in self.per_lot.items():
-            self.caps_of_lot[lid][mid] = c
         self._lot_claims: dict[str, dict[str, int]] = {}
         self._eligible: dict[str, set[str]] = {}
 
@@ -203,11 +215,74 @@ class _Index:
         return why
 
 
+@dataclass(slots=True)
+class _Failures:
+    """What each condition found wrong, and how many cases it checked, by condition name."""
+
+    found: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    checked: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def count(self, condition: str) -> None:
+        """One more case of ``condition`` checked."""
+        self.checked[condition] += 1
+
+    def fail(self, condition: str, detail: str) -> None:
+        """A case of ``condition`` that fails, as the report shows it."""
+        self.found[condition].append(detail)
+
+    def check(self, condition: str, description: str) -> Check:
+        """The condition's result: its first failures, or how many cases passed."""
+        bad = self.found.get(condition, [])
+        detail = (
+            f"{len(bad)} failure(s): " + "; ".join(bad[:5])
+            if bad
+            else f"{description} ({self.checked.get(condition, 0)} checked)"
+        )
+        return Check(name=condition, passed=not bad, detail=detail)
+
+
+class _Awards:
+    """The allocation's awards and contract results, grouped the ways the checks read them."""
+
+    def __init__(self, index: _Index, allocation: Allocation) -> None:
+        problem = index.problem
+        self.allocation = allocation
+        self.ok = allocation.status.is_ok
+        self.lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
+        self.members = {m.id: m for m in problem.members}
+        self.results: dict[str, ContractResult] = {c.id: c for c in allocation.contracts}
+        #: awards to known members on known lots, by lot (the others fail ``eligibility``)
+        self.by_lot: dict[str, list[Award]] = defaultdict(list)
+        for a in allocation.awards:
+            if a.lot in self.lots and a.member in self.members:
+                self.by_lot[a.lot].append(a)
+        #: each contract's member pot: its value less the top-slice reported
+        self.pots = {
+            c.id: c.value - self.results[c.id].top_slice
+            for c in problem.contracts
+            if c.id in self.results
+        }
+        self.per_member: dict[str, Decimal] = defaultdict(Decimal)
+        self.per_member_contract: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for a in allocation.awards:
+            self.per_member[a.member] += a.amount
+            self.per_member_contract[a.member, a.contract] += a.amount
+
+    def known(self) -> list[tuple[Award, Lot]]:
+        """Awards to known members on known lots, with their lot, in the allocation's order."""
+        return [
+            (a, self.lots[a.lot][1])
+            for a in self.allocation.awards
+            if a.lot in self.lots and a.member in self.members
+        ]
+
+
 def verify(problem: Problem, allocation: Allocation) -> list[Check]:
     """Re-check ``allocation`` against ``problem``; one :class:`Check` per condition.
 
     Only allocations with status ``optimal`` carry awards; for any other status the checks
-    are about the top-slice alone.
+    are about the top-slice alone.  A side-constraint's condition is reported only when the
+    policy switches it on.
 
     Examples
     --------
@@ -217,177 +292,184 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
     >>> all(check.passed for check in verify(p, solve(p)))
     True
     """
-    fails: dict[str, list[str]] = defaultdict(list)
-    counts: dict[str, int] = defaultdict(int)
-    policy = problem.policy
-
-    lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
-    members = {m.id: m for m in problem.members}
-    results = {c.id: c for c in allocation.contracts}
     index = _Index(problem)
+    awards = _Awards(index, allocation)
+    failures = _Failures()
+    for check in _CHECKS:
+        check(index, awards, failures)
+    return [
+        failures.check(name, description)
+        for name, description in CONDITIONS.items()
+        if name not in _OWN_CHECK or _OWN_CHECK[name].is_on(problem.policy)
+    ]
 
-    by_lot: dict[str, list[tuple[str, Decimal, int | None]]] = defaultdict(list)
-    for a in allocation.awards:
-        counts["non_negative"] += 1
+
+# -- the base conditions, one group of checks each ----------------------------------------------
+
+
+def _check_non_negative(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """``non_negative``: no award below zero, in money or units."""
+    for a in awards.allocation.awards:
+        failures.count("non_negative")
         if a.amount < 0 or (a.units is not None and a.units < 0):
-            fails["non_negative"].append(f"{a.member} on {a.lot}: {a.amount}")
-        if a.lot not in lots or a.member not in members:
-            fails["eligibility"].append(f"award to unknown member/lot {a.member}/{a.lot}")
-            continue
-        contract, lot = lots[a.lot]
-        if a.contract != contract.id:
-            fails["budget_balance"].append(f"award {a.member}/{a.lot} names contract {a.contract}")
-        by_lot[a.lot].append((a.member, a.amount, a.units))
-        counts["eligibility"] += 1
-        if a.member not in index.eligible_set(lot) and (a.amount > 0 or a.units):
-            why = index.why_not(members[a.member], lot)
-            fails["eligibility"].append(
-                f"{a.member} on {a.lot} received {a.amount}: {', '.join(why)}"
-            )
-        counts["capacity"] += 1
-        claim = index.claims(lot).get(a.member, 0)
-        if lot.unit_price is not None:
-            if a.units is None:
-                fails["whole_units"].append(f"{a.member} on {a.lot}: no units on a unit-priced lot")
-            elif a.units > claim:
-                fails["capacity"].append(
-                    f"{a.member} on {a.lot}: {a.units} units > capacity {claim}"
-                )
-            own = index.per_lot.get((a.member, lot.id))
-            if own is not None and own.amount is not None and a.amount > own.amount:
-                fails["capacity"].append(
-                    f"{a.member} on {a.lot}: {a.amount} > capacity {own.amount}"
-                )
-        elif int(a.amount * 100) > claim:
-            fails["capacity"].append(
-                f"{a.member} on {a.lot}: {a.amount} > capacity {claim / 100:.2f}"
-            )
-        if policy.min_award is not None:
-            counts["min_award"] += 1
-            if 0 < a.amount < policy.min_award:
-                fails["min_award"].append(f"{a.member} on {a.lot}: {a.amount} < {policy.min_award}")
+            failures.fail("non_negative", f"{a.member} on {a.lot}: {a.amount}")
 
-    # pooled capacities
+
+def _check_eligibility(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """``eligibility``: awards only to known members eligible for known lots."""
+    for a in awards.allocation.awards:
+        if a.lot not in awards.lots or a.member not in awards.members:
+            failures.fail("eligibility", f"award to unknown member/lot {a.member}/{a.lot}")
+            continue
+        lot = awards.lots[a.lot][1]
+        failures.count("eligibility")
+        if a.member not in index.eligible_set(lot) and (a.amount > 0 or a.units):
+            why = index.why_not(awards.members[a.member], lot)
+            failures.fail(
+                "eligibility", f"{a.member} on {a.lot} received {a.amount}: {', '.join(why)}"
+            )
+
+
+def _check_capacity(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """``capacity``: each award within its claim on the lot, each pool within its amount."""
+    for a, lot in awards.known():
+        failures.count("capacity")
+        claim = index.claims(lot).get(a.member, 0)
+        if lot.unit_price is None:
+            if int(a.amount * 100) > claim:
+                failures.fail(
+                    "capacity", f"{a.member} on {a.lot}: {a.amount} > capacity {claim / 100:.2f}"
+                )
+            continue
+        if a.units is not None and a.units > claim:
+            failures.fail("capacity", f"{a.member} on {a.lot}: {a.units} units > capacity {claim}")
+        own = index.per_lot.get((a.member, lot.id))
+        if own is not None and own.amount is not None and a.amount > own.amount:
+            failures.fail("capacity", f"{a.member} on {a.lot}: {a.amount} > capacity {own.amount}")
     by_member: dict[str, list[tuple[Lot, Decimal]]] = defaultdict(list)
-    for a in allocation.awards:
-        if a.lot in lots:
-            by_member[a.member].append((lots[a.lot][1], a.amount))
-    for c in problem.capacities:
+    for a in awards.allocation.awards:
+        if a.lot in awards.lots:
+            by_member[a.member].append((awards.lots[a.lot][1], a.amount))
+    for c in index.problem.capacities:
         if c.lot is None:
-            counts["capacity"] += 1
+            failures.count("capacity")
             total = sum((amt for lot, amt in by_member[c.member] if _covers(c, lot)), Decimal(0))
             if c.amount is not None and total > c.amount:
-                fails["capacity"].append(
-                    f"{c.member}: {total} over its pooled capacity {c.amount} ({c.theme}/{c.area})"
+                failures.fail(
+                    "capacity",
+                    f"{c.member}: {total} over its pooled capacity {c.amount} ({c.theme}/{c.area})",
                 )
 
-    max_rate = Fraction(problem.top_slice.max_rate)
-    pots: dict[str, Decimal] = {}
-    for contract in problem.contracts:
-        res = results.get(contract.id)
-        counts["budget_balance"] += 1
+
+def _check_budget_balance(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """``budget_balance``: awards plus top-slice add up to every contract and lot, exactly."""
+    for a, _ in awards.known():
+        contract = awards.lots[a.lot][0]
+        if a.contract != contract.id:
+            failures.fail("budget_balance", f"award {a.member}/{a.lot} names contract {a.contract}")
+    for contract in index.problem.contracts:
+        failures.count("budget_balance")
+        res = awards.results.get(contract.id)
         if res is None:
-            fails["budget_balance"].append(f"contract {contract.id} missing from the result")
+            failures.fail("budget_balance", f"contract {contract.id} missing from the result")
             continue
-        pots[contract.id] = contract.value - res.top_slice
-        counts["top_slice_cap"] += 1
-        if Fraction(res.top_slice) > max_rate * Fraction(contract.value):
-            fails["top_slice_cap"].append(
-                f"{contract.id}: {res.top_slice} > {max_rate} × {contract.value}"
+        if not awards.ok:
+            continue
+        paid = sum((a.amount for lot in contract.lots for a in awards.by_lot[lot.id]), Decimal(0))
+        if paid + res.top_slice != contract.value:
+            failures.fail(
+                "budget_balance",
+                f"{contract.id}: awards {paid} + top-slice {res.top_slice} "
+                f"!= value {contract.value}",
             )
-        counts["top_slice_method"] += 1
+        if sum(res.lot_top_slices.values(), Decimal(0)) != res.top_slice:
+            failures.fail("budget_balance", f"{contract.id}: lot top-slices do not add up")
+        for lot in contract.lots:
+            failures.count("budget_balance")
+            got = sum((a.amount for a in awards.by_lot[lot.id]), Decimal(0))
+            ts_lot = res.lot_top_slices.get(lot.id, Decimal(0))
+            if got + ts_lot != lot.value:
+                failures.fail(
+                    "budget_balance",
+                    f"lot {lot.id}: awards {got} + top-slice {ts_lot} != value {lot.value}",
+                )
+
+
+def _check_top_slice(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """``top_slice_cap`` and ``top_slice_method``: each top-slice within its cap, by its method."""
+    problem = index.problem
+    max_rate = Fraction(problem.top_slice.max_rate)
+    for contract in problem.contracts:
+        res = awards.results.get(contract.id)
+        if res is None:
+            continue
+        failures.count("top_slice_cap")
+        if Fraction(res.top_slice) > max_rate * Fraction(contract.value):
+            failures.fail(
+                "top_slice_cap", f"{contract.id}: {res.top_slice} > {max_rate} × {contract.value}"
+            )
+        failures.count("top_slice_method")
         exact = _rate(problem, contract.year) * Fraction(contract.value)
         floor_pence = Decimal(exact.numerator * 100 // exact.denominator) / 100
         if res.top_slice != floor_pence:
-            fails["top_slice_method"].append(
-                f"{contract.id}: top-slice {res.top_slice}, method gives {floor_pence}"
+            failures.fail(
+                "top_slice_method",
+                f"{contract.id}: top-slice {res.top_slice}, method gives {floor_pence}",
             )
-        if not allocation.status.is_ok:
+
+
+def _check_whole_units(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """``whole_units``: units on every unit-priced award, adding up, the money following them."""
+    for a, lot in awards.known():
+        if lot.unit_price is not None and a.units is None:
+            failures.fail("whole_units", f"{a.member} on {a.lot}: no units on a unit-priced lot")
+    if not awards.ok:
+        return
+    for contract in index.problem.contracts:
+        res = awards.results.get(contract.id)
+        if res is None:
             continue
-        lot_ts = res.lot_top_slices
-        paid = sum((amt for lot in contract.lots for _, amt, _ in by_lot[lot.id]), Decimal(0))
-        if paid + res.top_slice != contract.value:
-            fails["budget_balance"].append(
-                f"{contract.id}: awards {paid} + top-slice {res.top_slice} "
-                f"!= value {contract.value}"
-            )
-        if sum(lot_ts.values(), Decimal(0)) != res.top_slice:
-            fails["budget_balance"].append(f"{contract.id}: lot top-slices do not add up")
         for lot in contract.lots:
-            counts["budget_balance"] += 1
-            got = sum((amt for _, amt, _ in by_lot[lot.id]), Decimal(0))
-            ts_lot = lot_ts.get(lot.id, Decimal(0))
-            if got + ts_lot != lot.value:
-                fails["budget_balance"].append(
-                    f"lot {lot.id}: awards {got} + top-slice {ts_lot} != value {lot.value}"
-                )
             if lot.unit_price is not None:
-                _check_units(lot, ts_lot, by_lot[lot.id], fails, counts)
-            if not policy.side_constraints and not any(c.lot is None for c in problem.capacities):
-                _check_fair_share(index, lot, ts_lot, by_lot[lot.id], fails, counts)
-
-    if allocation.status.is_ok:
-        _check_side_constraints(index, allocation, pots, fails, counts)
-
-    checks = []
-    for name, description in CONDITIONS.items():
-        bad = fails.get(name, [])
-        n = counts.get(name, 0)
-        if (
-            name
-            in (
-                "min_award",
-                "max_member_share",
-                "max_dependency",
-                "small_org_share",
-                "case_mix",
-                "min_providers_per_area",
-            )
-            and getattr(policy, "case_mix_tolerance" if name == "case_mix" else name) is None
-        ):
-            continue
-        detail = (
-            f"{len(bad)} failure(s): " + "; ".join(bad[:5])
-            if bad
-            else f"{description} ({n} checked)"
-        )
-        checks.append(Check(name=name, passed=not bad, detail=detail))
-    return checks
+                ts_lot = res.lot_top_slices.get(lot.id, Decimal(0))
+                _check_units(lot, ts_lot, awards.by_lot[lot.id], failures)
 
 
-def _check_units(
-    lot: Lot,
-    ts_lot: Decimal,
-    awards: list[tuple[str, Decimal, int | None]],
-    fails: dict[str, list[str]],
-    counts: dict[str, int],
-) -> None:
+def _check_units(lot: Lot, ts_lot: Decimal, on_lot: list[Award], failures: _Failures) -> None:
     assert lot.unit_price is not None
-    counts["whole_units"] += 1
+    failures.count("whole_units")
     n_units = int(lot.value / lot.unit_price)
-    total = sum(u or 0 for _, _, u in awards)
+    total = sum(a.units or 0 for a in on_lot)
     if total != n_units:
-        fails["whole_units"].append(f"lot {lot.id}: {total} units awarded, lot has {n_units}")
+        failures.fail("whole_units", f"lot {lot.id}: {total} units awarded, lot has {n_units}")
     pot = lot.value - ts_lot
-    for mid, amount, units in awards:
-        share = pot * Decimal(units or 0) / Decimal(n_units)
-        if abs(amount - share) >= Decimal("0.01"):
-            fails["whole_units"].append(
-                f"{mid} on {lot.id}: money {amount} does not follow its {units} units"
+    for a in on_lot:
+        share = pot * Decimal(a.units or 0) / Decimal(n_units)
+        if abs(a.amount - share) >= Decimal("0.01"):
+            failures.fail(
+                "whole_units",
+                f"{a.member} on {lot.id}: money {a.amount} does not follow its {a.units} units",
             )
+
+
+def _check_fair_shares(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """``fair_share``: with nothing but capacities to respect, every award is the rule's share."""
+    problem = index.problem
+    if not awards.ok or problem.policy.side_constraints or index.pools:
+        return
+    for contract in problem.contracts:
+        res = awards.results.get(contract.id)
+        if res is None:
+            continue
+        for lot in contract.lots:
+            ts_lot = res.lot_top_slices.get(lot.id, Decimal(0))
+            _check_fair_share(index, lot, ts_lot, awards.by_lot[lot.id], failures)
 
 
 def _check_fair_share(
-    index: _Index,
-    lot: Lot,
-    ts_lot: Decimal,
-    awards: list[tuple[str, Decimal, int | None]],
-    fails: dict[str, list[str]],
-    counts: dict[str, int],
+    index: _Index, lot: Lot, ts_lot: Decimal, on_lot: list[Award], failures: _Failures
 ) -> None:
     """Each award within one penny (one unit) of the rule's exact share of the lot."""
-    problem = index.problem
-    rule = problem.policy.rule
     claimants = sorted(index.eligible_set(lot))
     if not claimants:
         return
@@ -400,145 +482,218 @@ def _check_fair_share(
         estate = int((lot.value - ts_lot) * 100)
     if estate > sum(claims):
         return
-    got = {mid: (amt, u) for mid, amt, u in awards}
+    got = {a.member: (a.amount, a.units) for a in on_lot}
 
     def quantity(mid: str) -> int:
         amount, u = got.get(mid, (Decimal(0), 0))
         return (u or 0) if units else int(amount * 100)
 
-    if rule is Rule.PROPORTIONAL:
+    if index.problem.policy.rule is Rule.PROPORTIONAL:
         # |x·Σc − E·c| < Σc  ⇔  x within one penny (unit) of E·c/Σc: exact, on integers
         total = sum(claims)
         for mid, c in zip(claimants, claims, strict=True):
-            counts["fair_share"] += 1
+            failures.count("fair_share")
             if abs(quantity(mid) * total - estate * c) >= total:
-                fails["fair_share"].append(
-                    f"{mid} on {lot.id}: {quantity(mid)}, rule gives {estate * c / total:.4f}"
+                failures.fail(
+                    "fair_share",
+                    f"{mid} on {lot.id}: {quantity(mid)}, rule gives {estate * c / total:.4f}",
                 )
         return
-    if rule.is_weighted:
-        factors = []
-        for mid in claimants:
-            m = problem.member_index[mid]
-            raw = getattr(m, problem.policy.weight_factor.value)
-            factors.append(Fraction(repr(raw if raw is not None else 1.0)))
-        weights = [
-            f * c if rule is Rule.WEIGHTED_PROPORTIONAL else f
-            for f, c in zip(factors, claims, strict=True)
-        ]
-        if estate > sum(c for c, w in zip(claims, weights, strict=True) if w > 0):
-            return  # the documented fallback for zero weights; covered by unit tests
-        exact = RULES[rule.value](estate, claims, weights)
-    else:
-        exact = RULES[rule.value](estate, claims)
+    exact = _rule_shares(index.problem, estate, claimants, claims)
+    if exact is None:
+        return  # the documented fallback for zero weights; covered by unit tests
     for mid, share in zip(claimants, exact, strict=True):
-        counts["fair_share"] += 1
+        failures.count("fair_share")
         if abs(quantity(mid) - share) >= 1:
-            fails["fair_share"].append(
-                f"{mid} on {lot.id}: {quantity(mid)}, rule gives {float(share):.4f}"
+            failures.fail(
+                "fair_share", f"{mid} on {lot.id}: {quantity(mid)}, rule gives {float(share):.4f}"
             )
 
 
-def _check_side_constraints(
-    index: _Index,
-    allocation: Allocation,
-    pots: dict[str, Decimal],
-    fails: dict[str, list[str]],
-    counts: dict[str, int],
+def _rule_shares(
+    problem: Problem, estate: int, claimants: list[str], claims: list[int]
+) -> list[Fraction] | None:
+    """The rule's exact shares of ``estate``; None when zero weights leave it to the fallback."""
+    rule = problem.policy.rule
+    if not rule.is_weighted:
+        return RULES[rule.value](estate, claims)
+    factors = []
+    for mid in claimants:
+        raw = getattr(problem.member_index[mid], problem.policy.weight_factor.value)
+        factors.append(Fraction(repr(raw if raw is not None else 1.0)))
+    weights = [
+        f * c if rule is Rule.WEIGHTED_PROPORTIONAL else f
+        for f, c in zip(factors, claims, strict=True)
+    ]
+    if estate > sum(c for c, w in zip(claims, weights, strict=True) if w > 0):
+        return None
+    return RULES[rule.value](estate, claims, weights)
+
+
+# -- the side-constraint families, each checked under its own name when switched on -------------
+
+
+def _check_min_award(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """Every award zero or at least the minimum award."""
+    name, least = families.MIN_AWARD.name, index.problem.policy.min_award
+    assert least is not None
+    for a, _ in awards.known():
+        failures.count(name)
+        if 0 < a.amount < least:
+            failures.fail(name, f"{a.member} on {a.lot}: {a.amount} < {least}")
+
+
+def _check_max_member_share(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """No member above its share of a contract's member pot, nor of all of them."""
+    name, share = families.MAX_MEMBER_SHARE.name, index.problem.policy.max_member_share
+    assert share is not None
+    pots = awards.pots
+    for (mid, cid), total in sorted(awards.per_member_contract.items()):
+        failures.count(name)
+        if total > share * pots[cid]:
+            failures.fail(name, f"{mid} on {cid}: {total} > {share} × {pots[cid]}")
+    everything = sum(pots.values(), Decimal(0))
+    for mid, total in sorted(awards.per_member.items()):
+        failures.count(name)
+        if total > share * everything:
+            failures.fail(name, f"{mid} overall: {total} > {share} × {everything}")
+
+
+def _check_max_dependency(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """No member's awards above the multiple of its annual income."""
+    name, multiple = families.MAX_DEPENDENCY.name, index.problem.policy.max_dependency
+    assert multiple is not None
+    for mid, total in sorted(awards.per_member.items()):
+        failures.count(name)
+        limit = multiple * index.problem.member_index[mid].annual_income
+        if total > limit:
+            failures.fail(name, f"{mid}: {total} > {limit}")
+
+
+def _check_small_org_share(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """Members in the small bands receive at least their ring-fence of every contract."""
+    name, policy = families.SMALL_ORG_SHARE.name, index.problem.policy
+    assert policy.small_org_share is not None
+    bands = set(policy.small_org_bands)
+    for cid, pot in awards.pots.items():
+        failures.count(name)
+        small = sum(
+            (
+                t
+                for (mid, c), t in awards.per_member_contract.items()
+                if c == cid and index.problem.member_index[mid].size_band in bands
+            ),
+            Decimal(0),
+        )
+        if small < policy.small_org_share * pot:
+            failures.fail(name, f"{cid}: {small} < {policy.small_org_share} × {pot}")
+
+
+def _check_case_mix(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """On every service with both client groups, each member's hard-to-help share in band."""
+    assert index.problem.policy.case_mix_tolerance is not None
+    tol = Fraction(index.problem.policy.case_mix_tolerance)
+    services: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for lid, (_, lot) in awards.lots.items():
+        if lot.client_group is not None:
+            services[lot.service or lot.theme][lot.client_group.value].append(lid)
+    for key, groups in services.items():
+        hard, easy = groups.get("hard_to_help", []), groups.get("standard", [])
+        if hard and easy:
+            _check_service_mix(awards, key, hard, easy, tol, failures)
+
+
+def _check_service_mix(
+    awards: _Awards, key: str, hard: list[str], easy: list[str], tol: Fraction, failures: _Failures
 ) -> None:
-    problem = index.problem
-    policy = problem.policy
-    lots = {lot.id: (c.id, lot) for c in problem.contracts for lot in c.lots}
-    per_member_contract: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    per_member: dict[str, Decimal] = defaultdict(Decimal)
-    for a in allocation.awards:
-        per_member_contract[a.member, a.contract] += a.amount
-        per_member[a.member] += a.amount
-    if policy.max_member_share is not None:
-        share = policy.max_member_share
-        for (mid, cid), total in sorted(per_member_contract.items()):
-            counts["max_member_share"] += 1
-            if total > share * pots[cid]:
-                fails["max_member_share"].append(f"{mid} on {cid}: {total} > {share} × {pots[cid]}")
-        everything = sum(pots.values(), Decimal(0))
-        for mid, total in sorted(per_member.items()):
-            counts["max_member_share"] += 1
-            if total > share * everything:
-                fails["max_member_share"].append(f"{mid} overall: {total} > {share} × {everything}")
-    if policy.max_dependency is not None:
-        for mid, total in sorted(per_member.items()):
-            counts["max_dependency"] += 1
-            limit = policy.max_dependency * problem.member_index[mid].annual_income
-            if total > limit:
-                fails["max_dependency"].append(f"{mid}: {total} > {limit}")
-    if policy.small_org_share is not None:
-        bands = set(policy.small_org_bands)
-        for cid, pot in pots.items():
-            counts["small_org_share"] += 1
-            small = sum(
-                (
-                    t
-                    for (mid, c), t in per_member_contract.items()
-                    if c == cid and problem.member_index[mid].size_band in bands
-                ),
-                Decimal(0),
-            )
-            if small < policy.small_org_share * pot:
-                fails["small_org_share"].append(
-                    f"{cid}: {small} < {policy.small_org_share} × {pot}"
-                )
-    if policy.case_mix_tolerance is not None:
-        tol = Fraction(policy.case_mix_tolerance)
-        results = {c.id: c for c in allocation.contracts}
-        services: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for lid, (_, lot) in lots.items():
-            if lot.client_group is not None:
-                services[lot.service or lot.theme][lot.client_group.value].append(lid)
-        for key, groups in services.items():
-            hard, easy = groups.get("hard_to_help", []), groups.get("standard", [])
-            if not hard or not easy:
-                continue
+    """``|h − R·w| ≤ τ·w`` on one service, for each member with awards there."""
+    name = families.CASE_MIX.name
 
-            def lot_pot(lid: str) -> Fraction:
-                cid, lot = lots[lid]
-                return Fraction(lot.value - results[cid].lot_top_slices.get(lid, Decimal(0)))
+    def lot_pot(lid: str) -> Fraction:
+        contract, lot = awards.lots[lid]
+        top_slice = awards.results[contract.id].lot_top_slices.get(lid, Decimal(0))
+        return Fraction(lot.value - top_slice)
 
-            hard_pot = sum((lot_pot(lid) for lid in hard), Fraction(0))
-            r = hard_pot / sum((lot_pot(lid) for lid in hard + easy), Fraction(0))
-            # rounding: a penny per lot, or a unit's worth on unit-priced lots
-            slack = sum(
-                (Fraction(lots[lid][1].unit_price or Decimal("0.01")) for lid in hard + easy),
-                Fraction(0),
+    hard_pot = sum((lot_pot(lid) for lid in hard), Fraction(0))
+    r = hard_pot / sum((lot_pot(lid) for lid in hard + easy), Fraction(0))
+    # rounding: a penny per lot, or a unit's worth on unit-priced lots
+    slack = sum(
+        (Fraction(awards.lots[lid][1].unit_price or Decimal("0.01")) for lid in hard + easy),
+        Fraction(0),
+    )
+    h: dict[str, Fraction] = defaultdict(Fraction)
+    w: dict[str, Fraction] = defaultdict(Fraction)
+    for a in awards.allocation.awards:
+        if a.lot in hard or a.lot in easy:
+            w[a.member] += Fraction(a.amount)
+            if a.lot in hard:
+                h[a.member] += Fraction(a.amount)
+    for mid in sorted(w):
+        failures.count(name)
+        gap: Fraction = h[mid] - r * w[mid]
+        if max(gap, -gap) > tol * w[mid] + slack:
+            failures.fail(
+                name,
+                f"{mid} on {key}: hard-to-help share {float(h[mid] / w[mid]):.4f}, "
+                f"service share {float(r):.4f} ± {float(tol)}",
             )
-            h: dict[str, Fraction] = defaultdict(Fraction)
-            w: dict[str, Fraction] = defaultdict(Fraction)
-            for a in allocation.awards:
-                if a.lot in hard or a.lot in easy:
-                    w[a.member] += Fraction(a.amount)
-                    if a.lot in hard:
-                        h[a.member] += Fraction(a.amount)
-            for mid in sorted(w):
-                counts["case_mix"] += 1
-                gap: Fraction = h[mid] - r * w[mid]
-                if max(gap, -gap) > tol * w[mid] + slack:
-                    fails["case_mix"].append(
-                        f"{mid} on {key}: hard-to-help share {float(h[mid] / w[mid]):.4f}, "
-                        f"service share {float(r):.4f} ± {float(tol)}"
-                    )
-    if policy.min_providers_per_area is not None:
-        k = policy.min_providers_per_area
-        areas: dict[str, list[tuple[str, Lot]]] = defaultdict(list)
-        for cid, lot in lots.values():
-            areas[lot.area].append((cid, lot))
-        for area, area_lots in sorted(areas.items()):
-            counts["min_providers_per_area"] += 1
-            eligible = set().union(*(index.eligible_set(lot) for _, lot in area_lots))
-            ids = {lot.id for _, lot in area_lots}
-            providers = {a.member for a in allocation.awards if a.lot in ids and a.amount > 0}
-            if len(providers) < min(k, len(eligible)):
-                fails["min_providers_per_area"].append(
-                    f"{area}: {len(providers)} provider(s), needs {min(k, len(eligible))}"
-                )
+
+
+def _check_min_providers_per_area(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """Every area keeps ``min(k, members eligible there)`` members with an award there."""
+    name, k = families.MIN_PROVIDERS_PER_AREA.name, index.problem.policy.min_providers_per_area
+    assert k is not None
+    areas: dict[str, list[Lot]] = defaultdict(list)
+    for _, lot in awards.lots.values():
+        areas[lot.area].append(lot)
+    for area, area_lots in sorted(areas.items()):
+        failures.count(name)
+        eligible = set().union(*(index.eligible_set(lot) for lot in area_lots))
+        ids = {lot.id for lot in area_lots}
+        providers = {a.member for a in awards.allocation.awards if a.lot in ids and a.amount > 0}
+        if len(providers) < min(k, len(eligible)):
+            failures.fail(
+                name, f"{area}: {len(providers)} provider(s), needs {min(k, len(eligible))}"
+            )
+
+
+_Checker = Callable[[_Index, _Awards, _Failures], None]
+
+#: Each family's check, by its condition's name.  A minimum award bounds single awards, so it is
+#: checked on whatever awards are listed; the others weigh sums of awards against the contracts'
+#: pots, which only an allocation (status ok) divides.
+_ON_AWARDS: Mapping[str, _Checker] = {families.MIN_AWARD.name: _check_min_award}
+_ON_ALLOCATION: Mapping[str, _Checker] = {
+    families.MAX_MEMBER_SHARE.name: _check_max_member_share,
+    families.MAX_DEPENDENCY.name: _check_max_dependency,
+    families.SMALL_ORG_SHARE.name: _check_small_org_share,
+    families.CASE_MIX.name: _check_case_mix,
+    families.MIN_PROVIDERS_PER_AREA.name: _check_min_providers_per_area,
+}
+
+
+def _check_side_constraints(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """Each family the policy switches on, by its own check (in the registry's order)."""
+    for family in _OWN_CHECK.values():
+        if not family.is_on(index.problem.policy):
+            continue
+        if family.name in _ON_AWARDS:
+            _ON_AWARDS[family.name](index, awards, failures)
+        elif awards.ok:
+            _ON_ALLOCATION[family.name](index, awards, failures)
+
+
+#: Every group of checks, each reporting under the names of the conditions it checks.
+_CHECKS: tuple[_Checker, ...] = (
+    _check_non_negative,
+    _check_eligibility,
+    _check_capacity,
+    _check_budget_balance,
+    _check_top_slice,
+    _check_whole_units,
+    _check_fair_shares,
+    _check_side_constraints,
+)
 
 
 def raise_on_failure(checks: list[Check]) -> None:

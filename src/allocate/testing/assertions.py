@@ -69,13 +69,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
 from allocate.checks.verify import CONDITIONS as VERIFY_CONDITIONS
+from allocate.checks.verify import verify
+from allocate.core import families
+from allocate.core.families import FAMILIES
 from allocate.core.model import (
     Capacity,
     Contract,
@@ -119,16 +122,6 @@ CONDITIONS: dict[str, str] = {
     **VERIFY_CONDITIONS,
     "non_negative": "no negative award; every listed award positive",
     "audit": "the audit agrees with the awards",
-}
-
-#: Side-constraint conditions, with the policy field that switches each on.
-_SIDE: dict[str, str] = {
-    "min_award": "min_award",
-    "max_member_share": "max_member_share",
-    "max_dependency": "max_dependency",
-    "small_org_share": "small_org_share",
-    "case_mix": "case_mix_tolerance",
-    "min_providers_per_area": "min_providers_per_area",
 }
 
 PENNY = Decimal("0.01")
@@ -364,8 +357,10 @@ class _Facts:
         """Money for the members on a lot: value less its top-slice as reported."""
         return lot.value - self.lot_top_slice.get(lot.id, Decimal(0))
 
-    def contract_pot(self, contract: Contract) -> Decimal:
-        return contract.value - self.results.get(contract.id, Decimal(0))
+    @cached_property
+    def contract_pots(self) -> dict[str, Decimal]:
+        """Each contract's member pot: its value less the top-slice reported (none: all of it)."""
+        return {c.id: c.value - self.results.get(c.id, Decimal(0)) for c in self.problem.contracts}
 
     @property
     def ok(self) -> bool:
@@ -656,106 +651,152 @@ def _check_fair_share(f: _Facts) -> None:
 
 
 def _check_side_constraints(f: _Facts) -> None:
+    """Each family the policy switches on that is checked under its own name, by its own check.
+
+    (Exclusions are checked by ``eligibility``, pooled capacities by ``capacity``.)
+    """
     if not f.ok:
         return
-    pol = f.problem.policy
-    if pol.min_award is not None:
-        for a in f.allocation.awards:
-            if 0 < a.amount < pol.min_award:
-                f.fail("min_award", f"{a.member} on {a.lot}: {a.amount} < {pol.min_award}")
-    pots = {c.id: f.contract_pot(c) for c in f.problem.contracts}
-    if pol.max_member_share is not None:
-        s = pol.max_member_share
-        for (mid, cid), total in sorted(f.member_contract_total.items()):
-            if total > s * pots[cid]:
-                f.fail("max_member_share", f"{mid} on {cid}: {total} > {s} × {pots[cid]}")
-        everything = sum(pots.values(), Decimal(0))
-        for mid, total in sorted(f.member_total.items()):
-            if total > s * everything:
-                f.fail("max_member_share", f"{mid} overall: {total} > {s} × {everything}")
-    if pol.max_dependency is not None:
-        for mid, total in sorted(f.member_total.items()):
-            limit = pol.max_dependency * f.members[mid].annual_income
-            if total > limit:
-                f.fail(
-                    "max_dependency",
-                    f"{mid}: {total} > {pol.max_dependency} × income "
-                    f"{f.members[mid].annual_income}",
-                )
-    if pol.small_org_share is not None:
-        bands = set(pol.small_org_bands)
-        for cid, pot in pots.items():
-            small = sum(
-                (
-                    t
-                    for (mid, c), t in f.member_contract_total.items()
-                    if c == cid and f.members[mid].size_band in bands
-                ),
-                Decimal(0),
+    for family in FAMILIES:
+        if family.check == family.name and family.is_on(f.problem.policy):
+            _SIDE_CHECKS[family.name](f)
+
+
+def _check_min_award(f: _Facts) -> None:
+    least = f.problem.policy.min_award
+    assert least is not None
+    for a in f.allocation.awards:
+        if 0 < a.amount < least:
+            f.fail(families.MIN_AWARD.name, f"{a.member} on {a.lot}: {a.amount} < {least}")
+
+
+def _check_max_member_share(f: _Facts) -> None:
+    name, s = families.MAX_MEMBER_SHARE.name, f.problem.policy.max_member_share
+    assert s is not None
+    pots = f.contract_pots
+    for (mid, cid), total in sorted(f.member_contract_total.items()):
+        if total > s * pots[cid]:
+            f.fail(name, f"{mid} on {cid}: {total} > {s} × {pots[cid]}")
+    everything = sum(pots.values(), Decimal(0))
+    for mid, total in sorted(f.member_total.items()):
+        if total > s * everything:
+            f.fail(name, f"{mid} overall: {total} > {s} × {everything}")
+
+
+def _check_max_dependency(f: _Facts) -> None:
+    multiple = f.problem.policy.max_dependency
+    assert multiple is not None
+    for mid, total in sorted(f.member_total.items()):
+        limit = multiple * f.members[mid].annual_income
+        if total > limit:
+            f.fail(
+                families.MAX_DEPENDENCY.name,
+                f"{mid}: {total} > {multiple} × income {f.members[mid].annual_income}",
             )
-            if small < pol.small_org_share * pot:
-                f.fail("small_org_share", f"{cid}: {small} < {pol.small_org_share} × {pot}")
-    if pol.case_mix_tolerance is not None:
-        _check_case_mix(f, Fraction(pol.case_mix_tolerance))
-    if pol.min_providers_per_area is not None:
-        k = pol.min_providers_per_area
-        areas: dict[str, list[tuple[Contract, Lot]]] = defaultdict(list)
-        for contract, lot in f.lots.values():
-            areas[lot.area].append((contract, lot))
-        for area, pairs in sorted(areas.items()):
-            eligible = {
-                m.id
-                for m in f.problem.members
-                for contract, lot in pairs
-                if not _why_not(f.problem, m, lot, contract.id)
-            }
-            ids = {lot.id for _, lot in pairs}
-            providers = {a.member for a in f.allocation.awards if a.lot in ids and a.amount > 0}
-            if len(providers) < min(k, len(eligible)):
-                f.fail(
-                    "min_providers_per_area",
-                    f"{area}: {len(providers)} provider(s), needs {min(k, len(eligible))} "
-                    f"({len(eligible)} eligible)",
-                )
 
 
-def _check_case_mix(f: _Facts, tol: Fraction) -> None:
+def _check_small_org_share(f: _Facts) -> None:
+    pol = f.problem.policy
+    assert pol.small_org_share is not None
+    bands = set(pol.small_org_bands)
+    for cid, pot in f.contract_pots.items():
+        small = sum(
+            (
+                t
+                for (mid, c), t in f.member_contract_total.items()
+                if c == cid and f.members[mid].size_band in bands
+            ),
+            Decimal(0),
+        )
+        if small < pol.small_org_share * pot:
+            f.fail(families.SMALL_ORG_SHARE.name, f"{cid}: {small} < {pol.small_org_share} × {pot}")
+
+
+def _check_case_mix(f: _Facts) -> None:
+    assert f.problem.policy.case_mix_tolerance is not None
+    tol = Fraction(f.problem.policy.case_mix_tolerance)
     services: dict[str, dict[str, list[Lot]]] = defaultdict(lambda: defaultdict(list))
     for _, lot in f.lots.values():
         if lot.client_group is not None:
             services[lot.service or lot.theme][lot.client_group.value].append(lot)
     for key, groups in sorted(services.items()):
         hard, easy = groups.get("hard_to_help", []), groups.get("standard", [])
-        if not hard or not easy:
-            continue
-        hard_pot = sum((Fraction(f.pot(lot)) for lot in hard), Fraction(0))
-        all_pot = sum((Fraction(f.pot(lot)) for lot in hard + easy), Fraction(0))
-        if all_pot == 0:
-            continue
-        r = hard_pot / all_pot
-        hard_ids = {lot.id for lot in hard}
-        ids = hard_ids | {lot.id for lot in easy}
-        # rounding: a penny per lot of the service, or a unit's price on unit-priced lots
-        slack = sum(
-            (Fraction(lot.unit_price or Decimal("0.01")) for lot in hard + easy), Fraction(0)
-        )
-        h: dict[str, Fraction] = defaultdict(Fraction)
-        w: dict[str, Fraction] = defaultdict(Fraction)
-        for a in f.allocation.awards:
-            if a.lot in ids:
-                w[a.member] += Fraction(a.amount)
-                if a.lot in hard_ids:
-                    h[a.member] += Fraction(a.amount)
-        for mid in sorted(w):
-            if abs(h[mid] - r * w[mid]) > tol * w[mid] + slack:
-                f.fail(
-                    "case_mix",
-                    f"{mid} on service {key!r}: hard-to-help £{float(h[mid]):.2f} of "
-                    f"£{float(w[mid]):.2f}, the service's share is {float(r):.4f} ± {float(tol)}",
-                )
+        if hard and easy:
+            _check_service_mix(f, key, hard, easy, tol)
+
+
+def _check_service_mix(
+    f: _Facts, key: str, hard: list[Lot], easy: list[Lot], tol: Fraction
+) -> None:
+    hard_pot = sum((Fraction(f.pot(lot)) for lot in hard), Fraction(0))
+    all_pot = sum((Fraction(f.pot(lot)) for lot in hard + easy), Fraction(0))
+    if all_pot == 0:
+        return
+    r = hard_pot / all_pot
+    hard_ids = {lot.id for lot in hard}
+    ids = hard_ids | {lot.id for lot in easy}
+    # rounding: a penny per lot of the service, or a unit's price on unit-priced lots
+    slack = sum((Fraction(lot.unit_price or Decimal("0.01")) for lot in hard + easy), Fraction(0))
+    h: dict[str, Fraction] = defaultdict(Fraction)
+    w: dict[str, Fraction] = defaultdict(Fraction)
+    for a in f.allocation.awards:
+        if a.lot in ids:
+            w[a.member] += Fraction(a.amount)
+            if a.lot in hard_ids:
+                h[a.member] += Fraction(a.amount)
+    for mid in sorted(w):
+        if abs(h[mid] - r * w[mid]) > tol * w[mid] + slack:
+            f.fail(
+                families.CASE_MIX.name,
+                f"{mid} on service {key!r}: hard-to-help £{float(h[mid]):.2f} of "
+                f"£{float(w[mid]):.2f}, the service's share is {float(r):.4f} ± {float(tol)}",
+            )
+
+
+def _check_min_providers_per_area(f: _Facts) -> None:
+    k = f.problem.policy.min_providers_per_area
+    assert k is not None
+    areas: dict[str, list[tuple[Contract, Lot]]] = defaultdict(list)
+    for contract, lot in f.lots.values():
+        areas[lot.area].append((contract, lot))
+    for area, pairs in sorted(areas.items()):
+        eligible = {
+            m.id
+            for m in f.problem.members
+            for contract, lot in pairs
+            if not _why_not(f.problem, m, lot, contract.id)
+        }
+        ids = {lot.id for _, lot in pairs}
+        providers = {a.member for a in f.allocation.awards if a.lot in ids and a.amount > 0}
+        if len(providers) < min(k, len(eligible)):
+            f.fail(
+                families.MIN_PROVIDERS_PER_AREA.name,
+                f"{area}: {len(providers)} provider(s), needs {min(k, len(eligible))} "
+                f"({len(eligible)} eligible)",
+            )
+
+
+#: Each family's own check, by its condition's name (independent of :mod:`allocate.checks`).
+_SIDE_CHECKS: Mapping[str, Callable[[_Facts], None]] = {
+    families.MIN_AWARD.name: _check_min_award,
+    families.MAX_MEMBER_SHARE.name: _check_max_member_share,
+    families.MAX_DEPENDENCY.name: _check_max_dependency,
+    families.SMALL_ORG_SHARE.name: _check_small_org_share,
+    families.CASE_MIX.name: _check_case_mix,
+    families.MIN_PROVIDERS_PER_AREA.name: _check_min_providers_per_area,
+}
 
 
 def _check_audit(f: _Facts) -> None:
+    """The audit against the problem and the awards, part by part."""
+    _check_audit_identity(f)
+    _check_audit_pairs(f)
+    _check_audit_members(f)
+    _check_audit_checks(f)
+
+
+def _check_audit_identity(f: _Facts) -> None:
+    """The rule, the problem's name and its fingerprint."""
     a, p = f.allocation, f.problem
     if a.rule != p.policy.rule.value:
         f.fail("audit", f"rule {a.rule!r}, the policy says {p.policy.rule.value!r}")
@@ -764,7 +805,11 @@ def _check_audit(f: _Facts) -> None:
     expected = hashlib.sha256(p.model_dump_json().encode()).hexdigest()
     if a.audit.fingerprint != expected:
         f.fail("audit", "fingerprint is not the SHA-256 of the problem's canonical JSON")
-    pairs = a.audit.pairs
+
+
+def _check_audit_pairs(f: _Facts) -> None:
+    """The pair table: every (member, lot) once, with its award, units and eligibility."""
+    p, pairs = f.problem, f.allocation.audit.pairs
     rows: dict[tuple[str, str], int] = {}
     for k, key in enumerate(zip(pairs.member, pairs.lot, strict=True)):
         if key in rows:
@@ -786,6 +831,11 @@ def _check_audit(f: _Facts) -> None:
             f.fail("audit", f"pair {mid}/{lid}: table says eligible={pairs.eligible[k]}")
         if bool(pairs.reasons[k]) == pairs.eligible[k]:
             f.fail("audit", f"pair {mid}/{lid}: reasons {pairs.reasons[k]} vs eligibility")
+
+
+def _check_audit_members(f: _Facts) -> None:
+    """The member summaries and the largest member agree with the awards."""
+    a, p = f.allocation, f.problem
     summaries = {s.member: s for s in a.audit.members}
     if set(summaries) != {m.id for m in p.members}:
         f.fail("audit", "member summaries do not list every member once")
@@ -803,18 +853,23 @@ def _check_audit(f: _Facts) -> None:
         top = max(f.member_total.values())
         if metrics.largest_member is None or f.member_total.get(metrics.largest_member) != top:
             f.fail("audit", f"largest member {metrics.largest_member!r} does not have the most")
-    if f.ok:
-        failed = [c.name for c in a.audit.checks if not c.passed]
-        if failed:
-            f.fail("audit", f"the audit records failed checks: {failed}")
-        names = {c.name for c in a.audit.checks}
-        needed = {"budget_balance", "top_slice_cap", "top_slice_method", "capacity"}
-        needed |= {"eligibility", "non_negative", "whole_units"}
-        needed |= {
-            name for name, setting in _SIDE.items() if getattr(p.policy, setting) is not None
-        }
-        if names and not needed <= names:
-            f.fail("audit", f"the audit's checks miss {sorted(needed - names)}")
+
+
+def _check_audit_checks(f: _Facts) -> None:
+    """On an allocation, the audit records every check verify makes, all passed."""
+    if not f.ok:
+        return
+    checks = f.allocation.audit.checks
+    failed = [c.name for c in checks if not c.passed]
+    if failed:
+        f.fail("audit", f"the audit records failed checks: {failed}")
+    names = {c.name for c in checks}
+    needed = {"budget_balance", "top_slice_cap", "top_slice_method", "capacity"}
+    needed |= {"eligibility", "non_negative", "whole_units"}
+    # each family switched on, under the condition that checks it
+    needed |= {family.check for family in FAMILIES if family.is_on(f.problem.policy)}
+    if names and not needed <= names:
+        f.fail("audit", f"the audit's checks miss {sorted(needed - names)}")
 
 
 _CHECKS: dict[str, Callable[[_Facts], None]] = {
@@ -936,8 +991,6 @@ def assert_audit_consistent(problem: Problem, allocation: Allocation) -> None:
 
 def assert_verified(problem: Problem, allocation: Allocation) -> None:
     """:func:`allocate.verify` passes every one of its checks on the allocation."""
-    from allocate.checks.verify import verify
-
     failures = [Failure(c.name, c.detail) for c in verify(problem, allocation) if not c.passed]
     if failures:
         raise AllocationAssertionError(failures, problem)
@@ -966,8 +1019,6 @@ def assert_valid_allocation(
     if require_ok and allocation.status is not Status.OPTIMAL:
         failures.insert(0, Failure("status", f"status {allocation.status.value}, not optimal"))
     if not failures:
-        from allocate.checks.verify import verify
-
         failures = [
             Failure(c.name, f"allocate.verify: {c.detail}")
             for c in verify(problem, allocation)

@@ -58,17 +58,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from allocate.core.model import Lot, Problem, Rule
+from allocate.core import families
+from allocate.core.model import Capacity, Contract, Lot, Problem, Rule
 from allocate.core.outcome import Allocation, Status
+from allocate.pipeline.solve import solve as allocate_solve
 from allocate.testing.assertions import (
+    AllocationAssertionError,
     _lot_claims,
     _pence,
     _units_of,
+    allocation_failures,
     exact_shares,
     is_eligible,
     replay_json,
@@ -273,26 +278,30 @@ def copy_member(
     data["members"].append(member)
     extra = dict(extra or {})
     for cap in problem.capacities:
-        if cap.member != member_id:
-            continue
-        copy = cap.model_dump(mode="json")
-        copy["member"] = cid
-        more = extra.pop(cap.lot, 0) if cap.lot is not None else 0
-        if more:
-            lot = problem.lot_index[cap.lot][1] if cap.lot is not None else None
-            if cap.units is not None:
-                copy["units"] = cap.units + more
-            else:
-                assert cap.amount is not None
-                price = _pence(lot.unit_price) if lot is not None and lot.unit_price else 1
-                copy["amount"] = _money(_pence(cap.amount) + more * price)
-        data["capacities"].append(copy)
+        if cap.member == member_id:
+            more = extra.pop(cap.lot, 0) if cap.lot is not None else 0
+            data["capacities"].append(_copied_capacity(problem, cap, cid, more))
     if extra:
         raise ValueError(f"{member_id} declared no capacity on {sorted(extra)}")
     for ex in problem.policy.exclusions:
         if ex.member == member_id:
             data["policy"]["exclusions"].append({**ex.model_dump(mode="json"), "member": cid})
     return Problem.model_validate(data)
+
+
+def _copied_capacity(problem: Problem, cap: Capacity, member_id: str, more: int) -> dict[str, Any]:
+    """A capacity as JSON for another member, ``more`` larger in its lot's quantity."""
+    copy = cap.model_dump(mode="json")
+    copy["member"] = member_id
+    if more:
+        lot = problem.lot_index[cap.lot][1] if cap.lot is not None else None
+        if cap.units is not None:
+            copy["units"] = cap.units + more
+        else:
+            assert cap.amount is not None
+            price = _pence(lot.unit_price) if lot is not None and lot.unit_price else 1
+            copy["amount"] = _money(_pence(cap.amount) + more * price)
+    return copy
 
 
 def remove_member(problem: Problem, member_id: str) -> Problem:
@@ -403,11 +412,7 @@ def _both(solve: Solver, problem: Problem, other: Problem) -> tuple[Allocation, 
 
 
 def _default_solver(solve: Solver | None) -> Solver:
-    if solve is not None:
-        return solve
-    from allocate.pipeline.solve import solve as allocate_solve
-
-    return allocate_solve
+    return allocate_solve if solve is None else solve
 
 
 # -- checkers -----------------------------------------------------------------------------------
@@ -479,34 +484,40 @@ def check_anonymity(
         if abs(x - y) > tolerance:
             bad.append(f"{key[0]} on {key[1]}: {x} became {y}")
     if audit and keeps_order and not bad:
-        pa, pb = a.audit.pairs.model_dump(), b.audit.pairs.model_dump()
-        rows_a = _rows(pa, new)
-        rows_b = _rows(pb, lambda m: m)
-        for key in sorted(set(rows_a) | set(rows_b), key=str):
-            if rows_a.get(key) != rows_b.get(key):
-                bad.append(
-                    f"audit pair {key[0]}/{key[1]}: {rows_a.get(key)} became {rows_b.get(key)}"
-                )
-        # a member without a name is shown by its id: its summary's name follows the renaming
-        named = {m.id for m in problem.members if m.name}
-        ms_a = {
-            new(x.member): x.model_dump(exclude={"member"})
-            | ({} if x.member in named else {"name": new(x.member)})
-            for x in a.audit.members
-        }
-        ms_b = {x.member: x.model_dump(exclude={"member"}) for x in b.audit.members}
-        for mid in sorted(set(ms_a) | set(ms_b), key=str):
-            if ms_a.get(mid) != ms_b.get(mid):
-                bad.append(f"member summary {mid}: {ms_a.get(mid)} became {ms_b.get(mid)}")
-        largest = a.audit.metrics.largest_member
-        ma = a.audit.metrics.model_copy(
-            update={"largest_member": None if largest is None else new(largest)}
-        )
-        if ma != b.audit.metrics:
-            bad.append(f"fairness metrics {ma} became {b.audit.metrics}")
+        bad += _audit_changes(problem, a, b, new)
     if bad:
         raise InvariantError(Property.ANONYMITY, bad, {"original": problem, "permuted": other})
     return True
+
+
+def _audit_changes(
+    problem: Problem, a: Allocation, b: Allocation, new: Callable[[str], str]
+) -> list[str]:
+    """How ``b``'s audit differs from ``a``'s with every member renamed by ``new``."""
+    bad = []
+    rows_a = _rows(a.audit.pairs.model_dump(), new)
+    rows_b = _rows(b.audit.pairs.model_dump(), lambda m: m)
+    for key in sorted(set(rows_a) | set(rows_b), key=str):
+        if rows_a.get(key) != rows_b.get(key):
+            bad.append(f"audit pair {key[0]}/{key[1]}: {rows_a.get(key)} became {rows_b.get(key)}")
+    # a member without a name is shown by its id: its summary's name follows the renaming
+    named = {m.id for m in problem.members if m.name}
+    ms_a = {
+        new(x.member): x.model_dump(exclude={"member"})
+        | ({} if x.member in named else {"name": new(x.member)})
+        for x in a.audit.members
+    }
+    ms_b = {x.member: x.model_dump(exclude={"member"}) for x in b.audit.members}
+    for mid in sorted(set(ms_a) | set(ms_b), key=str):
+        if ms_a.get(mid) != ms_b.get(mid):
+            bad.append(f"member summary {mid}: {ms_a.get(mid)} became {ms_b.get(mid)}")
+    largest = a.audit.metrics.largest_member
+    ma = a.audit.metrics.model_copy(
+        update={"largest_member": None if largest is None else new(largest)}
+    )
+    if ma != b.audit.metrics:
+        bad.append(f"fairness metrics {ma} became {b.audit.metrics}")
+    return bad
 
 
 def _rows(
@@ -838,8 +849,6 @@ def check_top_slice(problem: Problem, *, solve: Solver | None = None) -> bool:
 
     See :func:`allocate.testing.assert_top_slice`.
     """
-    from allocate.testing.assertions import AllocationAssertionError, allocation_failures
-
     solver = _default_solver(solve)
     failures = allocation_failures(problem, solver(problem), checks=["top_slice"])
     if failures:
@@ -906,85 +915,161 @@ def non_binding_policy(problem: Problem, allocation: Allocation) -> Problem:
     margins here keep clear of them.)
     """
     _require_plain(problem, "non_binding_policy")
-    shares = exact_shares(problem, allocation)
-    lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
-    ts: dict[str, Decimal] = {}
-    for c in allocation.contracts:
-        ts.update(c.lot_top_slices)
-
-    def unit_value(lot: Lot) -> Fraction:
-        if lot.units is None:
-            return Fraction(1)
-        return Fraction(_pence(lot.value - ts[lot.id]), lot.units)
-
-    # pence the rounding may move any sum of awards: a penny (a unit's worth) per pair, and more
-    slack = 1 + sum(math.ceil(unit_value(lots[lid][1])) + 2 for (_, lid) in shares)
-    per_member: dict[str, Fraction] = {}
-    per_contract: dict[tuple[str, str], Fraction] = {}
-    for (mid, lid), share in shares.items():
-        v = share * unit_value(lots[lid][1])
-        per_member[mid] = per_member.get(mid, Fraction(0)) + v
-        key = (mid, lots[lid][0].id)
-        per_contract[key] = per_contract.get(key, Fraction(0)) + v
-    pots = {c.id: Fraction(_pence(c.value - c.top_slice)) for c in allocation.contracts}
-    everything = sum(pots.values(), Fraction(0))
+    sums = _ExactSums.of(problem, allocation)
     changes: dict[str, Any] = {}
+    for family in families.policy_settings():
+        value = _NON_BINDING[family.name](sums)
+        if value is not None and family.setting is not None:
+            changes[family.setting] = value
+    return problem.evolve(policy=problem.policy.model_copy(update=changes))
 
-    def up(x: Fraction) -> Decimal:
-        return Decimal(math.ceil(x * 100)) / 100
 
-    def down(x: Fraction) -> Decimal:
-        return Decimal(max(0, math.floor(x * 100))) / 100
+@dataclass(frozen=True, slots=True)
+class _ExactSums:
+    """The rule's exact shares of a plain problem, in pence, summed as the side-constraints do."""
 
-    caps = [(v + slack) / pots[c] for (_, c), v in per_contract.items() if pots[c] > 0]
-    caps += [(v + slack) / everything for v in per_member.values() if everything > 0]
-    cap = up(max(caps, default=Fraction(0)))
-    if cap < 1:
-        changes["max_member_share"] = cap
+    problem: Problem
+    allocation: Allocation
+    lots: dict[str, tuple[Contract, Lot]]
+    shares: dict[tuple[str, str], Fraction]
+    """Each eligible pair's exact share, in its lot's quantity (pence, or units)."""
+    lot_top_slices: dict[str, Decimal]
+    slack: int
+    """Pence the rounding may move any sum of awards: a penny (a unit's worth) a pair, and more."""
+    per_member: dict[str, Fraction]
+    per_contract: dict[tuple[str, str], Fraction]
+    """By (member, contract)."""
+    pots: dict[str, Fraction]
+    """Each contract's member pot."""
+
+    @classmethod
+    def of(cls, problem: Problem, allocation: Allocation) -> _ExactSums:
+        """The sums of the rule's exact shares of ``problem`` next to its ``allocation``."""
+        lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
+        ts: dict[str, Decimal] = {}
+        for c in allocation.contracts:
+            ts.update(c.lot_top_slices)
+        shares = exact_shares(problem, allocation)
+        per_member: dict[str, Fraction] = {}
+        per_contract: dict[tuple[str, str], Fraction] = {}
+        for (mid, lid), share in shares.items():
+            v = share * _unit_value(lots[lid][1], ts)
+            per_member[mid] = per_member.get(mid, Fraction(0)) + v
+            key = (mid, lots[lid][0].id)
+            per_contract[key] = per_contract.get(key, Fraction(0)) + v
+        return cls(
+            problem=problem,
+            allocation=allocation,
+            lots=lots,
+            shares=shares,
+            lot_top_slices=ts,
+            slack=1 + sum(math.ceil(_unit_value(lots[lid][1], ts)) + 2 for (_, lid) in shares),
+            per_member=per_member,
+            per_contract=per_contract,
+            pots={c.id: Fraction(_pence(c.value - c.top_slice)) for c in allocation.contracts},
+        )
+
+    def unit_value(self, lot: Lot) -> Fraction:
+        """Pence a unit of the lot's quantity is worth (1 on money lots)."""
+        return _unit_value(lot, self.lot_top_slices)
+
+    @property
+    def everything(self) -> Fraction:
+        """All the contracts' member pots."""
+        return sum(self.pots.values(), Fraction(0))
+
+
+def _unit_value(lot: Lot, lot_top_slices: Mapping[str, Decimal]) -> Fraction:
+    if lot.units is None:
+        return Fraction(1)
+    return Fraction(_pence(lot.value - lot_top_slices[lot.id]), lot.units)
+
+
+def _up(x: Fraction) -> Decimal:
+    return Decimal(math.ceil(x * 100)) / 100
+
+
+def _down(x: Fraction) -> Decimal:
+    return Decimal(max(0, math.floor(x * 100))) / 100
+
+
+def _loose_share_cap(x: _ExactSums) -> Decimal | None:
+    """Above the largest share of a contract or the portfolio; none when that reaches 1."""
+    caps = [(v + x.slack) / x.pots[c] for (_, c), v in x.per_contract.items() if x.pots[c] > 0]
+    everything = x.everything
+    caps += [(v + x.slack) / everything for v in x.per_member.values() if everything > 0]
+    cap = _up(max(caps, default=Fraction(0)))
+    return cap if cap < 1 else None
+
+
+def _loose_dependency(x: _ExactSums) -> Decimal | None:
+    """Above the largest ratio of awards to income; none beyond the allowed 100."""
     limits = []
-    for mid, v in per_member.items():
-        income = _pence(problem.member_index[mid].annual_income)
+    for mid, v in x.per_member.items():
+        income = _pence(x.problem.member_index[mid].annual_income)
         if v > 0:
-            limits.append((v + slack) / income if income > 0 else Fraction(1000))
-    d = up(max(limits, default=Fraction(1, 100)))
-    if d <= 100:
-        changes["max_dependency"] = max(d, Decimal("0.01"))
-    bands = set(problem.policy.small_org_bands)
+            limits.append((v + x.slack) / income if income > 0 else Fraction(1000))
+    d = _up(max(limits, default=Fraction(1, 100)))
+    return max(d, Decimal("0.01")) if d <= 100 else None
+
+
+def _loose_ring_fence(x: _ExactSums) -> Decimal | None:
+    """Below the smallest share small members have of a contract; none at 0."""
+    bands = set(x.problem.policy.small_org_bands)
     rings = []
-    for contract in problem.contracts:
-        if pots[contract.id] == 0:
+    for contract in x.problem.contracts:
+        if x.pots[contract.id] == 0:
             continue
         small = sum(
             (
                 v
-                for (m, cid), v in per_contract.items()
-                if cid == contract.id and problem.member_index[m].size_band in bands
+                for (m, cid), v in x.per_contract.items()
+                if cid == contract.id and x.problem.member_index[m].size_band in bands
             ),
             Fraction(0),
         )
-        rings.append((small - slack) / pots[contract.id])
-    ring = down(min(rings, default=Fraction(0)))
-    if ring > 0:
-        changes["small_org_share"] = ring
-    changes["case_mix_tolerance"] = Decimal(1)
-    providers: dict[str, set[str]] = {lot.area: set() for lot in problem.lots}
-    for (mid, lid), q in _awards(problem, allocation).items():
+        rings.append((small - x.slack) / x.pots[contract.id])
+    ring = _down(min(rings, default=Fraction(0)))
+    return ring if ring > 0 else None
+
+
+def _loose_case_mix(x: _ExactSums) -> Decimal:
+    """A tolerance of 1: ``|h − R·w| ≤ w`` always holds."""
+    return Decimal(1)
+
+
+def _loose_providers(x: _ExactSums) -> int | None:
+    """As many providers per area as the area with the fewest has already; none at 0."""
+    providers: dict[str, set[str]] = {lot.area: set() for lot in x.problem.lots}
+    for (mid, lid), q in _awards(x.problem, x.allocation).items():
         if q > 0:
-            providers[lots[lid][1].area].add(mid)
+            providers[x.lots[lid][1].area].add(mid)
     fewest = min(len(p) for p in providers.values())
-    if fewest >= 1:
-        changes["min_providers_per_area"] = fewest
+    return fewest if fewest >= 1 else None
+
+
+def _loose_min_award(x: _ExactSums) -> Decimal | None:
+    """No higher than the smallest positive share can round to; none under a penny."""
     smallest: list[Fraction] = []
-    for (_, lid), share in shares.items():
+    for (_, lid), share in x.shares.items():
         if share > 0:
-            lot = lots[lid][1]
+            lot = x.lots[lid][1]
             # the rounding may take a share down to its floor; money follows units to a penny
-            whole = math.floor(share) * unit_value(lot)
+            whole = math.floor(share) * x.unit_value(lot)
             smallest.append(whole - 1 if lot.units is not None else whole)
     least = math.floor(min(smallest, default=Fraction(0)))
-    if least >= 1:
-        changes["min_award"] = Decimal(least) / 100
-    return problem.evolve(policy=problem.policy.model_copy(update=changes))
+    return Decimal(least) / 100 if least >= 1 else None
+
+
+#: For each family a single policy value switches on, a value that cannot bind (None: none can).
+_NON_BINDING: Mapping[str, Callable[[_ExactSums], Decimal | int | None]] = {
+    families.MIN_AWARD.name: _loose_min_award,
+    families.MAX_MEMBER_SHARE.name: _loose_share_cap,
+    families.MAX_DEPENDENCY.name: _loose_dependency,
+    families.SMALL_ORG_SHARE.name: _loose_ring_fence,
+    families.CASE_MIX.name: _loose_case_mix,
+    families.MIN_PROVIDERS_PER_AREA.name: _loose_providers,
+}
 
 
 def check_lp_matches_closed_form(

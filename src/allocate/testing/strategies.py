@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -51,6 +52,7 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from allocate.core import families
 from allocate.core.model import (
     Problem,
     Rule,
@@ -81,18 +83,10 @@ AREAS: tuple[str, ...] = ("Luton", "Bedford", "Central Bedfordshire")
 RULES: tuple[Rule, ...] = tuple(Rule)
 #: Every top-slice method.
 TOP_SLICE_METHODS: tuple[TopSliceMethod, ...] = tuple(TopSliceMethod)
-#: Side-constraints :func:`problems` can switch on: the policy's six, plus ``exclusions``
-#: (member/lot and member/contract pairs) and ``pooled_capacities`` (theme/area pools).
-SIDE_CONSTRAINTS: tuple[str, ...] = (
-    "min_award",
-    "max_member_share",
-    "max_dependency",
-    "small_org_share",
-    "case_mix_tolerance",
-    "min_providers_per_area",
-    "exclusions",
-    "pooled_capacities",
-)
+#: Side-constraints :func:`problems` can switch on, by the registry's switch names
+#: (:mod:`allocate.core.families`): the policy's six, plus ``exclusions`` (member/lot and
+#: member/contract pairs) and ``pooled_capacities`` (theme/area pools).
+SIDE_CONSTRAINTS: tuple[str, ...] = tuple(f.switch for f in families.FAMILIES)
 
 # Size bands by annual income, with the sector's frequencies per thousand organisations and the
 # income range drawn in each (pence; the major band is capped at £50m).
@@ -240,14 +234,80 @@ def _rules(rules: Rule | str | Iterable[Rule | str] | None) -> list[Rule]:
     return chosen
 
 
-def _side(side_constraints: Iterable[str] | Literal["any"]) -> tuple[bool, list[str]]:
-    if side_constraints == "any":
-        return True, list(SIDE_CONSTRAINTS)
-    names = list(side_constraints)
+def _check_sizes(
+    min_members: int,
+    max_members: int,
+    max_contracts: int,
+    max_lots: int,
+    robust: bool,
+    max_lot_value: int,
+) -> None:
+    """Reject sizes no problem can have, before any draw."""
+    if not 1 <= min_members <= max_members:
+        raise InvalidArgument(f"need 1 <= min_members <= max_members, not {min_members}..")
+    if max_lots < 1 or max_contracts < 1:
+        raise InvalidArgument("max_lots and max_contracts must be at least 1")
+    if robust and max_members < 2:
+        raise InvalidArgument("robust=True needs max_members >= 2 (two providers per lot)")
+    if max_lot_value < 1:
+        raise InvalidArgument("max_lot_value is in pounds and must be at least 1")
+
+
+def _side(
+    side_constraints: Iterable[str] | Literal["any"], max_members: int
+) -> tuple[bool, list[str]]:
+    """Whether to draw a subset, and of which switch names (exclusions need two members)."""
+    any_side = side_constraints == "any"
+    names = list(SIDE_CONSTRAINTS if side_constraints == "any" else side_constraints)
     unknown = [n for n in names if n not in SIDE_CONSTRAINTS]
     if unknown:
         raise InvalidArgument(f"unknown side-constraint(s) {unknown}; see SIDE_CONSTRAINTS")
-    return False, names
+    if max_members < 2 and families.EXCLUSIONS.switch in names:
+        if not any_side:
+            raise InvalidArgument("exclusions need max_members >= 2 (someone to fall back on)")
+        names.remove(families.EXCLUSIONS.switch)
+    return any_side, names
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """What :func:`problem_dicts` was asked for, checked once before any draw."""
+
+    min_members: int
+    max_members: int
+    max_contracts: int
+    max_lots: int
+    rules: tuple[Rule, ...]
+    any_side: bool
+    side_names: tuple[str, ...]
+    top_policies: st.SearchStrategy[TopSlicePolicy]
+    unit_priced: bool
+    ineligible: bool
+    feasible: bool
+    robust: bool
+    max_lot_value: int
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A problem being drawn: its JSON-ready parts, and what later draws need to know of them."""
+
+    side: set[str]
+    """Switch names of the side-constraints on in this problem."""
+    policy: dict[str, Any]
+    q_min: float = 0.0
+    r_min: float = 0.0
+    members: list[dict[str, Any]] = field(default_factory=list)
+    core: list[int] = field(default_factory=list)
+    """Members that pass every member-level test: potential providers of any lot."""
+    lots: list[dict[str, Any]] = field(default_factory=list)
+    lot_contract: list[int] = field(default_factory=list)
+    """The contract of each lot, by position."""
+    sizes: list[int] = field(default_factory=list)
+    """How many lots each contract has."""
+    excluded: set[tuple[int, int]] = field(default_factory=set)
+    """(member, lot) positions the exclusions bar."""
+    capacities: list[dict[str, Any]] = field(default_factory=list)
 
 
 def problem_dicts(
@@ -275,227 +335,253 @@ def problem_dicts(
     >>> sorted(data)
     ['capacities', 'contracts', 'hub', 'members', 'policy', 'top_slice']
     """
-    if not 1 <= min_members <= max_members:
-        raise InvalidArgument(f"need 1 <= min_members <= max_members, not {min_members}..")
-    if max_lots < 1 or max_contracts < 1:
-        raise InvalidArgument("max_lots and max_contracts must be at least 1")
-    if robust and max_members < 2:
-        raise InvalidArgument("robust=True needs max_members >= 2 (two providers per lot)")
-    if max_lot_value < 1:
-        raise InvalidArgument("max_lot_value is in pounds and must be at least 1")
+    _check_sizes(min_members, max_members, max_contracts, max_lots, robust, max_lot_value)
     chosen_rules = _rules(rules)
-    any_side, side_names = _side(side_constraints)
-    if max_members < 2 and "exclusions" in side_names:
-        if not any_side:
-            raise InvalidArgument("exclusions need max_members >= 2 (someone to fall back on)")
-        side_names.remove("exclusions")
-    methods = _methods(top_slice_methods)
-    top_policies = top_slice_policies(methods, max_rate=max_rate)
-    feasible = feasible or robust
+    any_side, side_names = _side(side_constraints, max_members)
+    options = _Options(
+        min_members=min_members,
+        max_members=max_members,
+        max_contracts=max_contracts,
+        max_lots=max_lots,
+        rules=tuple(chosen_rules),
+        any_side=any_side,
+        side_names=tuple(side_names),
+        top_policies=top_slice_policies(_methods(top_slice_methods), max_rate=max_rate),
+        unit_priced=unit_priced,
+        ineligible=ineligible,
+        feasible=feasible or robust,
+        robust=robust,
+        max_lot_value=max_lot_value,
+    )
 
-    @st.composite
-    def draw_problem(draw: st.DrawFn) -> dict[str, Any]:
-        side = set(side_names)
-        if any_side:
-            side = set(_subset(draw, side_names))
-        # an exclusion needs another potential provider to fall back on, as does robustness
-        pair = robust or "exclusions" in side
-        n = _int(draw, max(min_members, 2 if pair else 1), max_members)
-        rule = _pick(draw, chosen_rules)
-        policy: dict[str, Any] = {"rule": rule.value}
-        if rule.is_weighted:
-            policy["weight_factor"] = _pick(draw, _FACTORS).value
-        q_min = r_min = 0.0
-        if ineligible and draw(_BOOL):
-            q_min = _int(draw, 0, 12) / 20
-            r_min = _int(draw, 0, 12) / 20
-            policy["quality_threshold"] = q_min
-            policy["reporting_threshold"] = r_min
+    return st.composite(_draw_problem)(options)
 
-        # members: the first is always a potential provider, the others may not be
-        members: list[dict[str, Any]] = []
-        core: list[int] = []
-        for i in range(n):
-            able = i == 0 or (pair and i == 1) or not ineligible or _int(draw, 0, 3) < 3
-            if able:
-                quality = _score(draw, max(q_min, 0.05))
-                reporting = _score(draw, max(r_min, 0.05))
-                membership, qa = "full", True
-            else:
-                quality = _score(draw)
-                reporting = _score(draw)
-                membership = _pick(draw, ("full", "associate"))
-                qa = draw(_BOOL)
-            m: dict[str, Any] = {
-                "id": f"m{i}",
-                "membership": membership,
-                "annual_income": str(draw(_INCOMES)),
-                "quality_score": quality,
-                "qa_passed": qa,
-                "reporting_compliance": reporting,
-                "themes": _subset(draw, THEMES, 2),
-                "areas": _subset(draw, AREAS, 2),
+
+def _draw_problem(draw: st.DrawFn, options: _Options) -> dict[str, Any]:
+    """One problem, part by part; every part after the members may depend on the ones before."""
+    side = set(options.side_names)
+    if options.any_side:
+        side = set(_subset(draw, options.side_names))
+    draft = _Draft(side=side, policy={})
+    _draw_members(draw, options, draft)
+    _draw_lots(draw, options, draft)
+    if families.CASE_MIX.switch in side:
+        _draw_client_groups(draw, draft.lots)
+    if families.EXCLUSIONS.switch in side:
+        _draw_exclusions(draw, options, draft)
+    _draw_capacities(draw, options, draft)
+    if families.POOLED_CAPACITY.switch in side:
+        _draw_pools(draw, draft)
+    contracts = _draw_contracts(draw, draft)
+    top_slice = draw(options.top_policies)
+    annual = sum(int(Decimal(c["value"]) * 100) // int(c["term_years"]) for c in contracts)
+    hub = {"name": "hub", "annual_cost": _money(max(1, annual * _int(draw, 0, 250) // 1000))}
+    _side_policy(draw, side, draft.policy, draft.lots, draft.members)
+    return {
+        "members": draft.members,
+        "contracts": contracts,
+        "capacities": draft.capacities,
+        "hub": hub,
+        "top_slice": top_slice.model_dump(mode="json"),
+        "policy": draft.policy,
+    }
+
+
+def _draw_members(draw: st.DrawFn, options: _Options, draft: _Draft) -> None:
+    """The rule, the thresholds, then the members: the first always a potential provider."""
+    # an exclusion needs another potential provider to fall back on, as does robustness
+    pair = options.robust or families.EXCLUSIONS.switch in draft.side
+    n = _int(draw, max(options.min_members, 2 if pair else 1), options.max_members)
+    rule = _pick(draw, options.rules)
+    draft.policy["rule"] = rule.value
+    if rule.is_weighted:
+        draft.policy["weight_factor"] = _pick(draw, _FACTORS).value
+    if options.ineligible and draw(_BOOL):
+        draft.q_min = _int(draw, 0, 12) / 20
+        draft.r_min = _int(draw, 0, 12) / 20
+        draft.policy["quality_threshold"] = draft.q_min
+        draft.policy["reporting_threshold"] = draft.r_min
+    for i in range(n):
+        able = i == 0 or (pair and i == 1) or not options.ineligible or _int(draw, 0, 3) < 3
+        m = _draw_member(draw, i, draft.q_min if able else None, draft.r_min)
+        draft.members.append(m)
+        passes = m["quality_score"] >= draft.q_min and m["reporting_compliance"] >= draft.r_min
+        if m["membership"] == "full" and m["qa_passed"] and passes:
+            draft.core.append(i)
+
+
+def _draw_member(draw: st.DrawFn, i: int, q_min: float | None, r_min: float) -> dict[str, Any]:
+    """Member ``m<i>``: able (``q_min`` given) passes every member-level test, others may not."""
+    if q_min is not None:
+        quality = _score(draw, max(q_min, 0.05))
+        reporting = _score(draw, max(r_min, 0.05))
+        membership, qa = "full", True
+    else:
+        quality = _score(draw)
+        reporting = _score(draw)
+        membership = _pick(draw, ("full", "associate"))
+        qa = draw(_BOOL)
+    m: dict[str, Any] = {
+        "id": f"m{i}",
+        "membership": membership,
+        "annual_income": str(draw(_INCOMES)),
+        "quality_score": quality,
+        "qa_passed": qa,
+        "reporting_compliance": reporting,
+        "themes": _subset(draw, THEMES, 2),
+        "areas": _subset(draw, AREAS, 2),
+    }
+    if draw(_BOOL):
+        m["impact_score"] = _score(draw)
+    return m
+
+
+def _draw_lots(draw: st.DrawFn, options: _Options, draft: _Draft) -> None:
+    """Lots, grouped into contracts (each contract at least one lot)."""
+    n_lots = _int(draw, 1, options.max_lots)
+    n_contracts = _int(draw, 1, min(options.max_contracts, n_lots))
+    draft.sizes = [1] * n_contracts
+    for _ in range(n_lots - n_contracts):
+        draft.sizes[_int(draw, 0, n_contracts - 1)] += 1
+    for c, size in enumerate(draft.sizes):
+        for _ in range(size):
+            j = len(draft.lots)
+            lot: dict[str, Any] = {
+                "id": f"c{c}-l{j}",
+                "theme": _pick(draw, THEMES),
+                "area": _pick(draw, AREAS),
             }
+            if options.unit_priced and _int(draw, 0, 3) == 3:
+                price = _int(draw, 100, 50_000)
+                top_units = max(1, min(500, options.max_lot_value * 100 // price))
+                units = _int(draw, 1, top_units)
+                lot.update(value=_money(units * price), unit="client", unit_price=_money(price))
+            else:
+                lot["value"] = _money(_int(draw, 100, options.max_lot_value * 100))
+            draft.lots.append(lot)
+            draft.lot_contract.append(c)
+
+
+def _draw_client_groups(draw: st.DrawFn, lots: list[dict[str, Any]]) -> None:
+    """Client groups and services for the case mix, one service with both groups."""
+    for lot in lots:
+        group = _pick(draw, (None, "standard", "hard_to_help"))
+        if group is not None:
+            lot["client_group"] = group
             if draw(_BOOL):
-                m["impact_score"] = _score(draw)
-            members.append(m)
-            is_core = membership == "full" and qa and quality >= q_min and reporting >= r_min
-            if is_core:
-                core.append(i)
+                lot["service"] = "casework"
+    if len(lots) >= 2:  # make sure one service has both client groups
+        lots[0].update(client_group="standard", service="casework")
+        lots[1].update(client_group="hard_to_help", service="casework")
 
-        # lots, grouped into contracts (each contract at least one lot)
-        n_lots = _int(draw, 1, max_lots)
-        n_contracts = _int(draw, 1, min(max_contracts, n_lots))
-        sizes = [1] * n_contracts
-        for _ in range(n_lots - n_contracts):
-            sizes[_int(draw, 0, n_contracts - 1)] += 1
-        lots: list[dict[str, Any]] = []
-        lot_contract: list[int] = []
-        for c, size in enumerate(sizes):
-            for _ in range(size):
-                j = len(lots)
-                lot: dict[str, Any] = {
-                    "id": f"c{c}-l{j}",
-                    "theme": _pick(draw, THEMES),
-                    "area": _pick(draw, AREAS),
-                }
-                if unit_priced and _int(draw, 0, 3) == 3:
-                    price = _int(draw, 100, 50_000)
-                    top_units = max(1, min(500, max_lot_value * 100 // price))
-                    units = _int(draw, 1, top_units)
-                    lot.update(value=_money(units * price), unit="client", unit_price=_money(price))
-                else:
-                    lot["value"] = _money(_int(draw, 100, max_lot_value * 100))
-                lots.append(lot)
-                lot_contract.append(c)
-        if "case_mix_tolerance" in side:
-            for lot in lots:
-                group = _pick(draw, (None, "standard", "hard_to_help"))
-                if group is not None:
-                    lot["client_group"] = group
-                    if draw(_BOOL):
-                        lot["service"] = "casework"
-            if len(lots) >= 2:  # make sure one service has both client groups
-                lots[0].update(client_group="standard", service="casework")
-                lots[1].update(client_group="hard_to_help", service="casework")
 
-        # exclusions: never of a lot's last potential provider
-        exclusions: list[dict[str, Any]] = []
-        excluded: set[tuple[int, int]] = set()  # (member, lot)
-        if "exclusions" in side:
-            for _ in range(_int(draw, 1, 3)):
-                i = _int(draw, 0, n - 1)
-                if draw(_BOOL):
-                    j = _int(draw, 0, n_lots - 1)
-                    hit = {j}
-                    target: dict[str, str] = {"lot": lots[j]["id"]}
-                else:
-                    c = _int(draw, 0, n_contracts - 1)
-                    hit = {j for j in range(n_lots) if lot_contract[j] == c}
-                    target = {"contract": f"c{c}"}
-                keep = 2 if robust else 1  # potential providers each lot must keep
-                if all(
-                    sum(1 for k in core if k != i and (k, j) not in excluded) >= keep for j in hit
-                ):
-                    excluded |= {(i, j) for j in hit}
-                    exclusions.append(
-                        {"member": f"m{i}", **target, "reason": "conflict of interest"}
-                    )
-            policy["exclusions"] = exclusions
+def _draw_exclusions(draw: st.DrawFn, options: _Options, draft: _Draft) -> None:
+    """Exclusions from a lot or a contract, never of a lot's last potential provider."""
+    n, n_lots, n_contracts = len(draft.members), len(draft.lots), len(draft.sizes)
+    exclusions: list[dict[str, Any]] = []
+    for _ in range(_int(draw, 1, 3)):
+        i = _int(draw, 0, n - 1)
+        if draw(_BOOL):
+            j = _int(draw, 0, n_lots - 1)
+            hit = {j}
+            target: dict[str, str] = {"lot": draft.lots[j]["id"]}
+        else:
+            c = _int(draw, 0, n_contracts - 1)
+            hit = {j for j in range(n_lots) if draft.lot_contract[j] == c}
+            target = {"contract": f"c{c}"}
+        keep = 2 if options.robust else 1  # potential providers each lot must keep
+        if all(
+            sum(1 for k in draft.core if k != i and (k, j) not in draft.excluded) >= keep
+            for j in hit
+        ):
+            draft.excluded |= {(i, j) for j in hit}
+            exclusions.append({"member": f"m{i}", **target, "reason": "conflict of interest"})
+    draft.policy["exclusions"] = exclusions
 
-        # capacities: providers are eligible by construction and cover each lot; under a share
-        # cap, two providers where possible (one alone would have to exceed the cap)
-        spread = "max_member_share" in side
-        capacities: list[dict[str, Any]] = []
-        for j, lot in enumerate(lots):
-            unit = int(Decimal(lot["unit_price"]) * 100) if "unit_price" in lot else None
-            value = int(Decimal(lot["value"]) * 100)
-            need = value // unit if unit else value
-            candidates = [i for i in core if (i, j) not in excluded]
-            least = 2 if robust or (len(candidates) > 1 and spread) else 1
-            providers = _subset(draw, candidates)
-            for i in candidates:  # top up to the least number, in order
-                if len(providers) < least and i not in providers:
-                    providers.append(i)
-            providers.sort()
-            others = [i for i in range(n) if i not in providers and _int(draw, 0, 2) == 2]
-            quantity: dict[int, int] = {}
-            for i in providers + others:
-                permille = _int(draw, 0 if i in others else 1, 1500)
-                quantity[i] = max(0 if i in others else 1, need * permille // 1000)
-            if feasible:
-                _cover(quantity, providers, need, robust or (spread and len(providers) > 1))
-            for i in providers:
-                _serve(members[i], lot)
-            for i in others:
-                if not ineligible or draw(_BOOL):
-                    _serve(members[i], lot)
-            for i in sorted(quantity):
-                cap: dict[str, Any] = {"member": f"m{i}", "lot": lot["id"]}
-                if unit is None:
-                    cap["amount"] = _money(quantity[i])
-                elif _int(draw, 0, 3) == 3:  # an amount buys its whole units
-                    cap["amount"] = _money(quantity[i] * unit + _int(draw, 0, unit - 1))
-                else:
-                    cap["units"] = quantity[i]
-                capacities.append(cap)
 
-        if "pooled_capacities" in side:
-            for _ in range(_int(draw, 1, 2)):
-                i = _int(draw, 0, n - 1)
-                j = _int(draw, 0, n_lots - 1)
-                key = _pick(draw, ("theme", "area", "both"))
-                pool: dict[str, Any] = {"member": f"m{i}"}
-                if key in ("theme", "both"):
-                    pool["theme"] = lots[j]["theme"]
-                if key in ("area", "both"):
-                    pool["area"] = lots[j]["area"]
-                if any(
-                    p["member"] == pool["member"]
-                    and p.get("theme") == pool.get("theme")
-                    and p.get("area") == pool.get("area")
-                    for p in capacities
-                    if "lot" not in p
-                ):
-                    continue
-                pool["amount"] = _money(
-                    int(Decimal(lots[j]["value"]) * 100) * _int(draw, 500, 2000) // 1000
-                )
-                capacities.append(pool)
+def _draw_capacities(draw: st.DrawFn, options: _Options, draft: _Draft) -> None:
+    """Per-lot capacities: providers eligible by construction that cover the lot, and others.
 
-        # contracts, top-slice and hub
-        contracts: list[dict[str, Any]] = []
-        for c, _size in enumerate(sizes):
-            own = [lot for j, lot in enumerate(lots) if lot_contract[j] == c]
-            term = _int(draw, 1, 5)
-            contracts.append(
-                {
-                    "id": f"c{c}",
-                    "commissioner": "Luton BC",
-                    "value": _money(sum(int(Decimal(lot["value"]) * 100) for lot in own)),
-                    "year": _int(draw, 1, term),
-                    "term_years": term,
-                    "lots": own,
-                }
-            )
-        top_slice = draw(top_policies)
-        annual = sum(int(Decimal(c["value"]) * 100) // int(c["term_years"]) for c in contracts)
-        hub = {
-            "name": "hub",
-            "annual_cost": _money(max(1, annual * _int(draw, 0, 250) // 1000)),
-        }
+    Under a share cap, two providers where possible (one alone would have to exceed the cap).
+    """
+    spread = families.MAX_MEMBER_SHARE.switch in draft.side
+    n = len(draft.members)
+    for j, lot in enumerate(draft.lots):
+        unit = int(Decimal(lot["unit_price"]) * 100) if "unit_price" in lot else None
+        value = int(Decimal(lot["value"]) * 100)
+        need = value // unit if unit else value
+        candidates = [i for i in draft.core if (i, j) not in draft.excluded]
+        least = 2 if options.robust or (len(candidates) > 1 and spread) else 1
+        providers = _subset(draw, candidates)
+        for i in candidates:  # top up to the least number, in order
+            if len(providers) < least and i not in providers:
+                providers.append(i)
+        providers.sort()
+        others = [i for i in range(n) if i not in providers and _int(draw, 0, 2) == 2]
+        quantity: dict[int, int] = {}
+        for i in providers + others:
+            permille = _int(draw, 0 if i in others else 1, 1500)
+            quantity[i] = max(0 if i in others else 1, need * permille // 1000)
+        if options.feasible:
+            _cover(quantity, providers, need, options.robust or (spread and len(providers) > 1))
+        for i in providers:
+            _serve(draft.members[i], lot)
+        for i in others:
+            if not options.ineligible or draw(_BOOL):
+                _serve(draft.members[i], lot)
+        for i in sorted(quantity):
+            cap: dict[str, Any] = {"member": f"m{i}", "lot": lot["id"]}
+            if unit is None:
+                cap["amount"] = _money(quantity[i])
+            elif _int(draw, 0, 3) == 3:  # an amount buys its whole units
+                cap["amount"] = _money(quantity[i] * unit + _int(draw, 0, unit - 1))
+            else:
+                cap["units"] = quantity[i]
+            draft.capacities.append(cap)
 
-        _side_policy(draw, side, policy, lots, members)
-        return {
-            "members": members,
-            "contracts": contracts,
-            "capacities": capacities,
-            "hub": hub,
-            "top_slice": top_slice.model_dump(mode="json"),
-            "policy": policy,
-        }
 
-    return draw_problem()
+def _draw_pools(draw: st.DrawFn, draft: _Draft) -> None:
+    """One or two pooled capacities by theme, area or both (never two alike for a member)."""
+    for _ in range(_int(draw, 1, 2)):
+        i = _int(draw, 0, len(draft.members) - 1)
+        j = _int(draw, 0, len(draft.lots) - 1)
+        key = _pick(draw, ("theme", "area", "both"))
+        pool: dict[str, Any] = {"member": f"m{i}"}
+        if key in ("theme", "both"):
+            pool["theme"] = draft.lots[j]["theme"]
+        if key in ("area", "both"):
+            pool["area"] = draft.lots[j]["area"]
+        if any(
+            p["member"] == pool["member"]
+            and p.get("theme") == pool.get("theme")
+            and p.get("area") == pool.get("area")
+            for p in draft.capacities
+            if "lot" not in p
+        ):
+            continue
+        pool["amount"] = _money(
+            int(Decimal(draft.lots[j]["value"]) * 100) * _int(draw, 500, 2000) // 1000
+        )
+        draft.capacities.append(pool)
+
+
+def _draw_contracts(draw: st.DrawFn, draft: _Draft) -> list[dict[str, Any]]:
+    """The contracts, each worth the sum of its lots, with a term and a year within it."""
+    contracts: list[dict[str, Any]] = []
+    for c in range(len(draft.sizes)):
+        own = [lot for j, lot in enumerate(draft.lots) if draft.lot_contract[j] == c]
+        term = _int(draw, 1, 5)
+        contracts.append(
+            {
+                "id": f"c{c}",
+                "commissioner": "Luton BC",
+                "value": _money(sum(int(Decimal(lot["value"]) * 100) for lot in own)),
+                "year": _int(draw, 1, term),
+                "term_years": term,
+                "lots": own,
+            }
+        )
+    return contracts
 
 
 def _serve(member: dict[str, Any], lot: dict[str, Any]) -> None:
@@ -522,25 +608,31 @@ def _side_policy(
     lots: list[dict[str, Any]],
     members: list[dict[str, Any]],
 ) -> None:
-    """Parameters of the side-constraints switched on, in ranges where they often bind."""
-    if "min_award" in side:
-        smallest = min(int(Decimal(lot["value"]) * 100) for lot in lots)
-        pence = max(1, smallest * _int(draw, 1, 300) // 1000)
-        policy["min_award"] = _money(pence)
-    if "max_member_share" in side:
-        floor = max(50, -(-100 // len(members)))
-        policy["max_member_share"] = str(Decimal(_int(draw, floor, 100)) / 100)
-    if "max_dependency" in side:
-        policy["max_dependency"] = str(Decimal(_int(draw, 2, 400)) / 4)
-    if "small_org_share" in side:
-        policy["small_org_share"] = str(Decimal(_int(draw, 0, 60)) / 100)
-        if draw(_BOOL):
+    """Parameters of the side-constraints switched on, in ranges where they often bind.
+
+    In the registry's order, each family's value in whole steps of its ``draw`` range; a family
+    without one (the minimum award) is drawn from the lots' values.
+    """
+    for family in families.policy_settings():
+        if family.switch not in side or family.setting is None:
+            continue
+        if family.draw is None:
+            # a share of the smallest lot, so that the minimum award can bind
+            smallest = min(int(Decimal(lot["value"]) * 100) for lot in lots)
+            policy[family.setting] = _money(max(1, smallest * _int(draw, 1, 300) // 1000))
+            continue
+        low, high = family.draw.values()
+        per_unit = int(1 / family.draw.step)  # steps in a whole: every range's step divides 1
+        if family is families.MAX_MEMBER_SHARE:
+            # never below an equal split between all members: a lower cap leaves money to nobody
+            low = max(low, -(-per_unit // len(members)))
+        steps = _int(draw, low, high)
+        # a count as an int; a share or multiple divided by the whole number of steps in 1, which
+        # keeps the shortest exact decimal ("0.5", not "0.50")
+        policy[family.setting] = steps if per_unit == 1 else str(Decimal(steps) / per_unit)
+        if family is families.SMALL_ORG_SHARE and draw(_BOOL):
             bands = _subset(draw, _BANDS_ALL) or [SizeBand.MICRO]
             policy["small_org_bands"] = sorted(b.value for b in bands)
-    if "case_mix_tolerance" in side:
-        policy["case_mix_tolerance"] = str(Decimal(_int(draw, 0, 50)) / 100)
-    if "min_providers_per_area" in side:
-        policy["min_providers_per_area"] = _int(draw, 1, 3)
 
 
 def _validated(data: dict[str, Any]) -> Problem:
