@@ -9,6 +9,8 @@ layer.)  See docs/architecture.md.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,3 +185,14 @@ def test_the_scanner_sees_every_kind_of_import(
     path.write_text(source, encoding="utf-8")
     found = {t for t, _ in _imports("allocate.core.probe", path, set(_modules()))}
     assert found == expected
+
+
+def test_importing_allocate_leaves_pandas_and_the_optional_extras_unloaded() -> None:
+    # pandas (loaded on the first table, allocate.core.frames) and the optional extras would
+    # more than double the start-up of the command line and of every sweep worker
+    code = (
+        "import sys, allocate, allocate.cli; "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'dask', 'tqdm') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from allocate.core import present
 from allocate.core.errors import AllocateError
+from allocate.core.frames import frame, nullable_ints
 from allocate.core.model import Money
 from allocate.core.money import format_money
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Allocation",
@@ -456,27 +459,27 @@ class Allocation(_Out):
 
     def to_frame(self) -> pd.DataFrame:
         """Awards as a DataFrame (one row per award)."""
-        return pd.DataFrame(
+        return frame(
             {
                 "member": [a.member for a in self.awards],
                 "lot": [a.lot for a in self.awards],
                 "contract": [a.contract for a in self.awards],
                 "amount": [a.amount for a in self.awards],
-                "units": pd.array([a.units for a in self.awards], dtype="Int64"),
+                "units": nullable_ints([a.units for a in self.awards]),
             }
         )
 
     def members_frame(self) -> pd.DataFrame:
         """Per-member totals across the portfolio."""
-        return pd.DataFrame([m.model_dump() for m in self.audit.members]).set_index("member")
+        return frame([m.model_dump() for m in self.audit.members]).set_index("member")
 
     def pairs_frame(self) -> pd.DataFrame:
         """Every (member, lot) pair: eligibility, capacity, fair share, award, binding condition."""
-        frame = pd.DataFrame(self.audit.pairs.model_dump())
-        frame["capacity_units"] = pd.array(self.audit.pairs.capacity_units, dtype="Int64")
-        frame["award_units"] = pd.array(self.audit.pairs.award_units, dtype="Int64")
-        frame["reasons"] = [", ".join(r) for r in self.audit.pairs.reasons]
-        return frame
+        table = frame(self.audit.pairs.model_dump())
+        table["capacity_units"] = nullable_ints(self.audit.pairs.capacity_units)
+        table["award_units"] = nullable_ints(self.audit.pairs.award_units)
+        table["reasons"] = [", ".join(r) for r in self.audit.pairs.reasons]
+        return table
 
     def eligibility_frame(self) -> pd.DataFrame:
         """Eligibility of every (member, lot) pair with the reasons, in codes and words."""
@@ -486,7 +489,7 @@ class Allocation(_Out):
     def contracts_frame(self) -> pd.DataFrame:
         """Per-contract split between hub and members."""
         rows = [c.model_dump(exclude={"steps", "lot_top_slices"}) for c in self.contracts]
-        return pd.DataFrame(rows).set_index("id")
+        return frame(rows).set_index("id")
 
     # -- reports -----------------------------------------------------------------------
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from allocate.analysis.scenarios.results import METRICS, ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
+from allocate.core.frames import frame
 from allocate.core.model import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["COMPARE_COLUMNS", "compare"]
 
@@ -125,4 +127,4 @@ def _tidy(results: list[ScenarioResult], base: ScenarioResult) -> pd.DataFrame:
             ref = base_q.get(key, Decimal(0) if absent_is_zero and base.ok else None)
             change = value - ref if value is not None and ref is not None else None
             rows.append((r.scenario, r.status, key[0], key[1], value, ref, change))
-    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+    return frame(rows, columns=COMPARE_COLUMNS)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from allocate.analysis.scenarios.changes import set_top_slice, update_contract
 from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
+from allocate.core.frames import frame
 from allocate.core.model import Contract, Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["glide_path"]
 
@@ -74,7 +76,7 @@ def glide_path(
     chosen = _contract(problem, contract)
     scenarios = _years(chosen, target_year, max_rate, target_rate)
     results = sweep(problem, scenarios, executor, **sweep_options)
-    return pd.DataFrame(_incomes(chosen, results), columns=list(_Income._fields))
+    return frame(_incomes(chosen, results), columns=list(_Income._fields))
 
 
 class _Income(NamedTuple):

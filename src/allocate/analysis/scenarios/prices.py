@@ -5,17 +5,19 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from allocate.analysis.scenarios.changes import set_policy
 from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
 from allocate.core import families
+from allocate.core.frames import frame
 from allocate.core.model import Policy, Problem
 from allocate.core.outcome import Allocation
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MEMBER_PRICE_COLUMNS", "PRICE_COLUMNS", "SWITCHED_OFF", "constraint_prices"]
 
@@ -127,15 +129,15 @@ def constraint_prices(
     """
     active = _switched_on(problem.policy)
     if not active:
-        return pd.DataFrame([], columns=MEMBER_PRICE_COLUMNS if by_member else PRICE_COLUMNS)
+        return frame([], columns=MEMBER_PRICE_COLUMNS if by_member else PRICE_COLUMNS)
     options = {**sweep_options, "keep_allocations": True}
     on, *offs = sweep(problem, _switchings(active), executor, **options)
     settings = [_setting(getattr(problem.policy, n)) for n in active] + ["every one above"]
     switched = [_Off(*off) for off in zip([*active, "all"], settings, offs, strict=True)]
     if by_member:
         rows = [row for off in switched for row in _member_prices(off.constraint, on, off.result)]
-        return pd.DataFrame(rows, columns=MEMBER_PRICE_COLUMNS)
-    return pd.DataFrame(_prices(on, switched), columns=PRICE_COLUMNS)
+        return frame(rows, columns=MEMBER_PRICE_COLUMNS)
+    return frame(_prices(on, switched), columns=PRICE_COLUMNS)
 
 
 class _Off(NamedTuple):

@@ -5,16 +5,18 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from allocate.analysis.scenarios.changes import parse_factor, scale_capacity, set_quality
 from allocate.analysis.scenarios.errors import ChangeError
 from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
+from allocate.core.frames import frame
 from allocate.core.model import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["sensitivity"]
 
@@ -64,7 +66,7 @@ def sensitivity(
     scenarios = [Scenario("baseline"), *(s.scenario for s in steps)]
     results = sweep(problem, scenarios, executor, **sweep_options)
     rows = [_response(s, results[0], r) for s, r in zip(steps, results[1:], strict=True)]
-    return pd.DataFrame(rows, columns=list(_Response._fields))
+    return frame(rows, columns=list(_Response._fields))
 
 
 class _Step(NamedTuple):
