@@ -1,4 +1,8 @@
-"""The price of each side-constraint: how far it moves the allocation from the rule."""
+"""The price of each side-constraint: how far it moves the allocation from the rule.
+
+The constraints priced are those :func:`allocate.pipeline.prices.active` finds switched on (the
+audit's prices use the same list), each switched off to its registry value.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
 from allocate.core import families
 from allocate.core.frames import frame
-from allocate.core.model import Policy, Problem
+from allocate.core.model import Problem
 from allocate.core.outcome import Allocation
+from allocate.pipeline import prices
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,7 +132,7 @@ def constraint_prices(
     proportional shares (the £137.50 without it is rounding to whole clients on unit-priced
     lots).
     """
-    active = _switched_on(problem.policy)
+    active = [f.setting for f in prices.active(problem, exclusions=True, pools=False) if f.setting]
     if not active:
         return frame([], columns=MEMBER_PRICE_COLUMNS if by_member else PRICE_COLUMNS)
     options = {**sweep_options, "keep_allocations": True}
@@ -199,11 +204,6 @@ def _price(on: ScenarioResult, off: _Off, d_on: _Distance, d_off: _Distance) -> 
         largest,
         moved[largest] if largest is not None else None,
     )
-
-
-def _switched_on(policy: Policy) -> list[str]:
-    """The policy fields of the families switched on, in the registry's order."""
-    return [f.setting for f in families.FAMILIES if f.setting is not None and f.is_on(policy)]
 
 
 def _setting(value: Any) -> str:
