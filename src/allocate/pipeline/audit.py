@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from allocate.core import families as fam
 from allocate.core.model import Problem
 from allocate.core.money import from_pence
 from allocate.core.outcome import (
@@ -345,7 +346,7 @@ def _explain(
         return _PLAIN[at_cap]
     decision = lot.decisions.get(pos)
     if not lot.open[pos]:
-        return "min_award", decision or "no sub-contract made", None
+        return fam.MIN_AWARD.name, decision or "no sub-contract made", None
     quantity = units if units is not None else pence
     bound: list[str] = []
     shadow: float | None = None
@@ -355,7 +356,7 @@ def _explain(
         if lp is not None and k is not None:
             shadow = lp.capacity_price(k, lot.value)
     if lot.floor[pos] and quantity <= lot.floor[pos]:
-        bound.append("min_providers_per_area" if decision else "min_award")
+        bound.append(fam.MIN_PROVIDERS_PER_AREA.name if decision else fam.MIN_AWARD.name)
     if lp is not None and k is not None:
         bound += lp.binding_rows(k)
     rule = p.problem.policy.rule.value

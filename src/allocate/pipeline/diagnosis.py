@@ -81,7 +81,7 @@ def required_setting(
     if current is None:
         return None
     current = Decimal(current)
-    if not _feasible(_with(problem, field, off if field != "min_award" else None)):
+    if not _feasible(_with(problem, field, off if field != fam.MIN_AWARD.setting else None)):
         return None
     lo, hi = (current, off) if direction == "up" else (off, current)
     # invariant: the feasible end is 'off'; shrink towards the current value
@@ -91,7 +91,9 @@ def required_setting(
         if mid in (feasible_end, infeasible_end):
             break
         if _feasible(
-            _with(problem, field, mid if not (field == "min_award" and mid == 0) else None)
+            _with(
+                problem, field, mid if not (field == fam.MIN_AWARD.setting and mid == 0) else None
+            )
         ):
             feasible_end = mid
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from allocate.core import families as fam
 from allocate.core.apportion import ExactShares, largest_remainder
 from allocate.core.outcome import SolverError
 from allocate.pipeline.plan import LotPlan, Plan, Rounded, Solution
@@ -39,7 +40,7 @@ class _RowGuard:
         for k, j in enumerate(p.pair_lot):
             self.money[k] = solution.lp.pair_values[k] * p.lots[j].value
         for row in spec.side_rows:
-            if row.family == "case_mix" or row.name not in info:
+            if row.family == fam.CASE_MIX.name or row.name not in info:
                 continue
             weights = {
                 k: c * row.scale / p.lots[p.pair_lot[k]].value for k, c in row.coefficients.items()
