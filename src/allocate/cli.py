@@ -11,14 +11,18 @@
     Print the JSON Schema of the problem format.
 
 Exit codes: 0 solved; 1 no allocation exists (infeasible) or the solver failed; 2 bad input or
-usage (with a readable message, never a traceback).
+usage (with a readable message, never a traceback), including an output path that cannot be
+written, which is checked before solving; 3 the allocation was made but an output could not be
+written after all (the message names the temporary file that holds it instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from allocate import __version__
@@ -85,18 +89,65 @@ class _UsageError(Exception):
     pass
 
 
+class _WriteError(Exception):
+    pass
+
+
+def _outputs(args: argparse.Namespace) -> list[Path]:
+    return [
+        path
+        for path in (args.json, args.report, getattr(args, "problem", None))
+        if path is not None
+    ]
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, before solving, an output path that cannot be written."""
+    if path.is_dir():
+        raise _UsageError(f"cannot write {path}: it is a folder")
+    folder = path.parent
+    if not folder.is_dir():
+        raise _UsageError(f"cannot write {path}: no such folder {folder}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise _UsageError(f"cannot write {path}: permission denied")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write one output; on failure keep the text in a temporary file and say where."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", prefix="allocate-", suffix=path.suffix, delete=False
+        ) as kept:
+            kept.write(text)
+        raise _WriteError(f"cannot write {path} ({exc}); it is saved in {kept.name}") from None
+
+
 def _write_outputs(args: argparse.Namespace, allocation: Allocation) -> None:
+    failures = []
     if args.json is not None:
-        args.json.write_text(allocation.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        try:
+            _write(args.json, allocation.model_dump_json(indent=2) + "\n")
+        except _WriteError as exc:
+            failures.append(str(exc))
     if args.report is not None:
-        args.report.write_text(report_for(args.report)(allocation), encoding="utf-8")
+        try:
+            _write(args.report, report_for(args.report)(allocation))
+        except _WriteError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise _WriteError("; ".join(failures))
 
 
 def _run(args: argparse.Namespace, problem: Problem) -> int:
-    allocation = solve(problem, method=args.method, time_limit=args.time_limit)
-    _write_outputs(args, allocation)
+    try:
+        allocation = solve(problem, method=args.method, time_limit=args.time_limit)
+    except ValueError as exc:  # an option the problem does not allow (closed_form with rows)
+        raise _UsageError(str(exc)) from None
     if not args.quiet or not allocation.status.is_ok:
         print(allocation.summary())
+    _write_outputs(args, allocation)
     return 0 if allocation.status.is_ok else 1
 
 
@@ -104,12 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.command != "schema":
+            for path in _outputs(args):
+                _check_writable(path)
         if args.command == "schema":
             print(json.dumps(Problem.model_json_schema(), indent=2))
             return 0
         if args.command == "demo":
             if args.problem is not None:
-                args.problem.write_text(json.dumps(demo_dict(), indent=2) + "\n", encoding="utf-8")
+                _write(args.problem, json.dumps(demo_dict(), indent=2) + "\n")
             return _run(args, Problem.model_validate(demo_dict()))
         problem = Problem.model_validate_json(_read(args.file))
         return _run(args, problem)
@@ -119,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"allocate: {exc}", file=sys.stderr)
         return 2
+    except _WriteError as exc:
+        print(f"allocate: {exc}", file=sys.stderr)
+        return 3
     except AllocateError as exc:
         print(f"allocate: {exc}", file=sys.stderr)
         return 1

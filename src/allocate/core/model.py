@@ -30,7 +30,8 @@ Examples
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -49,9 +50,9 @@ from pydantic import (
     model_validator,
 )
 
-from allocate.core import families, present
+from allocate.core import families, jsontext, present
 from allocate.core.errors import Issue, ProblemError
-from allocate.core.money import format_money, parse_money, parse_rate
+from allocate.core.money import MAX_MONEY, format_money, parse_money, parse_number, parse_rate
 
 __all__ = [
     "Capacity",
@@ -100,6 +101,18 @@ Rate = Annotated[
     PlainSerializer(str, return_type=str, when_used="json"),
     WithJsonSchema(_RATE_SCHEMA),
 ]
+#: A positive multiple up to 100 (of a member's income), exact.
+Multiple = Annotated[
+    Decimal,
+    BeforeValidator(lambda value: parse_number(value, "multiple")),
+    Field(gt=0, le=100),
+]
+#: Most years a contract may run, or be in (and the latest glide-path target year).
+MAX_YEARS = 100
+#: Most units a capacity may declare (a trillion pounds at a penny a unit is 10**14).
+MAX_UNITS = 10**14
+#: Most providers per area a policy may ask for.
+MAX_PROVIDERS = 1_000_000
 #: A score between 0 and 1 (quality, reporting compliance).
 Score = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 #: An identifier: non-empty, no surrounding white space.
@@ -248,9 +261,9 @@ class Contract(_Frozen):
     """Who awarded it (a council, a health body ...)."""
     value: Money
     """Total value in pounds over the whole term; equal to the sum of its lots."""
-    year: Annotated[int, Field(ge=1)] = 1
+    year: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
     """Contract year being allocated, 1 for the first (drives a glide-path top-slice)."""
-    term_years: Annotated[int, Field(ge=1)] = 1
+    term_years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
     """Length of the contract in years."""
     lots: tuple[Lot, ...] = Field(min_length=1)
     """The lots; at least one."""
@@ -279,7 +292,7 @@ class Capacity(_Frozen):
     """Pooled capacity: the area of the lots it covers."""
     amount: Money | None = None
     """Capacity in pounds."""
-    units: Annotated[int, Field(ge=0)] | None = None
+    units: Annotated[int, Field(ge=0, le=MAX_UNITS)] | None = None
     """Capacity in whole units (unit-priced lots only)."""
 
 
@@ -314,7 +327,7 @@ class TopSlicePolicy(_Frozen):
     """How the rate is set."""
     rate: Rate | None = None
     """The rate for the ``fixed`` method; ``max_rate`` when not given."""
-    target_year: Annotated[int, Field(ge=1)] | None = None
+    target_year: Annotated[int, Field(ge=1, le=MAX_YEARS)] | None = None
     """Contract year by which the ``glide_path`` reaches ``target_rate``."""
 
 
@@ -382,7 +395,7 @@ class Policy(_Frozen):
     max_member_share: Rate | None = None
     """No member receives more than this share of any contract's member pot, nor of the whole
     portfolio's."""
-    max_dependency: Annotated[Decimal, Field(gt=0, le=100)] | None = None
+    max_dependency: Multiple | None = None
     """A member's total awards may not exceed this multiple of its annual income (0.5: half)."""
     small_org_share: Rate | None = None
     """At least this share of each contract's member pot goes to members in ``small_org_bands``."""
@@ -391,7 +404,7 @@ class Policy(_Frozen):
     case_mix_tolerance: Rate | None = None
     """Where a service has ``standard`` and ``hard_to_help`` lots, each member's share of
     hard-to-help work on it stays within this of the service's overall share (no creaming)."""
-    min_providers_per_area: Annotated[int, Field(ge=1)] | None = None
+    min_providers_per_area: Annotated[int, Field(ge=1, le=MAX_PROVIDERS)] | None = None
     """Every area keeps at least this many providers (members with an award there), or as many
     as are eligible when fewer."""
     exclusions: tuple[Exclusion, ...] = ()
@@ -439,13 +452,21 @@ class Problem(_Frozen):
         context: Any | None = None,
         **kwargs: Any,
     ) -> Self:
-        """Validate a dict (or a Problem); raise :class:`~allocate.ProblemError` when invalid."""
+        """Validate a dict (or a Problem); raise :class:`~allocate.ProblemError` when invalid.
+
+        The error lists every issue at once: the fields that are wrong, and the cross-references
+        (unknown ids, sums that do not add up ...) among the parts that are right.
+        """
         try:
             return super().model_validate(
                 obj, strict=strict, from_attributes=from_attributes, context=context, **kwargs
             )
         except ValidationError as exc:
-            raise _problem_error(exc, obj) from None
+            error = _problem_error(exc, obj)
+            more = _references_among_valid_parts(obj) if isinstance(obj, dict) else []
+            seen = {str(i) for i in error.issues}
+            issues = [*error.issues, *(i for i in more if str(i) not in seen)]
+            raise ProblemError(issues) from None
 
     @classmethod
     def model_validate_json(
@@ -456,11 +477,15 @@ class Problem(_Frozen):
         context: Any | None = None,
         **kwargs: Any,
     ) -> Self:
-        """Validate JSON text; raise :class:`~allocate.ProblemError` when invalid."""
+        """Validate JSON text; raise :class:`~allocate.ProblemError` when invalid.
+
+        The text is read strictly (:mod:`allocate.core.jsontext`): duplicate keys, ``NaN``,
+        overlong numbers and deep nesting are refused by name; numbers are read exactly.
+        """
         try:
-            raw = json.loads(json_data, parse_float=Decimal)  # exact, not via float
-        except (ValueError, TypeError) as exc:
-            raise ProblemError([Issue("", f"not valid JSON: {exc}")]) from None
+            raw = jsontext.loads(json_data)
+        except jsontext.JsonTextError as exc:
+            raise ProblemError([Issue(exc.where, str(exc))]) from None
         if not isinstance(raw, dict):
             raise ProblemError(
                 [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
@@ -537,11 +562,25 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
     return [
         *_duplicate_id_issues(p),
         *(issue for ci, c in enumerate(p.contracts) for issue in _contract_issues(ci, c)),
+        *_portfolio_issues(p),
         *_capacity_issues(p.capacities, members, lots),
         *_exclusion_issues(p.policy.exclusions, members, lots, contracts),
         *_rate_issues(p.top_slice),
         *_method_issues(p),
     ]
+
+
+def _portfolio_issues(p: Problem) -> Iterator[Issue]:
+    """All contracts together within the largest amount the library computes with exactly."""
+    total = sum((c.value for c in p.contracts), Decimal(0))
+    if total > MAX_MONEY:
+        yield Issue(
+            "contracts",
+            f"the contracts' values add up to more than {format_money(MAX_MONEY)}, the most one "
+            "problem may allocate (pence stay exact below it, in the solver too)",
+            None,
+            str(total),
+        )
 
 
 def _repeated(ids: list[str]) -> list[str]:
@@ -719,6 +758,79 @@ _COLLECTIONS: dict[str, str] = {
     "contracts": "id",
     "lots": "id",
 }
+
+
+#: The top-level lists of a problem, with the class of their items.
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "members": Member,
+    "contracts": Contract,
+    "capacities": Capacity,
+}
+
+
+def _references_among_valid_parts(raw: dict[str, Any]) -> list[Issue]:
+    """Cross-reference issues of the problem made of its valid parts only.
+
+    When a field is wrong, pydantic stops before the cross-reference checks; running them on
+    the items that are valid reports those issues too, at the items' places in the input.  An
+    issue that names an id of an item left out (a capacity on a lot whose contract had a wrong
+    field, say) is not reported: the reference may be right once the item is.
+    """
+    kept: dict[str, Any] = {k: raw[k] for k in ("name", "hub", "top_slice", "policy") if k in raw}
+    places: dict[str, list[int]] = {}
+    dropped: set[str] = set()
+    for section, model in _SECTIONS.items():
+        items = raw.get(section)
+        if not isinstance(items, list):
+            continue
+        kept[section], places[section] = [], []
+        for n, item in enumerate(items):
+            try:
+                model.model_validate(item)
+            except ValidationError:
+                dropped |= _ids_in(item)
+            else:
+                kept[section].append(item)
+                places[section].append(n)
+    try:
+        super(Problem, Problem).model_validate(kept)
+    except ValidationError as exc:
+        found = [
+            issue
+            for err in exc.errors(include_url=False)
+            if isinstance((err.get("ctx") or {}).get("error"), _IssuesFoundError)
+            for issue in err["ctx"]["error"].issues
+        ]
+        return [
+            dataclasses.replace(
+                i, location=_SECTION_PLACE.sub(lambda m: _placed(m, places), i.location)
+            )
+            for i in found
+            if not ({i.id, str(i.value)} & dropped)
+        ]
+    return []
+
+
+_SECTION_PLACE = re.compile(r"^(members|contracts|capacities)\[(\d+)\]")
+
+
+def _placed(match: re.Match[str], places: dict[str, list[int]]) -> str:
+    """``section[k]`` of the valid items, as the item's place in the input."""
+    return f"{match.group(1)}[{places[match.group(1)][int(match.group(2))]}]"
+
+
+def _ids_in(item: Any) -> set[str]:
+    """Every id an item names, read leniently (the item may be malformed)."""
+    found: set[str] = set()
+    if isinstance(item, dict):
+        for key in ("id", "member", "lot", "contract"):
+            if isinstance(item.get(key), str):
+                found.add(item[key])
+        for value in item.values():
+            if isinstance(value, list):
+                for sub in value:
+                    found |= _ids_in(sub)
+    return found
 
 
 def _problem_error(exc: ValidationError, raw: Any) -> ProblemError:

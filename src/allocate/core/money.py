@@ -8,7 +8,8 @@ Floating point lives only inside the solver.
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -17,6 +18,7 @@ __all__ = [
     "format_money",
     "from_pence",
     "parse_money",
+    "parse_number",
     "parse_rate",
     "to_pence",
 ]
@@ -25,6 +27,17 @@ __all__ = [
 #: and small enough that pence stay exact in every computation, float solver included (< 2**53).
 MAX_MONEY = Decimal("1000000000000")
 _PENNY = Decimal("0.01")
+
+
+#: A number as text: ASCII digits only, an optional sign, fraction and short exponent.  Python's
+#: ``Decimal`` would also take ``"6_00"`` (as 600) and digits of other scripts.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+#: Longest numeric string accepted.
+MAX_NUMBER_TEXT = 40
+#: Non-zero numbers must have their leading digit within these powers of ten: far beyond any
+#: amount, rate or multiple the library takes, and near enough that exact arithmetic on them
+#: (fractions, floats in the solver) stays quick and finite.
+_SMALLEST_EXPONENT, _LARGEST_EXPONENT = -30, 15
 
 
 def _to_decimal(value: Any, what: str) -> Decimal:
@@ -40,15 +53,37 @@ def _to_decimal(value: Any, what: str) -> Decimal:
         # repr gives the shortest string that round-trips: 0.1 -> "0.1", not 0.1000000000000000055
         result = Decimal(repr(value))
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"{what} is not a number") from None
+        text = value.strip()
+        if len(text) > MAX_NUMBER_TEXT:
+            raise ValueError(f"{what} is written with more than {MAX_NUMBER_TEXT} characters")
+        if text.lstrip("+-").lower() in ("nan", "snan", "inf", "infinity"):
+            raise ValueError(f"{what} must be finite (NaN and infinity are not amounts)")
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(f"{what} is not a number (digits 0-9, a point, an exponent)")
+        result = Decimal(text)
     else:
         raise ValueError(f"{what} must be a number or a numeric string")
     if not result.is_finite():
         raise ValueError(f"{what} must be finite (NaN and infinity are not amounts)")
+    if result and not _SMALLEST_EXPONENT <= result.adjusted() <= _LARGEST_EXPONENT:
+        raise ValueError(
+            f"{what} is out of range: non-zero numbers run from 1e{_SMALLEST_EXPONENT} "
+            f"to 1e{_LARGEST_EXPONENT + 1}"
+        )
     return result
+
+
+def parse_number(value: Any, what: str = "number") -> Decimal:
+    """Parse a finite number exactly, refusing text that is not plain ASCII digits.
+
+    >>> parse_number("2.5")
+    Decimal('2.5')
+    >>> parse_number("6_00")
+    Traceback (most recent call last):
+    ...
+    ValueError: number is not a number (digits 0-9, a point, an exponent)
+    """
+    return _to_decimal(value, what)
 
 
 def parse_money(value: Any) -> Decimal:
@@ -75,7 +110,7 @@ def parse_money(value: Any) -> Decimal:
     quantized = amount.quantize(_PENNY)
     if quantized != amount:
         raise ValueError("money has more than two decimal places")
-    return quantized
+    return quantized.copy_abs()  # "-0" is zero pounds, not minus zero
 
 
 def parse_rate(value: Any) -> Decimal:
