@@ -64,7 +64,9 @@ _HOSTILE_NUMBER = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30),
     st.sampled_from([10**20, 2**63, -(2**63) - 1, 10**4000]),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from([Decimal("1e-400"), Decimal("-0"), Decimal("1e16"), Decimal("NaN")]),
+    st.sampled_from(
+        [Decimal("1e-400"), Decimal("-0"), Decimal("1e16"), Decimal("NaN"), Decimal("1e-999999999")]
+    ),
 )
 _HOSTILE = st.one_of(
     _HOSTILE_TEXT,

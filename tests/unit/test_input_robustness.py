@@ -67,6 +67,23 @@ def test_an_overlong_whole_number_is_refused() -> None:
     assert "digits" in issue
 
 
+@pytest.mark.parametrize("literal", ["1e-999999999", "1e999999999", "2.5e-101"])
+def test_an_absurd_exponent_in_the_text_is_refused_naming_its_field(literal: str) -> None:
+    text = json.dumps(example_dict()).replace(
+        '"contracts": [{', f'"contracts": [{{"year": {literal}, '
+    )
+    assert literal in text
+    (issue,) = _issues(text=text)
+    assert issue.startswith("year:") and "out of range" in issue
+
+
+def test_an_absurd_exponent_for_a_whole_number_is_refused_from_python() -> None:
+    data = example_dict()
+    data["contracts"][0]["year"] = Decimal("1e-999999999")
+    (issue,) = _issues(data)
+    assert issue.startswith("contracts[0].year (id 'c1')") and "out of range" in issue
+
+
 def test_nesting_the_reader_takes_is_refused_by_the_field() -> None:
     data = example_dict()
     data["name"] = [[["deep"]]]
@@ -78,6 +95,12 @@ def test_numbers_are_read_exactly_not_through_floats() -> None:
     assert jsontext.loads('{"x": 0.1000000000000000055511151231257827}') == {
         "x": Decimal("0.1000000000000000055511151231257827")
     }
+
+
+def test_a_byte_order_mark_is_no_part_of_the_document() -> None:
+    text = json.dumps(example_dict())
+    assert Problem.model_validate_json("\ufeff" + text) == Problem.model_validate_json(text)
+    assert Problem.model_validate_json(("\ufeff" + text).encode()).members[0].id == "a"
 
 
 def test_text_that_is_not_utf8_is_refused() -> None:

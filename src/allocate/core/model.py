@@ -107,6 +107,18 @@ Multiple = Annotated[
     BeforeValidator(lambda value: parse_number(value, "multiple")),
     Field(gt=0, le=100),
 ]
+
+
+def _whole_number(value: Any) -> Any:
+    """Refuse a number whose conversion to a whole number would not end (``Decimal('1e-9999999')``).
+
+    Anything else goes on to pydantic's own integer validation, which names the field.
+    """
+    if isinstance(value, Decimal) and value.is_finite() and value and abs(value.adjusted()) > 100:
+        raise ValueError(f"the number {value} is out of range for a whole number")
+    return value
+
+
 #: Most years a contract may run, or be in (and the latest glide-path target year).
 MAX_YEARS = 100
 #: Most units a capacity may declare (a trillion pounds at a penny a unit is 10**14).
@@ -261,9 +273,9 @@ class Contract(_Frozen):
     """Who awarded it (a council, a health body ...)."""
     value: Money
     """Total value in pounds over the whole term; equal to the sum of its lots."""
-    year: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
+    year: Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_YEARS)] = 1
     """Contract year being allocated, 1 for the first (drives a glide-path top-slice)."""
-    term_years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
+    term_years: Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_YEARS)] = 1
     """Length of the contract in years."""
     lots: tuple[Lot, ...] = Field(min_length=1)
     """The lots; at least one."""
@@ -292,7 +304,7 @@ class Capacity(_Frozen):
     """Pooled capacity: the area of the lots it covers."""
     amount: Money | None = None
     """Capacity in pounds."""
-    units: Annotated[int, Field(ge=0, le=MAX_UNITS)] | None = None
+    units: Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_UNITS)] | None = None
     """Capacity in whole units (unit-priced lots only)."""
 
 
@@ -327,7 +339,9 @@ class TopSlicePolicy(_Frozen):
     """How the rate is set."""
     rate: Rate | None = None
     """The rate for the ``fixed`` method; ``max_rate`` when not given."""
-    target_year: Annotated[int, Field(ge=1, le=MAX_YEARS)] | None = None
+    target_year: (
+        Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_YEARS)] | None
+    ) = None
     """Contract year by which the ``glide_path`` reaches ``target_rate``."""
 
 
@@ -404,7 +418,9 @@ class Policy(_Frozen):
     case_mix_tolerance: Rate | None = None
     """Where a service has ``standard`` and ``hard_to_help`` lots, each member's share of
     hard-to-help work on it stays within this of the service's overall share (no creaming)."""
-    min_providers_per_area: Annotated[int, Field(ge=1, le=MAX_PROVIDERS)] | None = None
+    min_providers_per_area: (
+        Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_PROVIDERS)] | None
+    ) = None
     """Every area keeps at least this many providers (members with an award there), or as many
     as are eligible when fewer."""
     exclusions: tuple[Exclusion, ...] = ()

@@ -1,14 +1,17 @@
-"""Hypothesis settings profiles for fairness properties: ``dev`` (fast) and ``ci`` (thorough).
+"""Hypothesis settings profiles for fairness properties: ``dev``, ``ci`` and ``long``.
 
-Importing this module registers two profiles:
+Importing this module registers three profiles:
 
 ``dev``
     25 examples a test, random, with the example database: quick feedback while editing.
 ``ci``
     60 examples a test, derandomised (the same examples on every run, so CI is reproducible),
     no database, and the failure blob printed for ``@reproduce_failure``.
+``long``
+    1,000 examples a test, random, no database: a long hunt, run by hand or on a schedule rather
+    than on every commit (``HYPOTHESIS_PROFILE=long``).
 
-Neither has a deadline: a solve that builds a linear programme takes milliseconds, but its time
+None has a deadline: a solve that builds a linear programme takes milliseconds, but its time
 varies with the machine.  :func:`load_profile` loads ``$HYPOTHESIS_PROFILE`` when set, else
 ``ci`` when ``$CI`` is set (as CI services do), else ``dev``.  A test that solves much more than
 a cheap property asks for a share of the profile's examples with :func:`examples`.
@@ -37,16 +40,18 @@ from collections.abc import Mapping
 
 from hypothesis import HealthCheck, settings
 
-__all__ = ["CI", "DEV", "examples", "load_profile", "profile_name", "register_profiles"]
+__all__ = ["CI", "DEV", "LONG", "examples", "load_profile", "profile_name", "register_profiles"]
 
 #: Name of the fast profile.
 DEV = "dev"
 #: Name of the thorough, reproducible profile.
 CI = "ci"
+#: Name of the long, random profile.
+LONG = "long"
 
 
 def register_profiles() -> None:
-    """Register (or re-register) the ``dev`` and ``ci`` profiles."""
+    """Register (or re-register) the ``dev``, ``ci`` and ``long`` profiles."""
     settings.register_profile(
         DEV,
         max_examples=25,
@@ -58,6 +63,14 @@ def register_profiles() -> None:
         max_examples=60,
         deadline=None,
         derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile(
+        LONG,
+        max_examples=1000,
+        deadline=None,
         database=None,
         print_blob=True,
         suppress_health_check=[HealthCheck.too_slow],
