@@ -72,6 +72,7 @@ __all__ = [
     "TopSliceMethod",
     "TopSlicePolicy",
     "WeightFactor",
+    "declared_capacity",
 ]
 
 _MONEY_SCHEMA: dict[str, Any] = {
@@ -901,3 +902,19 @@ def _owner_id(raw: Any, loc: tuple[Any, ...]) -> str | None:
             elif isinstance(node.get("member"), str) and isinstance(node.get("lot"), str):
                 found = f"{node['member']}/{node['lot']}"
     return found
+
+
+def declared_capacity(problem: Problem) -> dict[str, Decimal]:
+    """Each member's declared capacity in pounds, over all its lots and pools.
+
+    Units count at their lot's unit price.  (What it may be given is less: eligibility and the
+    pools decide that; this is what it said it could deliver.)
+    """
+    out: dict[str, Decimal] = {}
+    for cap in problem.capacities:
+        if cap.units is not None and cap.lot is not None:
+            amount = (problem.lot_index[cap.lot][1].unit_price or Decimal(0)) * cap.units
+        else:
+            amount = cap.amount or Decimal(0)
+        out[cap.member] = out.get(cap.member, Decimal(0)) + amount
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from allocate.core.model import Problem
+from allocate.core.model import Problem, declared_capacity
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Audit
 from allocate.report.common import (
@@ -109,19 +109,6 @@ def _lots_table(problem: Problem, max_rows: int) -> Markup:
     )
 
 
-def _declared_capacity(problem: Problem) -> dict[str, Decimal]:
-    """Each member's declared capacity in pounds, over all its lots (units at the lot's price)."""
-    declared: dict[str, Decimal] = {}
-    for cap in problem.capacities:
-        if cap.amount is not None:
-            amount = cap.amount
-        else:
-            price = problem.lot_index[cap.lot][1].unit_price if cap.lot else None
-            amount = (price or Decimal(0)) * (cap.units or 0)
-        declared[cap.member] = declared.get(cap.member, Decimal(0)) + amount
-    return declared
-
-
 _MEMBER_HEADERS = [
     "id",
     "name",
@@ -138,7 +125,7 @@ _MEMBER_HEADERS = [
 
 
 def _members_table(problem: Problem, max_rows: int) -> Markup:
-    declared = _declared_capacity(problem)
+    declared = declared_capacity(problem)
     rows = [
         [
             m.id,

@@ -13,7 +13,7 @@ from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import sweep
 from allocate.core.frames import frame
-from allocate.core.model import Problem
+from allocate.core.model import Problem, declared_capacity
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,7 +115,7 @@ def _steps(
 ) -> list[_Step]:
     """Each member's capacity times each factor, then its score moved by each delta."""
     steps: list[_Step] = []
-    capacity = _declared_capacity(problem)
+    capacity = declared_capacity(problem)
     for m in chosen:
         cap = capacity.get(m, Decimal(0))
         for f in capacity_factors:
@@ -160,18 +160,3 @@ def _factor_or_raise(value: Any) -> Decimal:
         return parse_factor(value, allow_zero=True)
     except ChangeError as exc:
         raise ValueError(f"capacity factor {value!r}: {exc.reason}") from None
-
-
-def _declared_capacity(problem: Problem) -> dict[str, Decimal]:
-    """Each member's declared per-lot capacity in pounds (units at the lot's unit price)."""
-    out: dict[str, Decimal] = {}
-    for cap in problem.capacities:
-        if cap.lot is None:
-            amount = cap.amount or Decimal(0)
-        elif cap.units is not None:
-            price = problem.lot_index[cap.lot][1].unit_price or Decimal(0)
-            amount = price * cap.units
-        else:
-            amount = cap.amount or Decimal(0)
-        out[cap.member] = out.get(cap.member, Decimal(0)) + amount
-    return out
