@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from allocate import __version__
@@ -125,15 +126,16 @@ def _write(path: Path, text: str) -> None:
 
 
 def _write_outputs(args: argparse.Namespace, allocation: Allocation) -> None:
-    failures = []
+    """Write each output asked for; one that fails does not stop the others."""
+    outputs: list[tuple[Path, Callable[[Allocation], str]]] = []
     if args.json is not None:
-        try:
-            _write(args.json, allocation.model_dump_json(indent=2) + "\n")
-        except _WriteError as exc:
-            failures.append(str(exc))
+        outputs.append((args.json, lambda a: a.model_dump_json(indent=2) + "\n"))
     if args.report is not None:
+        outputs.append((args.report, report_for(args.report)))
+    failures = []
+    for path, render in outputs:
         try:
-            _write(args.report, report_for(args.report)(allocation))
+            _write(path, render(allocation))
         except _WriteError as exc:
             failures.append(str(exc))
     if failures:

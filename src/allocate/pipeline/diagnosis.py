@@ -168,9 +168,14 @@ def _alone(spec: LpSpec, values: list[int], family: str, words: _Words) -> Relax
 
 def _fewer_providers(problem: Problem, k: int) -> Relaxation:
     """The most providers per area, below ``k``, that makes an allocation possible."""
-    setting = fam.MIN_PROVIDERS_PER_AREA.setting
-    assert setting is not None
-    fewer = next((n for n in range(k - 1, 0, -1) if _feasible(_with(problem, setting, n))), None)
+    family = fam.MIN_PROVIDERS_PER_AREA
+    assert family.setting is not None
+    assert family.bisection is not None
+    setting, least = family.setting, int(family.bisection.loosest)
+    # whole providers: try each smaller number in turn, down to the registry's loosest
+    fewer = next(
+        (n for n in range(k - 1, least - 1, -1) if _feasible(_with(problem, setting, n))), None
+    )
     return Relaxation(
         condition=setting,
         possible=fewer is not None,

@@ -66,7 +66,7 @@ def side_rows(p: Plan) -> tuple[list[SideRow], dict[str, RowInfo]]:
 
 def relaxation(family: str, relaxed: Relaxed) -> str:
     """A relaxation of one row of ``family`` (a registry name), in the policy's words."""
-    for entry, builder in BUILDERS.items():
-        if entry.name == family:
-            return builder.relaxation(relaxed)
-    return f"{relaxed.name}: relax by {relaxed.money}"
+    builder = BUILDERS.get(fam.by_name(family))
+    if builder is None:
+        return f"{relaxed.name}: relax by {relaxed.money}"
+    return builder.relaxation(relaxed)
