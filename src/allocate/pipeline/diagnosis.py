@@ -306,3 +306,20 @@ def _shortfall_words(p: Plan, x: LotShortfall) -> str:
 def solver_stopped(res: LeximinResult) -> Diagnosis:
     """The diagnosis of a solve the engine stopped without an answer (time limit, failure)."""
     return Diagnosis(summary=f"solver stopped: {res.message or res.solver_status}")
+
+
+def no_whole_pence(p: Plan) -> Diagnosis:
+    """The diagnosis when the conditions meet only in fractions of a penny (or of a unit).
+
+    The programme's exact solution keeps every condition, but no allocation in whole pence and
+    whole units does: the integer check over the whole range of every award found none.
+    """
+    return Diagnosis(
+        summary="no allocation in whole pence and whole units keeps every condition",
+        messages=[
+            "The conditions can be met only by splitting a penny (or a unit): an exact integer "
+            "check over every award between its floor and its capacity found no allocation in "
+            "whole pence that keeps every side-constraint. Relax any binding condition by a "
+            "penny (or a unit's worth) to allow one."
+        ],
+    )

@@ -5,14 +5,17 @@ solves (:class:`~allocate.pipeline.plan.LpSpec`), every quantity a **fraction of
 (a model in raw pounds misleads HiGHS; a scaled one solves right and faster), with the
 side-constraints' rows from :mod:`allocate.pipeline.constraints`.  :func:`solution_from_lp` reads
 the engine's floats back into exact shares of each lot, taking the rule's exact shares where the
-answer is within :data:`SNAP_TOLERANCE` of them.
+answer is within :data:`SNAP_TOLERANCE` of them and they keep every row exactly.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from allocate.core.apportion import ExactShares, from_floats
 from allocate.pipeline.constraints import side_rows
 from allocate.pipeline.plan import LeximinResult, LpSpec, Plan, RowInfo, Solution
+from allocate.pipeline.repair import IntRow, int_rows
 
 __all__ = ["SNAP_TOLERANCE", "lp_spec", "solution_from_lp"]
 
@@ -57,27 +60,69 @@ def lp_spec(p: Plan) -> tuple[LpSpec, dict[str, RowInfo]]:
 def solution_from_lp(
     p: Plan, res: LeximinResult, spec: LpSpec, info: dict[str, RowInfo]
 ) -> Solution:
-    """Exact shares per lot from the engine's answer (the rule's own where it is that close)."""
+    """Exact shares per lot from the engine's answer (the rule's own where it is that close).
+
+    The rule's exact shares replace the answer on a lot only when they keep everything the
+    programme keeps, exactly: nothing for a sub-contract not made, at least the floor of every
+    one made, and every side row over them, with the other lots' answers as they are.  A row
+    crossed by a snapped lot un-snaps every lot it touches.
+    """
     per_lot: dict[int, list[float]] = {lot.index: [0.0] * len(lot.members) for lot in p.lots}
     for k, j in enumerate(p.pair_lot):
         lot = p.lots[j]
         # back from a fraction of lot value to the lot's quantity
         per_lot[j][p.pair_pos[k]] = res.pair_values[k] * lot.value / float(lot.unit_value)
-    shares: dict[int, ExactShares] = {}
-    all_snapped = True
+    read = {lot.index: from_floats(per_lot[lot.index]) for lot in p.lots}
+    snapped: set[int] = set()
     for lot in p.lots:
         assert lot.fair is not None
-        values = per_lot[lot.index]
-        fair = lot.fair
-        close = all(lot.open) and all(
-            abs(v - n / fair.denominator) <= SNAP_TOLERANCE * max(lot.estate, 1)
-            for v, n in zip(values, fair.numerators, strict=True)
+        values, fair = per_lot[lot.index], lot.fair
+        close = (
+            all(
+                n >= f * fair.denominator if o else n == 0
+                for n, f, o in zip(fair.numerators, lot.floor, lot.open, strict=True)
+            )
+            and all(
+                abs(v - n / fair.denominator) <= SNAP_TOLERANCE * max(lot.estate, 1)
+                for v, n in zip(values, fair.numerators, strict=True)
+            )
         )
         if close:
-            shares[lot.index] = fair
-        else:
-            all_snapped = False
-            shares[lot.index] = from_floats(values)
+            snapped.add(lot.index)
+    rows = int_rows(spec.side_rows)
+    while snapped:
+        shares = {j: (p.lots[j].fair if j in snapped else read[j]) for j in read}
+        crossed = {
+            p.pair_lot[k]
+            for row in rows
+            if any(p.pair_lot[k] in snapped for k in row.num) and _crosses(p, row, shares)
+            for k in row.num
+        } & snapped
+        if not crossed:
+            break
+        snapped -= crossed
+    shares = {j: (p.lots[j].fair if j in snapped else read[j]) for j in read}
     return Solution(
-        shares=shares, method="lp", lp=res, spec=spec, row_info=info, snapped=all_snapped
+        shares={j: s for j, s in shares.items() if s is not None},
+        method="lp",
+        lp=res,
+        spec=spec,
+        row_info=info,
+        snapped=len(snapped) == len(p.lots),
     )
+
+
+def _crosses(p: Plan, row: IntRow, shares: dict[int, ExactShares | None]) -> bool:
+    """Whether exact shares (in each lot's quantity) cross a side row, in exact arithmetic."""
+    total = Fraction(0)
+    for k, n in row.num.items():
+        lot = p.lots[p.pair_lot[k]]
+        s = shares[lot.index]
+        assert s is not None
+        total += n * Fraction(s.numerators[p.pair_pos[k]], s.denominator) * lot.unit_value
+    lhs, rhs = total / row.den, Fraction(row.bound, row.den)
+    if row.sense == "<=":
+        return lhs > rhs
+    if row.sense == ">=":
+        return lhs < rhs
+    return lhs != rhs

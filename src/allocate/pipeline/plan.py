@@ -21,7 +21,7 @@ imports only :mod:`allocate.core`, so any step can use it without importing anot
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntFlag
 from fractions import Fraction
@@ -276,6 +276,10 @@ class SideRow:
     scale: float = 1.0
     """Pence per unit of the row (to read duals and slacks in money)."""
     description: str = ""
+    weights: Mapping[int, Fraction] = field(default_factory=dict)
+    """The row exactly, on awards in pence: ``Σ weights[k]·pence_k (sense) bound``."""
+    bound: Fraction = Fraction(0)
+    """The policy's bound in pence, exactly (``rhs × scale`` up to the float's rounding)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +289,7 @@ class RowInfo:
     member: str | None
     contract: str | None
     bound_pence: int
-    """The policy's bound in pence (before the rounding margin)."""
+    """The policy's bound in pence."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 Each lot's exact shares are rounded by the largest-remainder method
 (:func:`allocate.core.apportion.largest_remainder`), ties to the smaller member id, so the
 awards plus the hub's top-slice equal the lot value exactly.  With side-constraints a
-:class:`_RowGuard` keeps their sum bounds while rounding, lot by lot.  Money follows units on
+:class:`_RowGuard` steers the pennies a sum bound needs while rounding, lot by lot; every row is
+then checked in exact integer arithmetic, and the lots of a row still crossed are re-rounded
+together as a small integer programme (:mod:`allocate.pipeline.repair`).  Money follows units on
 unit-priced lots: a member's pence are its units' share of the pot, again by largest remainder.
 """
 
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from fractions import Fraction
 
 from allocate.core import families as fam
 from allocate.core.apportion import ExactShares, largest_remainder
-from allocate.core.outcome import SolverError
 from allocate.pipeline.plan import LotPlan, Plan, Rounded, Solution
+from allocate.pipeline.repair import Repair, crossed, int_rows, pence_of_pairs
 
 __all__ = ["round_awards"]
 
@@ -42,9 +45,7 @@ class _RowGuard:
         for row in spec.side_rows:
             if row.family == fam.CASE_MIX.name or row.name not in info:
                 continue
-            weights = {
-                k: c * row.scale / p.lots[p.pair_lot[k]].value for k, c in row.coefficients.items()
-            }
+            weights = {k: float(w) for k, w in row.weights.items()}
             r = len(self.rows)
             self.rows.append((row.sense, weights, info[row.name].bound_pence))
             for k in row.coefficients:
@@ -114,21 +115,23 @@ class _RowGuard:
                 self.sums[r] += self.rows[r][1][k] * (value - self.money[k])
 
 
-def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
-    """Round every lot's exact shares to whole pence and units (largest remainder).
+def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded] | None:
+    """Round every lot's exact shares to whole pence and units, keeping every condition exactly.
 
-    With side-constraints, the rounding keeps their sum bounds (see :class:`_RowGuard`).
+    Each lot is rounded by the largest remainder (with side-constraints, steered by
+    :class:`_RowGuard`); then every side row is checked in exact integer arithmetic, and the lots
+    of any row crossed are re-rounded together by :class:`~allocate.pipeline.repair.Repair`.
+    Returns None when no allocation in whole pence keeps every row (the exact shares do, but no
+    whole-number point does).
     """
     out: dict[int, Rounded] = {}
     guard = _RowGuard(p, solution)
+    failed: set[int] = set()
     for lot in p.lots:
         shares = solution.shares[lot.index]
         caps = [c if o else 0 for c, o in zip(lot.claims, lot.open, strict=True)]
-        # a floor holds only for sub-contracts the solver made
-        floors = [
-            f if o and n >= f * shares.denominator * (1 - 1e-9) else 0
-            for f, o, n in zip(lot.floor, lot.open, shares.numerators, strict=True)
-        ]
+        # the programme holds every sub-contract it makes at its floor
+        floors = [f if o else 0 for f, o in zip(lot.floor, lot.open, strict=True)]
         allow: Callable[[int], bool] | None = None
         if guard.rows:
             allow = functools.partial(guard.allows, lot, extra_pence=float(lot.unit_value))
@@ -141,17 +144,40 @@ def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded]:
                 prefer=guard.key(lot, shares),
                 allow=allow,
             )
-        except ValueError as exc:  # pragma: no cover - excluded by the feasibility check
-            raise SolverError(
-                f"lot {lot.lot_id!r}: cannot round the solver's shares: {exc}"
-            ) from exc
-        if lot.units is None:
-            out[lot.index] = Rounded(pence=whole, units=None)
-        else:
-            money = largest_remainder(
-                lot.pot, ExactShares(tuple(u * lot.pot for u in whole), lot.units)
-            )
-            out[lot.index] = Rounded(pence=money, units=whole)
+        except ValueError:
+            # floors and capacities the shares cannot be rounded within, lot by lot: the
+            # repair rounds this lot with the others
+            whole = _within(lot, shares, caps, floors)
+            failed.add(lot.index)
+        out[lot.index] = _with_money(lot, whole)
         if guard.rows:
             guard.settle(lot, out[lot.index].pence)
-    return out
+    spec = solution.spec
+    rows = int_rows(spec.side_rows) if spec is not None else []
+    pence = pence_of_pairs(p, out)
+    if not failed and not crossed(rows, pence):
+        return out
+    targets = {
+        lot.index: [
+            Fraction(n, solution.shares[lot.index].denominator)
+            for n in solution.shares[lot.index].numerators
+        ]
+        for lot in p.lots
+    }
+    return Repair(p, targets, rows).run(out, also=failed)
+
+
+def _with_money(lot: LotPlan, whole: list[int]) -> Rounded:
+    """A lot's whole awards, with the money following the units on a unit-priced lot."""
+    if lot.units is None:
+        return Rounded(pence=whole, units=None)
+    money = largest_remainder(lot.pot, ExactShares(tuple(u * lot.pot for u in whole), lot.units))
+    return Rounded(pence=money, units=whole)
+
+
+def _within(lot: LotPlan, shares: ExactShares, caps: list[int], floors: list[int]) -> list[int]:
+    """The shares rounded down into [floor, capacity], for the repair to complete."""
+    den = shares.denominator
+    return [
+        min(max(n // den, f), c) for n, f, c in zip(shares.numerators, floors, caps, strict=True)
+    ]

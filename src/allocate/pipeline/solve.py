@@ -27,7 +27,12 @@ from allocate.checks.verify import verify as verify_allocation
 from allocate.core.model import Problem
 from allocate.core.outcome import Allocation, Diagnosis, Status
 from allocate.pipeline import audit
-from allocate.pipeline.diagnosis import capacity_shortfall, diagnose_lp, solver_stopped
+from allocate.pipeline.diagnosis import (
+    capacity_shortfall,
+    diagnose_lp,
+    no_whole_pence,
+    solver_stopped,
+)
 from allocate.pipeline.engine import choose_subcontracts, solve_by_components
 from allocate.pipeline.formulation import lp_spec, solution_from_lp
 from allocate.pipeline.plan import LeximinResult, LpSpec, Method, Plan, RowInfo, Solution
@@ -200,6 +205,8 @@ def _round_and_audit(run: _Run, p: Plan, solution: Solution, verify: bool) -> Al
     t1 = time.perf_counter()
     awards = round_awards(p, solution)
     run.timings["rounding"] = time.perf_counter() - t1
+    if awards is None:
+        return _unsolved(p, Status.INFEASIBLE, no_whole_pence(p), solution.lp)
     t2 = time.perf_counter()
     allocation = audit.build(p, status=Status.OPTIMAL, awards=awards, solution=solution)
     run.timings["audit"] = time.perf_counter() - t2

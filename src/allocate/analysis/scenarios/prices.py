@@ -125,8 +125,8 @@ def constraint_prices(
     >>> prices = constraint_prices(ring_fenced.apply(demo_problem()))
     >>> print(prices[["constraint", "moved_on", "moved_off", "price"]].to_string(index=False))
          constraint moved_on moved_off    price
-    small_org_share 11778.82    137.50 11641.32
-                all 11778.82    137.50 11641.32
+    small_org_share 11778.80    137.50 11641.30
+                all 11778.80    137.50 11641.30
 
     Ring-fencing 5% of each pot for micro and small members moves £11,641.32 from the
     proportional shares (the £137.50 without it is rounding to whole clients on unit-priced

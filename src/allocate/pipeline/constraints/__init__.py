@@ -4,9 +4,9 @@ Each family of rows has its own module here, named after its registry entry
 (:mod:`allocate.core.families`), and :data:`BUILDERS` maps every family of kind ``rows`` to it
 (cvxpy keeps its canonicalisers the same way).  Every row is named ``<family>:<ids>`` and scaled
 by its own money amount, so the programme stays well-conditioned whatever the contract size.
-Sum bounds are tightened by a **rounding margin** (one penny per award in the sum, one unit's
-worth on unit-priced lots, plus a hundred-millionth of the bound for the solver's tolerance),
-so that after exact rounding to pence they still hold *exactly*.
+Each row also keeps its exact form on awards in pence (``SideRow.weights`` and ``SideRow.bound``,
+fractions): the programme holds every bound as it is, with no margin kept back for rounding, and
+rounding to whole pence keeps every row exactly (:mod:`allocate.pipeline.repair`).
 
 =========================  ==================================================================
 family                     row(s)

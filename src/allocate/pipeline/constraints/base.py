@@ -7,7 +7,6 @@ functions with the registry entry (:mod:`allocate.core.families`) it implements.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,7 +88,7 @@ class Rows:
     def most(self, pairs: list[int]) -> Fraction:
         """The most these pairs can ever receive: their capacities, at most their lots' pots.
 
-        A bound at or above it cannot bind, so no row (and no rounding margin) is added.
+        A bound at or above it cannot bind, so no row is added.
         """
         lots = {self.p.pair_lot[k] for k in pairs}
         return min(
@@ -97,62 +96,40 @@ class Rows:
             Fraction(sum(self.p.lots[j].pot for j in lots)),
         )
 
-    def margin(self, pairs: list[int], scale: float) -> int:
-        """Room for rounding: a penny per award, a unit's worth per unit-priced lot, tolerance.
-
-        Rounding itself keeps sum rows within their bounds (see
-        :func:`allocate.pipeline.rounding.round_awards`); the margin keeps it from having to
-        fight them.
-        """
-        p = self.p
-        unit_lots = {p.pair_lot[k] for k in pairs if p.lots[p.pair_lot[k]].units is not None}
-        return (
-            len(pairs)
-            + sum(math.ceil(p.lots[j].unit_value) for j in unit_lots)
-            + math.ceil(abs(scale) * 1e-8)
-        )
-
     def add(
         self,
         name: str,
         family: Family,
         pairs: list[int],
-        weights: dict[int, float] | None,
+        weights: dict[int, Fraction] | None,
         sense: Sense,
         bound: int,
         scale: float,
         description: str,
         member: str | None = None,
         contract: str | None = None,
-        margin: bool = True,
     ) -> None:
         """Add one row ``Σ weight·award (sense) bound`` over ``pairs``, scaled by ``scale`` pence.
 
-        ``bound`` is the policy's bound in pence; the row in the programme keeps the rounding
-        margin inside it unless ``margin`` is False.
+        ``bound`` is the policy's bound in pence, and the programme keeps it exactly: no margin
+        is held back for rounding, which keeps every row exactly instead (see
+        :mod:`allocate.pipeline.repair`).
         """
         scale = max(float(scale), 1.0)
-        slack = self.margin(pairs, scale) if margin else 0
-        rhs_pence = bound - slack if sense == "<=" else bound + slack
-        if sense == ">=" and pairs and rhs_pence > bound:
-            # never ask for more than the pairs can ever take: a bound they meet only exactly
-            # keeps no margin (rounding keeps it, see allocate.pipeline.rounding)
-            rhs_pence = max(bound, min(rhs_pence, math.floor(self.most(pairs))))
-        if sense == "<=":
-            rhs_pence = max(rhs_pence, 0)
-        coefficients = {
-            k: (weights[k] if weights is not None else 1.0) * self.value[self.p.pair_lot[k]] / scale
-            for k in pairs
-        }
+        exact = {k: (weights[k] if weights is not None else Fraction(1)) for k in pairs}
+        value = self.value
+        coefficients = {k: float(w * value[self.p.pair_lot[k]]) / scale for k, w in exact.items()}
         self.rows.append(
             SideRow(
                 name=name,
                 family=family.name,
                 coefficients=coefficients,
                 sense=sense,
-                rhs=rhs_pence / scale,
+                rhs=bound / scale,
                 scale=scale,
                 description=description,
+                weights=exact,
+                bound=Fraction(bound),
             )
         )
         self.info[name] = RowInfo(member=member, contract=contract, bound_pence=bound)

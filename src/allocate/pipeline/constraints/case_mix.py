@@ -51,7 +51,7 @@ def _add_rows(rows: Rows) -> None:
                 continue
             is_hard = {k: p.pair_lot[k] in hard for k in mine}
             if r + tol < 1:
-                hi = {k: float((1 if is_hard[k] else 0) - (r + tol)) for k in mine}
+                hi = {k: (1 if is_hard[k] else 0) - (r + tol) for k in mine}
                 rows.add(
                     f"case_mix:{ids[i]}:{key}:max",
                     fam.CASE_MIX,
@@ -62,10 +62,9 @@ def _add_rows(rows: Rows) -> None:
                     pot_all,
                     f"{ids[i]}'s hard-to-help share of {key} work at most {float(r + tol):.4f}",
                     member=ids[i],
-                    margin=False,
                 )
             if r - tol > 0:
-                lo = {k: float((1 if is_hard[k] else 0) - (r - tol)) for k in mine}
+                lo = {k: (1 if is_hard[k] else 0) - (r - tol) for k in mine}
                 rows.add(
                     f"case_mix:{ids[i]}:{key}:min",
                     fam.CASE_MIX,
@@ -77,7 +76,6 @@ def _add_rows(rows: Rows) -> None:
                     f"{ids[i]}'s hard-to-help share of {key} work at least "
                     f"{float(r - tol):.4f} (no creaming)",
                     member=ids[i],
-                    margin=False,
                 )
 
 

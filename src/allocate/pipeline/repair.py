@@ -1,0 +1,323 @@
+"""Exact integer repair: whole awards that keep every condition exactly, a penny from the optimum.
+
+The programme is solved at the policy's true bounds, with no margin kept back for rounding, so
+its exact answer may sit on a bound, and rounding each lot to whole pence (or units) on its own
+can cross a bound by a penny.  This module checks the rounded awards against every side row in
+**exact integer arithmetic** (:class:`IntRow`), and when one is crossed it re-rounds the lots
+concerned together, as a small integer programme over whole pence and units:
+
+* each award stays within its *window* around the exact solution — rounded down or up
+  (``⌊v⌋ ≤ x ≤ ⌈v⌉``), widened one step at a time only when no whole-number point in the
+  narrowest window keeps every row — and within its capacity and floor;
+* every lot's awards add up to its estate exactly; on a unit-priced lot the money follows the
+  units (each member's pence within a penny of its units' share of the pot, adding up to the
+  pot);
+* every side row holds exactly; the answer of the integer solver (HiGHS, with its own
+  tolerances) is accepted only after the same exact check;
+* the total distance from the exact solution is as small as possible.
+
+Only lots touched by a crossed row are re-rounded at first, the others held as they are; the set
+grows along the rows when that is not enough.  A side of the case-mix band (a share of awards,
+which whole pence may not meet exactly on a tiny award) is given its documented rounding
+allowance only when no whole-number point keeps it exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import pulp
+
+from allocate.core import families as fam
+from allocate.pipeline.plan import LotPlan, Plan, Rounded, SideRow
+
+__all__ = ["IntRow", "Repair", "crossed", "int_rows", "pence_of_pairs"]
+
+#: Windows tried around the exact solution, in pence or units either side of ``⌊v⌋..⌈v⌉``;
+#: None is the whole range between floor and capacity.
+WINDOWS: tuple[int | None, ...] = (0, 1, 4, None)
+#: Pence by which a second attempt draws in every bound, when the solver's answer crossed one by
+#: less than its tolerance.
+SHAVE = 1e-3
+
+
+@dataclass(frozen=True, slots=True)
+class IntRow:
+    """A side row in whole numbers: ``Σ num[k]·pence_k (sense) bound / den``, exactly."""
+
+    name: str
+    family: str
+    num: dict[int, int]
+    bound: int
+    """The bound times ``den`` (the row's right-hand side over the common denominator)."""
+    den: int
+    sense: str
+
+    @classmethod
+    def of(cls, row: SideRow) -> IntRow:
+        """The row over the least common denominator of its weights and bound."""
+        den = math.lcm(row.bound.denominator, *(w.denominator for w in row.weights.values()))
+        return cls(
+            name=row.name,
+            family=row.family,
+            num={k: int(w * den) for k, w in row.weights.items()},
+            bound=int(row.bound * den),
+            den=den,
+            sense=row.sense,
+        )
+
+    def activity(self, pence: Sequence[int]) -> int:
+        """``Σ num[k]·pence_k``: the row's left-hand side times ``den``."""
+        return sum(n * pence[k] for k, n in self.num.items())
+
+    def excess(self, pence: Sequence[int], allowance: Fraction = Fraction(0)) -> Fraction:
+        """By how much (pence) the awards cross the row beyond ``allowance``; ≤ 0 when kept."""
+        lhs = Fraction(self.activity(pence), self.den)
+        rhs = Fraction(self.bound, self.den)
+        if self.sense == "<=":
+            return lhs - rhs - allowance
+        if self.sense == ">=":
+            return rhs - lhs - allowance
+        return abs(lhs - rhs) - allowance
+
+
+def int_rows(rows: Iterable[SideRow]) -> list[IntRow]:
+    """The exact whole-number form of each side row."""
+    return [IntRow.of(row) for row in rows]
+
+
+def pence_of_pairs(p: Plan, rounded: dict[int, Rounded]) -> list[int]:
+    """Each pair's award in pence, from the rounded lots."""
+    return [rounded[j].pence[pos] for j, pos in zip(p.pair_lot, p.pair_pos, strict=True)]
+
+
+def case_mix_allowance(p: Plan, row: IntRow) -> Fraction:
+    """The documented rounding allowance of a case-mix row, in pence.
+
+    A penny per lot of the service, a unit's worth on unit-priced lots.
+    """
+    lots = {p.pair_lot[k] for k in row.num}
+    return sum((Fraction(math.ceil(p.lots[j].unit_value)) for j in lots), Fraction(0))
+
+
+def crossed(rows: Sequence[IntRow], pence: Sequence[int]) -> list[int]:
+    """Indices of the rows the awards cross (exactly, no allowance)."""
+    return [r for r, row in enumerate(rows) if row.excess(pence) > 0]
+
+
+class Repair:
+    """Re-round some lots together so that every side row holds exactly."""
+
+    def __init__(
+        self,
+        p: Plan,
+        targets: dict[int, list[Fraction]],
+        rows: list[IntRow],
+        time_limit: float | None = None,
+    ) -> None:
+        self.p = p
+        self.targets = targets
+        """The exact solution per lot, in the lot's quantity, by position."""
+        self.rows = rows
+        self.time_limit = time_limit
+        self.pair_of = {
+            (j, pos): k for k, (j, pos) in enumerate(zip(p.pair_lot, p.pair_pos, strict=True))
+        }
+        self.rows_of_lot: dict[int, list[int]] = {}
+        for r, row in enumerate(rows):
+            for j in {p.pair_lot[k] for k in row.num}:
+                self.rows_of_lot.setdefault(j, []).append(r)
+        self.window: int | None = 0
+        """The window the answer was found in (None: the whole range)."""
+        self.allowance_used: list[str] = []
+        """Case-mix rows that needed their rounding allowance."""
+
+    def run(
+        self, rounded: dict[int, Rounded], also: Iterable[int] = ()
+    ) -> dict[int, Rounded] | None:
+        """Rounded awards keeping every row, or None when no whole-number point does.
+
+        ``also`` names lots that must be re-rounded whatever the rows say (their rounding
+        failed).  Windows widen from ``⌊v⌋..⌈v⌉`` through :data:`WINDOWS`; for each, the lots
+        re-rounded grow along the rows until no more are linked.  The last window is the whole
+        range between floor and capacity: when even that fails, no allocation in whole pence
+        keeps every row (the integer programme is the exact feasibility check).
+        """
+        pence = pence_of_pairs(self.p, rounded)
+        bad = crossed(self.rows, pence)
+        start = set(also) | {self.p.pair_lot[k] for r in bad for k in self.rows[r].num}
+        if not start:
+            return rounded
+        for allow_mix in (False, True):
+            if allow_mix and not any(row.family == fam.CASE_MIX.name for row in self.rows):
+                break
+            for window in WINDOWS:
+                free = set(start)
+                while True:
+                    found = self._solve(rounded, free, window, allow_mix)
+                    if found is not None:
+                        self.window = window
+                        return found
+                    grown = free | {
+                        self.p.pair_lot[k]
+                        for j in free
+                        for r in self.rows_of_lot.get(j, ())
+                        for k in self.rows[r].num
+                    }
+                    if grown == free:
+                        break
+                    free = grown
+        return None
+
+    # -- the integer programme ----------------------------------------------------------------
+
+    def _bounds(self, lot: LotPlan, pos: int, window: int | None) -> tuple[int, int]:
+        """Whole-number range of one award (lot quantity): window ∩ [floor, capacity]."""
+        if not lot.open[pos]:
+            return 0, 0
+        if window is None:
+            return lot.floor[pos], lot.claims[pos]
+        v = self.targets[lot.index][pos]
+        lo = max(math.floor(v) - window, lot.floor[pos], 0)
+        hi = min(math.ceil(v) + window, lot.claims[pos])
+        if lo > hi:  # the exact solution sits outside [floor, capacity]: keep to those
+            lo, hi = lot.floor[pos], lot.claims[pos]
+        return lo, hi
+
+    def _solve(
+        self, rounded: dict[int, Rounded], free: set[int], window: int | None, allow_mix: bool
+    ) -> dict[int, Rounded] | None:
+        """The integer programme for the ``free`` lots, others held; its answer checked exactly.
+
+        The solver keeps rows to its tolerance, so a row with fractional weights may come back
+        crossed by a hair: then once more with every bound drawn in by :data:`SHAVE` pence.
+        """
+        for shave in (0.0, SHAVE):
+            found = self._attempt(rounded, free, window, allow_mix, shave)
+            if found is None or self._exact(found, free, window, allow_mix):
+                return found
+        return None
+
+    def _attempt(
+        self,
+        rounded: dict[int, Rounded],
+        free: set[int],
+        window: int | None,
+        allow_mix: bool,
+        shave: float,
+    ) -> dict[int, Rounded] | None:
+        p = self.p
+        prob = pulp.LpProblem("repair", pulp.LpMinimize)
+        qty: dict[int, Any] = {}
+        money: dict[int, Any] = {}
+        objective: list[tuple[Any, float]] = []
+        for j in sorted(free):
+            lot = p.lots[j]
+            units_terms: list[tuple[Any, float]] = []
+            money_terms: list[tuple[Any, float]] = []
+            for pos in range(len(lot.members)):
+                k = self.pair_of[j, pos]
+                lo, hi = self._bounds(lot, pos, window)
+                x = prob.add_variable(f"x_{k}", lowBound=lo, upBound=hi, cat="Integer")
+                qty[k] = x
+                units_terms.append((x, 1.0))
+                v = float(self.targets[j][pos])
+                e = prob.add_variable(f"e_{k}", lowBound=0)
+                prob.addConstraint(_expr([(e, 1.0), (x, -1.0)]) >= -v, f"up_{k}")
+                prob.addConstraint(_expr([(e, 1.0), (x, 1.0)]) >= v, f"down_{k}")
+                objective.append((e, 1.0))
+                if lot.units is None:
+                    money[k] = x
+                    continue
+                # the money follows the units: within a penny of units × unit value
+                uv = lot.unit_value
+                a, b = uv.numerator, uv.denominator
+                m = prob.add_variable(
+                    f"m_{k}",
+                    lowBound=math.floor(lo * uv),
+                    upBound=math.ceil(hi * uv),
+                    cat="Integer",
+                )
+                money[k] = m
+                money_terms.append((m, 1.0))
+                if b > 1:
+                    prob.addConstraint(_expr([(m, float(b)), (x, -float(a))]) <= b - 1, f"mu_{k}")
+                    prob.addConstraint(
+                        _expr([(m, float(b)), (x, -float(a))]) >= -(b - 1), f"md_{k}"
+                    )
+                else:
+                    prob.addConstraint(_expr([(m, 1.0), (x, -float(a))]) == 0, f"mu_{k}")
+            prob.addConstraint(_expr(units_terms) == lot.estate, f"estate_{j}")
+            if lot.units is not None:
+                prob.addConstraint(_expr(money_terms) == lot.pot, f"pot_{j}")
+        pence = pence_of_pairs(p, rounded)
+        touched = sorted({r for j in free for r in self.rows_of_lot.get(j, ())})
+        for r in touched:
+            row = self.rows[r]
+            fixed = sum(n * pence[k] for k, n in row.num.items() if k not in money)
+            bound = Fraction(row.bound - fixed, row.den)
+            if allow_mix and row.family == fam.CASE_MIX.name:
+                bound += (
+                    case_mix_allowance(p, row) if row.sense == "<=" else -case_mix_allowance(p, row)
+                )
+            terms = [(money[k], n / row.den) for k, n in row.num.items() if k in money]
+            if row.sense == "<=":
+                prob.addConstraint(_expr(terms) <= float(bound) - shave, f"r_{r}")
+            elif row.sense == ">=":
+                prob.addConstraint(_expr(terms) >= float(bound) + shave, f"r_{r}")
+            else:
+                prob.addConstraint(_expr(terms) == float(bound), f"r_{r}")
+        prob.setObjective(_expr(objective))
+        stats = prob.solve(pulp.HiGHS(msg=False, timeLimit=self.time_limit, mip_rel_gap=1e-6))
+        if stats.status != pulp.LpSolveStatus.Optimal:
+            return None
+        out = dict(rounded)
+        for j in free:
+            lot = p.lots[j]
+            ks = [self.pair_of[j, pos] for pos in range(len(lot.members))]
+            whole = [round(qty[k].varValue or 0.0) for k in ks]
+            cash = [round(money[k].varValue or 0.0) for k in ks]
+            out[j] = Rounded(pence=cash, units=whole if lot.units is not None else None)
+        return out
+
+    def _exact(
+        self, out: dict[int, Rounded], free: set[int], window: int | None, allow_mix: bool
+    ) -> bool:
+        """The integer solver's answer checked again in exact arithmetic."""
+        p = self.p
+        for j in free:
+            lot = p.lots[j]
+            got = out[j]
+            whole = got.units if got.units is not None else got.pence
+            if sum(whole) != lot.estate or sum(got.pence) != lot.pot:
+                return False
+            for pos, x in enumerate(whole):
+                lo, hi = self._bounds(lot, pos, window)
+                if not lo <= x <= hi:
+                    return False
+                if lot.units is not None and abs(got.pence[pos] - x * lot.unit_value) >= 1:
+                    return False
+        pence = pence_of_pairs(p, out)
+        for row in self.rows:
+            allowance = (
+                case_mix_allowance(p, row)
+                if allow_mix and row.family == fam.CASE_MIX.name
+                else Fraction(0)
+            )
+            if row.excess(pence, allowance) > 0:
+                return False
+        if allow_mix:
+            self.allowance_used = [
+                row.name
+                for row in self.rows
+                if row.family == fam.CASE_MIX.name and row.excess(pence) > 0
+            ]
+        return True
+
+
+def _expr(terms: Iterable[tuple[Any, float]]) -> Any:
+    return pulp.LpAffineExpression.from_list(list(terms))
