@@ -77,15 +77,12 @@ def solution_from_lp(
     for lot in p.lots:
         assert lot.fair is not None
         values, fair = per_lot[lot.index], lot.fair
-        close = (
-            all(
-                n >= f * fair.denominator if o else n == 0
-                for n, f, o in zip(fair.numerators, lot.floor, lot.open, strict=True)
-            )
-            and all(
-                abs(v - n / fair.denominator) <= SNAP_TOLERANCE * max(lot.estate, 1)
-                for v, n in zip(values, fair.numerators, strict=True)
-            )
+        close = all(
+            n >= f * fair.denominator if o else n == 0
+            for n, f, o in zip(fair.numerators, lot.floor, lot.open, strict=True)
+        ) and all(
+            abs(v - n / fair.denominator) <= SNAP_TOLERANCE * max(lot.estate, 1)
+            for v, n in zip(values, fair.numerators, strict=True)
         )
         if close:
             snapped.add(lot.index)
