@@ -10,6 +10,7 @@ answer is within :data:`SNAP_TOLERANCE` of them and they keep every row exactly.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 from allocate.core.apportion import ExactShares, from_floats
@@ -17,7 +18,7 @@ from allocate.pipeline.constraints import side_rows
 from allocate.pipeline.plan import LeximinResult, LpSpec, Plan, RowInfo, Solution
 from allocate.pipeline.repair import IntRow, int_rows
 
-__all__ = ["SNAP_TOLERANCE", "lp_spec", "solution_from_lp"]
+__all__ = ["SNAP_TOLERANCE", "ease", "lp_spec", "solution_from_lp"]
 
 #: The LP's answer is read as the rule's exact shares when every pair is this close (relative to
 #: the lot) — far below a penny at any realistic lot size, far above the solver's noise.
@@ -55,6 +56,17 @@ def lp_spec(p: Plan) -> tuple[LpSpec, dict[str, RowInfo]]:
         side_rows=rows,
     )
     return spec, info
+
+
+def ease(spec: LpSpec, pence: int = 1) -> LpSpec:
+    """The programme with every side row's bound eased by ``pence``.
+
+    For a programme infeasible only within the solver's tolerance: its answer is then rounded to
+    whole pence keeping every row at its true bound (:mod:`allocate.pipeline.repair`).
+    """
+    eased = {"<=": pence, ">=": -pence, "==": 0}
+    rows = [replace(row, rhs=row.rhs + eased[row.sense] / row.scale) for row in spec.side_rows]
+    return replace(spec, side_rows=rows)
 
 
 def solution_from_lp(

@@ -25,16 +25,18 @@ from typing import Any
 from allocate.checks.verify import raise_on_failure
 from allocate.checks.verify import verify as verify_allocation
 from allocate.core.model import Problem
+from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Diagnosis, Status
 from allocate.pipeline import audit
 from allocate.pipeline.diagnosis import (
     capacity_shortfall,
+    certificate,
     diagnose_lp,
     no_whole_pence,
     solver_stopped,
 )
 from allocate.pipeline.engine import choose_subcontracts, solve_by_components
-from allocate.pipeline.formulation import lp_spec, solution_from_lp
+from allocate.pipeline.formulation import ease, lp_spec, solution_from_lp
 from allocate.pipeline.plan import LeximinResult, LpSpec, Method, Plan, RowInfo, Solution
 from allocate.pipeline.planning import plan
 from allocate.pipeline.prices import prices
@@ -55,6 +57,7 @@ class _Run:
     method: Method
     time_limit: float | None
     solver_options: dict[str, Any] | None
+    verify: bool = True
     start: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -113,7 +116,7 @@ def solve(
         raise TypeError(f"solve() takes a Problem, not {type(problem).__name__}")
     if method not in ("auto", "closed_form", "lp"):
         raise ValueError(f"method must be 'auto', 'closed_form' or 'lp', not {method!r}")
-    run = _Run(problem, method, time_limit, solver_options)
+    run = _Run(problem, method, time_limit, solver_options, verify)
     p = plan(problem)
     run.timings.update(p.timings)
     if not p.feasible:
@@ -190,14 +193,40 @@ def _not_solved(
     res: LeximinResult,
     diagnose: bool,
 ) -> Allocation:
-    """The allocation of a programme the engine did not solve, with the diagnosis."""
-    if res.status is Status.INFEASIBLE and diagnose:
-        t_d = time.perf_counter()
-        diagnosis = diagnose_lp(p, spec, info)
+    """The allocation of a programme the engine did not solve, with the diagnosis.
+
+    An "infeasible" is trusted only with a certificate: the elastic programme's least relaxation
+    of at least a whole penny.  When it needs less (the rows conflict only within the solver's
+    tolerance), the programme is solved again with every side row eased by a penny, and the
+    rounding then keeps every row exactly at its true bound (or finds, by the exact integer
+    check, that no allocation in whole pence does).
+    """
+    if res.status is not Status.INFEASIBLE:
+        return _unsolved(p, res.status, solver_stopped(res), res)
+    t_d = time.perf_counter()
+    least = certificate(p, spec)
+    if least != 0:
+        diagnosis = (
+            diagnose_lp(p, spec, info) if diagnose else Diagnosis(summary=_no_allocation(least))
+        )
         run.timings["diagnosis"] = time.perf_counter() - t_d
-    else:
-        diagnosis = solver_stopped(res)
-    return _unsolved(p, res.status, diagnosis, res)
+        return _unsolved(p, res.status, diagnosis, res)
+    eased = solve_by_components(
+        ease(spec), time_limit=run.time_limit, solver_options=run.solver_options
+    )
+    if eased.status is not Status.OPTIMAL:
+        return _unsolved(p, eased.status, solver_stopped(eased), eased)
+    solution = solution_from_lp(p, eased, spec, info)
+    return _round_and_audit(run, p, solution, run.verify)
+
+
+def _no_allocation(least: int | None) -> str:
+    if least is None:
+        return "no allocation satisfies every condition (not diagnosed)"
+    return (
+        "no allocation satisfies every condition: the least relaxation is "
+        f"{format_money(least, pence=True)} (not diagnosed)"
+    )
 
 
 def _round_and_audit(run: _Run, p: Plan, solution: Solution, verify: bool) -> Allocation:

@@ -7,33 +7,134 @@ functions with the registry entry (:mod:`allocate.core.families`) it implements.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
-from allocate.core.families import Family
+from allocate.core.families import MIN_AWARD, Family
 from allocate.core.money import format_money, from_pence
 from allocate.pipeline.plan import Plan, RowInfo, Sense, SideRow
 
-__all__ = ["Relaxed", "RowFamily", "Rows"]
+__all__ = ["Relaxed", "RowFamily", "Rows", "change_words", "least_decimal"]
 
 
 @dataclass(frozen=True, slots=True)
 class Relaxed:
-    """One side row the elastic programme relaxed, for the diagnosis to put in words."""
+    """One side row the elastic programme relaxed, for the diagnosis to put in words.
+
+    ``pence`` is measured against the policy's own bound (``row.bound_pence``), never against
+    the programme's row with its rounding margin, and is a whole, positive number of pence: the
+    diagnosis rounds the solver's float slack in the honest direction and reports no relaxation
+    that rounds to nothing (see :func:`allocate.pipeline.diagnosis.whole_pence`).
+    """
 
     plan: Plan
     name: str
     """The row's name (``<family>:<ids>``)."""
     row: RowInfo | None
     pence: int
-    """How much the row must give, in whole pence."""
+    """How much the row must give, in whole pence (at least one)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.pence, bool) or not isinstance(self.pence, int):
+            raise TypeError(f"{self.name}: a relaxation is whole pence, not {self.pence!r}")
+        if self.pence <= 0:
+            raise ValueError(
+                f"{self.name}: a relaxation must be at least a penny, not {self.pence} pence"
+            )
 
     @property
     def money(self) -> str:
         """The relaxation as money (``£1,234.56``)."""
         return format_money(from_pence(self.pence))
+
+    def change(self, family: Family, exact: Fraction) -> str | None:
+        """``raise <setting> from <current> to at least <value>``, for an exact needed value.
+
+        The value is the family's policy value that ``exact`` (computed with fractions from the
+        whole-pence relaxation) needs, stated as :func:`least_decimal` says; None when the
+        family has no single policy value, it is not set, or ``exact`` needs no real change.
+        """
+        setting, bisection = family.setting, family.bisection
+        if setting is None or bisection is None:
+            return None
+        current = getattr(self.plan.problem.policy, setting)
+        if current is None:
+            return None
+        value = least_decimal(exact, Decimal(current), bisection.direction, bisection.loosest)
+        if value is None:
+            return None
+        return change_words(setting, Decimal(current), value, bisection.direction)
+
+
+def least_decimal(
+    exact: Fraction, current: Decimal, direction: str, loosest: Decimal | None = None
+) -> Decimal | None:
+    """The policy value to recommend for an exact need: sufficient, in the policy's precision.
+
+    ``direction`` ``up`` (a cap: larger is looser) gives the smallest decimal at least
+    ``exact``; ``down`` (a ring-fence, a floor) the largest at most ``exact``.  It has as many
+    decimal places as ``current`` has, and more only while the rounded value would equal the
+    current one, or would reach ``loosest`` (the value that switches the condition off) when
+    ``exact`` itself does not.  None when ``exact`` is no real relaxation of ``current`` (it
+    does not move past it), or lies beyond ``loosest``.
+
+    >>> least_decimal(Fraction(1, 3), Decimal("0.2"), "up")
+    Decimal('0.4')
+    >>> least_decimal(Fraction(1, 3), Decimal("0.20"), "up")
+    Decimal('0.34')
+    >>> least_decimal(Fraction(1, 9), Decimal("0.5"), "down")
+    Decimal('0.1')
+    >>> least_decimal(Fraction(5, 18), Decimal("0"), "up", Decimal(1))
+    Decimal('0.3')
+    >>> least_decimal(Fraction(1, 5), Decimal("0.2"), "up") is None
+    True
+    """
+    if direction not in ("up", "down"):
+        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+    if not isinstance(exact, Fraction):
+        raise TypeError(f"the exact need must be a Fraction, not {type(exact).__name__}")
+    if not current.is_finite() or (loosest is not None and not loosest.is_finite()):
+        raise ValueError(f"policy values must be finite, not {current} (loosest {loosest})")
+    up = direction == "up"
+    now = Fraction(current)
+    if (exact <= now) if up else (exact >= now):
+        return None  # no real relaxation: the current value already suffices
+    limit = None if loosest is None else Fraction(loosest)
+    if limit is not None and ((exact > limit) if up else (exact < limit)):
+        return None  # no value of this setting suffices
+    exponent = current.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    while True:
+        q = 10**places
+        scaled = exact * q
+        whole = math.ceil(scaled) if up else math.floor(scaled)
+        value = Fraction(whole, q)
+        at_limit = limit is not None and value == limit and exact != limit
+        if value != now and not at_limit:
+            return Decimal(whole).scaleb(-places)
+        places += 1
+
+
+def change_words(setting: str, current: Decimal, value: Decimal, direction: str) -> str:
+    """``raise max_member_share from 0.2 to at least 0.3``; money settings as money.
+
+    >>> change_words("min_award", Decimal("100.00"), Decimal("75.00"), "down")
+    'lower min_award from £100.00 to at most £75.00'
+    """
+    if direction not in ("up", "down"):
+        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+    verb, bound = ("raise", "at least") if direction == "up" else ("lower", "at most")
+    if setting in _MONEY_SETTINGS:
+        return f"{verb} {setting} from {format_money(current)} to {bound} {format_money(value)}"
+    return f"{verb} {setting} from {current} to {bound} {value}"
+
+
+#: Policy values that are money, stated as ``£1,234.56``.
+_MONEY_SETTINGS = frozenset({MIN_AWARD.setting})
 
 
 @dataclass(frozen=True, slots=True)

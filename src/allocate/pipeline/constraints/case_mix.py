@@ -80,7 +80,15 @@ def _add_rows(rows: Rows) -> None:
 
 
 def _relaxation(r: Relaxed) -> str:
-    return f"{r.name}: the case-mix band must widen by {r.money} of work (raise case_mix_tolerance)"
+    """The band's relaxation in money of work; the tolerance alone is found by bisection.
+
+    The tolerance a relaxation needs depends on the member's whole award on the service, which
+    the elastic programme's slack does not give, so no value is guessed here.
+    """
+    who = f"{r.row.member}'s" if r.row is not None and r.row.member else "the"
+    return (
+        f"{r.name}: {who} case-mix band must widen by {r.money} of work (raise case_mix_tolerance)"
+    )
 
 
 ROWS = RowFamily(fam.CASE_MIX, _add_rows, _relaxation)

@@ -10,6 +10,7 @@ import math
 from fractions import Fraction
 
 from allocate.core import families as fam
+from allocate.core.money import format_money
 from allocate.pipeline.constraints.base import Relaxed, RowFamily, Rows
 
 __all__ = ["ROWS"]
@@ -41,19 +42,29 @@ def _add_rows(rows: Rows) -> None:
 
 
 def _relaxation(r: Relaxed) -> str:
+    """``m needs £X more than max_dependency allows: raise max_dependency from 1 to at least 2``.
+
+    The multiple is exact: the row's bound is ⌊multiple × income⌋ pence, so a multiple d allows
+    ``bound + pence`` exactly when d × income ≥ bound + pence.
+    """
     row = r.row
     if row is None or row.member is None:
         return f"{r.name}: relax by {r.money}"
     problem = r.plan.problem
     income = problem.member_index[row.member].annual_income
-    text = f"{row.member} needs {r.money} more than max_dependency allows"
-    if income:
-        multiple = Fraction(row.bound_pence + r.pence, 100) / Fraction(income)
-        text += (
-            f": raise max_dependency from {problem.policy.max_dependency} to at least "
-            f"{float(multiple):.4f}"
-        )
-    return text
+    text = (
+        f"{row.member} needs {r.money} more than max_dependency {problem.policy.max_dependency} "
+        f"× its annual income ({format_money(income)}) allows"
+    )
+    if not income:
+        return f"{text}: no multiple of an income of £0.00 allows any award"
+    multiple = Fraction(row.bound_pence + r.pence) / (Fraction(income) * 100)
+    change = r.change(fam.MAX_DEPENDENCY, multiple)
+    if change is None:
+        assert fam.MAX_DEPENDENCY.bisection is not None
+        loosest = fam.MAX_DEPENDENCY.bisection.loosest
+        return f"{text}: no max_dependency up to {loosest} allows it"
+    return f"{text}: {change}"
 
 
 ROWS = RowFamily(fam.MAX_DEPENDENCY, _add_rows, _relaxation)

@@ -11,6 +11,7 @@ import math
 from fractions import Fraction
 
 from allocate.core import families as fam
+from allocate.core.money import format_money
 from allocate.pipeline.constraints.base import Relaxed, RowFamily, Rows
 
 __all__ = ["ROWS"]
@@ -60,19 +61,25 @@ def _add_rows(rows: Rows) -> None:
 
 
 def _relaxation(r: Relaxed) -> str:
+    """``m needs £X more room in contract C ...: raise max_member_share from 0.2 to at least 0.3``.
+
+    The share that room needs is exact: the row's bound is ⌊share × pot⌋ pence, so a share s
+    allows ``bound + pence`` exactly when s × pot ≥ bound + pence.
+    """
     p, row = r.plan, r.row
     if row is None:
         return f"{r.name}: relax by {r.money}"
-    pots = {lot.contract_id: 0 for lot in p.lots}
-    for lot in p.lots:
-        pots[lot.contract_id] += lot.pot
-    pot = pots[row.contract] if row.contract else sum(pots.values())
-    need = Fraction(row.bound_pence + r.pence, pot)
+    pot = sum(lot.pot for lot in p.lots if row.contract is None or lot.contract_id == row.contract)
     where = f"contract {row.contract}" if row.contract else "the portfolio"
-    return (
-        f"{row.member} needs {r.money} more room in {where}: raise max_member_share from "
-        f"{p.problem.policy.max_member_share} to at least {float(need):.4f}"
+    text = (
+        f"{row.member} needs {r.money} more room in {where} than max_member_share "
+        f"{p.problem.policy.max_member_share} allows ({format_money(row.bound_pence, pence=True)}"
+        f" of {format_money(pot, pence=True)})"
     )
+    change = (
+        r.change(fam.MAX_MEMBER_SHARE, Fraction(row.bound_pence + r.pence, pot)) if pot else None
+    )
+    return f"{text}: {change}" if change else text
 
 
 ROWS = RowFamily(fam.MAX_MEMBER_SHARE, _add_rows, _relaxation)

@@ -8,6 +8,7 @@ can never reach adds no row.
 from __future__ import annotations
 
 from allocate.core import families as fam
+from allocate.core.money import format_money
 from allocate.pipeline.constraints.base import Relaxed, RowFamily, Rows
 
 __all__ = ["ROWS"]
@@ -34,9 +35,18 @@ def _add_rows(rows: Rows) -> None:
 
 
 def _relaxation(r: Relaxed) -> str:
-    if r.row is None:
+    """``m's pooled capacity (...) is short by £X: raise it from £A to at least £B``."""
+    row = r.row
+    if row is None:
         return f"{r.name}: relax by {r.money}"
-    return f"{r.row.member}'s pooled capacity is short by {r.money}"
+    pools = r.plan.eligibility.pools
+    n = r.name.rsplit(":", 1)[-1]
+    label = f" ({pools[int(n)].label})" if n.isdigit() and int(n) < len(pools) else ""
+    return (
+        f"{row.member}'s pooled capacity{label} is short by {r.money}: raise it from "
+        f"{format_money(row.bound_pence, pence=True)} to at least "
+        f"{format_money(row.bound_pence + r.pence, pence=True)}"
+    )
 
 
 ROWS = RowFamily(fam.POOLED_CAPACITY, _add_rows, _relaxation)

@@ -10,6 +10,7 @@ import math
 from fractions import Fraction
 
 from allocate.core import families as fam
+from allocate.core.money import format_money
 from allocate.pipeline.constraints.base import Relaxed, RowFamily, Rows
 
 __all__ = ["ROWS"]
@@ -46,16 +47,23 @@ def _add_rows(rows: Rows) -> None:
 
 
 def _relaxation(r: Relaxed) -> str:
+    """``small members can take £X less ...: lower small_org_share from 0.5 to at most 0.1``.
+
+    The share is exact: the row's bound is ⌈share × pot⌉ pence, so a share s asks no more than
+    ``bound − pence`` exactly when s × pot ≤ bound − pence.
+    """
     p, row = r.plan, r.row
     if row is None:
         return f"{r.name}: relax by {r.money}"
     pot = sum(lot.pot for lot in p.lots if lot.contract_id == row.contract)
-    can = Fraction(row.bound_pence - r.pence, pot)
-    return (
+    text = (
         f"small members can take {r.money} less than the ring-fence asks on contract "
-        f"{row.contract}: lower small_org_share from {p.problem.policy.small_org_share} to at "
-        f"most {max(float(can), 0.0):.4f}"
+        f"{row.contract} ({format_money(row.bound_pence, pence=True)} of "
+        f"{format_money(pot, pence=True)})"
     )
+    can = max(row.bound_pence - r.pence, 0)
+    change = r.change(fam.SMALL_ORG_SHARE, Fraction(can, pot)) if pot else None
+    return f"{text}: {change}" if change else text
 
 
 ROWS = RowFamily(fam.SMALL_ORG_SHARE, _add_rows, _relaxation)
