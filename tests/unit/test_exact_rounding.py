@@ -1,0 +1,155 @@
+"""Exact at the bounds: rows kept at the policy's true bounds, rounding that keeps them exactly.
+
+Each expected figure is derived from the construction in exact arithmetic (``Fraction``), never
+read from the code under test; where an allocation is claimed not to exist, the test enumerates
+every whole-number allocation to show it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+import allocate.pipeline.repair as repair
+from allocate import Problem, Status, solve
+from allocate.testing import assert_valid_allocation
+
+NO_TOP_SLICE = {"max_rate": "0", "target_rate": "0"}
+
+
+def org(id: str) -> dict[str, Any]:
+    return {
+        "id": id,
+        "annual_income": "1000000.00",
+        "quality_score": 0.9,
+        "qa_passed": True,
+        "reporting_compliance": 0.9,
+        "themes": ["advice"],
+        "areas": ["Luton"],
+    }
+
+
+def lot(id: str, value: str, **kw: Any) -> dict[str, Any]:
+    return {"id": id, "value": value, "theme": "advice", "area": "Luton", **kw}
+
+
+def problem(
+    members: list[str], lots: list[dict[str, Any]], caps: dict[tuple[str, str], Any], **policy: Any
+) -> Problem:
+    value = sum(Decimal(x["value"]) for x in lots)
+    return Problem.model_validate(
+        {
+            "members": [org(m) for m in members],
+            "contracts": [{"id": "c", "value": str(value), "lots": lots}],
+            "capacities": [
+                {"member": m, "lot": lid, **({"units": c} if isinstance(c, int) else {"amount": c})}
+                for (m, lid), c in caps.items()
+            ],
+            "top_slice": NO_TOP_SLICE,
+            "policy": policy,
+        }
+    )
+
+
+def pence(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def totals(allocation: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for a in allocation.awards:
+        out[a.member] = out.get(a.member, 0) + pence(a.amount)
+    return out
+
+
+@pytest.mark.parametrize("n", [2, 5, 8])
+def test_share_caps_that_sum_exactly_to_the_pot_are_met_with_equality(n: int) -> None:
+    # n members, each capped at 1/n of a pot divisible by n: the only allocation is pot/n each
+    pot = 37_000_000 * n // math.gcd(37_000_000, n)  # pence, a multiple of n
+    share = Fraction(1, n)
+    members = [f"m{i}" for i in range(n)]
+    pb = problem(
+        members,
+        [lot("l", str(Decimal(pot) / 100))],
+        {(m, "l"): str(Decimal(2 * pot // n) / 100) for m in members},
+        max_member_share=str(Decimal(share.numerator) / Decimal(share.denominator)),
+    )
+    a = solve(pb)
+    assert a.status is Status.OPTIMAL, a.diagnosis
+    assert_valid_allocation(pb, a)
+    assert totals(a) == dict.fromkeys(members, pot // n)
+
+
+def test_rounding_lot_by_lot_would_cross_a_cap_the_repair_keeps_it() -> None:
+    # three members share two lots of 100p and 101p; the 0.334 share cap is floor(0.334 × 201)
+    # = 67p each, and 3 × 67 = 201: every member gets exactly 67p, split over two lots whose
+    # exact shares are not whole pennies, so rounding each lot alone can give one member 68p
+    share = Fraction("0.334")
+    pot = 201
+    bound = math.floor(share * pot)
+    assert 3 * bound == pot
+    members = ["a", "b", "c"]
+    pb = problem(
+        members,
+        [lot("l1", "1.00"), lot("l2", "1.01")],
+        {(m, lid): "5.00" for m in members for lid in ("l1", "l2")},
+        max_member_share="0.334",
+    )
+    runs: list[int | None] = []
+    original = repair.Repair.run
+
+    def spy(self: repair.Repair, *args: Any, **kw: Any) -> Any:
+        out = original(self, *args, **kw)
+        runs.append(self.window)
+        return out
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(repair.Repair, "run", spy)
+        a = solve(pb)
+    assert runs, "the lot-by-lot rounding kept the cap by itself: this test no longer tests repair"
+    assert a.status is Status.OPTIMAL, a.diagnosis
+    assert_valid_allocation(pb, a)
+    assert totals(a) == dict.fromkeys(members, bound)
+    assert runs == [0]  # within a penny of the exact solution: the narrowest window sufficed
+
+
+def test_no_whole_unit_allocation_is_infeasible_with_a_reason() -> None:
+    # one unit worth £1 between two members each capped at 50p: half a unit each is the exact
+    # solution, but a whole unit is £1 > 50p whoever takes it
+    pb = problem(
+        ["a", "b"],
+        [lot("l", "1.00", unit_price="1.00", unit="client")],
+        {("a", "l"): 1, ("b", "l"): 1},
+        max_member_share="0.5",
+    )
+    cap = math.floor(Fraction("0.5") * 100)
+    whole = [x for x in itertools.product(range(2), repeat=2) if sum(x) == 1]
+    assert all(max(u * 100 for u in x) > cap for x in whole)  # every whole allocation crosses
+    a = solve(pb)
+    assert a.status is Status.INFEASIBLE
+    assert a.diagnosis is not None and "whole" in a.diagnosis.summary
+
+
+def test_the_rules_shares_are_not_snapped_past_a_cap() -> None:
+    # a £10M lot: a's proportional share is 20p over its 50% cap, within the snapping tolerance
+    # (1e-7 of the lot), so reading the LP's answer as the rule's shares would cross the cap
+    pot = 1_000_000_000
+    caps = {"a": 600_000_024, "b": 599_999_976}
+    fair_a = Fraction(pot * caps["a"], sum(caps.values()))
+    bound = math.floor(Fraction(1, 2) * pot)
+    assert 0 < fair_a - bound <= Fraction(pot, 10**7)
+    pb = problem(
+        ["a", "b"],
+        [lot("l", str(Decimal(pot) / 100))],
+        {(m, "l"): str(Decimal(c) / 100) for m, c in caps.items()},
+        max_member_share="0.5",
+    )
+    a = solve(pb)
+    assert a.status is Status.OPTIMAL, a.diagnosis
+    assert_valid_allocation(pb, a)
+    assert totals(a) == {"a": bound, "b": pot - bound}
