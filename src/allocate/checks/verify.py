@@ -640,21 +640,42 @@ def _check_service_mix(
 
 
 def _check_min_providers_per_area(index: _Index, awards: _Awards, failures: _Failures) -> None:
-    """Every area keeps ``min(k, members eligible there)`` members with an award there."""
+    """Every area keeps ``min(k, members who can provide there)`` members with an award there.
+
+    A member can provide in an area when it is eligible for one of its lots with a capacity there
+    worth at least the minimum award (any capacity, without one).
+    """
     name, k = families.MIN_PROVIDERS_PER_AREA.name, index.problem.policy.min_providers_per_area
     assert k is not None
     areas: dict[str, list[Lot]] = defaultdict(list)
     for _, lot in awards.lots.values():
         areas[lot.area].append(lot)
+    least = index.problem.policy.min_award
     for area, area_lots in sorted(areas.items()):
         failures.count(name)
-        eligible = set().union(*(index.eligible_set(lot) for lot in area_lots))
+        # a member can provide where it is eligible and its capacity reaches the minimum award
+        eligible = {
+            mid
+            for lot in area_lots
+            for mid in index.eligible_set(lot)
+            if least is None or _worth(awards, lot, index.claims(lot)[mid]) >= least
+        }
         ids = {lot.id for lot in area_lots}
         providers = {a.member for a in awards.allocation.awards if a.lot in ids and a.amount > 0}
         if len(providers) < min(k, len(eligible)):
             failures.fail(
                 name, f"{area}: {len(providers)} provider(s), needs {min(k, len(eligible))}"
             )
+
+
+def _worth(awards: _Awards, lot: Lot, claim: int) -> Fraction:
+    """A claim on a lot (pence, or units) in pounds: units at the lot's member pot per unit."""
+    if lot.unit_price is None:
+        return Fraction(claim, 100)
+    contract = awards.lots[lot.id][0]
+    top_slice = awards.results[contract.id].lot_top_slices.get(lot.id, Decimal(0))
+    units = int(lot.value / lot.unit_price)
+    return Fraction(lot.value - top_slice) * claim / units
 
 
 _Checker = Callable[[_Index, _Awards, _Failures], None]

@@ -78,8 +78,9 @@ def floor_in_quantity(lot: LotPlan, pence: int) -> int:
     """The smallest award in the lot's quantity that is still worth ``pence`` after rounding."""
     if lot.units is None:
         return pence
-    # money follows units to within a penny: ask for a penny more
-    return max(1, math.ceil((pence + 1) / lot.unit_value)) if pence > 0 else 1
+    # money follows units to within a penny, never below a whole number of pence the units
+    # are worth: units worth at least ``pence`` always carry at least ``pence``
+    return max(1, math.ceil(pence / lot.unit_value)) if pence > 0 else 1
 
 
 def apply_min_providers(problem: Problem, p: Plan) -> None:
