@@ -215,12 +215,14 @@ def test_issue_10_case(name):
     assert "max_member_share" in relaxations, allocation.diagnosis.summary
     # the least relaxation of each condition alone, in whole pence: exact, not £x.08
     assert_exact_diagnosis(m, allocation)
-    # the least share cap that works, to four places: the oracle accepts it, and not a step less
+    # the least share cap that works in the precision it is stated in: the oracle accepts it,
+    # and not a step less in its last decimal place
     required = relaxations["max_member_share"].required
     assert required is not None
+    step = Decimal(1).scaleb(Decimal(required).as_tuple().exponent)
     for share, exists in (
         (Decimal(required), True),
-        (Decimal(required) - Decimal("0.0001"), False),
+        (Decimal(required) - step, False),
     ):
         changed = copy.deepcopy(data)
         changed["policy"]["max_member_share"] = str(share)
