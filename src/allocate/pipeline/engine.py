@@ -61,6 +61,10 @@ __all__ = [
 
 #: Row duals smaller than this are treated as zero when deciding who is frozen.
 DUAL_TOLERANCE = 1e-9
+#: Another way to solve a stage whose answer was not an optimum, in turn, before it is believed:
+#: without presolve (HiGHS's presolve has called feasible programmes infeasible at its
+#: tolerance), then by the interior-point method.
+RETRIES: tuple[dict[str, str], ...] = ({"presolve": "off"}, {"presolve": "off", "solver": "ipm"})
 #: Frozen claimants keep their level less this relative margin, so rounding noise in the
 #: solver cannot make the next stage infeasible.
 FREEZE_MARGIN = 1e-10
@@ -86,6 +90,18 @@ def _status_of(stats: Any) -> tuple[Status, str]:
     if status == pulp.LpSolveStatus.TimeLimit:
         return Status.TIME_LIMIT, name
     return Status.SOLVER_ERROR, name
+
+
+def _solve_believed(prob: Any, time_limit: float | None) -> Status:
+    """Solve, and ask again another way (:data:`RETRIES`) before believing a failure."""
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    status, _ = _status_of(prob.solve(_solver(time_limit, None)))
+    for retry in RETRIES:
+        left = None if deadline is None else deadline - time.perf_counter()
+        if status in (Status.OPTIMAL, Status.TIME_LIMIT) or (left is not None and left <= 0):
+            break
+        status, _ = _status_of(prob.solve(_solver(left, retry)))
+    return status
 
 
 def _expr(terms: Iterable[tuple[Any, float]]) -> Any:
@@ -200,9 +216,19 @@ class _Leximin:
                 return False
         s0 = time.perf_counter()
         stats = self.m.prob.solve(_solver(remaining, self.options))
+        status, name = _status_of(stats)
+        for retry in RETRIES:
+            if status is Status.OPTIMAL or status is Status.TIME_LIMIT:
+                break
+            # a verdict of the presolved or simplex model only: ask again another way
+            left = None if self.deadline is None else self.deadline - time.perf_counter()
+            if left is not None and left <= 0:
+                break
+            stats = self.m.prob.solve(_solver(left, {**(self.options or {}), **retry}))
+            status, name = _status_of(stats)
+            result.retries.append(f"stage {result.stages + 1}: {retry}")
         result.solve_seconds += time.perf_counter() - s0
         result.stages += 1
-        status, name = _status_of(stats)
         result.solver_status = name
         if status is not Status.OPTIMAL:
             result.status = status
@@ -232,11 +258,17 @@ class _Leximin:
         return frozen
 
     def freeze(self, frozen: set[int], t_star: float) -> None:
-        """Hold each frozen claimant at ``t_star`` (less a hair) and take it off the level."""
+        """Hold each frozen claimant at ``t_star`` (less a hair) and take it off the level.
+
+        A claimant is held at most at what it has in this stage's answer: the solver keeps rows
+        only to its tolerance, and a hold above the answer could leave the next stage without
+        one.
+        """
         for c in frozen:
             row = self.ratio_rows[c]
             row.set_coefficient(self.level, 0.0)
-            row.constant = -self.targets[c] * t_star * (1 - FREEZE_MARGIN)
+            held = min(self.targets[c] * t_star, float(self.m.ys[c].varValue or 0.0))
+            row.constant = -held * (1 - FREEZE_MARGIN)
             self.result.pair_level[c] = t_star
 
     def fill(self, max_stages: int | None) -> bool:
@@ -419,7 +451,7 @@ def solve_elastic(
         e.add_side_row(row)
     # objective in pounds keeps its magnitude moderate
     e.m.prob.setObjective(_expr([(v, w / 100.0) for v, w in e.objective]))
-    status, _ = _status_of(e.m.prob.solve(_solver(time_limit, None)))
+    status = _solve_believed(e.m.prob, time_limit)
     if status is not Status.OPTIMAL:
         return ElasticResult(status=status)
     return e.read(status)
@@ -491,6 +523,7 @@ def _sub_spec(spec: LpSpec, lots: list[int]) -> tuple[LpSpec, list[int]]:
 def _merge(merged: LeximinResult, res: LeximinResult, pairs: list[int], lots: list[int]) -> bool:
     """Add one group's answer (its pairs and lots by global index); False if it had none."""
     merged.stages += res.stages
+    merged.retries += res.retries
     merged.variables += res.variables
     merged.constraints += res.constraints
     merged.solve_seconds += res.solve_seconds
@@ -570,6 +603,8 @@ def solve_by_components(
     if merged.first_level is None and solved_groups < len(groups):
         merged.first_level = 1.0
     merged.message = f"{len(groups)} independent group(s) of lots, {solved_groups} solved"
+    if merged.retries:
+        merged.message += f"; {len(merged.retries)} stage(s) solved again without presolve"
     return merged
 
 
@@ -601,7 +636,6 @@ def choose_subcontracts(spec: LpSpec, *, time_limit: float | None = None) -> lis
     if not made:
         return None
     prob.setObjective(_expr(objective))
-    stats = prob.solve(_solver(time_limit, None))
-    if _status_of(stats)[0] is not Status.OPTIMAL:
+    if _solve_believed(prob, time_limit) is not Status.OPTIMAL:
         return None
     return [k not in made or (made[k].varValue or 0.0) > 0.5 for k in range(n)]

@@ -333,6 +333,9 @@ class LeximinResult:
     solve_seconds: float = 0.0
     build_seconds: float = 0.0
     message: str = ""
+    retries: list[str] = field(default_factory=list)
+    """Stages solved again another way (without presolve, by interior point) before their
+    answer was believed."""
 
 
 @dataclass

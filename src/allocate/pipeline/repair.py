@@ -274,6 +274,11 @@ class Repair:
         prob.setObjective(_expr(objective))
         stats = prob.solve(pulp.HiGHS(msg=False, timeLimit=self.time_limit, mip_rel_gap=1e-6))
         if stats.status != pulp.LpSolveStatus.Optimal:
+            # HiGHS's MIP presolve has called feasible programmes infeasible: ask without it
+            stats = prob.solve(
+                pulp.HiGHS(msg=False, timeLimit=self.time_limit, mip_rel_gap=1e-6, presolve="off")
+            )
+        if stats.status != pulp.LpSolveStatus.Optimal:
             return None
         out = dict(rounded)
         for j in free:
