@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import allocate
-from allocate import Problem, solve
+from allocate import Problem, ProblemError, solve
 from allocate.core.outcome import Status
 from allocate.pipeline import engine
 from allocate.pipeline.formulation import lp_spec
@@ -373,6 +373,64 @@ def test_a_penny_ring_fence_on_a_large_lot_survives_reading_the_answer():
     allocation = solve(problem)
     assert allocation.status is Status.OPTIMAL
     assert awards(allocation).get(("m2", "l"), 0) >= 1
+
+
+# -- penny unit prices -----------------------------------------------------------------------
+
+
+def penny_units(members: int, units: int, policy: dict[str, Any] | None = None) -> dict:
+    """A lot of ``units`` units at 1p, each member able to deliver one unit (10% top-slice)."""
+    ids = [f"m{i}" for i in range(members)]
+    value = pounds(units)
+    return {
+        "members": [org(m) for m in ids],
+        "contracts": [
+            {"id": "c", "value": value, "lots": [lot("l", value, unit="client", unit_price="0.01")]}
+        ],
+        "capacities": [{"member": m, "lot": "l", "units": 1} for m in ids],
+        "top_slice": {"method": "fixed", "rate": "0.1", "max_rate": "0.1"},
+        "policy": policy or {},
+    }
+
+
+@pytest.mark.parametrize("method", ["auto", "lp"])
+def test_a_one_unit_award_worth_less_than_a_penny_is_kept(method):
+    """Ten units at 1p, a 1p top-slice: 9p for ten one-unit awards, so one is worth £0.00.
+
+    Each unit carries 0.9p of the pot; every member must deliver its unit (the units fill the
+    capacities exactly), so every member has an award, nine of 1p and one of £0.00.
+    """
+    problem = Problem.model_validate(penny_units(10, 10))
+    allocation = solve(problem, method=method)
+    assert allocation.status is Status.OPTIMAL
+    assert_valid_allocation(problem, allocation, require_ok=True)
+    top_slice = pence(allocation.contracts[0].top_slice)
+    assert top_slice == 1
+    assert len(allocation.awards) == 10
+    assert all(a.units == 1 for a in allocation.awards)
+    money = sorted(pence(a.amount) for a in allocation.awards)
+    assert sum(money) == 10 - top_slice
+    assert money == [0] + [1] * 9
+    frame = allocation.to_frame()
+    assert len(frame) == 10 and frame["units"].sum() == 10
+
+
+def test_penny_units_under_a_share_cap_keep_their_awards():
+    """Twenty members, twenty 1p units, a 10% share cap: every unit-holder is listed."""
+    problem = Problem.model_validate(penny_units(20, 20, {"max_member_share": "0.1"}))
+    allocation = solve(problem)
+    assert allocation.status is Status.OPTIMAL
+    assert_valid_allocation(problem, allocation, require_ok=True)
+    assert sum(a.units or 0 for a in allocation.awards) == 20
+    assert len(allocation.awards) == 20
+
+
+def test_a_unit_price_below_a_penny_is_refused():
+    """Money has two decimal places: 0.5p is no price the model takes."""
+    data = penny_units(2, 2)
+    data["contracts"][0]["lots"][0]["unit_price"] = "0.005"
+    with pytest.raises(ProblemError, match="two decimal places"):
+        Problem.model_validate(data)
 
 
 # -- retries ---------------------------------------------------------------------------------
