@@ -215,7 +215,9 @@ class _PairColumns:
             binding_col[i], words_col[i], shadow_col[i] = _explain(
                 self.p, lot, pos, pence, units, self.lp, self.status
             )
-            if pence > 0:
+            # a unit-priced award can be worth £0.00 (each unit carries under a penny of the pot,
+            # the largest remainder gave this member's fraction to others), yet its units count
+            if pence > 0 or (units is not None and units > 0):
                 self.awards.append(
                     Award.from_trusted(
                         {

@@ -11,7 +11,9 @@ pounds misleads HiGHS; a scaled one solves right and faster):
   the top-slice policy (never above ``max_rate``).  A smaller top-slice could only leave more
   money for members to absorb, never less, so the hub always takes its entitlement; the
   variable stays in the programme so that its dual prices the top-slice for the worst-off member;
-* :math:`t` — the level being raised.
+* :math:`t \in [0, T]` — the level being raised; :math:`T = \max_k u_k / \varphi_k` (at least
+  1), the most any claimant's capacity allows, so that no stage is unbounded, whatever the
+  solver makes of the rows.
 
 Constraints, each named after the documented condition it encodes (``budget:<lot>``,
 ``ratio:<member>:<lot>``, and the side-constraints of
@@ -32,6 +34,30 @@ capacities and lot budgets bind, stage 1 reaches :math:`t = 1` with every claima
 fair share, which is therefore the rule's closed form.  Pairs whose fair share is zero (the rule
 gives them nothing) have no ratio row; a last stage minimises what they receive, so they get money
 only where a side-constraint demands it.
+
+**What the solver sees.**  Money runs from a penny to a trillion pounds, so a pair's share of
+its lot can be 1e-14, and HiGHS drops matrix entries below 1e-9 (``small_matrix_value``): a
+penny's capacity next to large members would lose its ratio row's level coefficient and leave
+:math:`t` unbounded.  Inside the engine, therefore:
+
+* a pair whose fair share (or, without one, capacity) is below ``1/ROW_RANGE`` (1e-6) of its lot
+  is measured in that amount instead of in the lot, :math:`y_k = s_k z_k`: its ratio row reads
+  :math:`z_k \ge t` and its bounds :math:`u_k/s_k`; every other pair keeps :math:`s_k = 1`;
+* a row (budget, side row, floor) whose coefficients fall outside ``[1/ROW_RANGE, ROW_RANGE]``
+  or span more than ``ROW_RANGE`` is divided by its largest coefficient and split into a chain
+  of rows through free link variables, ``ROW_RANGE`` to a link (``<row>~1``, ``<row>~2`` ...),
+  the same row exactly with every coefficient between 1e-6 and 1 (:func:`_scaled_row`).
+
+A programme with every pair and row in range reaches the solver exactly as formulated.  What the
+engine returns is in the programme's units (fractions of each lot's value): values
+:math:`y_k = s_k z_k`, reduced costs over :math:`s_k`, each row's dual over the factor it was
+divided by.
+
+**Retries.**  HiGHS's presolve has been seen to call a feasible stage infeasible (a stage is
+always feasible: the previous stage's answer satisfies it).  A stage that comes back infeasible,
+unbounded or failed is solved again with presolve off, then with the interior point method
+(:data:`RETRIES`), within the time left; ``LeximinResult.retries`` and its message record each
+retry.  The elastic programme and the sub-contract choice are retried the same way.
 
 **Elastic diagnosis.**  When the programme has no solution, :func:`solve_elastic` adds a slack to
 every side row, floor and lot budget (unallocated money) and minimises the total slack in pounds:
@@ -59,15 +85,27 @@ __all__ = [
     "solve_leximin",
 ]
 
-#: Row duals smaller than this are treated as zero when deciding who is frozen.
+#: Ratio-row duals (in the rows' original units, award − fair share × level) smaller than this
+#: are treated as zero when deciding who is frozen.
 DUAL_TOLERANCE = 1e-9
-#: Another way to solve a stage whose answer was not an optimum, in turn, before it is believed:
-#: without presolve (HiGHS's presolve has called feasible programmes infeasible at its
-#: tolerance), then by the interior-point method.
-RETRIES: tuple[dict[str, str], ...] = ({"presolve": "off"}, {"presolve": "off", "solver": "ipm"})
 #: Frozen claimants keep their level less this relative margin, so rounding noise in the
 #: solver cannot make the next stage infeasible.
 FREEZE_MARGIN = 1e-10
+#: The widest spread of coefficients one row may hand the solver as it is, and the bounds of
+#: each (1/ROW_RANGE to ROW_RANGE).  HiGHS drops matrix entries below ``small_matrix_value``
+#: (1e-9), so a row that adds a penny to a trillion pounds would silently lose the penny; a row
+#: out of range is divided by its largest coefficient and split into a chain of rows through link
+#: variables, each link a factor of this, every coefficient then between 1/ROW_RANGE and 1.  A pair
+#: whose fair share (or capacity) is below 1/ROW_RANGE of its lot is measured in it instead.
+ROW_RANGE = 1e6
+#: What a failed solve (infeasible, unbounded or a solver error) is tried again with, in order.
+#: HiGHS's presolve has been seen to call feasible side-constrained programmes infeasible; the
+#: interior point method (with crossover, so that duals stay those of a vertex) is a different
+#: algorithm altogether.
+RETRIES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("presolve off", {"presolve": "off"}),
+    ("interior point, presolve off", {"presolve": "off", "solver": "ipm"}),
+)
 
 
 def _solver(time_limit: float | None, options: dict[str, Any] | None) -> pulp.HiGHS:
@@ -92,16 +130,51 @@ def _status_of(stats: Any) -> tuple[Status, str]:
     return Status.SOLVER_ERROR, name
 
 
-def _solve_believed(prob: Any, time_limit: float | None) -> Status:
-    """Solve, and ask again another way (:data:`RETRIES`) before believing a failure."""
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
-    status, _ = _status_of(prob.solve(_solver(time_limit, None)))
-    for retry in RETRIES:
-        left = None if deadline is None else deadline - time.perf_counter()
-        if status in (Status.OPTIMAL, Status.TIME_LIMIT) or (left is not None and left <= 0):
+@dataclass
+class _Solved:
+    """The outcome of one solve with its retries."""
+
+    status: Status
+    name: str
+    retry: str | None = None
+    """What happened, in words, when the first attempt failed (None when it did not)."""
+
+
+def _solve(prob: Any, options: dict[str, Any] | None, deadline: float | None) -> _Solved:
+    """Solve ``prob``; a failed solve is tried again with each of :data:`RETRIES` in turn.
+
+    Infeasible, unbounded and solver errors are retried (an answer the solver may have got
+    wrong), a time limit never is.  Every attempt gets only the time left before ``deadline``,
+    and with none left no retry is made.  A retry the caller's own ``options`` already made
+    (``presolve="off"``) is skipped.  When every attempt fails, the verdict is ``infeasible`` if
+    any attempt found the programme so (a later attempt's error or time limit does not undo
+    it), else the first attempt's; the retry note lists every attempt.
+    """
+    base = dict(options or {})
+    tried: list[dict[str, Any]] = []
+    steps: list[str] = []
+    outcomes: list[tuple[Status, str]] = []
+    for label, extra in (("", {}), *RETRIES):
+        opts = {**base, **extra}
+        if opts in tried:
+            continue
+        remaining = None if deadline is None else deadline - time.perf_counter()
+        if tried and remaining is not None and remaining <= 0:
+            steps.append("no time left to retry")
             break
-        status, _ = _status_of(prob.solve(_solver(left, retry)))
-    return status
+        tried.append(opts)
+        limit = None if remaining is None else max(remaining, 0.0)
+        status, name = _status_of(prob.solve(_solver(limit, opts)))
+        outcomes.append((status, name))
+        steps.append(f"{name} with {label}" if label else name)
+        if status is Status.OPTIMAL or status is Status.TIME_LIMIT:
+            break
+    note = "; ".join(steps) if len(steps) > 1 else None
+    status, name = outcomes[-1]
+    if status is not Status.OPTIMAL:
+        infeasible = [o for o in outcomes if o[0] is Status.INFEASIBLE]
+        status, name = infeasible[0] if infeasible else outcomes[0]
+    return _Solved(status, name, note)
 
 
 def _expr(terms: Iterable[tuple[Any, float]]) -> Any:
@@ -116,26 +189,126 @@ def _add_row(prob: Any, expr: Any, sense: str, rhs: float, name: str) -> Any:
     return prob.addConstraint(expr == rhs, name)
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A row as the solver sees it: the original row divided by ``factor``."""
+
+    constraint: Any
+    factor: float
+
+    def dual(self) -> float:
+        """The dual of the original row (the solver's dual of the scaled row, converted back)."""
+        return float(self.constraint.pi or 0.0) / self.factor
+
+
+def _in_range(coefficients: Sequence[float]) -> bool:
+    """Whether a row's non-zero coefficients are fit for the solver as they are.
+
+    Each between ``1/ROW_RANGE`` and ``ROW_RANGE``, and none more than ``ROW_RANGE`` times
+    another.
+    """
+    lo = min(abs(c) for c in coefficients)
+    hi = max(abs(c) for c in coefficients)
+    return lo >= 1 / ROW_RANGE and hi <= ROW_RANGE and hi <= lo * ROW_RANGE
+
+
+def _row_unit(coefficients: Sequence[float]) -> float:
+    """What a row is divided by before the solver sees it.
+
+    1 when the row is fit for the solver as it is, else its largest coefficient.
+    """
+    kept = [c for c in coefficients if c != 0.0]
+    if not kept or _in_range(kept):
+        return 1.0
+    return max(abs(c) for c in kept)
+
+
+def _scaled_row(
+    prob: Any, terms: Sequence[tuple[Any, float]], sense: str, rhs: float, name: str
+) -> _Row:
+    r"""Add ``Σ c·x (sense) rhs``, as it is when it is fit for the solver, else scaled and split.
+
+    A row with a coefficient below ``1/ROW_RANGE`` or above ``ROW_RANGE``, or wider than
+    ``ROW_RANGE``, is divided by its largest ``|c|`` and its coefficients grouped by magnitude,
+    :data:`ROW_RANGE` (:math:`R`) to a group: group ``b`` holds those in :math:`(R^{-b-1},
+    R^{-b}]`, times :math:`R^b`.  Group 0 stays in the row under ``name``; each deeper group
+    becomes a row ``name~b`` defining a free link variable
+    :math:`v_b = \sum_{\text{group } b} c R^b x + v_{b+1}/R`, and the row takes :math:`v_1/R`.
+    The chain is the same row exactly, with every coefficient in :math:`[1/R, 1]`.
+    """
+    kept = [(v, float(c)) for v, c in terms if c != 0.0]
+    if not kept or _in_range([c for _, c in kept]):
+        return _Row(_add_row(prob, _expr(kept), sense, rhs, name), 1.0)
+    big = max(abs(c) for _, c in kept)
+    groups: dict[int, list[tuple[Any, float]]] = {}
+    for v, c in kept:
+        c /= big
+        b = max(0, math.floor(-math.log10(abs(c)) / math.log10(ROW_RANGE)))
+        groups.setdefault(b, []).append((v, c * ROW_RANGE**b))
+    deepest = max(groups)
+    links = [prob.add_variable(f"{name}~v{b}") for b in range(1, deepest + 1)]
+    top = groups.get(0, []) + ([(links[0], 1 / ROW_RANGE)] if links else [])
+    row = _add_row(prob, _expr(top), sense, rhs / big, name)
+    for b in range(1, deepest + 1):
+        chain = [*groups.get(b, []), (links[b - 1], -1.0)]
+        if b < deepest:
+            chain.append((links[b], 1 / ROW_RANGE))
+        prob.addConstraint(_expr(chain) == 0.0, f"{name}~{b}")
+    return _Row(row, big)
+
+
+def _pair_scale(cap: float, target: float) -> float:
+    """The unit of a pair's variable, as a fraction of its lot's value.
+
+    1 (the lot) for a pair whose fair share, or else capacity, is at least ``1/ROW_RANGE`` of
+    the lot: the programme as formulated.  A smaller pair is measured in its fair share (its ratio
+    row is then ``z ≥ t``), or else its capacity, so that its variable and its coefficients are
+    of order one however small its money is against the lot's.
+    """
+    if cap <= 0:
+        return 1.0
+    size = target if target > 0 else min(cap, 1.0)
+    return 1.0 if size >= 1 / ROW_RANGE else size
+
+
 @dataclass
 class _Model:
-    """A PuLP model of the programme's variables, and its rows as they are added."""
+    """A PuLP model of the programme's variables, and its rows as they are added.
+
+    The solver's variables are ``z_k = y_k / scale[k]``: each pair in a unit of its own (see
+    :func:`_pair_scale`), so that no pair is a negligible number beside another; rows are divided
+    by their largest coefficient and split when wider than :data:`ROW_RANGE`
+    (:func:`_scaled_row`).  What the engine returns is in the programme's units again.
+    """
 
     spec: LpSpec
     prob: Any
-    ys: list[Any]
+    zs: list[Any]
+    scale: list[float]
     hubs: list[Any]
-    budget_rows: list[Any]
-    side: dict[str, Any]
+    budget_rows: list[_Row]
+    side: dict[str, _Row]
     by_lot: list[list[int]]
+
+    def terms(self, coefficients: dict[int, float]) -> list[tuple[Any, float]]:
+        """A row's pair terms ``c·y_k`` as the solver's ``c·scale_k·z_k``."""
+        return [(self.zs[k], c * self.scale[k]) for k, c in coefficients.items()]
+
+    def values(self) -> list[float]:
+        """Each pair's award as a fraction of its lot's value."""
+        return [float(z.varValue or 0.0) * s for z, s in zip(self.zs, self.scale, strict=True)]
 
 
 def _base_model(spec: LpSpec, sense: int) -> _Model:
     n_pairs = len(spec.pair_names)
     floors = spec.pair_floor or [0.0] * n_pairs
     prob = pulp.LpProblem("allocate", sense)
-    ys = [
+    scale = [_pair_scale(spec.pair_cap[k], spec.pair_target[k]) for k in range(n_pairs)]
+    zs = [
         prob.add_variable(
-            f"y_{k}", lowBound=min(floors[k], spec.pair_cap[k]), upBound=max(0.0, spec.pair_cap[k])
+            f"z_{k}",
+            lowBound=min(floors[k], spec.pair_cap[k]) / scale[k],
+            upBound=max(0.0, spec.pair_cap[k]) / scale[k],
         )
         for k in range(n_pairs)
     ]
@@ -146,25 +319,21 @@ def _base_model(spec: LpSpec, sense: int) -> _Model:
     by_lot: list[list[int]] = [[] for _ in spec.lot_names]
     for k, j in enumerate(spec.pair_lot):
         by_lot[j].append(k)
-    return _Model(spec, prob, ys, hubs, [], {}, by_lot)
+    return _Model(spec, prob, zs, scale, hubs, [], {}, by_lot)
 
 
 def _add_budget_rows(m: _Model) -> None:
     """``budget:<lot>``: awards plus the hub's top-slice equal the lot's value (1 when scaled)."""
     for j, name in enumerate(m.spec.lot_names):
-        expr = _expr([(m.ys[k], 1.0) for k in m.by_lot[j]] + [(m.hubs[j], 1.0)])
-        m.budget_rows.append(m.prob.addConstraint(expr == 1.0, f"budget:{name}"))
+        terms = [*m.terms(dict.fromkeys(m.by_lot[j], 1.0)), (m.hubs[j], 1.0)]
+        m.budget_rows.append(_scaled_row(m.prob, terms, "==", 1.0, f"budget:{name}"))
 
 
 def _add_side_rows(m: _Model) -> None:
     """The side-constraints' rows, each under its own name."""
     for row in m.spec.side_rows:
-        m.side[row.name] = _add_row(
-            m.prob,
-            _expr((m.ys[k], c) for k, c in row.coefficients.items()),
-            row.sense,
-            row.rhs,
-            row.name,
+        m.side[row.name] = _scaled_row(
+            m.prob, m.terms(row.coefficients), row.sense, row.rhs, row.name
         )
 
 
@@ -181,17 +350,26 @@ class _Leximin:
         self.spec = spec
         self.options = solver_options
         self.m = m = _base_model(spec, pulp.LpMaximize)
-        self.level = m.prob.add_variable("t", lowBound=0)
-        _add_budget_rows(m)
         self.targets = list(spec.pair_target)
-        #: ``ratio:<member>:<lot>``: award ≥ fair share × level, for pairs the rule gives money
-        self.ratio_rows: dict[int, Any] = {}
-        for c, (var, target) in enumerate(zip(m.ys, self.targets, strict=True)):
-            if target > 0 and spec.pair_cap[c] > 0:
-                self.ratio_rows[c] = m.prob.addConstraint(
-                    _expr([(var, 1.0), (self.level, -target)]) >= 0,
-                    f"ratio:{spec.pair_names[c]}",
-                )
+        claimants = [
+            c for c, target in enumerate(self.targets) if target > 0 and spec.pair_cap[c] > 0
+        ]
+        #: each claimant's fair share in its variable's unit (1 for a pair measured in it)
+        self.ratio = {c: self.targets[c] / m.scale[c] for c in claimants}
+        # no claimant's ratio can pass its capacity over its fair share: a finite level, so no
+        # stage can be unbounded whatever the solver makes of the rows
+        top = max((spec.pair_cap[c] / self.targets[c] for c in claimants), default=1.0)
+        self.level = m.prob.add_variable("t", lowBound=0, upBound=max(1.0, top))
+        _add_budget_rows(m)
+        #: ``ratio:<member>:<lot>``: award ≥ fair share × level, for pairs the rule gives money,
+        #: in the pair's variable (``z ≥ t`` for a pair measured in its fair share)
+        self.ratio_rows: dict[int, Any] = {
+            c: m.prob.addConstraint(
+                _expr([(m.zs[c], 1.0), (self.level, -self.ratio[c])]) >= 0,
+                f"ratio:{spec.pair_names[c]}",
+            )
+            for c in claimants
+        }
         _add_side_rows(m)
         m.prob.setObjective(_expr([(self.level, 1.0)]))
         self.result = LeximinResult(
@@ -205,56 +383,84 @@ class _Leximin:
         self.deadline = None if time_limit is None else time.perf_counter() + time_limit
 
     def run(self) -> bool:
-        """Solve one stage; False (with the status recorded) when it gave no optimum."""
+        """Solve one stage; False (with the status recorded) when it gave no optimum.
+
+        A stage the solver calls infeasible or unbounded, or fails on, is tried again (see
+        :func:`_solve`); each retry is recorded in ``retries`` and the message.
+        """
         result = self.result
-        remaining = None
-        if self.deadline is not None:
-            remaining = self.deadline - time.perf_counter()
-            if remaining <= 0:
-                result.status, result.solver_status = Status.TIME_LIMIT, "TimeLimit"
-                result.message = f"time limit reached after {result.stages} stage(s)"
-                return False
+        if self.deadline is not None and self.deadline - time.perf_counter() <= 0:
+            result.status, result.solver_status = Status.TIME_LIMIT, "TimeLimit"
+            result.message = f"time limit reached after {result.stages} stage(s)"
+            return False
         s0 = time.perf_counter()
-        stats = self.m.prob.solve(_solver(remaining, self.options))
-        status, name = _status_of(stats)
-        for retry in RETRIES:
-            if status is Status.OPTIMAL or status is Status.TIME_LIMIT:
-                break
-            # a verdict of the presolved or simplex model only: ask again another way
-            left = None if self.deadline is None else self.deadline - time.perf_counter()
-            if left is not None and left <= 0:
-                break
-            stats = self.m.prob.solve(_solver(left, {**(self.options or {}), **retry}))
-            status, name = _status_of(stats)
-            result.retries.append(f"stage {result.stages + 1}: {retry}")
+        solved = _solve(self.m.prob, self.options, self.deadline)
         result.solve_seconds += time.perf_counter() - s0
         result.stages += 1
-        result.solver_status = name
-        if status is not Status.OPTIMAL:
-            result.status = status
-            result.message = f"stage {result.stages}: solver status {name}"
+        result.solver_status = solved.name
+        if solved.retry is not None:
+            result.retries.append(f"stage {result.stages}: {solved.retry}")
+        if solved.status is not Status.OPTIMAL:
+            result.status = solved.status
+            result.message = f"stage {result.stages}: solver status {solved.name}"
+            if solved.retry is not None:
+                result.message += f" ({solved.retry})"
             return False
         return True
 
     def record_sensitivities(self) -> None:
-        """Reduced costs and duals of the first solve: the worst-off ratio's sensitivities."""
+        """Reduced costs and duals of the first solve: the worst-off ratio's sensitivities.
+
+        In the programme's units: a pair's reduced cost per unit of lot value is the solver's
+        per unit of its variable over the variable's scale, and each row's dual is the solver's
+        over the factor the row was divided by.
+        """
         m = self.m
-        self.result.pair_reduced_cost = [float(v.dj or 0.0) for v in m.ys]
-        self.result.budget_dual = [float(r.pi or 0.0) for r in m.budget_rows]
-        self.result.side_duals = {name: float(r.pi or 0.0) for name, r in m.side.items()}
+        self.result.pair_reduced_cost = [
+            float(z.dj or 0.0) / s for z, s in zip(m.zs, m.scale, strict=True)
+        ]
+        self.result.budget_dual = [r.dual() for r in m.budget_rows]
+        self.result.side_duals = {name: r.dual() for name, r in m.side.items()}
+
+    def at_level(self, c: int, t_star: float, slack: float = 1e-12) -> bool:
+        """Whether claimant ``c``'s award is its fair share × ``t_star``.
+
+        In its variable's unit, to within ``slack`` and a relative 1e-9.
+        """
+        level = self.ratio[c] * t_star
+        return float(self.m.zs[c].varValue or 0.0) <= level * (1 + 1e-9) + slack
 
     def tight(self, unfrozen: set[int], t_star: float) -> set[int]:
-        """The claimants held at the level ``t_star`` in every optimum of this stage."""
-        duals = {c: abs(self.ratio_rows[c].pi or 0.0) for c in unfrozen}
-        frozen = {c for c, d in duals.items() if d > DUAL_TOLERANCE}
+        """The claimants held at the level ``t_star`` in every optimum of this stage.
+
+        A ratio row with a non-zero dual is tight in every optimum.  The solver's row is the
+        original one (award − fair share × level ≥ 0) over the pair's scale, and so is its dual:
+        it is compared in the original units, or a claimant whose fair share is a speck of its lot
+        would never count as held.  A dual that noise could give a row that is not tight (its
+        claimant clearly above the level) does not count.
+        """
+        m = self.m
+        frozen = {
+            c
+            for c in unfrozen
+            if abs(self.ratio_rows[c].pi or 0.0) > DUAL_TOLERANCE * m.scale[c]
+            and self.at_level(c, t_star, slack=1e-7)
+        }
         if not frozen:
             # degenerate duals: freeze the claimants sitting exactly at the level
-            ys = self.m.ys
+            frozen = {c for c in unfrozen if self.at_level(c, t_star)}
+        if not frozen:
+            # the answer keeps rows only to the solver's tolerance: the duals still say who is
+            # held (complementary slackness), else whoever is closest to the level
             frozen = {
                 c
                 for c in unfrozen
-                if (ys[c].varValue or 0.0) <= self.targets[c] * t_star * (1 + 1e-9) + 1e-12
+                if abs(self.ratio_rows[c].pi or 0.0) > DUAL_TOLERANCE * m.scale[c]
             }
+        if not frozen and unfrozen:
+            ratio = {c: float(m.zs[c].varValue or 0.0) / self.ratio[c] for c in unfrozen}
+            least = min(ratio.values())
+            frozen = {c for c, r in ratio.items() if r <= least * (1 + 1e-9) + 1e-12}
         return frozen
 
     def freeze(self, frozen: set[int], t_star: float) -> None:
@@ -267,7 +473,7 @@ class _Leximin:
         for c in frozen:
             row = self.ratio_rows[c]
             row.set_coefficient(self.level, 0.0)
-            held = min(self.targets[c] * t_star, float(self.m.ys[c].varValue or 0.0))
+            held = min(self.ratio[c] * t_star, float(self.m.zs[c].varValue or 0.0))
             row.constant = -held * (1 - FREEZE_MARGIN)
             self.result.pair_level[c] = t_star
 
@@ -303,7 +509,10 @@ class _Leximin:
         if not zero_target and self.ratio_rows:
             return True
         m.prob.sense = pulp.LpMinimize
-        m.prob.setObjective(_expr([(m.ys[k], 1.0) for k in zero_target] + [(self.level, 0.0)]))
+        # Σ y_k, each pair's award as a fraction of its lot, as before the scaling
+        m.prob.setObjective(
+            _expr([(m.zs[k], m.scale[k]) for k in zero_target] + [(self.level, 0.0)])
+        )
         if not self.run():
             return False
         if self.result.first_level is None:
@@ -313,7 +522,7 @@ class _Leximin:
     def read_answer(self) -> None:
         """Copy the final values and each side row's activity into the result."""
         result, m = self.result, self.m
-        result.pair_values = [float(v.varValue or 0.0) for v in m.ys]
+        result.pair_values = m.values()
         result.hub_values = [float(v.varValue or 0.0) for v in m.hubs]
         result.side_activity = {
             row.name: sum(c * result.pair_values[k] for k, c in row.coefficients.items())
@@ -346,7 +555,11 @@ def _immovable(row: SideRow) -> bool:
 
 @dataclass
 class _Elastic:
-    """The elastic programme's slack variables and what each costs, in pounds."""
+    """The elastic programme's slack variables and what each costs, in pounds.
+
+    Each slack is in a unit of its own, like the pairs' variables: a floor's shortfall in the
+    pair's unit, a side row's relaxation in the unit the row is divided by (:func:`_row_unit`).
+    """
 
     m: _Model
     lot_value: Sequence[int]
@@ -354,7 +567,7 @@ class _Elastic:
     objective: list[tuple[Any, float]] = field(default_factory=list)
     unalloc: dict[int, Any] = field(default_factory=dict)
     floor_slack: dict[int, Any] = field(default_factory=dict)
-    side_slack: dict[str, tuple[Any | None, Any | None]] = field(default_factory=dict)
+    side_slack: dict[str, tuple[Any | None, Any | None, float]] = field(default_factory=dict)
 
     def gives(self, family: str) -> bool:
         """Whether the family's rows may give."""
@@ -364,13 +577,13 @@ class _Elastic:
         """Lot budgets, with money left unplaced as a slack when ``budget`` may give."""
         m = self.m
         for j, name in enumerate(m.spec.lot_names):
-            terms = [(m.ys[k], 1.0) for k in m.by_lot[j]] + [(m.hubs[j], 1.0)]
+            terms = [*m.terms(dict.fromkeys(m.by_lot[j], 1.0)), (m.hubs[j], 1.0)]
             if self.gives("budget"):
                 self.unalloc[j] = m.prob.add_variable(f"u_{j}", lowBound=0)
                 terms.append((self.unalloc[j], 1.0))
                 # unplaced money weighs more than a relaxed policy: prefer relaxing the policy
                 self.objective.append((self.unalloc[j], 1.5 * float(self.lot_value[j])))
-            m.prob.addConstraint(_expr(terms) == 1.0, f"budget:{name}")
+            _scaled_row(m.prob, terms, "==", 1.0, f"budget:{name}")
 
     def add_floor_rows(self) -> None:
         """Floors as rows with a shortfall slack, when ``floor`` may give."""
@@ -380,38 +593,45 @@ class _Elastic:
         floors = m.spec.pair_floor or [0.0] * len(m.spec.pair_names)
         for k, f in enumerate(floors):
             if f > 0:
-                m.ys[k].lowBound = 0
+                m.zs[k].lowBound = 0
                 self.floor_slack[k] = m.prob.add_variable(f"f_{k}", lowBound=0)
                 m.prob.addConstraint(
-                    _expr([(m.ys[k], 1.0), (self.floor_slack[k], 1.0)]) >= f, f"floor:{k}"
+                    _expr([(m.zs[k], 1.0), (self.floor_slack[k], 1.0)]) >= f / m.scale[k],
+                    f"floor:{k}",
                 )
-                value = float(self.lot_value[m.spec.pair_lot[k]])
+                value = float(self.lot_value[m.spec.pair_lot[k]]) * m.scale[k]
                 self.objective.append((self.floor_slack[k], value))
 
     def add_side_row(self, row: SideRow) -> None:
         """One side row, with a slack on the side it may give."""
         m = self.m
-        terms = [(m.ys[k], c) for k, c in row.coefficients.items()]
+        terms = m.terms(row.coefficients)
+        unit = _row_unit([c for _, c in terms])
         down = up = None
         if self.gives(row.family):
             if row.sense in ("<=", "=="):
                 down = m.prob.add_variable(f"sd_{len(self.side_slack)}", lowBound=0)
-                terms.append((down, -1.0))
-                self.objective.append((down, row.scale))
+                terms.append((down, -unit))
+                self.objective.append((down, row.scale * unit))
             if row.sense in (">=", "=="):
                 up = m.prob.add_variable(f"su_{len(self.side_slack)}", lowBound=0)
-                terms.append((up, 1.0))
-                self.objective.append((up, row.scale))
-        self.side_slack[row.name] = (down, up)
-        _add_row(m.prob, _expr(terms), row.sense, row.rhs, row.name)
+                terms.append((up, unit))
+                self.objective.append((up, row.scale * unit))
+        self.side_slack[row.name] = (down, up, unit)
+        _scaled_row(m.prob, terms, row.sense, row.rhs, row.name)
 
     def read(self, status: Status) -> ElasticResult:
         """The relaxations in pence, leaving out solver noise below half a penny."""
         out = ElasticResult(status=status)
-        spec = self.m.spec
+        m = self.m
+        spec = m.spec
         for row in spec.side_rows:
-            down, up = self.side_slack[row.name]
-            amount = sum(float(v.varValue or 0.0) for v in (down, up) if v is not None) * row.scale
+            down, up, unit = self.side_slack[row.name]
+            amount = (
+                sum(float(v.varValue or 0.0) for v in (down, up) if v is not None)
+                * unit
+                * row.scale
+            )
             if amount > 0.5:
                 out.side[row.name] = amount
         for j, var in self.unalloc.items():
@@ -419,7 +639,7 @@ class _Elastic:
             if amount > 0.5:
                 out.unallocated[j] = amount
         for k, var in self.floor_slack.items():
-            amount = float(var.varValue or 0.0) * self.lot_value[spec.pair_lot[k]]
+            amount = float(var.varValue or 0.0) * m.scale[k] * self.lot_value[spec.pair_lot[k]]
             if amount > 0.5:
                 out.floors[k] = amount
         out.total = (
@@ -440,8 +660,9 @@ def solve_elastic(
     ``elastic`` names the families that may give (``budget``, ``floor`` and the side-row
     families); ``None`` makes every one elastic.  With only some families elastic the answer is
     the smallest relaxation of those alone, or status ``infeasible`` when they cannot fix it
-    alone.
+    alone.  A failed solve is tried again as a leximin stage is (``retries`` says so).
     """
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
     e = _Elastic(_base_model(spec, pulp.LpMinimize), lot_value, elastic)
     e.add_budget_rows()
     e.add_floor_rows()
@@ -451,10 +672,13 @@ def solve_elastic(
         e.add_side_row(row)
     # objective in pounds keeps its magnitude moderate
     e.m.prob.setObjective(_expr([(v, w / 100.0) for v, w in e.objective]))
-    status = _solve_believed(e.m.prob, time_limit)
-    if status is not Status.OPTIMAL:
-        return ElasticResult(status=status)
-    return e.read(status)
+    solved = _solve(e.m.prob, None, deadline)
+    retries = [] if solved.retry is None else [solved.retry]
+    if solved.status is not Status.OPTIMAL:
+        return ElasticResult(status=solved.status, retries=retries)
+    out = e.read(solved.status)
+    out.retries = retries
+    return out
 
 
 def components(spec: LpSpec) -> list[list[int]]:
@@ -523,7 +747,6 @@ def _sub_spec(spec: LpSpec, lots: list[int]) -> tuple[LpSpec, list[int]]:
 def _merge(merged: LeximinResult, res: LeximinResult, pairs: list[int], lots: list[int]) -> bool:
     """Add one group's answer (its pairs and lots by global index); False if it had none."""
     merged.stages += res.stages
-    merged.retries += res.retries
     merged.variables += res.variables
     merged.constraints += res.constraints
     merged.solve_seconds += res.solve_seconds
@@ -598,13 +821,14 @@ def solve_by_components(
             return merged
         res = solve_leximin(sub, time_limit=remaining, solver_options=solver_options)
         solved_groups += 1
+        merged.retries += [f"lots {', '.join(sub.lot_names)}, {r}" for r in res.retries]
         if not _merge(merged, res, pairs, lots):
             return merged
     if merged.first_level is None and solved_groups < len(groups):
         merged.first_level = 1.0
     merged.message = f"{len(groups)} independent group(s) of lots, {solved_groups} solved"
     if merged.retries:
-        merged.message += f"; {len(merged.retries)} stage(s) solved again without presolve"
+        merged.message += "; solves retried: " + "; ".join(merged.retries)
     return merged
 
 
@@ -612,30 +836,31 @@ def choose_subcontracts(spec: LpSpec, *, time_limit: float | None = None) -> lis
     r"""Which sub-contracts with a floor to make, when the floors conflict with other conditions.
 
     The semi-continuous choice as a MILP: a binary :math:`b_k` per pair with a floor, and
-    :math:`\ell_k b_k \le y_k \le u_k b_k`; it maximises the fair share kept in sub-contracts,
-    :math:`\sum_k \varphi_k b_k` (ties: as many as possible).  Returns one flag per pair (True:
-    made), or None when no choice satisfies the other conditions.
+    :math:`\ell_k b_k \le y_k \le u_k b_k` (:math:`u_k` at most the lot: no award is more); it
+    maximises the fair share kept in sub-contracts, :math:`\sum_k \varphi_k b_k` (ties: as many
+    as possible).  Returns one flag per pair (True: made), or None when no choice satisfies the
+    other conditions.  A failed solve is tried again as a leximin stage is.
     """
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
     n = len(spec.pair_names)
     floors = spec.pair_floor or [0.0] * n
     m = _base_model(spec, pulp.LpMaximize)
-    prob, ys = m.prob, m.ys
+    prob, zs = m.prob, m.zs
     _add_budget_rows(m)
     _add_side_rows(m)
     made: dict[int, Any] = {}
     objective: list[tuple[Any, float]] = []
     for k in range(n):
         if floors[k] > 0 and spec.pair_cap[k] > 0:
-            ys[k].lowBound = 0
+            zs[k].lowBound = 0
             made[k] = prob.add_variable(f"b_{k}", cat=pulp.LpBinary)
-            prob.addConstraint(_expr([(ys[k], 1.0), (made[k], -floors[k])]) >= 0, f"floor:{k}")
-            prob.addConstraint(
-                _expr([(ys[k], 1.0), (made[k], -spec.pair_cap[k])]) <= 0, f"made:{k}"
-            )
+            y = (zs[k], m.scale[k])
+            _scaled_row(prob, [y, (made[k], -floors[k])], ">=", 0.0, f"floor:{k}")
+            _scaled_row(prob, [y, (made[k], -min(spec.pair_cap[k], 1.0))], "<=", 0.0, f"made:{k}")
             objective.append((made[k], spec.pair_target[k] + 1e-6))
     if not made:
         return None
     prob.setObjective(_expr(objective))
-    if _solve_believed(prob, time_limit) is not Status.OPTIMAL:
+    if _solve(prob, None, deadline).status is not Status.OPTIMAL:
         return None
     return [k not in made or (made[k].varValue or 0.0) > 0.5 for k in range(n)]

@@ -334,8 +334,8 @@ class LeximinResult:
     build_seconds: float = 0.0
     message: str = ""
     retries: list[str] = field(default_factory=list)
-    """Stages solved again another way (without presolve, by interior point) before their
-    answer was believed."""
+    """Stages the solver failed at first and solved (or not) on a retry, in words: ``"stage 2:
+    Infeasible; Optimal with presolve off"`` (see :data:`allocate.pipeline.engine.RETRIES`)."""
 
 
 @dataclass
@@ -351,6 +351,8 @@ class ElasticResult:
     """Money each lot could not place, in pence, by lot index."""
     floors: dict[int, float] = field(default_factory=dict)
     """Shortfall below each pair's floor, in pence, by pair index."""
+    retries: list[str] = field(default_factory=list)
+    """The solve's retries in words, when the first attempt failed (as in LeximinResult)."""
 
 
 # -- the solution and its rounding -------------------------------------------------------------
