@@ -153,3 +153,55 @@ def test_the_rules_shares_are_not_snapped_past_a_cap() -> None:
     assert a.status is Status.OPTIMAL, a.diagnosis
     assert_valid_allocation(pb, a)
     assert totals(a) == {"a": bound, "b": pot - bound}
+
+
+def _providers_problem(first: str, second: str) -> dict[str, Any]:
+    """Bedford has one £1 lot that ``first`` and ``second`` could both take, and one provider is
+    needed there; ``second`` alone can take Luton's £1 hard-to-help unit, and a case-mix
+    tolerance of 0 then makes it take Bedford's £1 standard lot too (half its casework hard to
+    help, as the service is)."""
+    casework = {"client_group": "standard", "service": "casework"}
+    return {
+        "members": [
+            {**org(first), "areas": ["Bedford", "Luton"]},
+            {**org(second), "areas": ["Bedford", "Luton"]},
+        ],
+        "contracts": [
+            {
+                "id": "c",
+                "value": "86.48",
+                "lots": [
+                    {**lot("bedford", "1.00"), "area": "Bedford", **casework},
+                    {
+                        **lot("luton-unit", "1.00", unit="client", unit_price="1.00"),
+                        "client_group": "hard_to_help",
+                        "service": "casework",
+                    },
+                    lot("luton", "84.48"),
+                ],
+            }
+        ],
+        "capacities": [
+            {"member": first, "lot": "bedford", "amount": "1.00"},
+            {"member": second, "lot": "bedford", "amount": "1.00"},
+            {"member": second, "lot": "luton-unit", "units": 1},
+            {"member": first, "lot": "luton", "amount": "84.48"},
+            {"member": second, "lot": "luton", "amount": "84.48"},
+        ],
+        "top_slice": NO_TOP_SLICE,
+        "policy": {"case_mix_tolerance": "0", "min_providers_per_area": 1},
+    }
+
+
+@pytest.mark.parametrize(("first", "second"), [("a", "b"), ("b", "a")])
+def test_the_provider_kept_in_an_area_is_chosen_with_the_other_conditions(
+    first: str, second: str
+) -> None:
+    # whichever id sorts first, the only allocation keeps `second` as Bedford's provider: the
+    # tie-break by id alone (equal fair shares and capacities) would keep the wrong one
+    pb = Problem.model_validate(_providers_problem(first, second))
+    a = solve(pb)
+    assert a.status is Status.OPTIMAL, a.diagnosis
+    assert_valid_allocation(pb, a)
+    bedford = {x.member: pence(x.amount) for x in a.awards if x.lot == "bedford"}
+    assert bedford == {second: 100}

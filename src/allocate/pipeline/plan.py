@@ -200,6 +200,8 @@ class LotPlan:
     """Smallest award of each made sub-contract, in the lot's quantity (0: none)."""
     decisions: dict[int, str] = field(default_factory=dict)
     """Why a position was closed or given a floor, by position."""
+    kept: set[int] = field(default_factory=set)
+    """Positions given a floor to keep a provider in the area (providers per area)."""
 
     @property
     def estate(self) -> int:

@@ -41,7 +41,13 @@ from allocate.pipeline.plan import LeximinResult, LpSpec, Method, Plan, RowInfo,
 from allocate.pipeline.planning import plan
 from allocate.pipeline.prices import prices
 from allocate.pipeline.rounding import round_awards
-from allocate.pipeline.subcontracts import apply_min_providers, close, reopen
+from allocate.pipeline.subcontracts import (
+    close,
+    keep_providers,
+    provider_areas,
+    release_providers,
+    reopen,
+)
 
 __all__ = ["solve"]
 
@@ -161,16 +167,24 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
     res = solve_by_components(
         spec, exact_lots=exact, time_limit=run.time_limit, solver_options=run.solver_options
     )
-    if res.status is Status.INFEASIBLE and run.problem.policy.min_award is not None:
-        # the sub-contracts the rule chose conflict with another condition: choose which
-        # to make, among every one that can reach the minimum, as a MILP; then solve again
-        reopen(p)
+    policy = run.problem.policy
+    if res.status is Status.INFEASIBLE and (
+        policy.min_award is not None or policy.min_providers_per_area is not None
+    ):
+        # the sub-contracts and providers the rule chose conflict with another condition:
+        # choose them, among every one that can reach the minimum, as a MILP; then solve again
+        release_providers(p)
+        if policy.min_award is not None:
+            reopen(p)
         spec, info = lp_spec(p)
-        choice = choose_subcontracts(spec, time_limit=run.time_limit)
+        areas, least = provider_areas(p)
+        choice = choose_subcontracts(
+            spec, time_limit=run.time_limit, areas=areas, provider_floor=least
+        )
         if choice is not None:
-            close(p, choice)
-            # the choice knows nothing of providers per area: keep them again
-            apply_min_providers(run.problem, p)
+            made, kept = choice
+            close(p, made)
+            keep_providers(p, kept)
             p.sync_open()
             spec, info = lp_spec(p)
             res = solve_by_components(

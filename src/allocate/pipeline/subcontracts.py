@@ -11,7 +11,10 @@ choice).
 
 **Providers per area**: where fewer than the required number of members would receive an award
 in an area, the eligible members with the largest fair shares there are kept as providers at the
-minimum award (at least a penny, or one unit).  Both decisions are reported in the audit, member
+minimum award (at least a penny, or one unit).  When those providers conflict with another
+condition, :func:`release_providers` undoes them, :func:`provider_areas` lists every member that
+could provide in each area, and the engine's MILP chooses them with the sub-contracts
+(:func:`keep_providers` applies the choice).  Both decisions are reported in the audit, member
 by member (``LotPlan.decisions``).
 """
 
@@ -24,7 +27,16 @@ from allocate.core.model import Problem
 from allocate.pipeline.fair_shares import lot_fair_shares
 from allocate.pipeline.plan import LotPlan, Plan
 
-__all__ = ["apply_min_award", "apply_min_providers", "close", "floor_in_quantity", "reopen"]
+__all__ = [
+    "apply_min_award",
+    "apply_min_providers",
+    "close",
+    "floor_in_quantity",
+    "keep_providers",
+    "provider_areas",
+    "release_providers",
+    "reopen",
+]
 
 
 def apply_min_award(problem: Problem, lot: LotPlan) -> None:
@@ -121,6 +133,7 @@ def apply_min_providers(problem: Problem, p: Plan) -> None:
             kept_by_rule = lot.open[pos] and share >= floor * lot.unit_value
             lot.open[pos] = True
             lot.floor[pos] = max(lot.floor[pos], floor)
+            lot.kept.add(pos)
             if not kept_by_rule:
                 lot.decisions[pos] = (
                     f"kept as a provider so that area {area!r} has {k} provider(s): at least "
@@ -155,4 +168,67 @@ def close(p: Plan, made: list[bool]) -> None:
         lot.decisions[pos] = (
             "no sub-contract: the minimum award cannot be met together with the other "
             "conditions; the choice of sub-contracts keeps as much of the fair shares as possible"
+        )
+
+
+def _min_pence(problem: Problem) -> int:
+    """The least award a provider holds: the minimum award, or a penny."""
+    return int(problem.policy.min_award * 100) if problem.policy.min_award else 1
+
+
+def release_providers(p: Plan) -> None:
+    """Undo the providers kept by :func:`apply_min_providers`, for the MILP to choose them."""
+    for lot in p.lots:
+        for pos in lot.kept:
+            lot.floor[pos] = 0
+            lot.decisions.pop(pos, None)
+        lot.kept.clear()
+
+
+def provider_areas(p: Plan) -> tuple[list[tuple[int, list[list[int]]]], list[float]]:
+    """Each area's providers needed and each candidate member's pairs there (pair indices).
+
+    Also the least award of a provider on each pair, as a fraction of its lot's value.  A member
+    is a candidate where it can take the least award a provider holds (the minimum
+    award, or a penny); an area needs ``min(k, candidates)``.
+    """
+    problem = p.problem
+    k = problem.policy.min_providers_per_area
+    least = [0.0] * len(p.pair_lot)
+    if k is None:
+        return [], least
+    pence = _min_pence(problem)
+    by_area: dict[str, dict[int, list[int]]] = {}
+    for n, (j, pos) in enumerate(zip(p.pair_lot, p.pair_pos, strict=True)):
+        lot = p.lots[j]
+        floor = floor_in_quantity(lot, pence)
+        if not p.pair_open[n] or lot.claims[pos] < floor:
+            continue
+        least[n] = float(floor * lot.unit_value / lot.value)
+        area = problem.lot_index[lot.lot_id][1].area
+        by_area.setdefault(area, {}).setdefault(p.pair_member[n], []).append(n)
+    areas = [
+        (min(k, len(members)), [members[i] for i in sorted(members)])
+        for _, members in sorted(by_area.items())
+    ]
+    return areas, least
+
+
+def keep_providers(p: Plan, kept: set[int]) -> None:
+    """Apply the MILP's choice of providers: each kept pair holds at least a provider's award."""
+    problem = p.problem
+    pence = _min_pence(problem)
+    k = problem.policy.min_providers_per_area
+    for n in sorted(kept):
+        lot = p.lots[p.pair_lot[n]]
+        pos = p.pair_pos[n]
+        floor = floor_in_quantity(lot, pence)
+        lot.floor[pos] = max(lot.floor[pos], floor)
+        lot.kept.add(pos)
+        if lot.fair is not None and lot.fair_share(pos) >= floor:
+            continue  # the rule's own share keeps it a provider
+        area = problem.lot_index[lot.lot_id][1].area
+        lot.decisions[pos] = (
+            f"kept as a provider so that area {area!r} has {k} provider(s): at least "
+            f"£{pence / 100:,.2f}"
         )
