@@ -759,12 +759,25 @@ def _check_min_providers_per_area(f: _Facts) -> None:
     areas: dict[str, list[tuple[Contract, Lot]]] = defaultdict(list)
     for contract, lot in f.lots.values():
         areas[lot.area].append((contract, lot))
+    least = f.problem.policy.min_award
+    top_slices = {lid: ts for c in f.allocation.contracts for lid, ts in c.lot_top_slices.items()}
+
+    def worth(member: str, lot: Lot) -> Fraction:
+        """The member's claim on the lot in pounds (units at the lot's pot per unit)."""
+        claim = _claim(f.problem, member, lot)
+        if lot.unit_price is None:
+            return Fraction(claim, 100)
+        pot = Fraction(lot.value - top_slices.get(lot.id, Decimal(0)))
+        return pot * claim / int(lot.value / lot.unit_price)
+
     for area, pairs in sorted(areas.items()):
+        # who can provide: eligible, with a capacity there worth the minimum award (if any)
         eligible = {
             m.id
             for m in f.problem.members
             for contract, lot in pairs
             if not _why_not(f.problem, m, lot, contract.id)
+            and (least is None or worth(m.id, lot) >= least)
         }
         ids = {lot.id for _, lot in pairs}
         providers = {a.member for a in f.allocation.awards if a.lot in ids and a.amount > 0}
