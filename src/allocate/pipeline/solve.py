@@ -43,10 +43,12 @@ from allocate.pipeline.prices import prices
 from allocate.pipeline.rounding import round_awards
 from allocate.pipeline.subcontracts import (
     close,
+    decisions_of,
     keep_providers,
     provider_areas,
     release_providers,
     reopen,
+    restore_decisions,
 )
 
 __all__ = ["solve"]
@@ -173,15 +175,20 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
     ):
         # the sub-contracts and providers the rule chose conflict with another condition:
         # choose them, among every one that can reach the minimum, as a MILP; then solve again
+        before = decisions_of(p)
         release_providers(p)
         if policy.min_award is not None:
             reopen(p)
-        spec, info = lp_spec(p)
+        candidates, _ = lp_spec(p)
         areas, least = provider_areas(p)
         choice = choose_subcontracts(
-            spec, time_limit=run.time_limit, areas=areas, provider_floor=least
+            candidates, time_limit=run.time_limit, areas=areas, provider_floor=least
         )
-        if choice is not None:
+        if choice is None:
+            # no choice keeps every condition: the rule's decisions stand, and so does the
+            # verdict on them (the diagnosis explains it)
+            restore_decisions(p, before)
+        else:
             made, kept = choice
             close(p, made)
             keep_providers(p, kept)

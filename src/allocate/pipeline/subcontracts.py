@@ -31,11 +31,13 @@ __all__ = [
     "apply_min_award",
     "apply_min_providers",
     "close",
+    "decisions_of",
     "floor_in_quantity",
     "keep_providers",
     "provider_areas",
     "release_providers",
     "reopen",
+    "restore_decisions",
 ]
 
 
@@ -232,3 +234,19 @@ def keep_providers(p: Plan, kept: set[int]) -> None:
             f"kept as a provider so that area {area!r} has {k} provider(s): at least "
             f"£{pence / 100:,.2f}"
         )
+
+
+#: Every lot's sub-contract decisions: open, floors, reasons and providers kept, by lot.
+Decisions = list[tuple[list[bool], list[int], dict[int, str], set[int]]]
+
+
+def decisions_of(p: Plan) -> Decisions:
+    """A copy of every lot's decisions, to restore when a new choice is not made."""
+    return [(list(lot.open), list(lot.floor), dict(lot.decisions), set(lot.kept)) for lot in p.lots]
+
+
+def restore_decisions(p: Plan, saved: Decisions) -> None:
+    """Put back decisions copied by :func:`decisions_of`."""
+    for lot, (is_open, floor, decisions, kept) in zip(p.lots, saved, strict=True):
+        lot.open, lot.floor, lot.decisions, lot.kept = is_open, floor, decisions, kept
+    p.sync_open()
