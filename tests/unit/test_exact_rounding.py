@@ -205,3 +205,19 @@ def test_the_provider_kept_in_an_area_is_chosen_with_the_other_conditions(
     assert_valid_allocation(pb, a)
     bedford = {x.member: pence(x.amount) for x in a.awards if x.lot == "bedford"}
     assert bedford == {second: 100}
+
+
+def test_an_area_that_cannot_keep_its_providers_is_infeasible_not_a_crash() -> None:
+    # one £1 unit and two members who could each take it: two providers would need two units,
+    # whoever is chosen (checked by enumerating every whole-unit split)
+    pb = problem(
+        ["a", "b"],
+        [lot("l", "1.00", unit_price="1.00", unit="client")],
+        {("a", "l"): 1, ("b", "l"): 1},
+        min_providers_per_area=2,
+    )
+    splits = [x for x in itertools.product(range(2), repeat=2) if sum(x) == 1]
+    assert all(sum(u > 0 for u in x) < 2 for x in splits)
+    a = solve(pb)
+    assert a.status is Status.INFEASIBLE
+    assert a.diagnosis is not None and "min_providers_per_area" in a.diagnosis.summary
