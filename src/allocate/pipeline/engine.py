@@ -80,6 +80,8 @@ from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow
 __all__ = [
     "choose_subcontracts",
     "components",
+    "linear",
+    "solve_believed",
     "solve_by_components",
     "solve_elastic",
     "solve_leximin",
@@ -177,8 +179,20 @@ def _solve(prob: Any, options: dict[str, Any] | None, deadline: float | None) ->
     return _Solved(status, name, note)
 
 
-def _expr(terms: Iterable[tuple[Any, float]]) -> Any:
+def linear(terms: Iterable[tuple[Any, float]]) -> Any:
+    """The PuLP expression ``Σ coefficient·variable`` of ``(variable, coefficient)`` terms."""
     return pulp.LpAffineExpression.from_list(list(terms))
+
+
+def solve_believed(
+    prob: Any, options: dict[str, Any] | None = None, time_limit: float | None = None
+) -> Status:
+    """Solve any PuLP model as the engine solves its own.
+
+    A failure is believed only after the :data:`RETRIES` (the rounding's integer repair uses it).
+    """
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    return _solve(prob, options, deadline).status
 
 
 def _add_row(prob: Any, expr: Any, sense: str, rhs: float, name: str) -> Any:
@@ -238,7 +252,7 @@ def _scaled_row(
     """
     kept = [(v, float(c)) for v, c in terms if c != 0.0]
     if not kept or _in_range([c for _, c in kept]):
-        return _Row(_add_row(prob, _expr(kept), sense, rhs, name), 1.0)
+        return _Row(_add_row(prob, linear(kept), sense, rhs, name), 1.0)
     big = max(abs(c) for _, c in kept)
     groups: dict[int, list[tuple[Any, float]]] = {}
     for v, c in kept:
@@ -248,12 +262,12 @@ def _scaled_row(
     deepest = max(groups)
     links = [prob.add_variable(f"{name}~v{b}") for b in range(1, deepest + 1)]
     top = groups.get(0, []) + ([(links[0], 1 / ROW_RANGE)] if links else [])
-    row = _add_row(prob, _expr(top), sense, rhs / big, name)
+    row = _add_row(prob, linear(top), sense, rhs / big, name)
     for b in range(1, deepest + 1):
         chain = [*groups.get(b, []), (links[b - 1], -1.0)]
         if b < deepest:
             chain.append((links[b], 1 / ROW_RANGE))
-        prob.addConstraint(_expr(chain) == 0.0, f"{name}~{b}")
+        prob.addConstraint(linear(chain) == 0.0, f"{name}~{b}")
     return _Row(row, big)
 
 
@@ -365,13 +379,13 @@ class _Leximin:
         #: in the pair's variable (``z ≥ t`` for a pair measured in its fair share)
         self.ratio_rows: dict[int, Any] = {
             c: m.prob.addConstraint(
-                _expr([(m.zs[c], 1.0), (self.level, -self.ratio[c])]) >= 0,
+                linear([(m.zs[c], 1.0), (self.level, -self.ratio[c])]) >= 0,
                 f"ratio:{spec.pair_names[c]}",
             )
             for c in claimants
         }
         _add_side_rows(m)
-        m.prob.setObjective(_expr([(self.level, 1.0)]))
+        m.prob.setObjective(linear([(self.level, 1.0)]))
         self.result = LeximinResult(
             status=Status.OPTIMAL,
             solver_status="",
@@ -511,7 +525,7 @@ class _Leximin:
         m.prob.sense = pulp.LpMinimize
         # Σ y_k, each pair's award as a fraction of its lot, as before the scaling
         m.prob.setObjective(
-            _expr([(m.zs[k], m.scale[k]) for k in zero_target] + [(self.level, 0.0)])
+            linear([(m.zs[k], m.scale[k]) for k in zero_target] + [(self.level, 0.0)])
         )
         if not self.run():
             return False
@@ -596,7 +610,7 @@ class _Elastic:
                 m.zs[k].lowBound = 0
                 self.floor_slack[k] = m.prob.add_variable(f"f_{k}", lowBound=0)
                 m.prob.addConstraint(
-                    _expr([(m.zs[k], 1.0), (self.floor_slack[k], 1.0)]) >= f / m.scale[k],
+                    linear([(m.zs[k], 1.0), (self.floor_slack[k], 1.0)]) >= f / m.scale[k],
                     f"floor:{k}",
                 )
                 value = float(self.lot_value[m.spec.pair_lot[k]]) * m.scale[k]
@@ -671,7 +685,7 @@ def solve_elastic(
             return ElasticResult(status=Status.INFEASIBLE)
         e.add_side_row(row)
     # objective in pounds keeps its magnitude moderate
-    e.m.prob.setObjective(_expr([(v, w / 100.0) for v, w in e.objective]))
+    e.m.prob.setObjective(linear([(v, w / 100.0) for v, w in e.objective]))
     solved = _solve(e.m.prob, None, deadline)
     retries = [] if solved.retry is None else [solved.retry]
     if solved.status is not Status.OPTIMAL:
@@ -889,12 +903,12 @@ def choose_subcontracts(
                         f"provides:{k}",
                     )
                 terms.append((made[k] if k in made else provides[k], 1.0))
-            prob.addConstraint(_expr(terms) >= 0, f"provider:{a}:{i}")
+            prob.addConstraint(linear(terms) >= 0, f"provider:{a}:{i}")
             chosen.append((q, 1.0))
-        prob.addConstraint(_expr(chosen) >= need, f"providers:{a}")
+        prob.addConstraint(linear(chosen) >= need, f"providers:{a}")
     if not made and not provides:
         return None
-    prob.setObjective(_expr(objective or [(next(iter(provides.values())), 0.0)]))
+    prob.setObjective(linear(objective or [(next(iter(provides.values())), 0.0)]))
     if _solve(prob, None, deadline).status is not Status.OPTIMAL:
         return None
     flags = [k not in made or (made[k].varValue or 0.0) > 0.5 for k in range(n)]

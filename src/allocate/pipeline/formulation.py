@@ -16,7 +16,7 @@ from fractions import Fraction
 from allocate.core.apportion import ExactShares, from_floats
 from allocate.pipeline.constraints import side_rows
 from allocate.pipeline.plan import LeximinResult, LpSpec, Plan, RowInfo, Solution
-from allocate.pipeline.repair import IntRow, int_rows
+from allocate.pipeline.repair import int_rows
 
 __all__ = ["SNAP_TOLERANCE", "ease", "lp_spec", "solution_from_lp"]
 
@@ -101,13 +101,10 @@ def solution_from_lp(
     rows = int_rows(spec.side_rows)
     while snapped:
         shares = {j: (p.lots[j].fair if j in snapped else read[j]) for j in read}
-        crossed = {
-            p.pair_lot[k]
-            for row in rows
-            if any(p.pair_lot[k] in snapped for k in row.num) and _crosses(p, row, shares)
-            for k in row.num
-        } & snapped
-        if not crossed:
+        near = [row for row in rows if any(p.pair_lot[k] in snapped for k in row.num)]
+        pence = {k: _exact_pence(p, shares, k) for row in near for k in row.num}
+        crossed = {p.pair_lot[k] for row in near if row.excess(pence) > 0 for k in row.num}
+        if not crossed & snapped:
             break
         snapped -= crossed
     shares = {j: (p.lots[j].fair if j in snapped else read[j]) for j in read}
@@ -121,17 +118,9 @@ def solution_from_lp(
     )
 
 
-def _crosses(p: Plan, row: IntRow, shares: dict[int, ExactShares | None]) -> bool:
-    """Whether exact shares (in each lot's quantity) cross a side row, in exact arithmetic."""
-    total = Fraction(0)
-    for k, n in row.num.items():
-        lot = p.lots[p.pair_lot[k]]
-        s = shares[lot.index]
-        assert s is not None
-        total += n * Fraction(s.numerators[p.pair_pos[k]], s.denominator) * lot.unit_value
-    lhs, rhs = total / row.den, Fraction(row.bound, row.den)
-    if row.sense == "<=":
-        return lhs > rhs
-    if row.sense == ">=":
-        return lhs < rhs
-    return lhs != rhs
+def _exact_pence(p: Plan, shares: dict[int, ExactShares | None], k: int) -> Fraction:
+    """A pair's exact award in pence under ``shares`` (each lot's, in its quantity)."""
+    lot = p.lots[p.pair_lot[k]]
+    s = shares[lot.index]
+    assert s is not None
+    return Fraction(s.numerators[p.pair_pos[k]], s.denominator) * lot.unit_value

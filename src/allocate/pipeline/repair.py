@@ -25,7 +25,7 @@ allowance only when no whole-number point keeps it exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -33,9 +33,14 @@ from typing import Any
 import pulp
 
 from allocate.core import families as fam
+from allocate.core.outcome import Status
+from allocate.pipeline.engine import linear, solve_believed
 from allocate.pipeline.plan import LotPlan, Plan, Rounded, SideRow
 
 __all__ = ["IntRow", "Repair", "crossed", "int_rows", "pence_of_pairs"]
+
+#: Awards in pence by pair index: whole pence after rounding, exact fractions before.
+Awards = Sequence[int] | Mapping[int, Fraction]
 
 #: Windows tried around the exact solution, in pence or units either side of ``⌊v⌋..⌈v⌉``;
 #: None is the whole range between floor and capacity.
@@ -70,12 +75,15 @@ class IntRow:
             sense=row.sense,
         )
 
-    def activity(self, pence: Sequence[int]) -> int:
+    def activity(self, pence: Awards) -> Fraction:
         """``Σ num[k]·pence_k``: the row's left-hand side times ``den``."""
-        return sum(n * pence[k] for k, n in self.num.items())
+        return Fraction(sum(n * pence[k] for k, n in self.num.items()))
 
-    def excess(self, pence: Sequence[int], allowance: Fraction = Fraction(0)) -> Fraction:
-        """By how much (pence) the awards cross the row beyond ``allowance``; ≤ 0 when kept."""
+    def excess(self, pence: Awards, allowance: Fraction = Fraction(0)) -> Fraction:
+        """By how much (pence) the awards cross the row beyond ``allowance``; ≤ 0 when kept.
+
+        ``pence`` are the awards by pair: whole, or exact fractions before rounding.
+        """
         lhs = Fraction(self.activity(pence), self.den)
         rhs = Fraction(self.bound, self.den)
         if self.sense == "<=":
@@ -227,8 +235,8 @@ class Repair:
                 units_terms.append((x, 1.0))
                 v = float(self.targets[j][pos])
                 e = prob.add_variable(f"e_{k}", lowBound=0)
-                prob.addConstraint(_expr([(e, 1.0), (x, -1.0)]) >= -v, f"up_{k}")
-                prob.addConstraint(_expr([(e, 1.0), (x, 1.0)]) >= v, f"down_{k}")
+                prob.addConstraint(linear([(e, 1.0), (x, -1.0)]) >= -v, f"up_{k}")
+                prob.addConstraint(linear([(e, 1.0), (x, 1.0)]) >= v, f"down_{k}")
                 objective.append((e, 1.0))
                 if lot.units is None:
                     money[k] = x
@@ -245,15 +253,15 @@ class Repair:
                 money[k] = m
                 money_terms.append((m, 1.0))
                 if b > 1:
-                    prob.addConstraint(_expr([(m, float(b)), (x, -float(a))]) <= b - 1, f"mu_{k}")
+                    prob.addConstraint(linear([(m, float(b)), (x, -float(a))]) <= b - 1, f"mu_{k}")
                     prob.addConstraint(
-                        _expr([(m, float(b)), (x, -float(a))]) >= -(b - 1), f"md_{k}"
+                        linear([(m, float(b)), (x, -float(a))]) >= -(b - 1), f"md_{k}"
                     )
                 else:
-                    prob.addConstraint(_expr([(m, 1.0), (x, -float(a))]) == 0, f"mu_{k}")
-            prob.addConstraint(_expr(units_terms) == lot.estate, f"estate_{j}")
+                    prob.addConstraint(linear([(m, 1.0), (x, -float(a))]) == 0, f"mu_{k}")
+            prob.addConstraint(linear(units_terms) == lot.estate, f"estate_{j}")
             if lot.units is not None:
-                prob.addConstraint(_expr(money_terms) == lot.pot, f"pot_{j}")
+                prob.addConstraint(linear(money_terms) == lot.pot, f"pot_{j}")
         pence = pence_of_pairs(p, rounded)
         touched = sorted({r for j in free for r in self.rows_of_lot.get(j, ())})
         for r in touched:
@@ -266,19 +274,14 @@ class Repair:
                 )
             terms = [(money[k], n / row.den) for k, n in row.num.items() if k in money]
             if row.sense == "<=":
-                prob.addConstraint(_expr(terms) <= float(bound) - shave, f"r_{r}")
+                prob.addConstraint(linear(terms) <= float(bound) - shave, f"r_{r}")
             elif row.sense == ">=":
-                prob.addConstraint(_expr(terms) >= float(bound) + shave, f"r_{r}")
+                prob.addConstraint(linear(terms) >= float(bound) + shave, f"r_{r}")
             else:
-                prob.addConstraint(_expr(terms) == float(bound), f"r_{r}")
-        prob.setObjective(_expr(objective))
-        stats = prob.solve(pulp.HiGHS(msg=False, timeLimit=self.time_limit, mip_rel_gap=1e-6))
-        if stats.status != pulp.LpSolveStatus.Optimal:
-            # HiGHS's MIP presolve has called feasible programmes infeasible: ask without it
-            stats = prob.solve(
-                pulp.HiGHS(msg=False, timeLimit=self.time_limit, mip_rel_gap=1e-6, presolve="off")
-            )
-        if stats.status != pulp.LpSolveStatus.Optimal:
+                prob.addConstraint(linear(terms) == float(bound), f"r_{r}")
+        prob.setObjective(linear(objective))
+        # HiGHS's MIP presolve has called feasible programmes infeasible: the engine asks again
+        if solve_believed(prob, {"mip_rel_gap": 1e-6}, self.time_limit) is not Status.OPTIMAL:
             return None
         out = dict(rounded)
         for j in free:
@@ -322,7 +325,3 @@ class Repair:
                 if row.family == fam.CASE_MIX.name and row.excess(pence) > 0
             ]
         return True
-
-
-def _expr(terms: Iterable[tuple[Any, float]]) -> Any:
-    return pulp.LpAffineExpression.from_list(list(terms))
