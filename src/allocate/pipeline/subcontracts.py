@@ -108,7 +108,7 @@ def apply_min_providers(problem: Problem, p: Plan) -> None:
     k = problem.policy.min_providers_per_area
     if k is None:
         return
-    min_pence = int(problem.policy.min_award * 100) if problem.policy.min_award else 1
+    min_pence = _min_pence(problem)
     areas: dict[str, list[LotPlan]] = {}
     for lot in p.lots:
         areas.setdefault(problem.lot_index[lot.lot_id][1].area, []).append(lot)
@@ -130,17 +130,25 @@ def apply_min_providers(problem: Problem, p: Plan) -> None:
         ranked = sorted(
             best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], problem.members[kv[0]].id)
         )
-        for _, (share, _, _, pos, lot) in ranked[:k]:
-            floor = floor_in_quantity(lot, min_pence)
-            kept_by_rule = lot.open[pos] and share >= floor * lot.unit_value
-            lot.open[pos] = True
-            lot.floor[pos] = max(lot.floor[pos], floor)
-            lot.kept.add(pos)
-            if not kept_by_rule:
-                lot.decisions[pos] = (
-                    f"kept as a provider so that area {area!r} has {k} provider(s): at least "
-                    f"£{min_pence / 100:,.2f}"
-                )
+        for _, (_, _, _, pos, lot) in ranked[:k]:
+            _keep(lot, pos, area, k, min_pence)
+
+
+def _keep(lot: LotPlan, pos: int, area: str, k: int, pence: int) -> None:
+    """Keep a member as one of an area's ``k`` providers: its sub-contract made, at least ``pence``.
+
+    The reason is recorded unless the rule's own share keeps it there.
+    """
+    floor = floor_in_quantity(lot, pence)
+    kept_by_rule = lot.open[pos] and lot.fair is not None and lot.fair_share(pos) >= floor
+    lot.open[pos] = True
+    lot.floor[pos] = max(lot.floor[pos], floor)
+    lot.kept.add(pos)
+    if not kept_by_rule:
+        lot.decisions[pos] = (
+            f"kept as a provider so that area {area!r} has {k} provider(s): at least "
+            f"£{pence / 100:,.2f}"
+        )
 
 
 def reopen(p: Plan) -> None:
@@ -221,19 +229,11 @@ def keep_providers(p: Plan, kept: set[int]) -> None:
     problem = p.problem
     pence = _min_pence(problem)
     k = problem.policy.min_providers_per_area
+    if k is None:
+        return  # providers are kept only under a providers-per-area policy
     for n in sorted(kept):
         lot = p.lots[p.pair_lot[n]]
-        pos = p.pair_pos[n]
-        floor = floor_in_quantity(lot, pence)
-        lot.floor[pos] = max(lot.floor[pos], floor)
-        lot.kept.add(pos)
-        if lot.fair is not None and lot.fair_share(pos) >= floor:
-            continue  # the rule's own share keeps it a provider
-        area = problem.lot_index[lot.lot_id][1].area
-        lot.decisions[pos] = (
-            f"kept as a provider so that area {area!r} has {k} provider(s): at least "
-            f"£{pence / 100:,.2f}"
-        )
+        _keep(lot, p.pair_pos[n], problem.lot_index[lot.lot_id][1].area, k, pence)
 
 
 #: Every lot's sub-contract decisions: open, floors, reasons and providers kept, by lot.
