@@ -72,6 +72,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import pulp
 
 from allocate.core.outcome import Status
@@ -359,10 +360,21 @@ class _Leximin:
         spec: LpSpec,
         time_limit: float | None,
         solver_options: dict[str, Any] | None,
+        warm: bool = True,
     ) -> None:
         t0 = time.perf_counter()
         self.spec = spec
         self.options = solver_options
+        self.warm = warm
+        #: the solver's model of the last PuLP solve, and its answer (see :meth:`_attach`)
+        self.h: Any = None
+        self.col: dict[int, int] = {}
+        self.zcol: list[int] = []
+        self.tcol = -1
+        self.rrow: dict[int, int] = {}
+        self.x: list[float] = []
+        self.col_dual: list[float] = []
+        self.row_dual: list[float] = []
         self.m = m = _base_model(spec, pulp.LpMaximize)
         self.targets = list(spec.pair_target)
         claimants = [
@@ -399,8 +411,11 @@ class _Leximin:
     def run(self) -> bool:
         """Solve one stage; False (with the status recorded) when it gave no optimum.
 
-        A stage the solver calls infeasible or unbounded, or fails on, is tried again (see
-        :func:`_solve`); each retry is recorded in ``retries`` and the message.
+        With ``warm`` (the default) every stage after the first is solved on the solver's model
+        kept from the first, changed in place (:meth:`_warm`); a stage that fails there, and every
+        stage without ``warm``, is built and solved afresh through PuLP, and tried again when the
+        solver calls it infeasible or unbounded, or fails on it (see :func:`_solve`); each retry
+        is recorded in ``retries`` and the message.
         """
         result = self.result
         if self.deadline is not None and self.deadline - time.perf_counter() <= 0:
@@ -408,6 +423,11 @@ class _Leximin:
             result.message = f"time limit reached after {result.stages} stage(s)"
             return False
         s0 = time.perf_counter()
+        if self._warm():
+            result.solve_seconds += time.perf_counter() - s0
+            result.stages += 1
+            result.solver_status = "Optimal"
+            return True
         solved = _solve(self.m.prob, self.options, self.deadline)
         result.solve_seconds += time.perf_counter() - s0
         result.stages += 1
@@ -420,7 +440,47 @@ class _Leximin:
             if solved.retry is not None:
                 result.message += f" ({solved.retry})"
             return False
+        self._attach()
         return True
+
+    def _attach(self) -> None:
+        """Take the solver's model and answer from the PuLP solve just made."""
+        h = self.m.prob.solverModel
+        if self.h is not h:
+            self.h = h
+            self.col = {v.id: j for j, v in enumerate(self.m.prob.exported_variables())}
+            self.zcol = [self.col.get(z.id, -1) for z in self.m.zs]
+            self.tcol = self.col[self.level.id]
+            self.rrow = {c: row.id for c, row in self.ratio_rows.items()}
+        self._read()
+
+    def _read(self) -> None:
+        solution = self.h.getSolution()
+        self.x = list(solution.col_value)
+        self.col_dual = list(solution.col_dual)
+        self.row_dual = list(solution.row_dual)
+
+    def _warm(self) -> bool:
+        """Solve the changed model again from the last basis; False when it gave no optimum.
+
+        Only after a first solve, and only with ``warm``; a failure is solved afresh by
+        :meth:`run` (through PuLP, with the retries), never believed from here.
+        """
+        if not self.warm or self.h is None or self.m.prob.sense != pulp.LpMaximize:
+            return False
+        h = self.h
+        if self.deadline is not None:
+            h.setOptionValue("time_limit", max(self.deadline - time.perf_counter(), 0.0))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return False
+        self._read()
+        return True
+
+    def value(self, c: int) -> float:
+        """Claimant (or pair) ``c``'s variable in the last answer, in its own unit."""
+        j = self.zcol[c]
+        return self.x[j] if j >= 0 else 0.0
 
     def record_sensitivities(self) -> None:
         """Reduced costs and duals of the first solve: the worst-off ratio's sensitivities.
@@ -442,7 +502,11 @@ class _Leximin:
         In its variable's unit, to within ``slack`` and a relative 1e-9.
         """
         level = self.ratio[c] * t_star
-        return float(self.m.zs[c].varValue or 0.0) <= level * (1 + 1e-9) + slack
+        return self.value(c) <= level * (1 + 1e-9) + slack
+
+    def held_by_dual(self, c: int) -> bool:
+        """Whether claimant ``c``'s ratio row has a non-zero dual (in the row's original units)."""
+        return abs(self.row_dual[self.rrow[c]]) > DUAL_TOLERANCE * self.m.scale[c]
 
     def tight(self, unfrozen: set[int], t_star: float) -> set[int]:
         """The claimants held at the level ``t_star`` in every optimum of this stage.
@@ -453,29 +517,51 @@ class _Leximin:
         would never count as held.  A dual that noise could give a row that is not tight (its
         claimant clearly above the level) does not count.
         """
-        m = self.m
-        frozen = {
-            c
-            for c in unfrozen
-            if abs(self.ratio_rows[c].pi or 0.0) > DUAL_TOLERANCE * m.scale[c]
-            and self.at_level(c, t_star, slack=1e-7)
-        }
+        frozen = {c for c in unfrozen if self.held_by_dual(c) and self.at_level(c, t_star, 1e-7)}
         if not frozen:
             # degenerate duals: freeze the claimants sitting exactly at the level
             frozen = {c for c in unfrozen if self.at_level(c, t_star)}
         if not frozen:
             # the answer keeps rows only to the solver's tolerance: the duals still say who is
             # held (complementary slackness), else whoever is closest to the level
-            frozen = {
-                c
-                for c in unfrozen
-                if abs(self.ratio_rows[c].pi or 0.0) > DUAL_TOLERANCE * m.scale[c]
-            }
+            frozen = {c for c in unfrozen if self.held_by_dual(c)}
         if not frozen and unfrozen:
-            ratio = {c: float(m.zs[c].varValue or 0.0) / self.ratio[c] for c in unfrozen}
+            ratio = {c: self.value(c) / self.ratio[c] for c in unfrozen}
             least = min(ratio.values())
             frozen = {c for c, r in ratio.items() if r <= least * (1 + 1e-9) + 1e-12}
         return frozen
+
+    def fixed(self, unfrozen: set[int]) -> dict[int, float]:
+        """Claimants held at a bound of their own in every optimum, with that bound.
+
+        A variable at its capacity or floor with a non-zero reduced cost keeps that value in every
+        optimum (complementary slackness), so in every later stage too (each later stage's
+        answers are optima of this one): its final award is that bound, and its level the bound
+        over its fair share.  Freezing it now saves the stage that would find it.
+        """
+        out: dict[int, float] = {}
+        if not self.warm:
+            return out
+        for c in unfrozen:
+            j = self.zcol[c]
+            if abs(self.col_dual[j]) <= DUAL_TOLERANCE * self.m.scale[c]:
+                continue
+            z = self.m.zs[c]
+            for bound in (z.lowBound, z.upBound):
+                if bound is not None and abs(self.x[j] - bound) <= 1e-9 * max(1.0, abs(bound)):
+                    out[c] = float(bound)
+                    break
+        return out
+
+    def hold(self, c: int, held: float, level: float) -> None:
+        """Hold claimant ``c`` at ``held`` (in its variable's unit), off the level, at ``level``."""
+        row = self.ratio_rows[c]
+        row.set_coefficient(self.level, 0.0)
+        row.constant = -held
+        if self.h is not None:
+            self.h.changeCoeff(self.rrow[c], self.tcol, 0.0)
+            self.h.changeRowBounds(self.rrow[c], held, highspy.kHighsInf)
+        self.result.pair_level[c] = level
 
     def freeze(self, frozen: set[int], t_star: float) -> None:
         """Hold each frozen claimant at ``t_star`` (less a hair) and take it off the level.
@@ -485,11 +571,8 @@ class _Leximin:
         one.
         """
         for c in frozen:
-            row = self.ratio_rows[c]
-            row.set_coefficient(self.level, 0.0)
-            held = min(self.ratio[c] * t_star, float(self.m.zs[c].varValue or 0.0))
-            row.constant = -held * (1 - FREEZE_MARGIN)
-            self.result.pair_level[c] = t_star
+            held = min(self.ratio[c] * t_star, self.value(c))
+            self.hold(c, held * (1 - FREEZE_MARGIN), t_star)
 
     def fill(self, max_stages: int | None) -> bool:
         """Raise and freeze until every claimant is frozen; False when a stage failed."""
@@ -500,7 +583,7 @@ class _Leximin:
                 break
             if not self.run():
                 return False
-            t_star = float(self.level.varValue or 0.0)
+            t_star = self.x[self.tcol]
             if result.first_level is None:
                 result.first_level = t_star
                 self.record_sensitivities()
@@ -510,6 +593,10 @@ class _Leximin:
                 return False
             self.freeze(frozen, t_star)
             unfrozen -= frozen
+            for c, bound in self.fixed(unfrozen).items():
+                # held at the bound itself: the bound is the award in every later answer
+                self.hold(c, bound, bound / self.ratio[c])
+                unfrozen.discard(c)
         return True
 
     def settle_zero_targets(self) -> bool:
@@ -536,8 +623,15 @@ class _Leximin:
     def read_answer(self) -> None:
         """Copy the final values and each side row's activity into the result."""
         result, m = self.result, self.m
-        result.pair_values = m.values()
-        result.hub_values = [float(v.varValue or 0.0) for v in m.hubs]
+        if self.h is None:  # no stage was solved: nothing is claimed and nothing asked
+            result.pair_values = m.values()
+            result.hub_values = [float(v.varValue or 0.0) for v in m.hubs]
+        else:
+            result.pair_values = [self.value(k) * s for k, s in enumerate(m.scale)]
+            result.hub_values = [
+                self.x[self.col[v.id]] if v.id in self.col else float(v.lowBound or 0.0)
+                for v in m.hubs
+            ]
         result.side_activity = {
             row.name: sum(c * result.pair_values[k] for k, c in row.coefficients.items())
             for row in self.spec.side_rows
@@ -550,9 +644,17 @@ def solve_leximin(
     time_limit: float | None = None,
     solver_options: dict[str, Any] | None = None,
     max_stages: int | None = None,
+    warm: bool = True,
 ) -> LeximinResult:
-    """Build the programme and solve it to leximin optimality (progressive filling)."""
-    lex = _Leximin(spec, time_limit, solver_options)
+    """Build the programme and solve it to leximin optimality (progressive filling).
+
+    ``warm=False`` solves every stage afresh and freezes only the claimants each stage holds at
+    its level: the plain progressive filling, one stage per distinct level, kept as the reference
+    the default (``warm=True``: one solver model kept and re-solved from its last basis, and
+    claimants held at a bound of their own frozen as soon as a stage shows it) is checked
+    against.
+    """
+    lex = _Leximin(spec, time_limit, solver_options, warm)
     if lex.fill(max_stages) and lex.settle_zero_targets():
         lex.read_answer()
     return lex.result
@@ -794,6 +896,7 @@ def solve_by_components(
     exact_lots: set[int] | None = None,
     time_limit: float | None = None,
     solver_options: dict[str, Any] | None = None,
+    warm: bool = True,
 ) -> LeximinResult:
     """Solve each independent group of lots on its own, and merge the answers.
 
@@ -833,7 +936,7 @@ def solve_by_components(
             merged.status, merged.solver_status = Status.TIME_LIMIT, "TimeLimit"
             merged.message = "time limit reached before every group of lots was solved"
             return merged
-        res = solve_leximin(sub, time_limit=remaining, solver_options=solver_options)
+        res = solve_leximin(sub, time_limit=remaining, solver_options=solver_options, warm=warm)
         solved_groups += 1
         merged.retries += [f"lots {', '.join(sub.lot_names)}, {r}" for r in res.retries]
         if not _merge(merged, res, pairs, lots):
