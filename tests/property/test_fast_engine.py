@@ -134,7 +134,8 @@ def own_row_programmes(draw: st.DrawFn) -> LpSpec:
         small = [k for k in range(len(names)) if int(names[k][1:].split(":")[0]) % 3 == 0]
         if small:
             need = draw(st.floats(0.0, 0.5)) * sum(targets[k] for k in small)
-            rows.append(SideRow("ring_fence", "small_org_share", dict.fromkeys(small, 1.0), ">=", need))
+            ring = dict.fromkeys(small, 1.0)
+            rows.append(SideRow("ring_fence", "small_org_share", ring, ">=", need))
     return LpSpec(
         lot_names=[f"L{j}" for j in range(n_lots)],
         pair_names=names,

@@ -828,10 +828,20 @@ def components(spec: LpSpec) -> list[list[int]]:
 
 
 def _sub_spec(spec: LpSpec, lots: list[int]) -> tuple[LpSpec, list[int]]:
-    """The programme restricted to some lots, and the global index of each of its pairs."""
+    """The programme restricted to some lots, and the global index of each of its pairs.
+
+    A pair with no capacity and in no side row (a sub-contract not made) is left out: its award is
+    0 whatever the programme, and a solver model carrying thousands of such fixed columns solves
+    each stage slower.
+    """
     lot_set = set(lots)
     local_lot = {j: n for n, j in enumerate(lots)}
-    pairs = [k for k, j in enumerate(spec.pair_lot) if j in lot_set]
+    in_rows = {k for row in spec.side_rows for k in row.coefficients}
+    pairs = [
+        k
+        for k, j in enumerate(spec.pair_lot)
+        if j in lot_set and (spec.pair_cap[k] > 0 or k in in_rows)
+    ]
     local = {k: n for n, k in enumerate(pairs)}
     floors = spec.pair_floor or [0.0] * len(spec.pair_names)
     rows = [
