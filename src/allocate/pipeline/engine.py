@@ -35,6 +35,17 @@ fair share, which is therefore the rule's closed form.  Pairs whose fair share i
 gives them nothing) have no ratio row; a last stage minimises what they receive, so they get money
 only where a side-constraint demands it.
 
+**Stages that cost little.**  The first stage is built and solved through PuLP; every later one
+re-solves the solver's own model (kept on ``prob.solverModel``) from its last basis, with the
+frozen ratio rows changed in place (``changeCoeff``, ``changeRowBounds``) — the PuLP model is
+changed alike, so a stage that fails there is rebuilt and solved afresh, with the retries below.
+After each stage, a claimant at its capacity or floor whose variable has a non-zero reduced cost
+keeps that value in every optimum (complementary slackness), hence in every later stage, whose
+answers are optima of this one: it is frozen at once, at the level its bound gives.  A stage then
+covers every claimant held by its own bound, where the plain filling spends a stage on each
+distinct level.  ``warm=False`` is that plain filling, kept as the reference the property tests
+compare with.
+
 **What the solver sees.**  Money runs from a penny to a trillion pounds, so a pair's share of
 its lot can be 1e-14, and HiGHS drops matrix entries below 1e-9 (``small_matrix_value``): a
 penny's capacity next to large members would lose its ratio row's level coefficient and leave
