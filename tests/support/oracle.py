@@ -250,11 +250,14 @@ def _covers(cap: Mapping[str, Any], lot: Lot) -> bool:
     return cap.get("theme") in (None, lot.theme) and cap.get("area") in (None, lot.area)
 
 
-def _claim(data: Mapping[str, Any], member: str, lot: Lot) -> int:
-    """The least capacity covering the lot, in its quantity (an amount buys its whole units)."""
+def _claim(capacities: Iterable[Mapping[str, Any]], lot: Lot) -> int:
+    """The least of a member's capacities covering the lot, in its quantity.
+
+    An amount buys the lot's whole units.
+    """
     found = []
-    for cap in data["capacities"]:
-        if cap["member"] != member or not _covers(cap, lot):
+    for cap in capacities:
+        if not _covers(cap, lot):
             continue
         if cap.get("units") is not None:
             found.append(int(cap["units"]))
@@ -265,12 +268,12 @@ def _claim(data: Mapping[str, Any], member: str, lot: Lot) -> int:
     return min(found, default=0)
 
 
-def _eligible(data: Mapping[str, Any], m: Mapping[str, Any], lot: Lot) -> bool:
+def _eligible(
+    data: Mapping[str, Any], m: Mapping[str, Any], lot: Lot, excluded_ids: set[tuple[str, str]]
+) -> bool:
+    """``excluded_ids``: (member, lot or contract id) of every exclusion."""
     policy = data.get("policy") or {}
-    excluded = any(
-        ex["member"] == m["id"] and (ex.get("lot") == lot.id or ex.get("contract") == lot.contract)
-        for ex in policy.get("exclusions", [])
-    )
+    excluded = (m["id"], lot.id) in excluded_ids or (m["id"], lot.contract) in excluded_ids
     return (
         m.get("membership", "full") == "full"
         and bool(m["qa_passed"])
@@ -312,8 +315,19 @@ def model(data: Mapping[str, Any]) -> Model:
     least = pence(policy["min_award"]) if policy.get("min_award") is not None else None
     pairs: list[Pair] = []
     short = []
+    declared: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for cap in data["capacities"]:
+        declared[cap["member"]].append(cap)
+    excluded = {
+        (ex["member"], ex.get("lot") if ex.get("lot") is not None else ex.get("contract"))
+        for ex in policy.get("exclusions", [])
+    }
     for lot in lots:
-        claims = {m["id"]: _claim(data, m["id"], lot) for m in members if _eligible(data, m, lot)}
+        claims = {
+            m["id"]: _claim(declared[m["id"]], lot)
+            for m in members
+            if _eligible(data, m, lot, excluded)
+        }
         ids = [mid for mid, c in claims.items() if c > 0]
         if sum(claims[mid] for mid in ids) < lot.estate:
             short.append(lot.id)
