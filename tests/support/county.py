@@ -19,7 +19,7 @@ How each part is drawn
 and more medium members than the sector at large), income log-uniform in the band
 (:data:`BAND_INCOME`, whole pounds).  About 1 in 12 is an associate, 1 in 25 has not passed
 quality assurance; quality scores 0.40–1.00 and reporting compliance 0.50–1.00 against thresholds
-of 0.5 and 0.6.  Each delivers one or two themes and serves more districts the larger it is.
+of 0.5 and 0.6.  Each delivers one to three themes and serves more districts the larger it is.
 
 **Contracts and lots.**  Money lots (values log-uniform, £20,000–£2,000,000 in whole pounds) in
 contracts of one to three lots, one theme and district each; about one lot in seven is priced
@@ -193,8 +193,9 @@ def _members(source: Source, n: int, themes: Sequence[str], areas: Sequence[str]
         band = _band(source)
         income = _log_uniform(source, *BAND_INCOME[band])
         mine_t = [_pick(source, themes)]
-        if len(themes) > 1 and source.integer(0, 2) == 0:
-            mine_t.append(_pick(source, [t for t in themes if t not in mine_t]))
+        for odds in (2, 5):  # a second theme one time in three, a third one time in six
+            if len(mine_t) < len(themes) and source.integer(0, odds) == 0:
+                mine_t.append(_pick(source, [t for t in themes if t not in mine_t]))
         k = min(len(areas), source.integer(1, reach[band]))
         mine_a: list[str] = []
         while len(mine_a) < k:
@@ -282,8 +283,13 @@ class _Draft:
             ]
         return self.cache[lot.id]
 
-    def changed(self) -> None:
-        self.cache = None
+    def changed(self, lots: Sequence[_Lot] | None = None) -> None:
+        """Forget the eligible members of ``lots`` (of every lot by default)."""
+        if lots is None or self.cache is None:
+            self.cache = None
+            return
+        for lot in lots:
+            self.cache.pop(lot.id, None)
 
     def money(self, member: str, lot: _Lot) -> int:
         """A capacity in pounds."""
@@ -350,7 +356,7 @@ def _exclusions(source: Source, d: _Draft) -> list[dict[str, Any]]:
             if m.id not in inside or source.integer(0, 49) != 0:
                 continue
             d.excluded.add((m.id, c))
-            d.changed()
+            d.changed(lots)
             fine = all(
                 sum(d.money(x.id, lot) for x in d.eligible(lot)) >= 1.3 * lot.value
                 and len(d.eligible(lot)) >= 2
@@ -360,7 +366,7 @@ def _exclusions(source: Source, d: _Draft) -> list[dict[str, Any]]:
                 out.append({"member": m.id, "contract": c, "reason": "conflict of interest"})
             else:
                 d.excluded.discard((m.id, c))
-                d.changed()
+                d.changed(lots)
     return out
 
 
@@ -469,13 +475,13 @@ def county(
 ) -> dict[str, Any]:
     """A county consortium of ``members`` and ``lots``, every choice drawn from ``source``.
 
-    ``themes`` and ``areas`` default to a number that keeps about a tenth of member-lot pairs
-    eligible at county scale and most of them on a small problem.
+    ``themes`` and ``areas`` default to one per five and per four lots (at least one): about
+    one member-lot pair in eight is eligible at 20 lots, most of them on a small problem.
     """
     if members < 1 or lots < 1:
         raise ValueError(f"a consortium has members and lots, not {members} × {lots}")
-    n_themes = themes or max(1, min(len(THEMES), lots // 4))
-    n_areas = areas or max(1, min(len(AREAS), lots // 3))
+    n_themes = themes or max(1, min(len(THEMES), lots // 5))
+    n_areas = areas or max(1, min(len(AREAS), lots // 4))
     themes_used, areas_used = THEMES[:n_themes], AREAS[:n_areas]
     d = _Draft(
         members=_members(source, members, themes_used, areas_used),
