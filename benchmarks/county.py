@@ -13,10 +13,12 @@ raw problem dict), and each answer is judged by ``tests/support/leximin_check.py
 Beside each, the straightforward max-min model of the same problem (``benchmarks/reference.py``,
 one PuLP model with the same side rows, one HiGHS solve) is timed, for the price of leximin.
 Exit status 1 on any mismatch: a level off the oracle's leximin (pair by pair or as a sorted
-vector) beyond one penny (one unit) over the fair share plus the solvers' tolerance and 1e-7, a
-condition broken in the oracle's exact re-check, sub-contracts made otherwise than the rule
-makes them while the rule's decisions keep every condition, or an infeasible answer where the
-oracle's relaxation has a solution.  ``--save DIR`` writes each mismatching problem as JSON.
+vector) beyond one penny (one unit) over the fair share plus the solvers' tolerance and 1e-7
+while a whole-penny allocation that close keeps every condition (when none does, rounding had
+to move an award further: ``agree (rounding widened)``), a condition broken in the oracle's
+exact re-check, sub-contracts made otherwise than the rule makes them while the rule's decisions
+keep every condition, or an infeasible answer where the oracle's relaxation has a solution.
+``--save DIR`` writes each mismatching problem as JSON.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class Row:
         )
         lx = v.oracle
         verdict = "agree" if v.ok else "**mismatch**"
+        if v.ok and v.widened:
+            verdict = "agree (rounding widened)"
         if v.ok and not v.compared:
             verdict = "not compared" if v.status != "infeasible" else "agree (infeasible)"
         return [

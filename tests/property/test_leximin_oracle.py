@@ -115,3 +115,56 @@ def test_oracle_holds_the_rules_sub_contracts():
     assert oracle.rule_closed(m) == {("b", "l1")}
     verdict = check(data, solve(Problem.model_validate(data)))
     assert verdict.ok and verdict.decisions == "rule", verdict.problems
+
+
+def test_rounding_that_must_move_an_award_further_is_no_mismatch():
+    # found by the long run: the dependency caps of m5 (£5,076) and m8 (£4,000) bind, and each
+    # also holds whole clients of £243 on L3, so no whole-penny allocation lies within a unit
+    # (a penny) of the leximin one; rounding moves m7 by 1.14 units on L3, and the oracle
+    # confirms no nearer allocation keeps every condition
+    def member(mid: str, income: str) -> dict[str, object]:
+        return _member(mid, income) | {"quality_score": 0.5, "reporting_compliance": 0.6}
+
+    lot = {"theme": "advice", "area": "Luton"}
+    data = {
+        "members": [member("m5", "2538"), member("m7", "20091"), member("m8", "2000")],
+        "contracts": [
+            {"id": "C01", "value": "20000", "lots": [{"id": "L1", "value": "20000", **lot}]},
+            {
+                "id": "C02",
+                "value": "2000",
+                "lots": [
+                    {"id": "L2", "value": "2000", "unit": "client", "unit_price": "50", **lot}
+                ],
+            },
+            {
+                "id": "C03",
+                "value": "10800",
+                "lots": [
+                    {"id": "L3", "value": "10800", "unit": "client", "unit_price": "270", **lot}
+                ],
+            },
+        ],
+        "capacities": [
+            {"member": "m5", "lot": "L1", "amount": "3651"},
+            {"member": "m5", "lot": "L2", "units": 9},
+            {"member": "m5", "lot": "L3", "units": 6},
+            {"member": "m7", "lot": "L1", "amount": "33667"},
+            {"member": "m7", "lot": "L2", "units": 69},
+            {"member": "m7", "lot": "L3", "units": 69},
+            {"member": "m8", "lot": "L1", "amount": "2683"},
+            {"member": "m8", "lot": "L2", "units": 3},
+            {"member": "m8", "lot": "L3", "units": 6},
+        ],
+        "top_slice": {"method": "fixed", "rate": "0.10"},
+        "policy": {
+            "rule": "constrained_equal_awards",
+            "max_member_share": "1.00",
+            "max_dependency": "2",
+            "small_org_share": "0.10",
+        },
+    }
+    allocation = solve(Problem.model_validate(data), price_constraints=False)
+    verdict = check(data, allocation, exact=True)
+    assert verdict.ok, verdict.problems
+    assert verdict.widened and verdict.levels_off >= 1

@@ -15,7 +15,10 @@ directly with ``highspy``.  For a problem in its class it answers:
 * :func:`leximin` (and :func:`leximin_levels`) — the leximin-optimal level of every pair (award
   over fair share) over the continuous relaxation, by progressive filling with its own LP (see
   there), and :func:`rule_closed`, the sub-contracts the rule does not make under a minimum
-  award, computed as documented.
+  award, computed as documented;
+* :func:`near_allocation` — a whole-penny allocation keeping every condition with every award
+  within one quantum (and the solvers' tolerance) of the leximin one, if any exists: whether
+  rounding the leximin allocation could have kept that close.
 
 The class: money lots and unit-priced lots whose member pot is a whole number of pence per unit;
 the ``proportional`` and ``constrained_equal_awards`` rules; ``max_member_share``,
@@ -62,6 +65,7 @@ __all__ = [
     "leximin_levels",
     "max_min_level",
     "model",
+    "near_allocation",
     "rule_closed",
     "violations",
     "worst_ratio",
@@ -956,3 +960,40 @@ def level_tolerance(m: Model) -> dict[tuple[str, str], float]:
         )
         for p in m.pairs
     }
+
+
+def near_allocation(m: Model, lx: Leximin, quanta: int = 1) -> Awards | None:
+    """A whole-penny allocation near the leximin one, keeping every condition; None if none.
+
+    Every open pair within ``quanta`` quanta (pence, or units) of its leximin quantity (level ×
+    fair share), widened by the solvers' tolerance as in :func:`level_tolerance`; every closed
+    pair (``lx.closed``) at zero.  The MILP (:class:`_Program`) is solved with presolve off and
+    on, and an answer is believed only once re-checked exactly.  When none exists, no rounding of
+    the leximin allocation keeps every condition that close, and some award must move further.
+    """
+    tol = level_tolerance(m)
+    for presolve in PRESOLVE:
+        program = _Program(m, whole=True)
+        h = program.h
+        h.setOptionValue("presolve", presolve)
+        for p, y in zip(m.pairs, program.y, strict=True):
+            key = (p.member, p.lot.id)
+            if key in lx.closed or p.floor > p.claim:
+                h.changeColBounds(y.index, 0, 0)
+            elif p.fair > 0:
+                x = lx.levels[key] * float(p.fair)
+                width = quanta * tol[key] * float(p.fair)
+                low = max(0, math.ceil(x - width))
+                high = min(p.claim, math.floor(x + width))
+                if low > high:
+                    return None  # no whole quantity that close
+                h.changeColBounds(y.index, low, high)
+        program.conditions()
+        h.run()
+        if program.optimal():
+            awards = program.awards()
+            bad = violations(m, awards)
+            if bad:
+                raise OracleError(f"the oracle's near allocation fails the exact check: {bad}")
+            return awards
+    return None
