@@ -557,8 +557,8 @@ def main(argv: list[str] | None = None) -> int:
             plan.append((m, n, "all", "prices", 1, ()))
     if not args.skip_sweep:
         for m, n in args.sweep_size:
-            extra = (f"--scenarios={args.scenarios}", f"--workers={args.workers}")
-            plan.append((m, n, "all", "sweep", 1, extra))
+            sweep_args = (f"--scenarios={args.scenarios}", f"--workers={args.workers}")
+            plan.append((m, n, "all", "sweep", 1, sweep_args))
 
     results = []
     for m, n, side, mode, repeat, extra in plan:

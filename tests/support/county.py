@@ -173,7 +173,7 @@ def _pick(source: Source, items: Sequence[Any]) -> Any:
 def _log_uniform(source: Source, low: int, high: int) -> int:
     """A whole number log-uniform in ``[low, high)``, from a thousandth-step draw."""
     u = source.integer(0, 999) / 1000
-    return min(high - 1, max(low, round(low * (high / low) ** u)))
+    return min(high - 1, max(low, round(float(low * (high / low) ** u))))
 
 
 def _band(source: Source) -> str:
