@@ -206,13 +206,21 @@ def _failure(record: dict[str, Any]) -> str:
     return first if len(first) < 90 else first[:87] + "..."
 
 
-def _verdict(value: float | None, target: float | None, unit: str = "s") -> str:
+def _verdict(
+    value: float | None, target: float | None, unit: str = "s", past: float | None = None
+) -> str:
+    """The target and whether ``value`` meets it; ``past``: the case ran out of this much time."""
     if target is None:
         return "–"
     shown = _s(target) if unit == "s" else f"{target:g}×"
     if value is None:
-        return f"{shown} –"
+        return f"{shown} ❌" if past is not None and past >= target else f"{shown} –"
     return f"{shown} {'✅' if value <= target else '❌'}"
+
+
+def _past(record: dict[str, Any]) -> float | None:
+    """The time a case ran out of, when it did."""
+    return float(record["wall"]) if record.get("timed_out") else None
 
 
 def _ratio(x: float | None, y: float | None) -> str:
@@ -225,6 +233,8 @@ def _ratio(x: float | None, y: float | None) -> str:
 def _status(record: dict[str, Any], key: str = "status") -> str:
     if not record:
         return "not run"
+    if record.get("timed_out"):
+        return f"**timed out** after {_s(record.get('wall'))}"
     if not record.get("ok"):
         return f"error: {_failure(record)}"
     solver = record.get("solver", {})
@@ -265,7 +275,7 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
             if not r:
                 continue
             e2e = _t(r, "end_to_end")
-            verdict = _verdict(e2e, TARGETS.get((m, n, side)))
+            verdict = _verdict(e2e, TARGETS.get((m, n, side)), past=_past(r))
             peak = r.get("max_rss_mib")
             pairs = r.get("pairs")
             solver = r.get("solver", {})
@@ -314,7 +324,8 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
                 cells.append(f"{_s(seconds) if present else '–'} / {mem}")
             out.append(f"| {m:,} × {n} | {side} | " + " | ".join(cells) + " |")
 
-    out += [
+    ref_rows: list[str] = []
+    ref_head = [
         "",
         "**Against the straightforward max-min model** (`benchmarks/reference.py`: one PuLP "
         "model in raw pounds with the same side rows, a single `max t` over the ratio rows "
@@ -362,13 +373,15 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
             if decisions == "milp":
                 decisions = f"milp ({_s(_t(ref, 'decisions'))})"
             stages = solver.get("stages")
-            out.append(
+            ref_rows.append(
                 f"| {m:,} × {n} | {side} | {ref.get('side_rows', 0):,} | {decisions} "
                 f"| {_s(_t(ref, 'prepare'))} | {_s(_t(ref, 'build'))} | {_s(_t(ref, 'solve'))} "
                 f"| {_s(total)} | {_level(level)} | {_level(worst)} | {same} | {_s(e2e)} "
                 f"| {'–' if stages is None else f'{stages:,}'} | {_ratio(e2e, total)} "
                 f"| {_mem(ref, 'model')} |"
             )
+    if ref_rows:
+        out += ref_head + ref_rows
 
     lp_rows = []
     for m, n in sizes:
@@ -412,7 +425,7 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
             price_rows.append(
                 f"| {m:,} × {n} | – | – | – | – | {_verdict(None, target, unit='x')} "
                 f"| {_status(r)} |"
-            )
+            )  # (a timed-out pricing says nothing about its ratio to the solve)
     if price_rows:
         out += [
             "",
@@ -448,14 +461,19 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
             done = r.get("scenarios") or 0
             per_min = f"{done / wall * 60:,.0f}" if wall and done else "–"
             scaled = wall * count / done if wall and done else None
+            past = _past(r)
+            if past is not None:  # 1,000 would take longer than this
+                past = past * count / max(done, 1)
             statuses = (
                 ", ".join(f"{k} {v}" for k, v in sorted(r.get("statuses", {}).items()))
                 if r.get("ok")
-                else f"error: {_failure(r)}"
+                else _status(r)
             )
             out.append(
                 f"| {m:,} × {n} | {done:,} | {r.get('workers', '?')} | {_s(wall)} | {per_min} "
-                f"| {_s(scaled)} | {_verdict(scaled, limit)} | {statuses} |"
+                f"| {_s(scaled)} "
+                f"| {_verdict(scaled, limit, past=past)} "
+                f"| {statuses} |"
             )
 
     out += [
@@ -564,6 +582,9 @@ def main(argv: list[str] | None = None) -> int:
     for m, n, side, mode, repeat, extra in plan:
         print(f"{m:>6} x {n:<3} {side:<4} {mode:<12} ...", end=" ", flush=True, file=sys.stderr)
         record = run_case(m, n, side, mode, repeat, args.timeout, args.density, extra)
+        if mode == "sweep":  # also when it did not finish
+            record.setdefault("scenarios", args.scenarios)
+            record.setdefault("workers", args.workers)
         results.append(record)
         if record.get("ok"):
             key = {"reference": "total", "prices": "prices", "sweep": "sweep"}.get(
