@@ -15,8 +15,29 @@ which is what :func:`allocate.solve` must also return.
 The data preparation (eligibility, fair shares) is independent of :mod:`allocate`'s pipeline;
 only the lot pots (lot value less the hub's top-slice) come from :mod:`allocate.topslice`, so
 both sides split exactly the same money.  On unit-priced lots the model works in pounds too: a
-capacity of ``u`` units is ``u`` times the pot's value per unit.  Side-constraints and pooled
-capacities are not modelled (the baseline is only run on problems without them).
+capacity of ``u`` units is ``u`` times the pot's value per unit.
+
+**With side-constraints** (:func:`prepare_planned`) the baseline is the straightforward
+alternative to leximin a user would write instead: the same single ``max t`` model, plus the
+same side rows, solved once.  Here it does not re-derive the problem on its own; it shares with
+:mod:`allocate`, and only shares:
+
+* the plan (:func:`allocate.pipeline.planning.plan`): eligibility, top-slices, the rule's exact
+  fair shares, and the sub-contract decisions (which pairs are closed by the minimum award, the
+  floors of those made and of the providers an area keeps);
+* the side rows of :func:`allocate.pipeline.formulation.lp_spec`, read in their exact form
+  (``SideRow.weights`` on awards in pence and ``SideRow.bound`` in pence) and written here in
+  pounds: share caps, dependency limits, the ring-fence, case mix, pooled capacities;
+* when the rule's decisions leave that model infeasible under a minimum award or providers per
+  area, the same choice of sub-contracts :func:`allocate.solve` then makes (its MILP,
+  :func:`allocate.pipeline.engine.choose_subcontracts`, through the same public steps), timed
+  apart as ``decisions``.
+
+The model itself (variables in raw pounds, one ``t``, ratio rows ``x ≥ t·f`` on every open pair
+with a positive fair share, lot budgets, bounds ``floor ≤ x ≤ capacity``, the side rows, one
+HiGHS solve with PuLP's defaults) is built here with plain PuLP, no scaling, no progressive
+filling: its optimum ``t`` is the max-min level, which must equal ``allocate``'s first leximin
+stage (``audit.solver.worst_ratio``) on the same instance.
 """
 
 from __future__ import annotations
@@ -24,6 +45,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import pulp
 
@@ -31,7 +53,16 @@ from allocate import Problem
 from allocate.core.model import Membership
 from allocate.pipeline.topslice import compute as top_slices
 
-__all__ = ["Pair", "ReferenceData", "ReferenceResult", "prepare", "solve_reference"]
+__all__ = [
+    "Pair",
+    "ReferenceData",
+    "ReferenceResult",
+    "Row",
+    "prepare",
+    "prepare_planned",
+    "solve_reference",
+    "solve_side",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +72,21 @@ class Pair:
     cap: float
     """Capacity in pounds of the lot's member pot."""
     fair: float
-    """The proportional fair share in pounds."""
+    """The rule's fair share in pounds (proportional in :func:`prepare`)."""
+    floor: float = 0.0
+    """The least award of a sub-contract that is made, in pounds (0: none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A side row in pounds: ``Σ coef · x[pair] (sense) rhs``."""
+
+    name: str
+    family: str
+    terms: tuple[tuple[int, float], ...]
+    """(index into ``ReferenceData.pairs``, coefficient)."""
+    sense: str
+    rhs: float
 
 
 @dataclass
@@ -52,6 +97,10 @@ class ReferenceData:
     unit_value: dict[str, float]
     """Pounds of pot per unit on unit-priced lots (the rounding grain there)."""
     seconds: float = 0.0
+    rows: list[Row] = field(default_factory=list)
+    """Side rows (only from :func:`prepare_planned`)."""
+    source: str = "independent"
+    """``independent`` (:func:`prepare`) or ``allocate plan`` (:func:`prepare_planned`)."""
 
 
 @dataclass
@@ -65,6 +114,10 @@ class ReferenceResult:
     prepare_seconds: float = 0.0
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
+    decisions: str = "rule"
+    """Whose sub-contract decisions the model used: ``rule`` or ``milp`` (see the module)."""
+    decision_seconds: float = 0.0
+    """Time spent reaching the MILP's decisions: the first (infeasible) solve and the MILP."""
 
 
 def prepare(problem: Problem) -> ReferenceData:
@@ -132,14 +185,26 @@ def solve_reference(data: ReferenceData, *, time_limit: float | None = None) -> 
     t0 = time.perf_counter()
     prob = pulp.LpProblem("reference", pulp.LpMaximize)
     t = prob.add_variable("t", lowBound=0)
-    x = [prob.add_variable(f"x_{p.member}_{p.lot}", lowBound=0, upBound=p.cap) for p in data.pairs]
+    x = [
+        prob.add_variable(f"x_{p.member}_{p.lot}", lowBound=min(p.floor, p.cap), upBound=p.cap)
+        for p in data.pairs
+    ]
     prob += t
     by_lot: dict[str, list[pulp.LpVariable]] = {lot: [] for lot in data.pots}
     for p, var in zip(data.pairs, x, strict=True):
         by_lot[p.lot].append(var)
-        prob += var >= p.fair * t, f"ratio_{p.member}_{p.lot}"
+        if p.fair > 0 and p.cap > 0:
+            prob += var >= p.fair * t, f"ratio_{p.member}_{p.lot}"
     for lot, pot in data.pots.items():
         prob += pulp.lpSum(by_lot[lot]) == pot, f"budget_{lot}"
+    for row in data.rows:
+        expr = pulp.lpSum(c * x[k] for k, c in row.terms)
+        if row.sense == "<=":
+            prob += expr <= row.rhs, row.name
+        elif row.sense == ">=":
+            prob += expr >= row.rhs, row.name
+        else:
+            prob += expr == row.rhs, row.name
     build = time.perf_counter() - t0
     solver = pulp.HiGHS(msg=False, timeLimit=time_limit)
     t1 = time.perf_counter()
@@ -163,3 +228,123 @@ def solve_reference(data: ReferenceData, *, time_limit: float | None = None) -> 
             for p, var in zip(data.pairs, x, strict=True)
         }
     return result
+
+
+# -- with side-constraints: the same single max-min model over allocate's own rows -----------
+
+
+def prepare_planned(problem: Problem, the_plan: Any = None) -> ReferenceData:
+    """Pairs, fair shares, floors and side rows in pounds, from :mod:`allocate`'s own plan.
+
+    ``the_plan`` is a plan already made (after a sub-contract choice); by default
+    :func:`allocate.pipeline.planning.plan` is called here (and timed).
+    """
+    from allocate.pipeline.formulation import lp_spec
+    from allocate.pipeline.planning import plan
+
+    t0 = time.perf_counter()
+    p = plan(problem) if the_plan is None else the_plan
+    spec, _ = lp_spec(p)
+    ids = p.eligibility.member_ids
+    pairs: list[Pair] = []
+    where: dict[int, int] = {}  # the plan's pair index -> index into pairs
+    for k, j in enumerate(p.pair_lot):
+        if not p.pair_open[k]:
+            continue  # a sub-contract not made receives nothing
+        lot = p.lots[j]
+        pos = p.pair_pos[k]
+        pounds = lot.unit_value / 100  # pounds per unit of the lot's quantity (pence or units)
+        fair = lot.fair_share(pos) * pounds if lot.fair is not None else Fraction(0)
+        where[k] = len(pairs)
+        pairs.append(
+            Pair(
+                ids[p.pair_member[k]],
+                lot.lot_id,
+                cap=float(lot.claims[pos] * pounds),
+                fair=float(fair),
+                floor=float(lot.floor[pos] * pounds),
+            )
+        )
+    rows = [
+        Row(
+            name=row.name,
+            family=row.family,
+            # exact weights on awards in pence: the same weights on pounds, the bound / 100
+            terms=tuple((where[k], float(w)) for k, w in row.weights.items() if k in where),
+            sense=row.sense,
+            rhs=float(row.bound / 100),
+        )
+        for row in spec.side_rows
+    ]
+    return ReferenceData(
+        pairs=pairs,
+        pots={lot.lot_id: lot.pot / 100 for lot in p.lots},
+        unit_value={
+            lot.lot_id: float(lot.unit_value / 100) for lot in p.lots if lot.units is not None
+        },
+        seconds=time.perf_counter() - t0,
+        rows=rows,
+        source="allocate plan",
+    )
+
+
+def _milp_plan(problem: Problem, time_limit: float | None) -> Any:
+    """The plan with the sub-contracts and providers :func:`allocate.solve` chooses by MILP.
+
+    The same public steps :func:`allocate.solve` takes when the rule's decisions leave the
+    programme infeasible; None when no choice keeps every condition (the rule's stand).
+    """
+    from allocate.pipeline.engine import choose_subcontracts
+    from allocate.pipeline.formulation import lp_spec
+    from allocate.pipeline.planning import plan
+    from allocate.pipeline.subcontracts import (
+        close,
+        keep_providers,
+        provider_areas,
+        release_providers,
+        reopen,
+    )
+
+    p = plan(problem)
+    release_providers(p)
+    if problem.policy.min_award is not None:
+        reopen(p)
+    candidates, _ = lp_spec(p)
+    areas, least = provider_areas(p)
+    choice = choose_subcontracts(
+        candidates, time_limit=time_limit, areas=areas, provider_floor=least
+    )
+    if choice is None:
+        return None
+    made, kept = choice
+    close(p, made)
+    keep_providers(p, kept)
+    p.sync_open()
+    return p
+
+
+def solve_side(
+    problem: Problem, *, time_limit: float | None = None
+) -> tuple[ReferenceData, ReferenceResult]:
+    """The straightforward max-min model with allocate's side rows, on the same decisions.
+
+    One model, one solve; only when the rule's sub-contract decisions leave it infeasible under
+    a minimum award or providers per area is it rebuilt once on the MILP's decisions, as
+    :func:`allocate.solve` does (the first solve and the MILP are timed as ``decisions``).
+    """
+    data = prepare_planned(problem)
+    result = solve_reference(data, time_limit=time_limit)
+    policy = problem.policy
+    choosing = policy.min_award is not None or policy.min_providers_per_area is not None
+    if result.status != "infeasible" or not choosing:
+        return data, result
+    t0 = time.perf_counter()
+    chosen = _milp_plan(problem, time_limit)
+    if chosen is None:
+        return data, result
+    spent = result.build_seconds + result.solve_seconds + time.perf_counter() - t0
+    data = prepare_planned(problem, chosen)
+    result = solve_reference(data, time_limit=time_limit)
+    result.decisions = "milp"
+    result.decision_seconds = spent
+    return data, result

@@ -3,11 +3,19 @@
 Every case runs in its own interpreter (``benchmarks/case.py``) so that peak memory is the case's
 own, and a case that fails, is unsupported or runs out of time is recorded, never fatal::
 
-    python benchmarks/run.py                        # everything (the 12,000 x 20 baseline is slow)
-    python benchmarks/run.py --sizes 50x5,500x10 --skip-reference --repeat 5
+    python benchmarks/run.py                        # everything (slow: see --timeout)
+    python benchmarks/run.py --sizes 50x5,500x10 --skip-reference --repeat 5 --no-readme
+    python benchmarks/run.py --sizes 50x5 --scenarios 20 --timeout 120 --no-readme
+
+For every size and side-constraint variant: ``allocate`` (end to end), the straightforward
+max-min ``reference`` on the same instance, ``allocate_lp`` (no side-constraints), the pricing of
+every side-constraint family (``prices``, side-constraints on, up to 2,000 members by default),
+and once per run a ``sweep`` of ``--scenarios`` scenarios on a process pool.
 
 Results go to ``benchmarks/results.json`` (every number measured) and to the table between the
 ``<!-- results -->`` markers of ``benchmarks/README.md``, with the machine they were measured on.
+A partial run (fewer sizes, sides or modes than the whole suite) leaves the README alone unless
+``--force-readme`` is given.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -31,8 +40,21 @@ ROOT = HERE.parent
 DEFAULT_SIZES = "50x5,500x10,2000x20,12000x20"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
-#: End-to-end targets from issue #5, in seconds, by (members, lots).
-TARGETS: dict[tuple[int, int], float] = {(50, 5): 0.05, (12000, 20): 5.0}
+#: End-to-end targets of the county-scale issue, in seconds, by (members, lots, side).
+TARGETS: dict[tuple[int, int, str], float] = {
+    (50, 5, "none"): 0.02,
+    (50, 5, "all"): 0.02,
+    (500, 10, "all"): 0.3,
+    (2000, 20, "all"): 3.0,
+    (12000, 20, "all"): 20.0,
+    (12000, 20, "none"): 1.0,
+}
+#: Pricing every side-constraint family (``audit.prices``) within this multiple of the solve.
+PRICE_TARGETS: dict[tuple[int, int], float] = {(2000, 20): 3.0}
+#: 1,000 scenarios of a 500-member consortium, every side-constraint, 2 processes: seconds.
+SWEEP_TARGET = (1000, 300.0)
+#: Sizes priced by default: up to this many members.
+PRICES_UP_TO = 2000
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -89,7 +111,14 @@ def machine() -> dict[str, Any]:
 
 
 def run_case(
-    members: int, lots: int, side: str, mode: str, repeat: int, timeout: float, density: float
+    members: int,
+    lots: int,
+    side: str,
+    mode: str,
+    repeat: int,
+    timeout: float,
+    density: float,
+    extra: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     cmd = [
         sys.executable,
@@ -101,17 +130,35 @@ def run_case(
         f"--mode={mode}",
         f"--repeat={repeat}",
         f"--density={density}",
+        *extra,
     ]
     base = {"members": members, "lots": lots, "side": side, "mode": mode, "ok": False}
     t0 = time.perf_counter()
+    # a session of its own, so that a case past its time is stopped with every process it
+    # started (the sweep's pool workers too), and nothing else
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return base | {"error": f"timed out after {timeout:.0f} s", "wall": timeout}
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return base | {
+            "error": f"timed out after {timeout:.0f} s",
+            "timed_out": True,
+            "wall": timeout,
+        }
     wall = time.perf_counter() - t0
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        tail = (stderr or stdout).strip().splitlines()[-3:]
         return base | {"error": f"exit {proc.returncode}: {' | '.join(tail)}", "wall": wall}
     record: dict[str, Any] = json.loads(lines[-1])
     record["wall"] = wall
@@ -126,6 +173,8 @@ def _s(x: float | None) -> str:
         return "–"
     if x < 0.1:
         return f"{x * 1000:.1f} ms"
+    if x >= 100:
+        return f"{x:,.0f} s"
     return f"{x:.2f} s"
 
 
@@ -157,8 +206,47 @@ def _failure(record: dict[str, Any]) -> str:
     return first if len(first) < 90 else first[:87] + "..."
 
 
+def _verdict(
+    value: float | None, target: float | None, unit: str = "s", past: float | None = None
+) -> str:
+    """The target and whether ``value`` meets it; ``past``: the case ran out of this much time."""
+    if target is None:
+        return "–"
+    shown = _s(target) if unit == "s" else f"{target:g}×"
+    if value is None:
+        return f"{shown} ❌" if past is not None and past >= target else f"{shown} –"
+    return f"{shown} {'✅' if value <= target else '❌'}"
+
+
+def _past(record: dict[str, Any]) -> float | None:
+    """The time a case ran out of, when it did."""
+    return float(record["wall"]) if record.get("timed_out") else None
+
+
+def _ratio(x: float | None, y: float | None) -> str:
+    if x is None or not y:
+        return "–"
+    r = x / y
+    return f"{r:,.0f}×" if r >= 10 else f"{r:.2g}×"
+
+
+def _status(record: dict[str, Any], key: str = "status") -> str:
+    if not record:
+        return "not run"
+    if record.get("timed_out"):
+        return f"**timed out** after {_s(record.get('wall'))}"
+    if not record.get("ok"):
+        return f"error: {_failure(record)}"
+    solver = record.get("solver", {})
+    return str(solver.get(key, record.get(key, "?")))
+
+
+def _level(x: Any) -> str:
+    return "–" if x is None else f"{float(x):.6f}"
+
+
 def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, Any]) -> str:
-    sizes = sorted({(r["members"], r["lots"]) for r in results})
+    sizes = sorted({(r["members"], r["lots"]) for r in results if r["mode"] != "sweep"})
     sides = [s for s in ("none", "all") if any(r["side"] == s for r in results)]
     libs = ", ".join(f"{k} {v}" for k, v in info["libraries"].items())
     out = [
@@ -166,42 +254,45 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
         f"({info['logical_cpus']} logical CPUs), {info['ram_gib']} GiB RAM, {info['os']}, "
         f"Python {info['python']}; {libs}; commit `{info['commit']}`.  "
         f"Consortia: `allocate.synthetic.consortium(members, lots, seed=0, "
-        f"eligibility_density={args['density']})`.  "
+        f"eligibility_density={args['density']})`, side-constraints `none` or `all` "
+        "(`allocate.synthetic.ALL_SIDE_CONSTRAINTS`).  "
         f"Command: `{args['command']}`.  Times are medians of {args['repeat']} runs after a "
-        "warm-up (the baseline and the forced-LP runs: one run each); memory is the peak resident "
-        "set during the stage above the resident set at its start, in MiB, from a separate run "
-        "on a fresh heap.",
+        "warm-up (the baseline, forced-LP, pricing and sweep runs: one run each); memory is the "
+        "peak resident set during the stage above the resident set at its start, in MiB, from a "
+        f"separate run on a fresh heap.  Every case had {args.get('timeout', '?')} s.",
         "",
-        "**End to end** (`Problem.model_validate` + `allocate.solve`: eligibility, fair shares, "
-        "solve, rounding, audit, verification)",
+        "**End to end** (`Problem.model_validate` + `allocate.solve(problem, "
+        "price_constraints=False)`: eligibility, fair shares, solve, rounding, audit, "
+        "verification)",
         "",
         "| members × lots | side-constraints | eligible pairs | generate | validate | solve() "
-        "| end to end | target | peak RSS (MiB) | status |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| end to end | target | leximin stages | worst ratio | peak RSS (MiB) | status |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m, n in sizes:
         for side in sides:
             r = _find(results, m, n, side, "allocate")
             if not r:
                 continue
-            target = TARGETS.get((m, n)) if side == "none" else None
             e2e = _t(r, "end_to_end")
-            verdict = "–"
-            if target is not None and e2e is not None:
-                verdict = f"{_s(target)} {'✅' if e2e <= target else '❌'}"
-            status = (
-                r.get("solver", {}).get("status", "?") if r.get("ok") else f"error: {_failure(r)}"
-            )
+            verdict = _verdict(e2e, TARGETS.get((m, n, side)), past=_past(r))
             peak = r.get("max_rss_mib")
             pairs = r.get("pairs")
-            out.append(
-                f"| {m:,} × {n} | {side} | {'–' if pairs is None else f'{pairs:,}'} "
-                f"| {_s(_t(r, 'generate'))} "
-                f"| {_s(_t(r, 'validate'))} | {_s(_t(r, 'solve'))} | **{_s(e2e)}** | {verdict} "
-                f"| {peak:.0f} | {status} |"
-                if peak is not None
-                else f"| {m:,} × {n} | {side} | – | – | – | – | – | {verdict} | – | {status} |"
-            )
+            solver = r.get("solver", {})
+            stages = solver.get("stages")
+            if r.get("ok") and peak is not None:
+                out.append(
+                    f"| {m:,} × {n} | {side} | {'–' if pairs is None else f'{pairs:,}'} "
+                    f"| {_s(_t(r, 'generate'))} | {_s(_t(r, 'validate'))} "
+                    f"| {_s(_t(r, 'solve'))} | **{_s(e2e)}** | {verdict} "
+                    f"| {'–' if stages is None else f'{stages:,}'} "
+                    f"| {_level(solver.get('worst_ratio'))} | {peak:.0f} | {_status(r)} |"
+                )
+            else:
+                out.append(
+                    f"| {m:,} × {n} | {side} | – | – | – | – | – | {verdict} | – | – | – "
+                    f"| {_status(r)} |"
+                )
     stage_keys = [
         ("validate", "validate", "validate"),
         ("eligibility + fair shares", "solve.eligibility+solve.fair_shares", "solve.plan"),
@@ -233,52 +324,158 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
                 cells.append(f"{_s(seconds) if present else '–'} / {mem}")
             out.append(f"| {m:,} × {n} | {side} | " + " | ".join(cells) + " |")
 
-    out += [
+    ref_rows: list[str] = []
+    ref_head = [
         "",
-        "**Against the straightforward PuLP model** (one variable per eligible pair, raw pounds, "
-        "max-min ratio, one HiGHS solve; `benchmarks/reference.py`), no side-constraints",
+        "**Against the straightforward max-min model** (`benchmarks/reference.py`: one PuLP "
+        "model in raw pounds with the same side rows, a single `max t` over the ratio rows "
+        "`x ≥ t·fair share`, one HiGHS solve), on the same instance in the same run.  Its `t` "
+        "is the max-min level; `allocate`'s worst ratio is its first leximin stage, the same "
+        "level, and then it raises the next worst, stage by stage.  `allocate ÷ max-min` is "
+        "allocate's end to end over the baseline's total: the price of leximin (and of "
+        "rounding, audit and verification) over one max-min solve.",
         "",
-        "| members × lots | baseline build | baseline solve | baseline total | baseline t "
-        "| same optimum | allocate end to end | **speed-up** | allocate LP build / solve "
-        "(stages) | LP build ≤ solve | baseline peak (MiB) |",
-        "|---|---:|---:|---:|---:|---|---:|---:|---:|---|---:|",
+        "| members × lots | side | side rows | decisions | baseline prepare | baseline build "
+        "| baseline solve | baseline total | max-min t | allocate worst ratio | same level "
+        "| allocate end to end | leximin stages | **allocate ÷ max-min** | baseline peak (MiB) |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for m, n in sizes:
-        ref = _find(results, m, n, "none", "reference")
-        ours = _find(results, m, n, "none", "allocate")
-        lp = _find(results, m, n, "none", "allocate_lp")
-        if not ref and not lp:
-            continue
-        e2e = _t(ours, "end_to_end")
-        ref_ok = bool(ref.get("ok")) and ref.get("status") == "optimal"
-        total = _t(ref, "total") if ref_ok else None
-        ratio = "–"
-        if total and e2e:
-            ratio = f"{total / e2e:,.0f}×" if total / e2e >= 10 else f"{total / e2e:.2g}×"
-        cmp = ref.get("compare")
-        if cmp:
-            same = (
-                "yes" if cmp["pairs_beyond_rounding"] == 0 and cmp["level_gap"] < 1e-6 else "**no**"
+        for side in sides:
+            ref = _find(results, m, n, side, "reference")
+            ours = _find(results, m, n, side, "allocate")
+            if not ref:
+                continue
+            e2e = _t(ours, "end_to_end") if ours.get("ok") else None
+            ref_ok = bool(ref.get("ok")) and ref.get("status") == "optimal"
+            total = _t(ref, "total") if ref_ok else None
+            level = ref.get("level") if ref_ok else None
+            solver = ours.get("solver", {}) if ours.get("ok") else {}
+            worst = solver.get("worst_ratio")
+            cmp = ref.get("compare")
+            if not ref_ok:
+                same = f"– ({_status(ref)})"
+            elif cmp:  # no side-constraints: every award compared too
+                same = (
+                    "yes"
+                    if cmp["pairs_beyond_rounding"] == 0 and cmp["level_gap"] < 1e-6
+                    else "**no**"
+                )
+                same += (
+                    f" (awards: max Δ £{cmp['max_abs_diff_pounds_money_lots']:.4f} on money lots)"
+                )
+            elif level is not None and worst is not None:
+                gap = abs(float(level) - float(worst))
+                same = f"{'yes' if gap <= 1e-6 else '**no**'} (Δ {gap:.1e})"
+            else:
+                same = "–"
+            decisions = ref.get("decisions", "–") if side != "none" else "–"
+            if decisions == "milp":
+                decisions = f"milp ({_s(_t(ref, 'decisions'))})"
+            stages = solver.get("stages")
+            ref_rows.append(
+                f"| {m:,} × {n} | {side} | {ref.get('side_rows', 0):,} | {decisions} "
+                f"| {_s(_t(ref, 'prepare'))} | {_s(_t(ref, 'build'))} | {_s(_t(ref, 'solve'))} "
+                f"| {_s(total)} | {_level(level)} | {_level(worst)} | {same} | {_s(e2e)} "
+                f"| {'–' if stages is None else f'{stages:,}'} | {_ratio(e2e, total)} "
+                f"| {_mem(ref, 'model')} |"
             )
-            same += f" (max Δ £{cmp['max_abs_diff_pounds_money_lots']:.4f} on money lots)"
-        elif ref:
-            same = f"– ({_failure(ref) if not ref.get('ok') else ref.get('status')})"
-        else:
-            same = "not run"
+    if ref_rows:
+        out += ref_head + ref_rows
+
+    lp_rows = []
+    for m, n in sizes:
+        lp = _find(results, m, n, "none", "allocate_lp")
+        if not lp:
+            continue
         if lp.get("ok"):
             build, solve = _t(lp, "solve.build"), _t(lp, "solve.solve")
             stages = lp.get("solver", {}).get("stages")
-            lp_cell = f"{_s(build)} / {_s(solve)} ({stages})"
-            lp_ok = "✅" if build is not None and solve is not None and build <= solve else "❌"
+            ok = "✅" if build is not None and solve is not None and build <= solve else "❌"
+            lp_rows.append(f"| {m:,} × {n} | {_s(build)} | {_s(solve)} | {stages} | {ok} |")
         else:
-            lp_cell = f"error: {_failure(lp)}" if lp else "not run"
-            lp_ok = "–"
-        level = ref.get("level")
-        out.append(
-            f"| {m:,} × {n} | {_s(_t(ref, 'build'))} | {_s(_t(ref, 'solve'))} | {_s(total)} "
-            f"| {'–' if level is None else f'{level:.6f}'} | {same} | {_s(e2e)} | {ratio} "
-            f"| {lp_cell} | {lp_ok} | {_mem(ref, 'model')} |"
-        )
+            lp_rows.append(f"| {m:,} × {n} | – | – | – | {_status(lp)} |")
+    if lp_rows:
+        out += [
+            "",
+            '**The leximin LP forced** (`allocate.solve(problem, method="lp")`, no '
+            "side-constraints, where the closed form would do): model build against solver time",
+            "",
+            "| members × lots | LP build | LP solve | stages | build ≤ solve |",
+            "|---|---:|---:|---:|---|",
+            *lp_rows,
+        ]
+
+    price_rows = []
+    for m, n in sizes:
+        r = _find(results, m, n, "all", "prices")
+        if not r:
+            continue
+        target = PRICE_TARGETS.get((m, n))
+        if r.get("ok"):
+            priced, solve = _t(r, "prices"), _t(r, "solve")
+            ratio = None if priced is None or not solve else priced / solve
+            families = len(r.get("families", []))
+            price_rows.append(
+                f"| {m:,} × {n} | {_s(solve)} | {_s(priced)} | {families} "
+                f"| {'–' if ratio is None else f'{ratio:.2g}×'} "
+                f"| {_verdict(ratio, target, unit='x')} | {_status(r)} |"
+            )
+        else:
+            price_rows.append(
+                f"| {m:,} × {n} | – | – | – | – | {_verdict(None, target, unit='x')} "
+                f"| {_status(r)} |"
+            )  # (a timed-out pricing says nothing about its ratio to the solve)
+    if price_rows:
+        out += [
+            "",
+            "**Pricing the side-constraints** (`allocate.solve(problem, "
+            "price_constraints=True)`, side-constraints `all`: `audit.prices`, one more solve "
+            'per family switched off, timed apart as `Allocation.timings["prices"]`; the '
+            "solve is the rest of the same call)",
+            "",
+            "| members × lots | solve | audit.prices | families | prices ÷ solve | target "
+            "| status |",
+            "|---|---:|---:|---:|---:|---:|---|",
+            *price_rows,
+        ]
+
+    sweeps = [r for r in results if r["mode"] == "sweep"]
+    if sweeps:
+        out += [
+            "",
+            "**A sweep** (`allocate.sweep(problem, scenarios, ProcessPoolExecutor(workers, "
+            "spawn))`, side-constraints `all`; seeded scenarios of one or two changes each: "
+            "capacity, quality, contract size, top-slice rate, share cap, ring-fence; the "
+            "sweep's own solve options, no diagnosis, no prices).  The target is for 1,000 "
+            "scenarios; a smaller run is also shown scaled to 1,000.",
+            "",
+            "| members × lots | scenarios | processes | wall time | scenarios / minute "
+            "| 1,000 at this rate | target | statuses |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        count, limit = SWEEP_TARGET
+        for r in sweeps:
+            m, n = r["members"], r["lots"]
+            wall = _t(r, "sweep") if r.get("ok") else None
+            done = r.get("scenarios") or 0
+            per_min = f"{done / wall * 60:,.0f}" if wall and done else "–"
+            scaled = wall * count / done if wall and done else None
+            past = _past(r)
+            if past is not None:  # 1,000 would take longer than this
+                past = past * count / max(done, 1)
+            statuses = (
+                ", ".join(f"{k} {v}" for k, v in sorted(r.get("statuses", {}).items()))
+                if r.get("ok")
+                else _status(r)
+            )
+            out.append(
+                f"| {m:,} × {n} | {done:,} | {r.get('workers', '?')} | {_s(wall)} | {per_min} "
+                f"| {_s(scaled)} "
+                f"| {_verdict(scaled, limit, past=past)} "
+                f"| {statuses} |"
+            )
+
     out += [
         "",
         "**Memory against eligible pairs** (`allocate.solve`, no side-constraints): peak above "
@@ -309,12 +506,34 @@ def write_readme(path: Path, body: str) -> None:
     path.write_text(f"{head}{START}\n{body}\n{END}{tail}")
 
 
+def _complete(args: argparse.Namespace, sides: list[str]) -> bool:
+    """Whether a run covers the whole suite (every default size, side and mode)."""
+    return (
+        set(args.sizes) >= set(parse_sizes(DEFAULT_SIZES))
+        and set(sides) == {"none", "all"}
+        and not (args.skip_reference or args.skip_lp or args.skip_prices or args.skip_sweep)
+        and args.scenarios >= SWEEP_TARGET[0]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the allocate benchmark suite.")
     parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes(DEFAULT_SIZES))
     parser.add_argument("--sides", default="none,all", help="none, all or none,all")
     parser.add_argument("--skip-reference", action="store_true", help="skip the PuLP baseline")
     parser.add_argument("--skip-lp", action="store_true", help="skip the forced-LP allocate runs")
+    parser.add_argument("--skip-prices", action="store_true", help="skip pricing the families")
+    parser.add_argument(
+        "--prices-sizes",
+        type=parse_sizes,
+        help=f"sizes to price (default: those of --sizes up to {PRICES_UP_TO:,} members)",
+    )
+    parser.add_argument("--skip-sweep", action="store_true", help="skip the sweep")
+    parser.add_argument("--scenarios", type=int, default=SWEEP_TARGET[0], help="sweep size")
+    parser.add_argument(
+        "--sweep-size", type=parse_sizes, default=parse_sizes("500x10"), help="the swept consortium"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="the sweep's processes")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per allocate case")
     parser.add_argument(
         "--density", type=float, default=0.2, help="eligibility_density of the consortia"
@@ -323,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument("--readme", type=Path, default=HERE / "README.md")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite the README")
+    parser.add_argument(
+        "--force-readme", action="store_true", help="rewrite the README after a partial run too"
+    )
     parser.add_argument(
         "--from-json", type=Path, help="only redraw the tables from an earlier results file"
     )
@@ -335,43 +557,65 @@ def main(argv: list[str] | None = None) -> int:
             write_readme(args.readme, body)
         return 0
     sides = [s.strip() for s in args.sides.split(",") if s.strip()]
+    priced = (
+        args.prices_sizes
+        if args.prices_sizes is not None
+        else [(m, n) for m, n in args.sizes if m <= PRICES_UP_TO]
+    )
 
-    plan: list[tuple[int, int, str, str, int]] = []
+    plan: list[tuple[int, int, str, str, int, tuple[str, ...]]] = []
     for m, n in args.sizes:
         for side in sides:
-            plan.append((m, n, side, "allocate", args.repeat))
+            plan.append((m, n, side, "allocate", args.repeat, ()))
+            if not args.skip_reference:
+                plan.append((m, n, side, "reference", 1, ()))
         if "none" in sides and not args.skip_lp:
-            plan.append((m, n, "none", "allocate_lp", 1))
-        if "none" in sides and not args.skip_reference:
-            plan.append((m, n, "none", "reference", 1))
+            plan.append((m, n, "none", "allocate_lp", 1, ()))
+        if "all" in sides and not args.skip_prices and (m, n) in priced:
+            plan.append((m, n, "all", "prices", 1, ()))
+    if not args.skip_sweep:
+        for m, n in args.sweep_size:
+            sweep_args = (f"--scenarios={args.scenarios}", f"--workers={args.workers}")
+            plan.append((m, n, "all", "sweep", 1, sweep_args))
 
     results = []
-    for m, n, side, mode, repeat in plan:
+    for m, n, side, mode, repeat, extra in plan:
         print(f"{m:>6} x {n:<3} {side:<4} {mode:<12} ...", end=" ", flush=True, file=sys.stderr)
-        record = run_case(m, n, side, mode, repeat, args.timeout, args.density)
+        record = run_case(m, n, side, mode, repeat, args.timeout, args.density, extra)
+        if mode == "sweep":  # also when it did not finish
+            record.setdefault("scenarios", args.scenarios)
+            record.setdefault("workers", args.workers)
         results.append(record)
         if record.get("ok"):
-            key = "total" if mode == "reference" else "end_to_end"
+            key = {"reference": "total", "prices": "prices", "sweep": "sweep"}.get(
+                mode, "end_to_end"
+            )
             print(f"{_s(_t(record, key))}  (wall {record['wall']:.1f} s)", file=sys.stderr)
         else:
             print(f"FAILED: {_failure(record)}", file=sys.stderr)
 
     info = machine()
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    meta = {"repeat": args.repeat, "density": args.density, "command": command.strip()}
+    meta = {
+        "repeat": args.repeat,
+        "density": args.density,
+        "timeout": args.timeout,
+        "command": command.strip(),
+    }
     args.output.write_text(
         json.dumps({"machine": info, "run": meta, "results": results}, indent=1, default=str)
     )
     body = tables(results, info, meta)
     print(body)
-    for m, n in args.sizes:
-        ref = _find(results, m, n, "none", "reference")
-        ours = _find(results, m, n, "none", "allocate")
-        total, e2e = _t(ref, "total"), _t(ours, "end_to_end")
-        if ref.get("ok") and total and e2e:
-            print(f"{m} x {n}: baseline / allocate end to end = {total / e2e:,.1f}")
-    if not args.no_readme:
+    if args.no_readme:
+        return 0
+    if _complete(args, sides) or args.force_readme:
         write_readme(args.readme, body)
+    else:
+        print(
+            "\nA partial run: the README's table is left as it is (--force-readme to rewrite it).",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -11,7 +11,14 @@ directly with ``highspy``.  For a problem in its class it answers:
 * :func:`max_min_level` — the max-min level t* = max min_k award_k / fair_share_k over the
   continuous relaxation (an LP), the fair shares being the rule's closed form;
 * :func:`least_relaxation` — the least relaxation, in whole pence, of one condition alone (its
-  rows made elastic) that lets a whole-penny allocation exist: the amounts a diagnosis reports.
+  rows made elastic) that lets a whole-penny allocation exist: the amounts a diagnosis reports;
+* :func:`leximin` (and :func:`leximin_levels`) — the leximin-optimal level of every pair (award
+  over fair share) over the continuous relaxation, by progressive filling with its own LP (see
+  there), and :func:`rule_closed`, the sub-contracts the rule does not make under a minimum
+  award, computed as documented;
+* :func:`near_allocation` — a whole-penny allocation keeping every condition with every award
+  within one quantum (and the solvers' tolerance) of the leximin one, if any exists: whether
+  rounding the leximin allocation could have kept that close.
 
 The class: money lots and unit-priced lots whose member pot is a whole number of pence per unit;
 the ``proportional`` and ``constrained_equal_awards`` rules; ``max_member_share``,
@@ -28,6 +35,7 @@ allocation.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,10 +44,12 @@ from fractions import Fraction
 from typing import Any
 
 import highspy
+import numpy as np
 
 __all__ = [
     "LEVEL_TOLERANCE",
     "Awards",
+    "Leximin",
     "Model",
     "OracleError",
     "UnsupportedError",
@@ -49,8 +59,14 @@ __all__ = [
     "find_allocation",
     "gaps",
     "least_relaxation",
+    "level_tolerance",
+    "levels_of",
+    "leximin",
+    "leximin_levels",
     "max_min_level",
     "model",
+    "near_allocation",
+    "rule_closed",
     "violations",
     "worst_ratio",
 ]
@@ -159,6 +175,7 @@ class Model:
     """Pence."""
     short: tuple[str, ...]
     """Lots whose eligible capacity cannot absorb them."""
+    rule: str = "proportional"
 
     def lot(self, lot_id: str) -> Lot:
         return next(lot for lot in self.lots if lot.id == lot_id)
@@ -237,11 +254,14 @@ def _covers(cap: Mapping[str, Any], lot: Lot) -> bool:
     return cap.get("theme") in (None, lot.theme) and cap.get("area") in (None, lot.area)
 
 
-def _claim(data: Mapping[str, Any], member: str, lot: Lot) -> int:
-    """The least capacity covering the lot, in its quantity (an amount buys its whole units)."""
+def _claim(capacities: Iterable[Mapping[str, Any]], lot: Lot) -> int:
+    """The least of a member's capacities covering the lot, in its quantity.
+
+    An amount buys the lot's whole units.
+    """
     found = []
-    for cap in data["capacities"]:
-        if cap["member"] != member or not _covers(cap, lot):
+    for cap in capacities:
+        if not _covers(cap, lot):
             continue
         if cap.get("units") is not None:
             found.append(int(cap["units"]))
@@ -252,12 +272,12 @@ def _claim(data: Mapping[str, Any], member: str, lot: Lot) -> int:
     return min(found, default=0)
 
 
-def _eligible(data: Mapping[str, Any], m: Mapping[str, Any], lot: Lot) -> bool:
+def _eligible(
+    data: Mapping[str, Any], m: Mapping[str, Any], lot: Lot, excluded_ids: set[tuple[str, str]]
+) -> bool:
+    """``excluded_ids``: (member, lot or contract id) of every exclusion."""
     policy = data.get("policy") or {}
-    excluded = any(
-        ex["member"] == m["id"] and (ex.get("lot") == lot.id or ex.get("contract") == lot.contract)
-        for ex in policy.get("exclusions", [])
-    )
+    excluded = (m["id"], lot.id) in excluded_ids or (m["id"], lot.contract) in excluded_ids
     return (
         m.get("membership", "full") == "full"
         and bool(m["qa_passed"])
@@ -299,8 +319,19 @@ def model(data: Mapping[str, Any]) -> Model:
     least = pence(policy["min_award"]) if policy.get("min_award") is not None else None
     pairs: list[Pair] = []
     short = []
+    declared: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for cap in data["capacities"]:
+        declared[cap["member"]].append(cap)
+    excluded = {
+        (ex["member"], ex.get("lot") if ex.get("lot") is not None else ex.get("contract"))
+        for ex in policy.get("exclusions", [])
+    }
     for lot in lots:
-        claims = {m["id"]: _claim(data, m["id"], lot) for m in members if _eligible(data, m, lot)}
+        claims = {
+            m["id"]: _claim(declared[m["id"]], lot)
+            for m in members
+            if _eligible(data, m, lot, excluded)
+        }
         ids = [mid for mid, c in claims.items() if c > 0]
         if sum(claims[mid] for mid in ids) < lot.estate:
             short.append(lot.id)
@@ -315,6 +346,7 @@ def model(data: Mapping[str, Any]) -> Model:
         rows=tuple(_rows(data, lots, pairs)),
         min_award=least,
         short=tuple(short),
+        rule=rule,
     )
 
 
@@ -646,3 +678,322 @@ def gaps(m: Model, awards: Awards, level: float) -> dict[tuple[str, str], float]
         for p in m.pairs
         if p.fair > 0
     }
+
+
+# -- leximin by progressive filling ------------------------------------------------------------
+
+#: Duals of ratio rows at least this large (the rows are ``z − t ≥ 0`` with ``z`` the pair's award
+#: over its fair share, so a dual is the level's rate per unit of ratio) freeze their pair.
+DUAL_FREEZE = 1e-9
+#: A tie that can rise by more than this share of its lot's estate (in money, with every other
+#: unfrozen pair still at the level) is not frozen.  A tie frozen although it could rise by less
+#: is off by less than this: half the solvers' allowance in :func:`level_tolerance`.  (A tie the
+#: solver's noise lets "rise" only costs a stage: it is frozen at the next, at the same level.)
+RISE = LEVEL_TOLERANCE
+
+
+@dataclass(frozen=True, slots=True)
+class Leximin:
+    """The leximin-optimal levels of a problem's continuous relaxation, pair by pair."""
+
+    levels: dict[tuple[str, str], float]
+    """Each open pair's level (award / fair share), and 0.0 for each closed one."""
+    stages: int
+    """Progressive-filling stages (one ``max t`` LP each)."""
+    lp_solves: int
+    """Every LP solved: the stages and the "can it rise" checks."""
+    closed: frozenset[tuple[str, str]]
+    """Sub-contracts not made (minimum award), held at zero."""
+    seconds: float
+
+
+def rule_closed(m: Model) -> frozenset[tuple[str, str]]:
+    """The sub-contracts the rule does not make under a minimum award, as documented.
+
+    On each lot the smallest fair shares (ties by member id) are dropped one by one until the rule
+    applied to the members left gives each of them at least the minimum, but never so many that
+    those left cannot absorb the lot; then any member left whose capacity cannot reach the minimum
+    is not made either.  Empty without a minimum award.
+    """
+    if m.min_award is None:
+        return frozenset()
+    out: set[tuple[str, str]] = set()
+    for lot in m.lots:
+        mine = [p for p in m.pairs if p.lot.id == lot.id]
+        if not mine:
+            continue
+        floor = mine[0].floor
+        order = sorted(mine, key=lambda p: (p.fair, p.member))
+        dropped = 0
+        for d in range(len(order) + 1):
+            left = order[d:]
+            if sum(p.claim for p in left) < lot.estate:
+                dropped = max(0, d - 1)
+                break
+            if all(s >= floor for s in _shares(m.rule, lot.estate, [p.claim for p in left])):
+                dropped = d
+                break
+        out |= {(p.member, lot.id) for p in order[:dropped]}
+        out |= {(p.member, lot.id) for p in order[dropped:] if p.claim < floor}
+    return frozenset(out)
+
+
+class _Filling:
+    """One highspy LP in ratio units: ``z_k`` is pair k's award over its fair share.
+
+    Columns: ``z_k`` for every pair (bounds floor/fair .. claim/fair; 0 for a closed pair), then
+    the level ``t``.  Rows: each lot's budget and each side row (money, divided by its own
+    size so every coefficient is at most 1), then one ratio row ``z_k − t ≥ 0`` per claimant.
+    """
+
+    def __init__(self, m: Model, closed: frozenset[tuple[str, str]]) -> None:
+        self.m = m
+        self.h = h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.silent()
+        for option in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
+            h.setOptionValue(option, LEVEL_TOLERANCE)
+        n = len(m.pairs)
+        self.unit = [float(p.fair) if p.fair > 0 else float(max(p.claim, 1)) for p in m.pairs]
+        self.claimants = [
+            k
+            for k, p in enumerate(m.pairs)
+            if p.fair > 0
+            and p.claim > 0
+            and p.floor <= p.claim
+            and (p.member, p.lot.id) not in closed
+        ]
+        lower = np.zeros(n)
+        upper = np.zeros(n)
+        for k, p in enumerate(m.pairs):
+            if (p.member, p.lot.id) in closed or p.floor > p.claim:
+                continue
+            lower[k] = p.floor / self.unit[k]
+            upper[k] = p.claim / self.unit[k]
+        top = max((upper[k] for k in self.claimants), default=1.0)
+        self.top = max(1.0, float(top))
+        h.addCols(
+            n,
+            np.zeros(n),
+            lower,
+            upper,
+            0,
+            np.zeros(n, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        self.t = n
+        h.addCol(1.0, 0.0, self.top, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        # money rows: budgets (== pot) and side rows (whole bounds), each over its own size
+        by_lot: dict[str, list[int]] = defaultdict(list)
+        for k, p in enumerate(m.pairs):
+            by_lot[p.lot.id].append(k)
+        rows: list[tuple[list[int], float, float]] = [
+            (by_lot[lot.id], float(lot.pot), float(lot.pot)) for lot in m.lots
+        ]
+        for row in m.rows:
+            bound = float(row.whole)
+            lo, hi = (
+                (-highspy.kHighsInf, bound) if row.sense == "<=" else (bound, highspy.kHighsInf)
+            )
+            rows.append((list(row.pairs), lo, hi))
+        for ks, lo, hi in rows:
+            coef = np.array([self.unit[k] * m.pairs[k].lot.unit_value for k in ks], dtype=float)
+            finite = [abs(b) for b in (lo, hi) if math.isfinite(b)]
+            size = max(finite) if finite and max(finite) > 0 else max(coef, default=1.0)
+            h.addRow(
+                lo / size if math.isfinite(lo) else lo,
+                hi / size if math.isfinite(hi) else hi,
+                len(ks),
+                np.array(ks, dtype=np.int32),
+                coef / size,
+            )
+        self.ratio_row: dict[int, int] = {}
+        for k in self.claimants:
+            self.ratio_row[k] = h.getNumRow()
+            h.addRow(
+                0.0,
+                highspy.kHighsInf,
+                2,
+                np.array([k, self.t], dtype=np.int32),
+                np.array([1.0, -1.0]),
+            )
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.solves = 0
+        self.unfrozen = set(self.claimants)
+
+    def solve(self) -> bool:
+        self.h.run()
+        self.solves += 1
+        return bool(self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+    def noise(self, k: int) -> float:
+        """The solvers' tolerance in pair k's ratio: LEVEL_TOLERANCE of its lot over its share."""
+        p = self.m.pairs[k]
+        return LEVEL_TOLERANCE * max(1.0, p.lot.estate / self.unit[k])
+
+    def freeze(self, k: int, level: float, value: float) -> None:
+        """Hold pair k at ``level`` and take it off the level ``t``.
+
+        Held at most at what it has in the stage's answer (``value``): the solver keeps rows only
+        to its tolerance, and a hold above the answer could leave the next stage without one.
+        """
+        row = self.ratio_row[k]
+        self.h.changeCoeff(row, self.t, 0.0)
+        self.h.changeRowBounds(row, min(level, value), highspy.kHighsInf)
+
+    def cannot_rise(self, ties: set[int], level: float, values: Any) -> set[int]:
+        """Those of ``ties`` (claimants at ``level``) that cannot rise above it.
+
+        With ``t`` fixed at the level (at most the least unfrozen ratio of the stage's answer,
+        ``values``, so that answer stays feasible), each tie gets a column ``e_k ∈ [0, 1]``, its
+        rise in money as a share of its lot's estate, in its ratio row (``z_k − t − e_k ·
+        estate / fair ≥ 0``), and ``Σ e_k`` is maximised: a tie with ``e_k`` above :data:`RISE`
+        can rise (the answer shows it) and leaves the set; repeated until no ``e_k`` does, when
+        none of those left can rise alone either (one that could would give a positive sum).
+        """
+        h = self.h
+        held = min([level, *(float(values[k]) for k in self.unfrozen)])
+        h.changeColBounds(self.t, held, held)
+        h.changeColCost(self.t, 0.0)
+        first = h.getNumCol()
+        order = sorted(ties)
+        for k in order:
+            per_estate = self.m.pairs[k].lot.estate / self.unit[k]
+            h.addCol(
+                1.0,
+                0.0,
+                1.0,
+                1,
+                np.array([self.ratio_row[k]], dtype=np.int32),
+                np.array([-per_estate]),
+            )
+        column = {k: first + i for i, k in enumerate(order)}
+        left = set(ties)
+        while left:
+            if not self.solve():
+                raise OracleError(f"the rise check at level {level} has no optimum")
+            rises = self.h.getSolution().col_value
+            rose = {k for k in left if rises[column[k]] > RISE}
+            if not rose:
+                break
+            left -= rose
+            for k in rose:
+                h.changeColBounds(column[k], 0.0, 0.0)
+        h.deleteCols(len(order), np.arange(first, first + len(order), dtype=np.int32))
+        h.changeColBounds(self.t, 0.0, self.top)
+        h.changeColCost(self.t, 1.0)
+        return left
+
+
+def leximin(m: Model, closed: Iterable[tuple[str, str]] | None = None) -> Leximin | None:
+    """The leximin-optimal level of every pair, by progressive filling; None when infeasible.
+
+    Stage k maximises ``t`` with every unfrozen claimant's award at least its fair share × ``t``
+    and every frozen one held at its level, subject to the lot budgets, capacities, floors and
+    every side row (at their whole-penny bounds, as :func:`find_allocation` keeps them), over the
+    continuous relaxation.  Then exactly the claimants held at the level in *every* optimum of
+    the stage are frozen there: those whose ratio row has a positive dual (complementary
+    slackness), and, among those at the level whose dual is zero (ties), those that cannot rise
+    above it with every other unfrozen claimant kept at the level (an LP, :class:`_Filling`).
+    The rest can each rise, so together they rise, and the next stage's level is higher.
+
+    ``closed``: sub-contracts not made, held at zero (default :func:`rule_closed`); every made
+    one holds at least the minimum award.  A closed pair's level is 0.  The answer is floats to
+    the solvers' tolerance (:data:`LEVEL_TOLERANCE`); see :func:`level_tolerance`.
+    """
+    t0 = time.perf_counter()
+    if m.short:
+        return None
+    shut = rule_closed(m) if closed is None else frozenset(closed)
+    lp = _Filling(m, shut)
+    levels: dict[int, float] = {}
+    stages = 0
+    while lp.unfrozen:
+        if not lp.solve():
+            if stages == 0:
+                return None
+            raise OracleError(f"stage {stages + 1} has no optimum, though the last one's does")
+        stages += 1
+        solution = lp.h.getSolution()
+        values, duals = list(solution.col_value), list(solution.row_dual)
+        level = float(values[lp.t])
+        at_level = {
+            k for k in lp.unfrozen if values[k] <= level + max(1e-9 * level, 10 * lp.noise(k))
+        }
+        tight = {k for k in at_level if abs(duals[lp.ratio_row[k]]) > DUAL_FREEZE}
+        ties = at_level - tight
+        frozen = tight | (lp.cannot_rise(ties, level, values) if ties else set())
+        if not frozen:
+            raise OracleError(f"stage {stages}: nobody is held at the level {level}")
+        for k in frozen:
+            lp.freeze(k, level, float(values[k]))
+            levels[k] = level
+        lp.unfrozen -= frozen
+    out = {(p.member, p.lot.id): levels.get(k, 0.0) for k, p in enumerate(m.pairs)}
+    return Leximin(out, stages, lp.solves, shut, time.perf_counter() - t0)
+
+
+def leximin_levels(m: Model) -> dict[tuple[str, str], float] | None:
+    """Each pair's leximin level (award / fair share) with the rule's decisions; None if none."""
+    result = leximin(m)
+    return None if result is None else result.levels
+
+
+def levels_of(m: Model, awards: Awards) -> dict[tuple[str, str], float]:
+    """Each pair's level in ``awards``: its quantity over its fair share (0 with no share)."""
+    return {
+        (p.member, p.lot.id): (_quantity(awards, p) / float(p.fair) if p.fair > 0 else 0.0)
+        for p in m.pairs
+    }
+
+
+def level_tolerance(m: Model) -> dict[tuple[str, str], float]:
+    """How far a pair's level may be from the leximin one in whole pence and units.
+
+    One quantum (a penny, or a unit) over its fair share — rounding moves an award by less —
+    plus the solvers' tolerance (2 × :data:`LEVEL_TOLERANCE` of the lot's estate, as in
+    :func:`gaps`) over its fair share, plus 1e-7.
+    """
+    return {
+        (p.member, p.lot.id): (
+            (1 + 2 * LEVEL_TOLERANCE * p.lot.estate) / float(p.fair) + 1e-7 if p.fair > 0 else 0.0
+        )
+        for p in m.pairs
+    }
+
+
+def near_allocation(m: Model, lx: Leximin, quanta: int = 1) -> Awards | None:
+    """A whole-penny allocation near the leximin one, keeping every condition; None if none.
+
+    Every open pair within ``quanta`` quanta (pence, or units) of its leximin quantity (level ×
+    fair share), widened by the solvers' tolerance as in :func:`level_tolerance`; every closed
+    pair (``lx.closed``) at zero.  The MILP (:class:`_Program`) is solved with presolve off and
+    on, and an answer is believed only once re-checked exactly.  When none exists, no rounding of
+    the leximin allocation keeps every condition that close, and some award must move further.
+    """
+    tol = level_tolerance(m)
+    for presolve in PRESOLVE:
+        program = _Program(m, whole=True)
+        h = program.h
+        h.setOptionValue("presolve", presolve)
+        for p, y in zip(m.pairs, program.y, strict=True):
+            key = (p.member, p.lot.id)
+            if key in lx.closed or p.floor > p.claim:
+                h.changeColBounds(y.index, 0, 0)
+            elif p.fair > 0:
+                x = lx.levels[key] * float(p.fair)
+                width = quanta * tol[key] * float(p.fair)
+                low = max(0, math.ceil(x - width))
+                high = min(p.claim, math.floor(x + width))
+                if low > high:
+                    return None  # no whole quantity that close
+                h.changeColBounds(y.index, low, high)
+        program.conditions()
+        h.run()
+        if program.optimal():
+            awards = program.awards()
+            bad = violations(m, awards)
+            if bad:
+                raise OracleError(f"the oracle's near allocation fails the exact check: {bad}")
+            return awards
+    return None
