@@ -10,11 +10,20 @@ run are on :attr:`Allocation.timings`, outside the serialised data.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from allocate.core import present
 from allocate.core.errors import AllocateError
@@ -33,6 +42,7 @@ __all__ = [
     "ConstraintPrice",
     "ConstraintReport",
     "ContractResult",
+    "Deferred",
     "Diagnosis",
     "ExcludedCapacity",
     "FairnessMetrics",
@@ -157,8 +167,59 @@ class ContractResult(_Out):
     """The computation, step by step, in words."""
 
 
+class Deferred:
+    """A column of the :class:`PairTable` worked out only when it is first read.
+
+    ``make`` gives the column's values.  It is called once, the first time the column is read
+    in any way (as an attribute, in a dump or JSON, a comparison, a copy or a pickle), and its
+    list is kept; a county's eligibility sentences cost more than everything else in a solve, and
+    most callers never read them.  Copies and pickles carry the list itself.
+    """
+
+    __slots__ = ("_make", "_values")
+
+    def __init__(self, make: Callable[[], list[Any]]) -> None:
+        self._make: Callable[[], list[Any]] | None = make
+        self._values: list[Any] | None = None
+
+    def values(self) -> list[Any]:
+        """The column: made on the first call, the same list on every later one."""
+        if self._values is None:
+            assert self._make is not None
+            self._values, self._make = self._make(), None
+        return self._values
+
+    def __reduce__(self) -> tuple[type[list[Any]], tuple[list[Any]]]:
+        return list, (self.values(),)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return copy.deepcopy(self.values(), memo)
+
+
+class _Column:
+    """A pair-table field read through :class:`Deferred`: its list, made on first read."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: PairTable | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name]
+        if isinstance(value, Deferred):
+            value = obj.__dict__[self.name] = value.values()
+        return value
+
+    def __set__(self, obj: PairTable, value: Any) -> None:  # pragma: no cover - frozen model
+        raise AttributeError(f"{self.name} is read-only")
+
+
 class PairTable(_Out):
-    """Every (member, lot) pair, column by column (one list per column, one row per pair)."""
+    """Every (member, lot) pair, column by column (one list per column, one row per pair).
+
+    The ``explanation`` column may be held as a :class:`Deferred` until it is first read: reading
+    it, dumping the table or comparing it gives the same list of sentences either way.
+    """
 
     member: list[str]
     lot: list[str]
@@ -182,6 +243,37 @@ class PairTable(_Out):
 
     def __len__(self) -> int:
         return len(self.member)
+
+    def _resolve(self) -> None:
+        """Make every deferred column a list, in place (its place among the fields kept)."""
+        for name, value in list(self.__dict__.items()):
+            if isinstance(value, Deferred):
+                self.__dict__[name] = value.values()
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._resolve()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PairTable):
+            self._resolve()
+            other._resolve()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._resolve()
+        return super().__iter__()
+
+    def __repr_args__(self) -> Any:
+        self._resolve()
+        return super().__repr_args__()
+
+
+# the columns that may be deferred read through a descriptor, which pydantic's fields do not have
+setattr(PairTable, "explanation", _Column("explanation"))  # noqa: B010
 
 
 class MemberSummary(_Out):

@@ -31,6 +31,7 @@ from allocate.core.outcome import (
     Award,
     ConstraintReport,
     ContractResult,
+    Deferred,
     Diagnosis,
     FairnessMetrics,
     MemberSummary,
@@ -38,7 +39,7 @@ from allocate.core.outcome import (
     SolverInfo,
     Status,
 )
-from allocate.pipeline.eligibility import describe_reasons
+from allocate.pipeline.eligibility import ineligible_sentences
 from allocate.pipeline.plan import LeximinResult, LotPlan, Plan, Reason, Rounded, Solution
 from allocate.pipeline.topslice import decimal_rate
 
@@ -199,12 +200,8 @@ class _PairColumns:
         units_col: list[int | None] = [0 if priced else None] * n_m
         binding_col: list[str | None] = [None] * n_m
         shadow_col: list[float | None] = [None] * n_m
-        words_col = [
-            ""
-            if m == 0
-            else "not eligible: " + "; ".join(describe_reasons(problem, ids[i], lot.lot_id, m))
-            for i, m in enumerate(masks)
-        ]
+        # the ineligible pairs' sentences are written when the column is first read
+        words_col: list[str | None] = [None] * n_m
         for pos, i in enumerate(lot.members):
             pence = nums.award[pos]
             units = nums.units[pos] if nums.units is not None else None
@@ -240,8 +237,19 @@ class _PairColumns:
             self.cols[name].extend(col)
 
     def table(self) -> PairTable:
-        """The finished table (built from checked data, without re-validation)."""
-        return PairTable.model_construct(None, **self.cols)
+        """The finished table (built from checked data, without re-validation).
+
+        Its explanations are deferred: the ineligible pairs' sentences, most of a county's
+        table, are written from the eligibility's reasons when the column is first read.
+        """
+        words = self.cols["explanation"]
+        columns: dict[str, Any] = {
+            **self.cols,
+            "explanation": Deferred(
+                functools.partial(ineligible_sentences, self.p.eligibility, words)
+            ),
+        }
+        return PairTable.model_construct(None, **columns)
 
 
 def build(

@@ -29,11 +29,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from allocate.core.model import Capacity, Membership, Problem
+from allocate.core.model import Capacity, Lot, Member, Membership, Policy, Problem
 from allocate.core.money import to_pence
 from allocate.pipeline.plan import Eligibility, Pool, Reason
 
-__all__ = ["Eligibility", "Reason", "assess", "describe_reasons"]
+__all__ = ["Eligibility", "Reason", "assess", "describe_reasons", "ineligible_sentences"]
 
 
 def assess(problem: Problem) -> Eligibility:
@@ -160,6 +160,16 @@ def _pool(problem: Problem, cap: Capacity, member: int) -> Pool:
     return Pool(member, covered, to_pence(cap.amount), label)
 
 
+#: The reasons that depend on the member alone, on the lot alone (with the declared capacity),
+#: and on the pair named in an exclusion.
+_OF_MEMBER = int(Reason.ASSOCIATE | Reason.QA_NOT_PASSED | Reason.QUALITY | Reason.REPORTING)
+_OF_LOT = int(Reason.THEME | Reason.AREA | Reason.NO_CAPACITY)
+_EXCLUDED = int(Reason.EXCLUDED)
+_ASSOCIATE, _QA_NOT_PASSED = int(Reason.ASSOCIATE), int(Reason.QA_NOT_PASSED)
+_QUALITY, _REPORTING = int(Reason.QUALITY), int(Reason.REPORTING)
+_THEME, _AREA, _NO_CAPACITY = int(Reason.THEME), int(Reason.AREA), int(Reason.NO_CAPACITY)
+
+
 def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -> list[str]:
     """Sentences explaining each reason in ``mask``, naming the rule, threshold and value.
 
@@ -169,35 +179,90 @@ def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -
     >>> describe_reasons(p, "a", "l1", int(assess(p).reasons[0, 0]))
     ['quality score 0.8 is below the threshold 0.9']
     """
-    member = problem.member_index[member_id]
-    _, lot = problem.lot_index[lot_id]
-    policy = problem.policy
+    contract, lot = problem.lot_index[lot_id]
+    return [
+        *_member_words(problem.member_index[member_id], problem.policy, mask),
+        *_lot_words(lot, mask),
+        *(_exclusion_words(problem, member_id, lot_id, contract.id) if mask & _EXCLUDED else ()),
+    ]
+
+
+def _member_words(member: Member, policy: Policy, mask: int) -> tuple[str, ...]:
+    """The sentences of the member's own reasons in ``mask``, in the documented order."""
     out: list[str] = []
-    flags = Reason(mask)
-    if Reason.ASSOCIATE in flags:
+    if mask & _ASSOCIATE:
         out.append("associate members may not hold sub-contracts")
-    if Reason.QA_NOT_PASSED in flags:
+    if mask & _QA_NOT_PASSED:
         out.append("has not passed quality assurance")
-    if Reason.QUALITY in flags:
+    if mask & _QUALITY:
         out.append(
             f"quality score {member.quality_score} is below the threshold "
             f"{policy.quality_threshold}"
         )
-    if Reason.REPORTING in flags:
+    if mask & _REPORTING:
         out.append(
             f"reporting compliance {member.reporting_compliance} is below the threshold "
             f"{policy.reporting_threshold}"
         )
-    if Reason.THEME in flags:
+    return tuple(out)
+
+
+def _lot_words(lot: Lot, mask: int) -> tuple[str, ...]:
+    """The sentences of the lot's reasons in ``mask`` (theme, area, no capacity), in order."""
+    out: list[str] = []
+    if mask & _THEME:
         out.append(f"does not deliver theme {lot.theme!r}")
-    if Reason.AREA in flags:
+    if mask & _AREA:
         out.append(f"does not serve area {lot.area!r}")
-    if Reason.NO_CAPACITY in flags:
+    if mask & _NO_CAPACITY:
         out.append("declared no capacity on this lot")
-    if Reason.EXCLUDED in flags:
-        contract = problem.lot_index[lot_id][0].id
-        for ex in policy.exclusions:
-            if ex.member == member_id and (ex.lot == lot_id or ex.contract == contract):
-                scope = f"lot {lot_id!r}" if ex.lot is not None else f"contract {contract!r}"
-                out.append(f"excluded from {scope}: {ex.reason}")
+    return tuple(out)
+
+
+def _exclusion_words(
+    problem: Problem, member_id: str, lot_id: str, contract_id: str
+) -> tuple[str, ...]:
+    """The exclusions naming the member on the lot or its contract, each with its reason."""
+    return tuple(
+        f"excluded from {scope}: {ex.reason}"
+        for ex in problem.policy.exclusions
+        if ex.member == member_id and (ex.lot == lot_id or ex.contract == contract_id)
+        for scope in [f"lot {lot_id!r}" if ex.lot is not None else f"contract {contract_id!r}"]
+    )
+
+
+def ineligible_sentences(eligibility: Eligibility, words: list[str | None]) -> list[str]:
+    """``words`` with every ``None`` replaced by its pair's reasons, as the audit states them.
+
+    ``words`` runs over the pairs lot by lot, every member on each (the audit's pair table).
+    A ``None`` stands for an ineligible pair; it becomes ``"not eligible: "`` and its
+    :func:`describe_reasons` joined by ``"; "``.  The sentences of a member's own reasons and of a
+    lot's are each worked out once, so a county's table takes a fraction of a second.
+    """
+    problem = eligibility.problem
+    members, lots, policy = problem.members, problem.lots, problem.policy
+    n_m = len(members)
+    contracts = [c.id for c in problem.contracts for _ in c.lots]
+    of_member: dict[tuple[int, int], tuple[str, ...]] = {}
+    of_lot: dict[tuple[int, int], tuple[str, ...]] = {}
+    out: list[str] = [""] * len(words)
+    masks = eligibility.reasons.reshape(-1).tolist()
+    for k, text in enumerate(words):
+        if text is not None:
+            out[k] = text
+            continue
+        mask = masks[k]
+        if not mask:  # an eligible pair without words (the audit leaves none): no reason
+            continue
+        j, i = divmod(k, n_m)
+        mine = of_member.get((i, mask & _OF_MEMBER))
+        if mine is None:
+            mine = of_member[i, mask & _OF_MEMBER] = _member_words(members[i], policy, mask)
+        its = of_lot.get((j, mask & _OF_LOT))
+        if its is None:
+            its = of_lot[j, mask & _OF_LOT] = _lot_words(lots[j], mask)
+        parts = mine + its
+        if mask & _EXCLUDED:
+            parts += _exclusion_words(problem, members[i].id, lots[j].id, contracts[j])
+        out[k] = "not eligible: " + "; ".join(parts)
     return out

@@ -1,0 +1,107 @@
+"""The audit's pair table writes its explanations when they are first read, never differently."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+from allocate import Allocation, Problem, solve
+from allocate.core.outcome import Deferred, PairTable
+from allocate.pipeline.eligibility import assess, describe_reasons, ineligible_sentences
+from allocate.synthetic import consortium
+
+
+def _fresh(problem: Problem) -> Allocation:
+    a = solve(problem)
+    assert isinstance(a.audit.pairs.__dict__["explanation"], Deferred)
+    return a
+
+
+@pytest.fixture(scope="module")
+def problem() -> Problem:
+    # pools, thresholds and associates give the member's own reasons and the lots'; two
+    # exclusions (a lot, a contract) the pair's
+    base = consortium(60, 6, seed=4, side_constraints=["pooled_capacities"])
+    lot, contract = base.contracts[0].lots[0], base.contracts[-1]
+    exclusions = [
+        {"member": base.members[0].id, "lot": lot.id, "reason": "a conflict of interest"},
+        {"member": base.members[1].id, "contract": contract.id, "reason": "the commissioner"},
+    ]
+    return base.evolve(policy={**base.policy.model_dump(), "exclusions": exclusions})
+
+
+def test_every_sentence_is_the_reasons_in_words(problem: Problem) -> None:
+    a = _fresh(problem)
+    t = a.audit.pairs
+    e = assess(problem)
+    n_m = len(e.member_ids)
+    kinds = set()
+    for k in range(len(t)):
+        mask = int(e.reasons.reshape(-1)[k])
+        assert t.member[k] == e.member_ids[k % n_m] and t.lot[k] == e.lot_ids[k // n_m]
+        if mask:
+            words = describe_reasons(problem, t.member[k], t.lot[k], mask)
+            assert t.explanation[k] == "not eligible: " + "; ".join(words)
+            kinds |= set(t.reasons[k])
+        else:
+            assert not t.explanation[k].startswith("not eligible")
+    assert {"associate", "theme", "area", "no_capacity", "excluded"} <= kinds
+
+
+def test_an_eligible_pair_left_without_words_reads_empty(problem: Problem) -> None:
+    e = assess(problem)
+    n = e.reasons.size
+    out = ineligible_sentences(e, [None] * n)
+    flat = e.reasons.reshape(-1).tolist()
+    assert all((text == "") == (mask == 0) for text, mask in zip(out, flat, strict=True))
+
+
+def test_reading_dumping_and_comparing_give_the_same_column(problem: Problem) -> None:
+    read = _fresh(problem)
+    words = read.audit.pairs.explanation
+    assert isinstance(words, list) and read.audit.pairs.__dict__["explanation"] is words
+    dumped = _fresh(problem)
+    assert dumped.model_dump_json() == read.model_dump_json()
+    assert _fresh(problem).model_dump()["audit"]["pairs"]["explanation"] == words
+    assert _fresh(problem) == read and read == _fresh(problem)
+    back = Allocation.model_validate_json(_fresh(problem).model_dump_json())
+    assert back == _fresh(problem)
+    assert dict(_fresh(problem).audit.pairs)["explanation"] == words
+    assert "Deferred" not in repr(_fresh(problem).audit.pairs)
+
+
+def test_copies_and_pickles_carry_the_sentences(problem: Problem) -> None:
+    words = _fresh(problem).audit.pairs.explanation
+    assert pickle.loads(pickle.dumps(_fresh(problem))).audit.pairs.explanation == words
+    deep = copy.deepcopy(_fresh(problem))
+    assert deep.audit.pairs.__dict__["explanation"] == words
+    shallow = _fresh(problem).audit.pairs.model_copy()
+    assert shallow.explanation == words
+    assert _fresh(problem).pairs_frame()["explanation"].tolist() == words
+
+
+def test_a_deferred_column_is_made_once() -> None:
+    calls = []
+
+    def make() -> list[str]:
+        calls.append(1)
+        return ["x"]
+
+    column = Deferred(make)
+    assert column.values() is column.values() and calls == [1]
+
+
+def test_the_column_stays_a_field_and_read_only() -> None:
+    assert "explanation" in PairTable.model_fields
+    t = PairTable.model_validate(
+        {
+            name: [None] if name not in ("member", "lot", "contract", "explanation") else ["x"]
+            for name in PairTable.model_fields
+        }
+        | {"eligible": [True], "reasons": [[]], "fair_share": ["0"], "award": ["0"]}
+    )
+    assert t.explanation == ["x"]
+    with pytest.raises(ValueError, match="frozen"):
+        t.explanation = ["y"]  # type: ignore[misc]
