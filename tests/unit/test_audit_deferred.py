@@ -90,7 +90,7 @@ def test_a_deferred_column_is_made_once() -> None:
         return ["x"]
 
     column = Deferred(make)
-    assert column.values() is column.values() and calls == [1]
+    assert column.value() is column.value() and calls == [1]
 
 
 def test_the_column_stays_a_field_and_read_only() -> None:

@@ -14,7 +14,7 @@ import copy
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
@@ -88,15 +88,24 @@ class _Out(BaseModel):
     def from_trusted(cls, fields: dict[str, Any]) -> Self:
         """An instance from data the library built and checked itself, without re-validation.
 
-        Three times cheaper than ``model_construct``: it matters for the hundreds of thousands of
+        Six times cheaper than ``model_construct``: it matters for the tens of thousands of
         awards of a county-sized consortium.  ``fields`` must name every field.
         """
-        obj = object.__new__(cls)
-        object.__setattr__(obj, "__dict__", fields)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
-        object.__setattr__(obj, "__pydantic_extra__", None)
-        object.__setattr__(obj, "__pydantic_private__", None)
+        obj = _new(cls)
+        _set_dict(obj, fields)
+        _set_fields_set(obj, set(fields))
+        _set_extra(obj, None)
+        _set_private(obj, None)
         return obj
+
+
+# The slots every pydantic model has, set directly (``object.__setattr__`` looks each one up by
+# name on every call; these are the same descriptors, looked up once).
+_new = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class Status(StrEnum):
@@ -168,58 +177,112 @@ class ContractResult(_Out):
 
 
 class Deferred:
-    """A column of the :class:`PairTable` worked out only when it is first read.
+    """A field of an allocation's audit worked out only when it is first read.
 
-    ``make`` gives the column's values.  It is called once, the first time the column is read
-    in any way (as an attribute, in a dump or JSON, a comparison, a copy or a pickle), and its
-    list is kept; a county's eligibility sentences cost more than everything else in a solve, and
-    most callers never read them.  Copies and pickles carry the list itself.
+    ``make`` gives the field's value.  It is called once, the first time the field is read in any
+    way (as an attribute, in a dump or JSON, a comparison, a copy or a pickle), and its value is
+    kept.  A county's pair table and member totals cost more than the rest of a solve, and many
+    callers never read them; what they read is the same either way.  Copies and pickles carry
+    the value itself.
     """
 
-    __slots__ = ("_make", "_values")
+    __slots__ = ("_made", "_make", "_value")
 
-    def __init__(self, make: Callable[[], list[Any]]) -> None:
-        self._make: Callable[[], list[Any]] | None = make
-        self._values: list[Any] | None = None
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make: Callable[[], Any] | None = make
+        self._value: Any = None
+        self._made = False
 
-    def values(self) -> list[Any]:
-        """The column: made on the first call, the same list on every later one."""
-        if self._values is None:
+    def value(self) -> Any:
+        """The field's value: made on the first call, the same object on every later one."""
+        if not self._made:
             assert self._make is not None
-            self._values, self._make = self._make(), None
-        return self._values
+            self._value, self._make, self._made = self._make(), None, True
+        return self._value
 
-    def __reduce__(self) -> tuple[type[list[Any]], tuple[list[Any]]]:
-        return list, (self.values(),)
+    def __reduce__(self) -> tuple[Callable[[Any], Any], tuple[Any]]:
+        return _identity, (self.value(),)
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
-        return copy.deepcopy(self.values(), memo)
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return copy.deepcopy(self.value(), memo)
 
 
-class _Column:
-    """A pair-table field read through :class:`Deferred`: its list, made on first read."""
+def _identity(value: Any) -> Any:
+    """What a pickled :class:`Deferred` is read back as: its value."""
+    return value
+
+
+class _DeferredField:
+    """A field that may be held as a :class:`Deferred`: read, it is made and kept in its place."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __get__(self, obj: PairTable | None, owner: type | None = None) -> Any:
+    def __get__(self, obj: _Lazy | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
         value = obj.__dict__[self.name]
         if isinstance(value, Deferred):
-            value = obj.__dict__[self.name] = value.values()
+            value = obj.__dict__[self.name] = value.value()
         return value
 
-    def __set__(self, obj: PairTable, value: Any) -> None:  # pragma: no cover - frozen model
+    def __set__(self, obj: _Lazy, value: Any) -> None:  # pragma: no cover - frozen models
         raise AttributeError(f"{self.name} is read-only")
 
 
-class PairTable(_Out):
+class _Lazy(_Out):
+    """A model whose fields named in ``_DEFERRED`` may be held as a :class:`Deferred`.
+
+    Reading such a field, dumping the model (to Python or JSON), comparing it, iterating over it
+    or showing it makes the value first, so nothing outside can tell the difference.
+    """
+
+    _DEFERRED: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        # pydantic's fields are plain instance attributes: a descriptor on the class comes first
+        for name in cls._DEFERRED:
+            setattr(cls, name, _DeferredField(name))
+
+    def _resolve(self) -> None:
+        """Make every deferred field's value, in place (its place among the fields kept)."""
+        for name in self._DEFERRED:
+            value = self.__dict__.get(name)
+            if isinstance(value, Deferred):
+                self.__dict__[name] = value.value()
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._resolve()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Lazy):
+            self._resolve()
+            other._resolve()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._resolve()
+        return super().__iter__()
+
+    def __repr_args__(self) -> Any:
+        self._resolve()
+        return super().__repr_args__()
+
+
+class PairTable(_Lazy):
     """Every (member, lot) pair, column by column (one list per column, one row per pair).
 
     The ``explanation`` column may be held as a :class:`Deferred` until it is first read: reading
     it, dumping the table or comparing it gives the same list of sentences either way.
     """
+
+    _DEFERRED = ("explanation",)
 
     member: list[str]
     lot: list[str]
@@ -243,37 +306,6 @@ class PairTable(_Out):
 
     def __len__(self) -> int:
         return len(self.member)
-
-    def _resolve(self) -> None:
-        """Make every deferred column a list, in place (its place among the fields kept)."""
-        for name, value in list(self.__dict__.items()):
-            if isinstance(value, Deferred):
-                self.__dict__[name] = value.values()
-
-    @model_serializer(mode="wrap")
-    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
-        self._resolve()
-        return handler(self)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, PairTable):
-            self._resolve()
-            other._resolve()
-        return super().__eq__(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
-        self._resolve()
-        return super().__iter__()
-
-    def __repr_args__(self) -> Any:
-        self._resolve()
-        return super().__repr_args__()
-
-
-# the columns that may be deferred read through a descriptor, which pydantic's fields do not have
-setattr(PairTable, "explanation", _Column("explanation"))  # noqa: B010
 
 
 class MemberSummary(_Out):
@@ -427,8 +459,15 @@ class Diagnosis(_Out):
     """For conflicts between conditions: the smallest relaxation of each, alone."""
 
 
-class Audit(_Out):
-    """The explanation of an allocation."""
+class Audit(_Lazy):
+    """The explanation of an allocation.
+
+    ``pairs``, ``members`` and ``fingerprint`` may be held as a :class:`Deferred` until first
+    read: a solve works them out only when they are read, dumped or compared, from the input and
+    the awards it fixed, and they are the same either way.
+    """
+
+    _DEFERRED = ("pairs", "members", "fingerprint")
 
     pairs: PairTable
     members: list[MemberSummary]
