@@ -71,40 +71,36 @@ def assess(problem: Problem) -> Eligibility:
 
 def _member_reasons(problem: Problem) -> npt.NDArray[np.uint16]:
     """The reasons that exclude each member from every lot (membership, QA, thresholds)."""
-    policy = problem.policy
-    member_mask = np.zeros(len(problem.members), dtype=np.uint16)
-    for i, m in enumerate(problem.members):
-        mask = 0
-        if m.membership is Membership.ASSOCIATE:
-            mask |= Reason.ASSOCIATE
-        if not m.qa_passed:
-            mask |= Reason.QA_NOT_PASSED
-        if m.quality_score < policy.quality_threshold:
-            mask |= Reason.QUALITY
-        if m.reporting_compliance < policy.reporting_threshold:
-            mask |= Reason.REPORTING
-        member_mask[i] = mask
+    policy, members = problem.policy, problem.members
+    n_m = len(members)
+    member_mask = np.zeros(n_m, dtype=np.uint16)
+    associate = [m.membership is Membership.ASSOCIATE for m in members]
+    member_mask[np.fromiter(associate, dtype=np.bool_, count=n_m)] |= _ASSOCIATE
+    qa_failed = [not m.qa_passed for m in members]
+    member_mask[np.fromiter(qa_failed, dtype=np.bool_, count=n_m)] |= _QA_NOT_PASSED
+    # the same float comparisons as on the members one by one, made at once
+    quality = np.fromiter((m.quality_score for m in members), dtype=np.float64, count=n_m)
+    member_mask[quality < policy.quality_threshold] |= _QUALITY
+    reporting = np.fromiter((m.reporting_compliance for m in members), np.float64, count=n_m)
+    member_mask[reporting < policy.reporting_threshold] |= _REPORTING
     return member_mask
 
 
 def _mark_theme_and_area(problem: Problem, reasons: npt.NDArray[np.uint16]) -> None:
     """Mark the pairs whose member does not deliver the lot's theme or serve its area."""
     members = problem.members
-    n_m = len(members)
+    themes = [m.themes for m in members]
+    areas = [m.areas for m in members]
     # one boolean vector per distinct theme/area: few labels, many members
     theme_served: dict[str, npt.NDArray[np.bool_]] = {}
     area_served: dict[str, npt.NDArray[np.bool_]] = {}
     for j, lot in enumerate(problem.lots):
         if lot.theme not in theme_served:
-            theme_served[lot.theme] = np.fromiter(
-                (lot.theme in m.themes for m in members), dtype=np.bool_, count=n_m
-            )
+            theme_served[lot.theme] = np.array([lot.theme in ts for ts in themes], dtype=np.bool_)
         if lot.area not in area_served:
-            area_served[lot.area] = np.fromiter(
-                (lot.area in m.areas for m in members), dtype=np.bool_, count=n_m
-            )
-        reasons[j, ~theme_served[lot.theme]] |= np.uint16(Reason.THEME)
-        reasons[j, ~area_served[lot.area]] |= np.uint16(Reason.AREA)
+            area_served[lot.area] = np.array([lot.area in xs for xs in areas], dtype=np.bool_)
+        reasons[j, ~theme_served[lot.theme]] |= _THEME
+        reasons[j, ~area_served[lot.area]] |= _AREA
 
 
 def _capacities(
@@ -116,22 +112,27 @@ def _capacities(
     declared = np.zeros(shape, dtype=np.bool_)
     capacity = np.zeros(shape, dtype=np.int64)
     pools: list[Pool] = []
+    price = [to_pence(lot.unit_price) if lot.unit_price is not None else None for lot in lots]
+    # every per-lot capacity (validated: one per member and lot), written into the arrays at once
+    at_lot: list[int] = []
+    at_member: list[int] = []
+    claims: list[int] = []
     for cap in problem.capacities:
         if cap.lot is None:
             pools.append(_pool(problem, cap, member_pos[cap.member]))
             continue
-        j, i = lot_pos[cap.lot], member_pos[cap.member]
-        lot = lots[j]
-        declared[j, i] = True
-        if lot.unit_price is not None:
-            if cap.units is not None:
-                capacity[j, i] = cap.units
-            else:
-                assert cap.amount is not None  # validated: exactly one of amount/units
-                capacity[j, i] = to_pence(cap.amount) // to_pence(lot.unit_price)
+        j = lot_pos[cap.lot]
+        at_lot.append(j)
+        at_member.append(member_pos[cap.member])
+        unit = price[j]
+        if unit is not None and cap.units is not None:
+            claims.append(cap.units)
         else:
-            assert cap.amount is not None  # validated: units only on unit-priced lots
-            capacity[j, i] = to_pence(cap.amount)
+            assert cap.amount is not None  # validated: exactly one of amount/units, units only
+            pence = to_pence(cap.amount)  # on unit-priced lots
+            claims.append(pence if unit is None else pence // unit)
+    declared[at_lot, at_member] = True
+    capacity[at_lot, at_member] = claims
     for pool in pools:
         for j in pool.lots:
             unit_price = lots[j].unit_price
