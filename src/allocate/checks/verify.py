@@ -198,14 +198,11 @@ class _Index:
         if lot.id not in self._eligible:
             members = self.problem.member_index
             barred = {mid for mid, lid in self.excluded if lid == lot.id}
+            with_capacity = {mid for mid, q in self.claims(lot).items() if q > 0}
             self._eligible[lot.id] = {
                 mid
-                for mid, q in self.claims(lot).items()
-                if q > 0
-                and mid in self.member_ok
-                and lot.theme in members[mid].themes
-                and lot.area in members[mid].areas
-                and mid not in barred
+                for mid in (with_capacity & self.member_ok) - barred
+                if lot.theme in members[mid].themes and lot.area in members[mid].areas
             }
         return self._eligible[lot.id]
 

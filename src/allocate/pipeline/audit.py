@@ -176,8 +176,10 @@ class _LotRows:
     members: tuple[int, ...]
     """The eligible members, by position."""
     fair_e4: list[int]
+    award: list[int]
+    """Each eligible member's award in pence."""
     amounts: list[Decimal]
-    """Each eligible member's award in pounds (the awards' own amounts)."""
+    """The same in pounds (the awards' own amounts)."""
     units: list[int | None]
     explained: list[tuple[str | None, str, float | None]]
     """Binding condition, explanation and shadow price of each eligible member."""
@@ -234,6 +236,7 @@ class _Outcomes:
                 price,
                 tuple(members),
                 nums.fair_e4,
+                nums.award,
                 amounts,
                 list(units),
                 explained,
@@ -325,7 +328,9 @@ def build(
     top_slices = {c: ts.amount_pence for c, ts in p.top_slices.items()}
     audit: dict[str, Any] = {
         "pairs": Deferred(functools.partial(_pair_table, p.eligibility, outcomes.lots)),
-        "members": Deferred(functools.partial(_member_summaries, problem, top_slices, totals)),
+        "members": Deferred(
+            functools.partial(_member_summaries, problem, top_slices, totals, outcomes.lots)
+        ),
         "metrics": metrics,
         "solver": _solver_info(p, solution, lp, status),
         "checks": [],
@@ -478,17 +483,12 @@ def _constraint_reports(solution: Solution | None) -> list[ConstraintReport]:
 
 @dataclass
 class _Totals:
-    """Each member's totals over the lots, in integers, and the money moved from the rule."""
+    """Each member's award and capacity over the lots, in integers, and the money moved."""
 
     award: list[int]
     """Pence."""
-    fair: list[int]
-    """1/10,000 penny."""
     capacity: list[int]
     """Pence (unit-priced lots: the units' share of the pot, rounded down)."""
-    eligible_lots: list[int]
-    by_contract: dict[str, int]
-    member_contract: dict[tuple[int, str], int]
     moved: int
     """1/10,000 penny, twice the money moved."""
 
@@ -500,20 +500,19 @@ class _Totals:
 
 def _totals(p: Plan, numbers: list[_LotNumbers]) -> _Totals:
     n_m = len(p.problem.members)
-    t = _Totals([0] * n_m, [0] * n_m, [0] * n_m, [0] * n_m, {}, {}, 0)
-    award, fair, capacity, lots = t.award, t.fair, t.capacity, t.eligible_lots
-    member_contract = t.member_contract
+    t = _Totals([0] * n_m, [0] * n_m, 0)
+    award, capacity = t.award, t.capacity
     for lot, nums in zip(p.lots, numbers, strict=True):
         upv = lot.unit_value
         num, den = upv.numerator, upv.denominator
-        c = lot.contract_id
-        for i, a, f, claim in zip(lot.members, nums.award, nums.fair_e4, lot.claims, strict=True):
+        for i, a in zip(lot.members, nums.award, strict=True):
             award[i] += a
-            fair[i] += f
-            capacity[i] += claim * num // den
-            lots[i] += 1
-            member_contract[i, c] = member_contract.get((i, c), 0) + a
-        t.by_contract[c] = t.by_contract.get(c, 0) + sum(nums.award)
+        if den == 1 and num == 1:  # a money lot: the claims are pence
+            for i, claim in zip(lot.members, lot.claims, strict=True):
+                capacity[i] += claim
+        else:
+            for i, claim in zip(lot.members, lot.claims, strict=True):
+                capacity[i] += claim * num // den
         t.moved += sum(abs(a * 10_000 - f) for a, f in zip(nums.award, nums.fair_e4, strict=True))
     return t
 
@@ -557,7 +556,7 @@ _ZERO4 = Decimal("0.0000")
 
 
 def _member_summaries(
-    problem: Problem, top_slices: dict[str, int], t: _Totals
+    problem: Problem, top_slices: dict[str, int], t: _Totals, lots: list[_LotRows]
 ) -> list[MemberSummary]:
     """Each member's totals, and its part of the top-slices (``top_slices``: pence by contract).
 
@@ -567,11 +566,21 @@ def _member_summaries(
     sum gives.
     """
     members = problem.members
+    n_m = len(members)
+    fair, eligible_lots = [0] * n_m, [0] * n_m
+    by_contract: dict[str, int] = {}
+    member_contract: dict[tuple[int, str], int] = {}
+    for lot in lots:
+        c = lot.contract_id
+        for i, a, f in zip(lot.members, lot.award, lot.fair_e4, strict=True):
+            fair[i] += f
+            eligible_lots[i] += 1
+            if a:
+                member_contract[i, c] = member_contract.get((i, c), 0) + a
+        by_contract[c] = by_contract.get(c, 0) + sum(lot.award)
     parts: list[list[tuple[int, int]]] = [[] for _ in members]
-    for (i, c), amount in t.member_contract.items():
-        total = t.by_contract.get(c, 0)
-        if total and amount:
-            parts[i].append((top_slices[c] * amount, total))
+    for (i, c), amount in member_contract.items():
+        parts[i].append((top_slices[c] * amount, by_contract[c]))
     grand = t.grand
     out = []
     for i, m in enumerate(members):
@@ -588,9 +597,9 @@ def _member_summaries(
                     "name": m.label,
                     "membership": m.membership.value,
                     "size_band": m.size_band.value,
-                    "eligible_lots": t.eligible_lots[i],
+                    "eligible_lots": eligible_lots[i],
                     "capacity": _pounds(t.capacity[i]),
-                    "fair_share": Decimal(_round_div(t.fair[i], 100)).scaleb(-4),
+                    "fair_share": Decimal(_round_div(fair[i], 100)).scaleb(-4),
                     "award": _pounds(award),
                     "share_of_awards": (Decimal(award) / Decimal(grand)).quantize(_Q6)
                     if grand
