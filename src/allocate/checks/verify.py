@@ -158,8 +158,16 @@ class _Index:
                 self.per_lot[c.member, c.lot] = c
                 self.caps_of_lot[c.lot][c.member] = c
         self.excluded = _excluded_pairs(problem)
-        self.member_why = {m.id: _member_reasons(problem, m) for m in problem.members}
-        self.member_ok = {mid for mid, why in self.member_why.items() if not why}
+        pol = problem.policy
+        #: members in good standing: those _member_reasons finds nothing against (written out)
+        self.member_ok = {
+            mid
+            for mid, m in problem.member_index.items()
+            if m.membership is Membership.FULL
+            and m.qa_passed
+            and not m.quality_score < pol.quality_threshold
+            and not m.reporting_compliance < pol.reporting_threshold
+        }
         self._lot_claims: dict[str, dict[str, int]] = {}
         self._eligible: dict[str, set[str]] = {}
 
@@ -208,7 +216,7 @@ class _Index:
 
     def why_not(self, member: Member, lot: Lot) -> list[str]:
         """Why the member may not receive the lot (empty: eligible)."""
-        why = list(self.member_why[member.id])
+        why = _member_reasons(self.problem, member)
         if lot.theme not in member.themes:
             why.append("theme not delivered")
         if lot.area not in member.areas:

@@ -11,7 +11,7 @@ run are on :attr:`Allocation.timings`, outside the serialised data.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -97,6 +97,21 @@ class _Out(BaseModel):
         _set_extra(obj, None)
         _set_private(obj, None)
         return obj
+
+    @classmethod
+    def many_from_trusted(cls, rows: Iterable[dict[str, Any]]) -> list[Self]:
+        """:meth:`from_trusted` of each of ``rows``, in one loop (a county has 30,000 awards)."""
+        out: list[Self] = []
+        add, new, set_dict, set_fields_set = out.append, _new, _set_dict, _set_fields_set
+        set_extra, set_private = _set_extra, _set_private
+        for fields in rows:
+            obj = new(cls)
+            set_dict(obj, fields)
+            set_fields_set(obj, set(fields))
+            set_extra(obj, None)
+            set_private(obj, None)
+            add(obj)
+        return out
 
 
 # The slots every pydantic model has, set directly (``object.__setattr__`` looks each one up by

@@ -117,20 +117,21 @@ def _capacities(
     at_lot: list[int] = []
     at_member: list[int] = []
     claims: list[int] = []
+    on_lot, of_member, add_claim = at_lot.append, at_member.append, claims.append
     for cap in problem.capacities:
         if cap.lot is None:
             pools.append(_pool(problem, cap, member_pos[cap.member]))
             continue
         j = lot_pos[cap.lot]
-        at_lot.append(j)
-        at_member.append(member_pos[cap.member])
+        on_lot(j)
+        of_member(member_pos[cap.member])
         unit = price[j]
         if unit is not None and cap.units is not None:
-            claims.append(cap.units)
+            add_claim(cap.units)
         else:
             assert cap.amount is not None  # validated: exactly one of amount/units, units only
             pence = to_pence(cap.amount)  # on unit-priced lots
-            claims.append(pence if unit is None else pence // unit)
+            add_claim(pence if unit is None else pence // unit)
     declared[at_lot, at_member] = True
     capacity[at_lot, at_member] = claims
     for pool in pools:
