@@ -168,6 +168,8 @@ class _Index:
             and not m.quality_score < pol.quality_threshold
             and not m.reporting_compliance < pol.reporting_threshold
         }
+        self.themes = {mid: m.themes for mid, m in problem.member_index.items()}
+        self.areas = {mid: m.areas for mid, m in problem.member_index.items()}
         self._lot_claims: dict[str, dict[str, int]] = {}
         self._eligible: dict[str, set[str]] = {}
 
@@ -204,13 +206,13 @@ class _Index:
         excluded from it.
         """
         if lot.id not in self._eligible:
-            members = self.problem.member_index
+            theme, area, themes, areas = lot.theme, lot.area, self.themes, self.areas
             barred = {mid for mid, lid in self.excluded if lid == lot.id}
             with_capacity = {mid for mid, q in self.claims(lot).items() if q > 0}
             self._eligible[lot.id] = {
                 mid
                 for mid in (with_capacity & self.member_ok) - barred
-                if lot.theme in members[mid].themes and lot.area in members[mid].areas
+                if theme in themes[mid] and area in areas[mid]
             }
         return self._eligible[lot.id]
 
@@ -497,7 +499,11 @@ def _check_fair_share(
     index: _Index, lot: Lot, ts_lot: Decimal, on_lot: list[Award], failures: _Failures
 ) -> None:
     """Each award within one penny (one unit) of the rule's exact share of the lot."""
-    claimants = sorted(index.eligible_set(lot))
+    proportional = index.problem.policy.rule is Rule.PROPORTIONAL
+    # the rules read the claimants in id order; the proportional one takes each alone, so only
+    # its failures need that order (they are sorted below)
+    eligible = index.eligible_set(lot)
+    claimants = list(eligible) if proportional else sorted(eligible)
     if not claimants:
         return
     lot_claims = index.claims(lot)
@@ -509,21 +515,25 @@ def _check_fair_share(
         estate = int((lot.value - ts_lot) * 100)
     if estate > sum(claims):
         return
-    got = {a.member: (a.amount, a.units) for a in on_lot}
+    got = {a.member: a for a in on_lot}
     if units:
-        quantity = [(got[mid][1] or 0) if mid in got else 0 for mid in claimants]
+        quantity = [(got[mid].units or 0) if mid in got else 0 for mid in claimants]
     else:
-        quantity = [int(got[mid][0] * _HUNDRED) if mid in got else 0 for mid in claimants]
+        quantity = [int(got[mid].amount * _HUNDRED) if mid in got else 0 for mid in claimants]
 
-    if index.problem.policy.rule is Rule.PROPORTIONAL:
+    if proportional:
         # |x·Σc − E·c| < Σc  ⇔  x within one penny (unit) of E·c/Σc: exact, on integers
         total = sum(claims)
         failures.count("fair_share", len(claimants))
-        for mid, c, q in zip(claimants, claims, quantity, strict=True):
-            if abs(q * total - estate * c) >= total:
-                failures.fail(
-                    "fair_share", f"{mid} on {lot.id}: {q}, rule gives {estate * c / total:.4f}"
-                )
+        off = sorted(
+            (mid, c, q)
+            for mid, c, q in zip(claimants, claims, quantity, strict=True)
+            if abs(q * total - estate * c) >= total
+        )
+        for mid, c, q in off:
+            failures.fail(
+                "fair_share", f"{mid} on {lot.id}: {q}, rule gives {estate * c / total:.4f}"
+            )
         return
     exact = _rule_shares(index.problem, estate, claimants, claims)
     if exact is None:
