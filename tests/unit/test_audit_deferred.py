@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from allocate import Allocation, Problem, solve
+from allocate import Allocation, Award, Problem, solve
 from allocate.core.outcome import Deferred, PairTable
 from allocate.pipeline.eligibility import assess, describe_reasons, ineligible_sentences
 from allocate.synthetic import consortium
@@ -105,3 +105,18 @@ def test_the_column_stays_a_field_and_read_only() -> None:
     assert t.explanation == ["x"]
     with pytest.raises(ValueError, match="frozen"):
         t.explanation = ["y"]  # type: ignore[misc]
+
+
+def test_awards_made_in_bulk_behave_as_validated_ones(problem: Problem) -> None:
+    a = solve(problem)
+    first, second = a.awards[0], a.awards[1]
+    every = set(Award.model_fields)
+    assert first.model_fields_set == every and second.model_fields_set == every
+    assert first == Award.model_validate(first.model_dump())
+    changed = first.model_copy(update={"units": 7})
+    assert changed.units == 7 and first.model_fields_set == every == changed.model_fields_set
+    assert first.model_dump(exclude_unset=True) == first.model_dump()
+    back = pickle.loads(pickle.dumps(a.awards))
+    assert back == a.awards
+    with pytest.raises(ValueError, match="frozen"):
+        first.amount = first.amount  # type: ignore[misc]

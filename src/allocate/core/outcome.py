@@ -100,14 +100,21 @@ class _Out(BaseModel):
 
     @classmethod
     def many_from_trusted(cls, rows: Iterable[dict[str, Any]]) -> list[Self]:
-        """:meth:`from_trusted` of each of ``rows``, in one loop (a county has 30,000 awards)."""
+        """:meth:`from_trusted` of each of ``rows``, in one loop (a county has 30,000 awards).
+
+        Every row names every field, so every instance has the same set of fields set, and they
+        share one: pydantic only reads it, and copies it before adding to it (``model_copy``), so
+        no instance can change another's.  Thirty thousand fewer sets are thirty thousand fewer
+        objects for the cyclic garbage collector to walk again and again.
+        """
         out: list[Self] = []
         add, new, set_dict, set_fields_set = out.append, _new, _set_dict, _set_fields_set
         set_extra, set_private = _set_extra, _set_private
+        every_field = set(cls.model_fields)
         for fields in rows:
             obj = new(cls)
             set_dict(obj, fields)
-            set_fields_set(obj, set(fields))
+            set_fields_set(obj, every_field)
             set_extra(obj, None)
             set_private(obj, None)
             add(obj)
