@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -148,14 +148,12 @@ class _Index:
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        self.per_lot: dict[tuple[str, str], Capacity] = {}
         self.pools: dict[str, list[Capacity]] = defaultdict(list)
         self.caps_of_lot: dict[str, dict[str, Capacity]] = defaultdict(dict)
         for c in problem.capacities:
             if c.lot is None:
                 self.pools[c.member].append(c)
             else:
-                self.per_lot[c.member, c.lot] = c
                 self.caps_of_lot[c.lot][c.member] = c
         self.excluded = _excluded_pairs(problem)
         pol = problem.policy
@@ -266,20 +264,26 @@ class _Awards:
         self.lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
         self.members = {m.id: m for m in problem.members}
         self.results: dict[str, ContractResult] = {c.id: c for c in allocation.contracts}
-        #: awards to known members on known lots, with their lot, in the allocation's order
-        self.known: list[tuple[Award, Lot]] = []
+        #: awards to known members on known lots, and their lots, in the allocation's order
+        self.known_awards: list[Award] = []
+        self.known_lots: list[Lot] = []
         #: the same by lot (the others fail ``eligibility``)
         self.by_lot: dict[str, list[Award]] = defaultdict(list)
         for a in allocation.awards:
             if a.lot in self.lots and a.member in self.members:
                 self.by_lot[a.lot].append(a)
-                self.known.append((a, self.lots[a.lot][1]))
+                self.known_awards.append(a)
+                self.known_lots.append(self.lots[a.lot][1])
         #: each contract's member pot: its value less the top-slice reported
         self.pots = {
             c.id: c.value - self.results[c.id].top_slice
             for c in problem.contracts
             if c.id in self.results
         }
+
+    def known(self) -> Iterator[tuple[Award, Lot]]:
+        """Each award to a known member on a known lot, with its lot, in the allocation's order."""
+        return zip(self.known_awards, self.known_lots, strict=True)
 
     @functools.cached_property
     def per_member(self) -> dict[str, Decimal]:
@@ -338,7 +342,7 @@ def _check_non_negative(index: _Index, awards: _Awards, failures: _Failures) -> 
 
 def _check_eligibility(index: _Index, awards: _Awards, failures: _Failures) -> None:
     """``eligibility``: awards only to known members eligible for known lots."""
-    failures.count("eligibility", len(awards.known))
+    failures.count("eligibility", len(awards.known_awards))
     eligible: dict[str, set[str]] = {}  # by lot id: index.eligible_set, looked up once a lot
     for a in awards.allocation.awards:
         if a.lot not in awards.lots or a.member not in awards.members:
@@ -356,9 +360,9 @@ def _check_eligibility(index: _Index, awards: _Awards, failures: _Failures) -> N
 
 def _check_capacity(index: _Index, awards: _Awards, failures: _Failures) -> None:
     """``capacity``: each award within its claim on the lot, each pool within its amount."""
-    failures.count("capacity", len(awards.known))
+    failures.count("capacity", len(awards.known_awards))
     claims: dict[str, dict[str, int]] = {}  # by lot id: index.claims, looked up once a lot
-    for a, lot in awards.known:
+    for a, lot in awards.known():
         if lot.id not in claims:
             claims[lot.id] = index.claims(lot)
         claim = claims[lot.id].get(a.member, 0)
@@ -370,7 +374,7 @@ def _check_capacity(index: _Index, awards: _Awards, failures: _Failures) -> None
             continue
         if a.units is not None and a.units > claim:
             failures.fail("capacity", f"{a.member} on {a.lot}: {a.units} units > capacity {claim}")
-        own = index.per_lot.get((a.member, lot.id))
+        own = index.caps_of_lot.get(lot.id, {}).get(a.member)
         if own is not None and own.amount is not None and a.amount > own.amount:
             failures.fail("capacity", f"{a.member} on {a.lot}: {a.amount} > capacity {own.amount}")
     if not index.pools:
@@ -392,7 +396,7 @@ def _check_capacity(index: _Index, awards: _Awards, failures: _Failures) -> None
 
 def _check_budget_balance(index: _Index, awards: _Awards, failures: _Failures) -> None:
     """``budget_balance``: awards plus top-slice add up to every contract and lot, exactly."""
-    for a, _ in awards.known:
+    for a in awards.known_awards:
         contract = awards.lots[a.lot][0]
         if a.contract != contract.id:
             failures.fail("budget_balance", f"award {a.member}/{a.lot} names contract {a.contract}")
@@ -449,7 +453,7 @@ def _check_top_slice(index: _Index, awards: _Awards, failures: _Failures) -> Non
 
 def _check_whole_units(index: _Index, awards: _Awards, failures: _Failures) -> None:
     """``whole_units``: units on every unit-priced award, adding up, the money following them."""
-    for a, lot in awards.known:
+    for a, lot in awards.known():
         if lot.unit_price is not None and a.units is None:
             failures.fail("whole_units", f"{a.member} on {a.lot}: no units on a unit-priced lot")
     if not awards.ok:
@@ -571,8 +575,8 @@ def _check_min_award(index: _Index, awards: _Awards, failures: _Failures) -> Non
     """Every award zero or at least the minimum award."""
     name, least = families.MIN_AWARD.name, index.problem.policy.min_award
     assert least is not None
-    failures.count(name, len(awards.known))
-    for a, _ in awards.known:
+    failures.count(name, len(awards.known_awards))
+    for a in awards.known_awards:
         if 0 < a.amount < least:
             failures.fail(name, f"{a.member} on {a.lot}: {a.amount} < {least}")
 
