@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import pickle
 
 import pytest
+from pydantic import BaseModel, TypeAdapter
 
 from allocate import Allocation, Award, Problem, solve
 from allocate.core.outcome import Deferred, PairTable
@@ -70,6 +72,19 @@ def test_reading_dumping_and_comparing_give_the_same_column(problem: Problem) ->
     assert back == _fresh(problem)
     assert dict(_fresh(problem).audit.pairs)["explanation"] == words
     assert "Deferred" not in repr(_fresh(problem).audit.pairs)
+
+
+def test_any_way_pydantic_serialises_it_makes_the_deferred_parts(problem: Problem) -> None:
+    text = _fresh(problem).model_dump_json()
+
+    class Envelope(BaseModel):
+        allocation: Allocation
+
+    wrapped = Envelope(allocation=_fresh(problem)).model_dump_json()
+    assert wrapped == '{"allocation":' + text + "}"
+    assert TypeAdapter(Allocation).dump_json(_fresh(problem)).decode() == text
+    assert _fresh(problem).audit.model_dump_json() in text
+    assert _fresh(problem).model_dump(mode="json") == json.loads(text)
 
 
 def test_copies_and_pickles_carry_the_sentences(problem: Problem) -> None:

@@ -16,14 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 
 from allocate.core import present
 from allocate.core.errors import AllocateError
@@ -256,7 +249,9 @@ class _Lazy(_Out):
     """A model whose fields named in ``_DEFERRED`` may be held as a :class:`Deferred`.
 
     Reading such a field, dumping the model (to Python or JSON), comparing it, iterating over it
-    or showing it makes the value first, so nothing outside can tell the difference.
+    or showing it makes the value first, so nothing outside can tell the difference.  Each
+    deferred field has a plain field serializer that reads it (so makes it) and declares its
+    type, so that pydantic serializes the value as the field's own type, in one pass.
     """
 
     _DEFERRED: ClassVar[tuple[str, ...]] = ()
@@ -274,11 +269,6 @@ class _Lazy(_Out):
             value = self.__dict__.get(name)
             if isinstance(value, Deferred):
                 self.__dict__[name] = value.value()
-
-    @model_serializer(mode="wrap")
-    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
-        self._resolve()
-        return handler(self)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _Lazy):
@@ -305,6 +295,10 @@ class PairTable(_Lazy):
     """
 
     _DEFERRED = ("explanation",)
+
+    @field_serializer("explanation")
+    def _explanation(self, value: Any) -> list[str]:
+        return self.explanation
 
     member: list[str]
     lot: list[str]
@@ -490,6 +484,18 @@ class Audit(_Lazy):
     """
 
     _DEFERRED = ("pairs", "members", "fingerprint")
+
+    @field_serializer("pairs")
+    def _pairs(self, value: Any) -> PairTable:
+        return self.pairs
+
+    @field_serializer("members")
+    def _members(self, value: Any) -> list[MemberSummary]:
+        return self.members
+
+    @field_serializer("fingerprint")
+    def _fingerprint(self, value: Any) -> str:
+        return self.fingerprint
 
     pairs: PairTable
     members: list[MemberSummary]
