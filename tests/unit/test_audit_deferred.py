@@ -1,10 +1,11 @@
-"""The audit's pair table writes its explanations when they are first read, never differently."""
+"""The audit builds its pair table, member summaries and fingerprint when first read, the same."""
 
 from __future__ import annotations
 
 import copy
 import json
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pydantic import BaseModel, TypeAdapter
@@ -135,3 +136,11 @@ def test_awards_made_in_bulk_behave_as_validated_ones(problem: Problem) -> None:
     assert back == a.awards
     with pytest.raises(ValueError, match="frozen"):
         first.amount = first.amount  # type: ignore[misc]
+
+
+def test_threads_reading_it_first_at_once_all_get_it(problem: Problem) -> None:
+    words = _fresh(problem).audit.pairs.explanation
+    a = _fresh(problem)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda _: a.audit.pairs.explanation, range(16)))
+    assert all(g == words for g in got)

@@ -209,10 +209,16 @@ class Deferred:
         self._made = False
 
     def value(self) -> Any:
-        """The field's value: made on the first call, the same object on every later one."""
+        """The field's value: made on the first call, the same object on every later one.
+
+        Two threads reading it first at once may both make it (the same value); neither fails.
+        """
         if not self._made:
-            assert self._make is not None
-            self._value, self._make, self._made = self._make(), None, True
+            make = self._make
+            if make is not None:
+                value = make()
+                # the value before the flags: whoever sees the maker gone sees the value
+                self._value, self._made, self._make = value, True, None
         return self._value
 
     def __reduce__(self) -> tuple[Callable[[Any], Any], tuple[Any]]:
