@@ -108,11 +108,14 @@ def parse_money(value: Any) -> Decimal:
     ...
     ValueError: money has more than two decimal places
     """
-    if type(value) is str and _PLAIN_MONEY.fullmatch(value):
+    if type(value) is str:
         # what the checks below give plain text, without them: a county has 50,000 amounts
-        plain = Decimal(value)
-        if plain <= MAX_MONEY:
-            return plain.quantize(_PENNY)
+        if len(value) <= 12 and value.isdigit() and value.isascii():
+            return Decimal(value + ".00")  # whole pounds below the trillion
+        if _PLAIN_MONEY.fullmatch(value):
+            plain = Decimal(value)
+            if plain <= MAX_MONEY:
+                return plain.quantize(_PENNY)
     amount = _to_decimal(value, "money")
     if amount < 0:
         raise ValueError("money must not be negative")
