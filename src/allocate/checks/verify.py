@@ -55,8 +55,9 @@ Each group of checks below reports under the names of the conditions it checks.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -139,31 +140,34 @@ def _member_reasons(problem: Problem, m: Member) -> list[str]:
     return why
 
 
+_HUNDRED = Decimal(100)
+
+
 class _Index:
     """Look-ups over the input, built once per verification (plain dicts, no solver data)."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        self.per_lot: dict[tuple[str, str], Capacity] = {}
         self.pools: dict[str, list[Capacity]] = defaultdict(list)
+        self.caps_of_lot: dict[str, dict[str, Capacity]] = defaultdict(dict)
         for c in problem.capacities:
             if c.lot is None:
                 self.pools[c.member].append(c)
             else:
-                self.per_lot[c.member, c.lot] = c
-        self.caps_of_lot: dict[str, dict[str, Capacity]] = defaultdict(dict)
-        for (mid, lid), c in self.per_lot.items():
-            self.caps_of_lot[lid][mid] = c
+                self.caps_of_lot[c.lot][c.member] = c
         self.excluded = _excluded_pairs(problem)
-        self.member_why = {m.id: _member_reasons(problem, m) for m in problem.members}
-        self.member_ok = {mid for mid, why in self.member_why.items() if not why}
-        self.serves_theme: dict[str, set[str]] = defaultdict(set)
-        self.serves_area: dict[str, set[str]] = defaultdict(set)
-        for m in problem.members:
-            for t in m.themes:
-                self.serves_theme[t].add(m.id)
-            for a in m.areas:
-                self.serves_area[a].add(m.id)
+        pol = problem.policy
+        #: members in good standing: those _member_reasons finds nothing against (written out)
+        self.member_ok = {
+            mid
+            for mid, m in problem.member_index.items()
+            if m.membership is Membership.FULL
+            and m.qa_passed
+            and not m.quality_score < pol.quality_threshold
+            and not m.reporting_compliance < pol.reporting_threshold
+        }
+        self.themes = {mid: m.themes for mid, m in problem.member_index.items()}
+        self.areas = {mid: m.areas for mid, m in problem.member_index.items()}
         self._lot_claims: dict[str, dict[str, int]] = {}
         self._eligible: dict[str, set[str]] = {}
 
@@ -177,9 +181,13 @@ class _Index:
                 if c.units is not None:
                     return c.units
                 return int((c.amount or Decimal(0)) // lot.unit_price)
-            return int((c.amount or Decimal(0)) * 100)
+            return int((c.amount or Decimal(0)) * _HUNDRED)
 
-        out = {mid: quantity(c) for mid, c in self.caps_of_lot.get(lot.id, {}).items()}
+        own = self.caps_of_lot.get(lot.id, {})
+        if lot.unit_price is None:  # quantity(c), written out: a county has 50,000 capacities
+            out = {mid: int((c.amount or Decimal(0)) * _HUNDRED) for mid, c in own.items()}
+        else:
+            out = {mid: quantity(c) for mid, c in own.items()}
         for mid, pools in self.pools.items():
             pooled = [quantity(c) for c in pools if _covers(c, lot)]
             if not pooled:
@@ -190,20 +198,25 @@ class _Index:
         return out
 
     def eligible_set(self, lot: Lot) -> set[str]:
-        """Members eligible for the lot."""
+        """Members eligible for the lot.
+
+        Those with a capacity there, in good standing, serving its theme and area, and not
+        excluded from it.
+        """
         if lot.id not in self._eligible:
+            theme, area, themes, areas = lot.theme, lot.area, self.themes, self.areas
+            barred = {mid for mid, lid in self.excluded if lid == lot.id}
             with_capacity = {mid for mid, q in self.claims(lot).items() if q > 0}
-            self._eligible[lot.id] = (
-                with_capacity
-                & self.member_ok
-                & self.serves_theme.get(lot.theme, set())
-                & self.serves_area.get(lot.area, set())
-            ) - {mid for mid, lid in self.excluded if lid == lot.id}
+            self._eligible[lot.id] = {
+                mid
+                for mid in (with_capacity & self.member_ok) - barred
+                if theme in themes[mid] and area in areas[mid]
+            }
         return self._eligible[lot.id]
 
     def why_not(self, member: Member, lot: Lot) -> list[str]:
         """Why the member may not receive the lot (empty: eligible)."""
-        why = list(self.member_why[member.id])
+        why = _member_reasons(self.problem, member)
         if lot.theme not in member.themes:
             why.append("theme not delivered")
         if lot.area not in member.areas:
@@ -222,9 +235,9 @@ class _Failures:
     found: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     checked: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def count(self, condition: str) -> None:
-        """One more case of ``condition`` checked."""
-        self.checked[condition] += 1
+    def count(self, condition: str, cases: int = 1) -> None:
+        """``cases`` more cases of ``condition`` checked."""
+        self.checked[condition] += cases
 
     def fail(self, condition: str, detail: str) -> None:
         """A case of ``condition`` that fails, as the report shows it."""
@@ -251,30 +264,42 @@ class _Awards:
         self.lots = {lot.id: (c, lot) for c in problem.contracts for lot in c.lots}
         self.members = {m.id: m for m in problem.members}
         self.results: dict[str, ContractResult] = {c.id: c for c in allocation.contracts}
-        #: awards to known members on known lots, by lot (the others fail ``eligibility``)
+        #: awards to known members on known lots, and their lots, in the allocation's order
+        self.known_awards: list[Award] = []
+        self.known_lots: list[Lot] = []
+        #: the same by lot (the others fail ``eligibility``)
         self.by_lot: dict[str, list[Award]] = defaultdict(list)
         for a in allocation.awards:
             if a.lot in self.lots and a.member in self.members:
                 self.by_lot[a.lot].append(a)
+                self.known_awards.append(a)
+                self.known_lots.append(self.lots[a.lot][1])
         #: each contract's member pot: its value less the top-slice reported
         self.pots = {
             c.id: c.value - self.results[c.id].top_slice
             for c in problem.contracts
             if c.id in self.results
         }
-        self.per_member: dict[str, Decimal] = defaultdict(Decimal)
-        self.per_member_contract: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-        for a in allocation.awards:
-            self.per_member[a.member] += a.amount
-            self.per_member_contract[a.member, a.contract] += a.amount
 
-    def known(self) -> list[tuple[Award, Lot]]:
-        """Awards to known members on known lots, with their lot, in the allocation's order."""
-        return [
-            (a, self.lots[a.lot][1])
-            for a in self.allocation.awards
-            if a.lot in self.lots and a.member in self.members
-        ]
+    def known(self) -> Iterator[tuple[Award, Lot]]:
+        """Each award to a known member on a known lot, with its lot, in the allocation's order."""
+        return zip(self.known_awards, self.known_lots, strict=True)
+
+    @functools.cached_property
+    def per_member(self) -> dict[str, Decimal]:
+        """Each member's awards, in total (only the side-constraints need them)."""
+        out: dict[str, Decimal] = defaultdict(Decimal)
+        for a in self.allocation.awards:
+            out[a.member] += a.amount
+        return out
+
+    @functools.cached_property
+    def per_member_contract(self) -> dict[tuple[str, str], Decimal]:
+        """Each member's awards on each contract."""
+        out: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for a in self.allocation.awards:
+            out[a.member, a.contract] += a.amount
+        return out
 
 
 def verify(problem: Problem, allocation: Allocation) -> list[Check]:
@@ -309,21 +334,24 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
 
 def _check_non_negative(index: _Index, awards: _Awards, failures: _Failures) -> None:
     """``non_negative``: no award below zero, in money or units."""
+    failures.count("non_negative", len(awards.allocation.awards))
     for a in awards.allocation.awards:
-        failures.count("non_negative")
         if a.amount < 0 or (a.units is not None and a.units < 0):
             failures.fail("non_negative", f"{a.member} on {a.lot}: {a.amount}")
 
 
 def _check_eligibility(index: _Index, awards: _Awards, failures: _Failures) -> None:
     """``eligibility``: awards only to known members eligible for known lots."""
+    failures.count("eligibility", len(awards.known_awards))
+    eligible: dict[str, set[str]] = {}  # by lot id: index.eligible_set, looked up once a lot
     for a in awards.allocation.awards:
         if a.lot not in awards.lots or a.member not in awards.members:
             failures.fail("eligibility", f"award to unknown member/lot {a.member}/{a.lot}")
             continue
         lot = awards.lots[a.lot][1]
-        failures.count("eligibility")
-        if a.member not in index.eligible_set(lot) and (a.amount > 0 or a.units):
+        if a.lot not in eligible:
+            eligible[a.lot] = index.eligible_set(lot)
+        if a.member not in eligible[a.lot] and (a.amount > 0 or a.units):
             why = index.why_not(awards.members[a.member], lot)
             failures.fail(
                 "eligibility", f"{a.member} on {a.lot} received {a.amount}: {', '.join(why)}"
@@ -332,20 +360,25 @@ def _check_eligibility(index: _Index, awards: _Awards, failures: _Failures) -> N
 
 def _check_capacity(index: _Index, awards: _Awards, failures: _Failures) -> None:
     """``capacity``: each award within its claim on the lot, each pool within its amount."""
+    failures.count("capacity", len(awards.known_awards))
+    claims: dict[str, dict[str, int]] = {}  # by lot id: index.claims, looked up once a lot
     for a, lot in awards.known():
-        failures.count("capacity")
-        claim = index.claims(lot).get(a.member, 0)
+        if lot.id not in claims:
+            claims[lot.id] = index.claims(lot)
+        claim = claims[lot.id].get(a.member, 0)
         if lot.unit_price is None:
-            if int(a.amount * 100) > claim:
+            if int(a.amount * _HUNDRED) > claim:
                 failures.fail(
                     "capacity", f"{a.member} on {a.lot}: {a.amount} > capacity {claim / 100:.2f}"
                 )
             continue
         if a.units is not None and a.units > claim:
             failures.fail("capacity", f"{a.member} on {a.lot}: {a.units} units > capacity {claim}")
-        own = index.per_lot.get((a.member, lot.id))
+        own = index.caps_of_lot.get(lot.id, {}).get(a.member)
         if own is not None and own.amount is not None and a.amount > own.amount:
             failures.fail("capacity", f"{a.member} on {a.lot}: {a.amount} > capacity {own.amount}")
+    if not index.pools:
+        return  # no pooled capacity to keep
     by_member: dict[str, list[tuple[Lot, Decimal]]] = defaultdict(list)
     for a in awards.allocation.awards:
         if a.lot in awards.lots:
@@ -363,7 +396,7 @@ def _check_capacity(index: _Index, awards: _Awards, failures: _Failures) -> None
 
 def _check_budget_balance(index: _Index, awards: _Awards, failures: _Failures) -> None:
     """``budget_balance``: awards plus top-slice add up to every contract and lot, exactly."""
-    for a, _ in awards.known():
+    for a in awards.known_awards:
         contract = awards.lots[a.lot][0]
         if a.contract != contract.id:
             failures.fail("budget_balance", f"award {a.member}/{a.lot} names contract {a.contract}")
@@ -470,7 +503,11 @@ def _check_fair_share(
     index: _Index, lot: Lot, ts_lot: Decimal, on_lot: list[Award], failures: _Failures
 ) -> None:
     """Each award within one penny (one unit) of the rule's exact share of the lot."""
-    claimants = sorted(index.eligible_set(lot))
+    proportional = index.problem.policy.rule is Rule.PROPORTIONAL
+    # the rules read the claimants in id order; the proportional one takes each alone, so only
+    # its failures need that order (they are sorted below)
+    eligible = index.eligible_set(lot)
+    claimants = list(eligible) if proportional else sorted(eligible)
     if not claimants:
         return
     lot_claims = index.claims(lot)
@@ -482,32 +519,33 @@ def _check_fair_share(
         estate = int((lot.value - ts_lot) * 100)
     if estate > sum(claims):
         return
-    got = {a.member: (a.amount, a.units) for a in on_lot}
+    got = {a.member: a for a in on_lot}
+    if units:
+        quantity = [(got[mid].units or 0) if mid in got else 0 for mid in claimants]
+    else:
+        quantity = [int(got[mid].amount * _HUNDRED) if mid in got else 0 for mid in claimants]
 
-    def quantity(mid: str) -> int:
-        amount, u = got.get(mid, (Decimal(0), 0))
-        return (u or 0) if units else int(amount * 100)
-
-    if index.problem.policy.rule is Rule.PROPORTIONAL:
+    if proportional:
         # |x·Σc − E·c| < Σc  ⇔  x within one penny (unit) of E·c/Σc: exact, on integers
         total = sum(claims)
-        for mid, c in zip(claimants, claims, strict=True):
-            failures.count("fair_share")
-            if abs(quantity(mid) * total - estate * c) >= total:
-                failures.fail(
-                    "fair_share",
-                    f"{mid} on {lot.id}: {quantity(mid)}, rule gives {estate * c / total:.4f}",
-                )
+        failures.count("fair_share", len(claimants))
+        off = sorted(
+            (mid, c, q)
+            for mid, c, q in zip(claimants, claims, quantity, strict=True)
+            if abs(q * total - estate * c) >= total
+        )
+        for mid, c, q in off:
+            failures.fail(
+                "fair_share", f"{mid} on {lot.id}: {q}, rule gives {estate * c / total:.4f}"
+            )
         return
     exact = _rule_shares(index.problem, estate, claimants, claims)
     if exact is None:
         return  # the documented fallback for zero weights; covered by unit tests
-    for mid, share in zip(claimants, exact, strict=True):
-        failures.count("fair_share")
-        if abs(quantity(mid) - share) >= 1:
-            failures.fail(
-                "fair_share", f"{mid} on {lot.id}: {quantity(mid)}, rule gives {float(share):.4f}"
-            )
+    failures.count("fair_share", len(claimants))
+    for mid, share, q in zip(claimants, exact, quantity, strict=True):
+        if abs(q - share) >= 1:
+            failures.fail("fair_share", f"{mid} on {lot.id}: {q}, rule gives {float(share):.4f}")
 
 
 def _rule_shares(
@@ -537,8 +575,8 @@ def _check_min_award(index: _Index, awards: _Awards, failures: _Failures) -> Non
     """Every award zero or at least the minimum award."""
     name, least = families.MIN_AWARD.name, index.problem.policy.min_award
     assert least is not None
-    for a, _ in awards.known():
-        failures.count(name)
+    failures.count(name, len(awards.known_awards))
+    for a in awards.known_awards:
         if 0 < a.amount < least:
             failures.fail(name, f"{a.member} on {a.lot}: {a.amount} < {least}")
 

@@ -153,10 +153,19 @@ def _hand_out(
     missing = total - sum(result)
     # repeat rounds in case a solver share was far short
     while missing > 0:
-        order = sorted(
-            (i for i in range(n) if caps is None or result[i] < caps[i]),
-            key=lambda i: ((prefer(i)[0] if prefer else 0), -rems[i], i),
-        )
+        if prefer is None:
+            # largest remainder first, ties in order: a stable sort, reversed, keeps the order
+            # of equal keys, so this is the sort by (-remainder, i) below without a key per share
+            order = sorted(
+                [i for i in range(n) if caps is None or result[i] < caps[i]],
+                key=rems.__getitem__,
+                reverse=True,
+            )
+        else:
+            order = sorted(
+                (i for i in range(n) if caps is None or result[i] < caps[i]),
+                key=lambda i: (prefer(i)[0], -rems[i], i),
+            )
         if not order:  # pragma: no cover - only with no shares at all; caps are checked up front
             raise ValueError("no share has room left")
         if allow is not None:

@@ -86,6 +86,12 @@ def parse_number(value: Any, what: str = "number") -> Decimal:
     return _to_decimal(value, what)
 
 
+#: Money as it is almost always written: digits, and a point with one or two more.  Such text is
+#: a number of at most 15 digits, non-negative, with at most two decimal places, and in range
+#: (below the trillion when at most 12 digits precede the point; the 13th is checked).
+_PLAIN_MONEY = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,2})?", re.ASCII)
+
+
 def parse_money(value: Any) -> Decimal:
     """Parse an amount of money: non-negative, finite, at most two decimal places.
 
@@ -102,6 +108,14 @@ def parse_money(value: Any) -> Decimal:
     ...
     ValueError: money has more than two decimal places
     """
+    if type(value) is str:
+        # what the checks below give plain text, without them: a county has 50,000 amounts
+        if len(value) <= 12 and value.isdigit() and value.isascii():
+            return Decimal(value + ".00")  # whole pounds below the trillion
+        if _PLAIN_MONEY.fullmatch(value):
+            plain = Decimal(value)
+            if plain <= MAX_MONEY:
+                return plain.quantize(_PENNY)
     amount = _to_decimal(value, "money")
     if amount < 0:
         raise ValueError("money must not be negative")

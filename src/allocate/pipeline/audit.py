@@ -15,6 +15,8 @@ import hashlib
 import importlib.metadata
 import math
 import platform
+from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -31,6 +33,7 @@ from allocate.core.outcome import (
     Award,
     ConstraintReport,
     ContractResult,
+    Deferred,
     Diagnosis,
     FairnessMetrics,
     MemberSummary,
@@ -38,8 +41,16 @@ from allocate.core.outcome import (
     SolverInfo,
     Status,
 )
-from allocate.pipeline.eligibility import describe_reasons
-from allocate.pipeline.plan import LeximinResult, LotPlan, Plan, Reason, Rounded, Solution
+from allocate.pipeline.eligibility import ineligible_sentences
+from allocate.pipeline.plan import (
+    Eligibility,
+    LeximinResult,
+    LotPlan,
+    Plan,
+    Reason,
+    Rounded,
+    Solution,
+)
 from allocate.pipeline.topslice import decimal_rate
 
 __all__ = ["build", "fingerprint", "gini", "gini_float", "versions"]
@@ -109,14 +120,22 @@ def _contract_results(p: Plan) -> list[ContractResult]:
     return out
 
 
+_CENT = Decimal("0.01")
+_MICRO = Decimal("0.000001")
+
+
 def _pounds(pence: int) -> Decimal:
-    """Pence as pounds with two places, fast (no division)."""
-    return Decimal(pence).scaleb(-2)
+    """Pence as pounds with two places, fast (no division).
+
+    The product has the coefficient ``pence`` and the exponent -2, as ``scaleb(-2)`` gives, and
+    is rounded to the context alike; it is the quicker of the two.
+    """
+    return Decimal(pence) * _CENT
 
 
 def _micro(pounds_e6: int) -> Decimal:
     """Millionths of a pound (1/10,000 penny) as pounds with six places."""
-    return Decimal(pounds_e6).scaleb(-6)
+    return Decimal(pounds_e6) * _MICRO
 
 
 def _round_div(a: int, b: int) -> int:
@@ -142,106 +161,153 @@ def _lot_numbers(lot: LotPlan, rounded: Rounded | None) -> _LotNumbers:
         upv = lot.unit_value
         den = lot.fair.denominator * upv.denominator
         mul = upv.numerator * 10_000
-        fair_e4 = [_round_div(x * mul, den) for x in lot.fair.numerators]
+        # _round_div(x * mul, den), written out: this runs once per eligible pair
+        fair_e4 = [(2 * x * mul + den) // (2 * den) for x in lot.fair.numerators]
     if rounded is None:
         return _LotNumbers(fair_e4, [0] * n, None)
     return _LotNumbers(fair_e4, list(rounded.pence), rounded.units)
 
 
-class _PairColumns:
-    """The audit's pair table built column by column, lot by lot, and the awards on the way."""
+def _scatter(column: list[Any], at: Sequence[int], values: Iterable[Any]) -> None:
+    """``column[at[n]] = values[n]`` for every ``n`` (at C speed: a county has 40,000)."""
+    deque(map(column.__setitem__, at, values), maxlen=0)
+
+
+@dataclass(frozen=True, slots=True)
+class _LotRows:
+    """One lot's eligible pairs as the audit states them, fixed when the audit is built."""
+
+    index: int
+    lot_id: str
+    contract_id: str
+    unit_price: Decimal | None
+    members: tuple[int, ...]
+    """The eligible members, by position."""
+    fair_e4: list[int]
+    award: list[int]
+    """Each eligible member's award in pence."""
+    amounts: list[Decimal]
+    """The same in pounds (the awards' own amounts)."""
+    units: list[int | None]
+    explained: list[tuple[str | None, str, float | None]]
+    """Binding condition, explanation and shadow price of each eligible member."""
+
+
+class _Outcomes:
+    """What the audit says of every eligible pair, and the awards, lot by lot.
+
+    This is all that depends on the plan's lots (which later steps may change); the pair table
+    is built from it, and the eligibility, when first read (:func:`_pair_table`).
+    """
 
     def __init__(self, p: Plan, lp: _LpView | None, status: Status) -> None:
         self.p, self.lp, self.status = p, lp, status
-        self.ids = list(p.eligibility.member_ids)
-        self.cols: dict[str, list[Any]] = {name: [] for name in PairTable.model_fields}
+        self.ids = p.eligibility.member_ids
         self.awards: list[Award] = []
-        self._reason_codes: dict[int, list[str]] = {}
+        self.lots: list[_LotRows] = []
 
     def add_lot(self, lot: LotPlan, nums: _LotNumbers) -> None:
-        """Every member's row on one lot: the ineligible with their reasons, then the eligible."""
-        masks = self.p.eligibility.reasons[lot.index].tolist()
-        self._declared(lot, masks)
-        self._outcomes(lot, nums, masks)
-
-    def _declared(self, lot: LotPlan, masks: list[int]) -> None:
-        """Who the row is about, eligibility and the declared capacity."""
-        e, cols, n_m = self.p.eligibility, self.cols, len(self.ids)
+        """One lot's eligible pairs: what bound each, why, and the awards."""
+        ids, members = self.ids, lot.members
+        amounts = list(map(_pounds, nums.award))
+        units = nums.units if nums.units is not None else [None] * len(members)
+        plain = self.lp is None and self.status is Status.OPTIMAL and not lot.decisions
+        reached = nums.units if nums.units is not None else nums.award
+        explained = [
+            # what _explain says of a pair the closed form gave its fair share, written out
+            _PLAIN[q >= c]
+            if plain and not f
+            else _explain(self.p, lot, pos, nums.award[pos], units[pos], self.lp, self.status)
+            for pos, (q, c, f) in enumerate(zip(reached, lot.claims, lot.floor, strict=True))
+        ]
+        # a unit-priced award can be worth £0.00 (each unit carries under a penny of the pot,
+        # the largest remainder gave this member's fraction to others), yet its units count
+        self.awards.extend(
+            Award.many_from_trusted(
+                {
+                    "member": ids[i],
+                    "lot": lot.lot_id,
+                    "contract": lot.contract_id,
+                    "amount": amount,
+                    "units": u,
+                }
+                for i, pence, amount, u in zip(members, nums.award, amounts, units, strict=True)
+                if pence > 0 or (u is not None and u > 0)
+            )
+        )
         price = self.p.problem.lot_index[lot.lot_id][1].unit_price
-        declared = e.declared[lot.index].tolist()
-        caps = e.capacity[lot.index].tolist()
-        for mask in set(masks) - self._reason_codes.keys():
-            self._reason_codes[mask] = [r.code for r in Reason(mask)] if mask else []
-        cols["member"].extend(self.ids)
+        self.lots.append(
+            _LotRows(
+                lot.index,
+                lot.lot_id,
+                lot.contract_id,
+                price,
+                tuple(members),
+                nums.fair_e4,
+                nums.award,
+                amounts,
+                list(units),
+                explained,
+            )
+        )
+
+
+def _pair_table(e: Eligibility, lots: list[_LotRows]) -> PairTable:
+    """Every (member, lot) pair, lot by lot: eligibility, capacity and the outcome.
+
+    Built from checked data, without re-validation.  Its explanations are deferred in turn: the
+    ineligible pairs' sentences, most of a county's table, are written from the eligibility's
+    reasons when the column is first read.
+    """
+    ids, n_m = list(e.member_ids), len(e.member_ids)
+    cols: dict[str, list[Any]] = {name: [] for name in PairTable.model_fields}
+    codes = {
+        mask: [r.code for r in Reason(mask)] if mask else []
+        for mask in np.unique(e.reasons).tolist()
+    }
+    for lot in lots:
+        row = e.reasons[lot.index]
+        cols["member"].extend(ids)
         cols["lot"].extend([lot.lot_id] * n_m)
         cols["contract"].extend([lot.contract_id] * n_m)
-        cols["eligible"].extend([m == 0 for m in masks])
-        cols["reasons"].extend([self._reason_codes[m] for m in masks])
+        cols["eligible"].extend((row == 0).tolist())
+        cols["reasons"].extend(map(codes.__getitem__, row.tolist()))
+        at = np.flatnonzero(e.declared[lot.index]).tolist()
+        caps = e.capacity[lot.index][at].tolist()
+        capacity: list[Decimal | None] = [None] * n_m
+        capacity_units: list[int | None] = [None] * n_m
+        price = lot.unit_price
         if price is None:
-            cols["capacity"].extend(
-                [_pounds(c) if d else None for c, d in zip(caps, declared, strict=True)]
-            )
-            cols["capacity_units"].extend([None] * n_m)
+            _scatter(capacity, at, map(_pounds, caps))
         else:
-            cols["capacity"].extend(
-                [price * c if d else None for c, d in zip(caps, declared, strict=True)]
-            )
-            cols["capacity_units"].extend(
-                [c if d else None for c, d in zip(caps, declared, strict=True)]
-            )
-
-    def _outcomes(self, lot: LotPlan, nums: _LotNumbers, masks: list[int]) -> None:
-        """Fair share, award, what bound it and why: defaults first, then the eligible filled in."""
-        problem, ids, n_m = self.p.problem, self.ids, len(self.ids)
-        priced = problem.lot_index[lot.lot_id][1].unit_price is not None
-        fair_col: list[Decimal] = [_ZERO6] * n_m
-        award_col: list[Decimal] = [_ZERO2] * n_m
-        units_col: list[int | None] = [0 if priced else None] * n_m
-        binding_col: list[str | None] = [None] * n_m
-        shadow_col: list[float | None] = [None] * n_m
-        words_col = [
-            ""
-            if m == 0
-            else "not eligible: " + "; ".join(describe_reasons(problem, ids[i], lot.lot_id, m))
-            for i, m in enumerate(masks)
-        ]
-        for pos, i in enumerate(lot.members):
-            pence = nums.award[pos]
-            units = nums.units[pos] if nums.units is not None else None
-            amount = _pounds(pence)
-            fair_col[i] = _micro(nums.fair_e4[pos])
-            award_col[i] = amount
-            units_col[i] = units
-            binding_col[i], words_col[i], shadow_col[i] = _explain(
-                self.p, lot, pos, pence, units, self.lp, self.status
-            )
-            # a unit-priced award can be worth £0.00 (each unit carries under a penny of the pot,
-            # the largest remainder gave this member's fraction to others), yet its units count
-            if pence > 0 or (units is not None and units > 0):
-                self.awards.append(
-                    Award.from_trusted(
-                        {
-                            "member": ids[i],
-                            "lot": lot.lot_id,
-                            "contract": lot.contract_id,
-                            "amount": amount,
-                            "units": units,
-                        }
-                    )
-                )
-        for name, col in (
-            ("fair_share", fair_col),
-            ("award", award_col),
-            ("award_units", units_col),
-            ("binding", binding_col),
-            ("explanation", words_col),
-            ("shadow_price", shadow_col),
-        ):
-            self.cols[name].extend(col)
-
-    def table(self) -> PairTable:
-        """The finished table (built from checked data, without re-validation)."""
-        return PairTable.model_construct(None, **self.cols)
+            _scatter(capacity, at, [price * c for c in caps])
+            _scatter(capacity_units, at, caps)
+        cols["capacity"].extend(capacity)
+        cols["capacity_units"].extend(capacity_units)
+        # the outcomes: defaults first, then the eligible filled in
+        members = lot.members
+        outcome: dict[str, list[Any]] = {
+            "fair_share": [_ZERO6] * n_m,
+            "award": [_ZERO2] * n_m,
+            "award_units": [0 if price is not None else None] * n_m,
+            "binding": [None] * n_m,
+            # the ineligible pairs' sentences are written when the column is first read
+            "explanation": [None] * n_m,
+            "shadow_price": [None] * n_m,
+        }
+        _scatter(outcome["fair_share"], members, map(_micro, lot.fair_e4))
+        _scatter(outcome["award"], members, lot.amounts)
+        _scatter(outcome["award_units"], members, lot.units)
+        for n, name in enumerate(("binding", "explanation", "shadow_price")):
+            _scatter(outcome[name], members, [x[n] for x in lot.explained])
+        for name, col in outcome.items():
+            cols[name].extend(col)
+    words = cols["explanation"]
+    columns: dict[str, Any] = {
+        **cols,
+        "explanation": Deferred(functools.partial(ineligible_sentences, e, words)),
+    }
+    return PairTable.model_construct(None, **columns)
 
 
 def build(
@@ -253,32 +319,42 @@ def build(
     lp: LeximinResult | None = None,
     diagnosis: Diagnosis | None = None,
 ) -> Allocation:
-    """Assemble the :class:`~allocate.Allocation` with its audit from a solved plan."""
+    """Assemble the :class:`~allocate.Allocation` with its audit from a solved plan.
+
+    The awards, the metrics and everything about the lots are worked out here; the pair table
+    and the member totals, which a county has hundreds of thousands of cells of, are built from
+    them when first read, and so is the input's fingerprint (the problem is frozen); see
+    :class:`~allocate.core.outcome.Deferred`.
+    """
     problem = p.problem
     numbers = [_lot_numbers(lot, None if awards is None else awards[lot.index]) for lot in p.lots]
     lp_info = _LpView(p, solution) if solution is not None and solution.lp is not None else None
-    columns = _PairColumns(p, lp_info, status)
+    outcomes = _Outcomes(p, lp_info, status)
     for lot, nums in zip(p.lots, numbers, strict=True):
-        columns.add_lot(lot, nums)
-    summaries, metrics = _members_and_metrics(p, numbers, awards is not None)
+        outcomes.add_lot(lot, nums)
+    totals, metrics = _totals_and_metrics(p, numbers, awards is not None)
+    top_slices = {c: ts.amount_pence for c, ts in p.top_slices.items()}
+    audit: dict[str, Any] = {
+        "pairs": Deferred(functools.partial(_pair_table, p.eligibility, outcomes.lots)),
+        "members": Deferred(
+            functools.partial(_member_summaries, problem, top_slices, totals, outcomes.lots)
+        ),
+        "metrics": metrics,
+        "solver": _solver_info(p, solution, lp, status),
+        "checks": [],
+        "fingerprint": Deferred(functools.partial(fingerprint, problem)),
+        "versions": versions(),
+        "rounding": "largest_remainder",
+        "constraints": _constraint_reports(solution),
+        "decisions": _decisions(p),
+    }
     return Allocation(
         status=status,
         problem_name=problem.name,
         rule=problem.policy.rule.value,
         contracts=_contract_results(p),
-        awards=columns.awards,
-        audit=Audit(
-            pairs=columns.table(),
-            members=summaries,
-            metrics=metrics,
-            solver=_solver_info(p, solution, lp, status),
-            checks=[],
-            fingerprint=fingerprint(problem),
-            versions=versions(),
-            rounding="largest_remainder",
-            constraints=_constraint_reports(solution),
-            decisions=_decisions(p),
-        ),
+        awards=outcomes.awards,
+        audit=Audit.model_construct(None, **audit),
         diagnosis=None if status is Status.OPTIMAL else diagnosis,
     )
 
@@ -415,17 +491,12 @@ def _constraint_reports(solution: Solution | None) -> list[ConstraintReport]:
 
 @dataclass
 class _Totals:
-    """Each member's totals over the lots, in integers, and the money moved from the rule."""
+    """Each member's award and capacity over the lots, in integers, and the money moved."""
 
     award: list[int]
     """Pence."""
-    fair: list[int]
-    """1/10,000 penny."""
     capacity: list[int]
     """Pence (unit-priced lots: the units' share of the pot, rounded down)."""
-    eligible_lots: list[int]
-    by_contract: dict[str, int]
-    member_contract: dict[tuple[int, str], int]
     moved: int
     """1/10,000 penny, twice the money moved."""
 
@@ -437,73 +508,121 @@ class _Totals:
 
 def _totals(p: Plan, numbers: list[_LotNumbers]) -> _Totals:
     n_m = len(p.problem.members)
-    t = _Totals([0] * n_m, [0] * n_m, [0] * n_m, [0] * n_m, {}, {}, 0)
+    t = _Totals([0] * n_m, [0] * n_m, 0)
+    award, capacity = t.award, t.capacity
     for lot, nums in zip(p.lots, numbers, strict=True):
         upv = lot.unit_value
-        c = lot.contract_id
-        for pos, i in enumerate(lot.members):
-            a = nums.award[pos]
-            t.award[i] += a
-            t.fair[i] += nums.fair_e4[pos]
-            t.capacity[i] += lot.claims[pos] * upv.numerator // upv.denominator
-            t.eligible_lots[i] += 1
-            t.by_contract[c] = t.by_contract.get(c, 0) + a
-            t.member_contract[i, c] = t.member_contract.get((i, c), 0) + a
-            t.moved += abs(a * 10_000 - nums.fair_e4[pos])
+        num, den = upv.numerator, upv.denominator
+        for i, a in zip(lot.members, nums.award, strict=True):
+            award[i] += a
+        if den == 1 and num == 1:  # a money lot: the claims are pence
+            for i, claim in zip(lot.members, lot.claims, strict=True):
+                capacity[i] += claim
+        else:
+            for i, claim in zip(lot.members, lot.claims, strict=True):
+                capacity[i] += claim * num // den
+        t.moved += sum(abs(a * 10_000 - f) for a, f in zip(nums.award, nums.fair_e4, strict=True))
     return t
 
 
 def _ratio_extremes(
     p: Plan, numbers: list[_LotNumbers]
 ) -> tuple[Fraction, Fraction] | tuple[None, None]:
-    """The smallest and largest award / fair share, found in floats and then made exact."""
-    ratio_floats: list[tuple[float, int, int]] = []
+    """The smallest and largest award / fair share, found in floats and then made exact.
+
+    Ties in floats go as a sort of ``(ratio, lot, position)`` would: the first pair of the first
+    lot for the smallest, the last pair of the last lot for the largest.
+    """
+    lo: tuple[float, int, int] | None = None
+    hi: tuple[float, int, int] | None = None
     for lot, nums in zip(p.lots, numbers, strict=True):
-        ratio_floats.extend(
-            (nums.award[pos] * 10_000 / f, lot.index, pos)
-            for pos, f in enumerate(nums.fair_e4)
-            if f > 0
-        )
-    if not ratio_floats:
+        ratios = [
+            a * 10_000 / f if f > 0 else math.nan
+            for a, f in zip(nums.award, nums.fair_e4, strict=True)
+        ]
+        shared = [r for r in ratios if r == r]  # the pairs with a fair share (not NaN)
+        if not shared:
+            continue
+        least, most = min(shared), max(shared)
+        first = ratios.index(least)
+        last = len(ratios) - 1 - ratios[::-1].index(most)
+        if lo is None or (least, lot.index, first) < lo:
+            lo = (least, lot.index, first)
+        if hi is None or (most, lot.index, last) > hi:
+            hi = (most, lot.index, last)
+    if lo is None or hi is None:
         return None, None
 
     def exact(j: int, pos: int) -> Fraction:
         lot = p.lots[j]
         return Fraction(numbers[j].award[pos]) / (lot.fair_share(pos) * lot.unit_value)
 
-    lo, hi = min(ratio_floats), max(ratio_floats)
     return exact(lo[1], lo[2]), exact(hi[1], hi[2])
 
 
-def _member_summaries(p: Plan, t: _Totals) -> list[MemberSummary]:
-    contrib = [Fraction(0)] * len(p.problem.members)
-    for (i, c), amount in t.member_contract.items():
-        total = t.by_contract.get(c, 0)
-        if total:
-            contrib[i] += Fraction(p.top_slices[c].amount_pence * amount, total)
+_ZERO4 = Decimal("0.0000")
+
+
+def _member_summaries(
+    problem: Problem, top_slices: dict[str, int], t: _Totals, lots: list[_LotRows]
+) -> list[MemberSummary]:
+    """Each member's totals, and its part of the top-slices (``top_slices``: pence by contract).
+
+    A member's part is ``Σ top-slice(c) × award(c) / awards(c)`` over its contracts ``c``: summed
+    here over the least common denominator of its contracts' totals, in integers, and divided
+    once; a decimal division is correctly rounded, so the digits are those the exact ``Fraction``
+    sum gives.
+    """
+    members = problem.members
+    n_m = len(members)
+    fair, eligible_lots = [0] * n_m, [0] * n_m
+    by_contract: dict[str, int] = {}
+    member_contract: dict[tuple[int, str], int] = {}
+    for lot in lots:
+        c = lot.contract_id
+        for i, a, f in zip(lot.members, lot.award, lot.fair_e4, strict=True):
+            fair[i] += f
+            eligible_lots[i] += 1
+            if a:
+                member_contract[i, c] = member_contract.get((i, c), 0) + a
+        by_contract[c] = by_contract.get(c, 0) + sum(lot.award)
+    parts: list[list[tuple[int, int]]] = [[] for _ in members]
+    for (i, c), amount in member_contract.items():
+        parts[i].append((top_slices[c] * amount, by_contract[c]))
     grand = t.grand
-    return [
-        MemberSummary.from_trusted(
-            {
-                "member": m.id,
-                "name": m.label,
-                "membership": m.membership.value,
-                "size_band": m.size_band.value,
-                "eligible_lots": t.eligible_lots[i],
-                "capacity": _pounds(t.capacity[i]),
-                "fair_share": Decimal(_round_div(t.fair[i], 100)).scaleb(-4),
-                "award": _pounds(t.award[i]),
-                "share_of_awards": _dec(Fraction(t.award[i], grand)) if grand else _ZERO6,
-                "top_slice_contribution": _dec(contrib[i] / 100, _Q4),
-            }
+    out = []
+    for i, m in enumerate(members):
+        award, mine = t.award[i], parts[i]
+        contribution = _ZERO4
+        if mine:
+            common = math.lcm(*(total for _, total in mine))
+            exact = sum(top * (common // total) for top, total in mine)
+            contribution = (Decimal(exact) / Decimal(common * 100)).quantize(_Q4)
+        out.append(
+            MemberSummary.from_trusted(
+                {
+                    "member": m.id,
+                    "name": m.label,
+                    "membership": m.membership.value,
+                    "size_band": m.size_band.value,
+                    "eligible_lots": eligible_lots[i],
+                    "capacity": _pounds(t.capacity[i]),
+                    "fair_share": Decimal(_round_div(fair[i], 100)).scaleb(-4),
+                    "award": _pounds(award),
+                    "share_of_awards": (Decimal(award) / Decimal(grand)).quantize(_Q6)
+                    if grand
+                    else _ZERO6,
+                    "top_slice_contribution": contribution,
+                }
+            )
         )
-        for i, m in enumerate(p.problem.members)
-    ]
+    return out
 
 
-def _members_and_metrics(
+def _totals_and_metrics(
     p: Plan, numbers: list[_LotNumbers], solved: bool
-) -> tuple[list[MemberSummary], FairnessMetrics]:
+) -> tuple[_Totals, FairnessMetrics]:
+    """Each member's totals (for the member summaries) and the fairness metrics."""
     problem = p.problem
     n_m = len(problem.members)
     t = _totals(p, numbers)
@@ -528,7 +647,7 @@ def _members_and_metrics(
         else None,
         moved_from_rule=_pounds(_round_div(t.moved, 20_000)) if solved else None,
     )
-    return _member_summaries(p, t), metrics
+    return t, metrics
 
 
 def gini_float(values: list[float]) -> float | None:

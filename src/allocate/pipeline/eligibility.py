@@ -26,14 +26,16 @@ within the pooled amount.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 
-from allocate.core.model import Capacity, Membership, Problem
+from allocate.core.model import Capacity, Lot, Member, Membership, Policy, Problem
 from allocate.core.money import to_pence
 from allocate.pipeline.plan import Eligibility, Pool, Reason
 
-__all__ = ["Eligibility", "Reason", "assess", "describe_reasons"]
+__all__ = ["Eligibility", "Reason", "assess", "describe_reasons", "ineligible_sentences"]
 
 
 def assess(problem: Problem) -> Eligibility:
@@ -71,40 +73,47 @@ def assess(problem: Problem) -> Eligibility:
 
 def _member_reasons(problem: Problem) -> npt.NDArray[np.uint16]:
     """The reasons that exclude each member from every lot (membership, QA, thresholds)."""
-    policy = problem.policy
-    member_mask = np.zeros(len(problem.members), dtype=np.uint16)
-    for i, m in enumerate(problem.members):
-        mask = 0
-        if m.membership is Membership.ASSOCIATE:
-            mask |= Reason.ASSOCIATE
-        if not m.qa_passed:
-            mask |= Reason.QA_NOT_PASSED
-        if m.quality_score < policy.quality_threshold:
-            mask |= Reason.QUALITY
-        if m.reporting_compliance < policy.reporting_threshold:
-            mask |= Reason.REPORTING
-        member_mask[i] = mask
+    policy, members = problem.policy, problem.members
+    n_m = len(members)
+    member_mask = np.zeros(n_m, dtype=np.uint16)
+    associate = [m.membership is Membership.ASSOCIATE for m in members]
+    member_mask[np.fromiter(associate, dtype=np.bool_, count=n_m)] |= _ASSOCIATE
+    qa_failed = [not m.qa_passed for m in members]
+    member_mask[np.fromiter(qa_failed, dtype=np.bool_, count=n_m)] |= _QA_NOT_PASSED
+    # the same float comparisons as on the members one by one, made at once
+    quality = np.fromiter((m.quality_score for m in members), dtype=np.float64, count=n_m)
+    member_mask[quality < policy.quality_threshold] |= _QUALITY
+    reporting = np.fromiter((m.reporting_compliance for m in members), np.float64, count=n_m)
+    member_mask[reporting < policy.reporting_threshold] |= _REPORTING
     return member_mask
 
 
 def _mark_theme_and_area(problem: Problem, reasons: npt.NDArray[np.uint16]) -> None:
     """Mark the pairs whose member does not deliver the lot's theme or serve its area."""
-    members = problem.members
-    n_m = len(members)
-    # one boolean vector per distinct theme/area: few labels, many members
-    theme_served: dict[str, npt.NDArray[np.bool_]] = {}
-    area_served: dict[str, npt.NDArray[np.bool_]] = {}
-    for j, lot in enumerate(problem.lots):
-        if lot.theme not in theme_served:
-            theme_served[lot.theme] = np.fromiter(
-                (lot.theme in m.themes for m in members), dtype=np.bool_, count=n_m
-            )
-        if lot.area not in area_served:
-            area_served[lot.area] = np.fromiter(
-                (lot.area in m.areas for m in members), dtype=np.bool_, count=n_m
-            )
-        reasons[j, ~theme_served[lot.theme]] |= np.uint16(Reason.THEME)
-        reasons[j, ~area_served[lot.area]] |= np.uint16(Reason.AREA)
+    members, lots = problem.members, problem.lots
+    themes = sorted({lot.theme for lot in lots})
+    areas = sorted({lot.area for lot in lots})
+    theme_served = _served([m.themes for m in members], themes)
+    area_served = _served([m.areas for m in members], areas)
+    theme_row = {t: k for k, t in enumerate(themes)}
+    area_row = {a: k for k, a in enumerate(areas)}
+    for j, lot in enumerate(lots):
+        reasons[j, ~theme_served[theme_row[lot.theme]]] |= _THEME
+        reasons[j, ~area_served[area_row[lot.area]]] |= _AREA
+
+
+def _served(labels: list[tuple[str, ...]], wanted: list[str]) -> npt.NDArray[np.bool_]:
+    """``out[k, i]``: whether ``wanted[k]`` is among ``labels[i]`` (a member's themes or areas).
+
+    Every member's labels are looked up once, all together, rather than every wanted label
+    searched for in every member's: a county has 12,000 members and 19 wanted labels.
+    """
+    row = {label: k for k, label in enumerate(wanted)}
+    found = np.array([row.get(x, -1) for x in itertools.chain.from_iterable(labels)], np.intp)
+    owner = np.repeat(np.arange(len(labels)), [len(x) for x in labels])
+    out = np.zeros((len(wanted), len(labels)), dtype=np.bool_)
+    out[found[found >= 0], owner[found >= 0]] = True
+    return out
 
 
 def _capacities(
@@ -116,22 +125,28 @@ def _capacities(
     declared = np.zeros(shape, dtype=np.bool_)
     capacity = np.zeros(shape, dtype=np.int64)
     pools: list[Pool] = []
+    price = [to_pence(lot.unit_price) if lot.unit_price is not None else None for lot in lots]
+    # every per-lot capacity (validated: one per member and lot), written into the arrays at once
+    at_lot: list[int] = []
+    at_member: list[int] = []
+    claims: list[int] = []
+    on_lot, of_member, add_claim = at_lot.append, at_member.append, claims.append
     for cap in problem.capacities:
         if cap.lot is None:
             pools.append(_pool(problem, cap, member_pos[cap.member]))
             continue
-        j, i = lot_pos[cap.lot], member_pos[cap.member]
-        lot = lots[j]
-        declared[j, i] = True
-        if lot.unit_price is not None:
-            if cap.units is not None:
-                capacity[j, i] = cap.units
-            else:
-                assert cap.amount is not None  # validated: exactly one of amount/units
-                capacity[j, i] = to_pence(cap.amount) // to_pence(lot.unit_price)
+        j = lot_pos[cap.lot]
+        on_lot(j)
+        of_member(member_pos[cap.member])
+        unit = price[j]
+        if unit is not None and cap.units is not None:
+            add_claim(cap.units)
         else:
-            assert cap.amount is not None  # validated: units only on unit-priced lots
-            capacity[j, i] = to_pence(cap.amount)
+            assert cap.amount is not None  # validated: exactly one of amount/units, units only
+            pence = to_pence(cap.amount)  # on unit-priced lots
+            add_claim(pence if unit is None else pence // unit)
+    declared[at_lot, at_member] = True
+    capacity[at_lot, at_member] = claims
     for pool in pools:
         for j in pool.lots:
             unit_price = lots[j].unit_price
@@ -160,6 +175,16 @@ def _pool(problem: Problem, cap: Capacity, member: int) -> Pool:
     return Pool(member, covered, to_pence(cap.amount), label)
 
 
+#: The reasons that depend on the member alone, on the lot alone (with the declared capacity),
+#: and on the pair named in an exclusion.
+_OF_MEMBER = int(Reason.ASSOCIATE | Reason.QA_NOT_PASSED | Reason.QUALITY | Reason.REPORTING)
+_OF_LOT = int(Reason.THEME | Reason.AREA | Reason.NO_CAPACITY)
+_EXCLUDED = int(Reason.EXCLUDED)
+_ASSOCIATE, _QA_NOT_PASSED = int(Reason.ASSOCIATE), int(Reason.QA_NOT_PASSED)
+_QUALITY, _REPORTING = int(Reason.QUALITY), int(Reason.REPORTING)
+_THEME, _AREA, _NO_CAPACITY = int(Reason.THEME), int(Reason.AREA), int(Reason.NO_CAPACITY)
+
+
 def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -> list[str]:
     """Sentences explaining each reason in ``mask``, naming the rule, threshold and value.
 
@@ -169,35 +194,90 @@ def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -
     >>> describe_reasons(p, "a", "l1", int(assess(p).reasons[0, 0]))
     ['quality score 0.8 is below the threshold 0.9']
     """
-    member = problem.member_index[member_id]
-    _, lot = problem.lot_index[lot_id]
-    policy = problem.policy
+    contract, lot = problem.lot_index[lot_id]
+    return [
+        *_member_words(problem.member_index[member_id], problem.policy, mask),
+        *_lot_words(lot, mask),
+        *(_exclusion_words(problem, member_id, lot_id, contract.id) if mask & _EXCLUDED else ()),
+    ]
+
+
+def _member_words(member: Member, policy: Policy, mask: int) -> tuple[str, ...]:
+    """The sentences of the member's own reasons in ``mask``, in the documented order."""
     out: list[str] = []
-    flags = Reason(mask)
-    if Reason.ASSOCIATE in flags:
+    if mask & _ASSOCIATE:
         out.append("associate members may not hold sub-contracts")
-    if Reason.QA_NOT_PASSED in flags:
+    if mask & _QA_NOT_PASSED:
         out.append("has not passed quality assurance")
-    if Reason.QUALITY in flags:
+    if mask & _QUALITY:
         out.append(
             f"quality score {member.quality_score} is below the threshold "
             f"{policy.quality_threshold}"
         )
-    if Reason.REPORTING in flags:
+    if mask & _REPORTING:
         out.append(
             f"reporting compliance {member.reporting_compliance} is below the threshold "
             f"{policy.reporting_threshold}"
         )
-    if Reason.THEME in flags:
+    return tuple(out)
+
+
+def _lot_words(lot: Lot, mask: int) -> tuple[str, ...]:
+    """The sentences of the lot's reasons in ``mask`` (theme, area, no capacity), in order."""
+    out: list[str] = []
+    if mask & _THEME:
         out.append(f"does not deliver theme {lot.theme!r}")
-    if Reason.AREA in flags:
+    if mask & _AREA:
         out.append(f"does not serve area {lot.area!r}")
-    if Reason.NO_CAPACITY in flags:
+    if mask & _NO_CAPACITY:
         out.append("declared no capacity on this lot")
-    if Reason.EXCLUDED in flags:
-        contract = problem.lot_index[lot_id][0].id
-        for ex in policy.exclusions:
-            if ex.member == member_id and (ex.lot == lot_id or ex.contract == contract):
-                scope = f"lot {lot_id!r}" if ex.lot is not None else f"contract {contract!r}"
-                out.append(f"excluded from {scope}: {ex.reason}")
+    return tuple(out)
+
+
+def _exclusion_words(
+    problem: Problem, member_id: str, lot_id: str, contract_id: str
+) -> tuple[str, ...]:
+    """The exclusions naming the member on the lot or its contract, each with its reason."""
+    return tuple(
+        f"excluded from {scope}: {ex.reason}"
+        for ex in problem.policy.exclusions
+        if ex.member == member_id and (ex.lot == lot_id or ex.contract == contract_id)
+        for scope in [f"lot {lot_id!r}" if ex.lot is not None else f"contract {contract_id!r}"]
+    )
+
+
+def ineligible_sentences(eligibility: Eligibility, words: list[str | None]) -> list[str]:
+    """``words`` with every ``None`` replaced by its pair's reasons, as the audit states them.
+
+    ``words`` runs over the pairs lot by lot, every member on each (the audit's pair table).
+    A ``None`` stands for an ineligible pair; it becomes ``"not eligible: "`` and its
+    :func:`describe_reasons` joined by ``"; "``.  The sentences of a member's own reasons and of a
+    lot's are each worked out once, so a county's table takes a fraction of a second.
+    """
+    problem = eligibility.problem
+    members, lots, policy = problem.members, problem.lots, problem.policy
+    n_m = len(members)
+    contracts = [c.id for c in problem.contracts for _ in c.lots]
+    of_member: dict[tuple[int, int], tuple[str, ...]] = {}
+    of_lot: dict[tuple[int, int], tuple[str, ...]] = {}
+    out: list[str] = [""] * len(words)
+    masks = eligibility.reasons.reshape(-1).tolist()
+    for k, text in enumerate(words):
+        if text is not None:
+            out[k] = text
+            continue
+        mask = masks[k]
+        if not mask:  # an eligible pair without words (the audit leaves none): no reason
+            continue
+        j, i = divmod(k, n_m)
+        mine = of_member.get((i, mask & _OF_MEMBER))
+        if mine is None:
+            mine = of_member[i, mask & _OF_MEMBER] = _member_words(members[i], policy, mask)
+        its = of_lot.get((j, mask & _OF_LOT))
+        if its is None:
+            its = of_lot[j, mask & _OF_LOT] = _lot_words(lots[j], mask)
+        parts = mine + its
+        if mask & _EXCLUDED:
+            parts += _exclusion_words(problem, members[i].id, lots[j].id, contracts[j])
+        out[k] = "not eligible: " + "; ".join(parts)
     return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from allocate.core.model import Problem
 from allocate.pipeline import eligibility as elig
 from allocate.pipeline import topslice
@@ -26,16 +28,15 @@ def plan(problem: Problem) -> Plan:
     eligibility = elig.assess(problem)
     t1 = time.perf_counter()
     slices = topslice.compute(problem)
-    order = sorted(range(len(problem.members)), key=lambda i: problem.members[i].id)
+    ids = eligibility.member_ids
+    order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.intp)
     eligible = eligibility.eligible
     lots: list[LotPlan] = []
     j = 0
     for contract in problem.contracts:
         ts = slices[contract.id]
         for lot in contract.lots:
-            row = eligible[j]
-            members = [i for i in order if row[i]]
-            caps = eligibility.capacity[j]
+            members: list[int] = order[eligible[j][order]].tolist()
             value = int(lot.value * 100)
             top = ts.lot_amounts_pence[lot.id]
             lp = LotPlan(
@@ -47,7 +48,7 @@ def plan(problem: Problem) -> Plan:
                 pot=value - top,
                 units=lot.units,
                 members=members,
-                claims=[int(caps[i]) for i in members],
+                claims=eligibility.capacity[j][members].tolist(),
                 open=[True] * len(members),
                 floor=[0] * len(members),
             )
@@ -60,11 +61,10 @@ def plan(problem: Problem) -> Plan:
     if p.feasible:
         apply_min_providers(problem, p)
     for planned in lots:
-        for pos, i in enumerate(planned.members):
-            p.pair_lot.append(planned.index)
-            p.pair_pos.append(pos)
-            p.pair_member.append(i)
-            p.pair_open.append(planned.open[pos])
+        p.pair_lot.extend([planned.index] * len(planned.members))
+        p.pair_pos.extend(range(len(planned.members)))
+        p.pair_member.extend(planned.members)
+        p.pair_open.extend(planned.open)
     t2 = time.perf_counter()
     p.timings = {"eligibility": t1 - t0, "fair_shares": t2 - t1}
     return p
