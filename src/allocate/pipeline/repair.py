@@ -230,6 +230,9 @@ class Repair:
             for pos in range(len(lot.members)):
                 k = self.pair_of[j, pos]
                 lo, hi = self._bounds(lot, pos, window)
+                if hi == 0:
+                    # a sub-contract not made (or with no capacity): 0, no variable of its own
+                    continue
                 x = prob.add_variable(f"x_{k}", lowBound=lo, upBound=hi, cat="Integer")
                 qty[k] = x
                 units_terms.append((x, 1.0))
@@ -287,8 +290,8 @@ class Repair:
         for j in free:
             lot = p.lots[j]
             ks = [self.pair_of[j, pos] for pos in range(len(lot.members))]
-            whole = [round(qty[k].varValue or 0.0) for k in ks]
-            cash = [round(money[k].varValue or 0.0) for k in ks]
+            whole = [round(qty[k].varValue or 0.0) if k in qty else 0 for k in ks]
+            cash = [round(money[k].varValue or 0.0) if k in money else 0 for k in ks]
             out[j] = Rounded(pence=cash, units=whole if lot.units is not None else None)
         return out
 
