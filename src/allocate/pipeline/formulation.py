@@ -32,18 +32,24 @@ def lp_spec(p: Plan) -> tuple[LpSpec, dict[str, RowInfo]]:
     targets: list[float] = []
     floors: list[float] = []
     names: list[str] = []
+    # lot quantity -> fraction of lot value, as integers a/b: Python's int / int is the float
+    # nearest the exact quotient, as float(Fraction) is, without a Fraction per pair
+    scales = [lot.unit_value / lot.value for lot in p.lots]
     for k, j in enumerate(p.pair_lot):
         lot = p.lots[j]
         pos = p.pair_pos[k]
-        scale = lot.unit_value / lot.value  # lot quantity -> fraction of lot value
+        a, b = scales[j].numerator, scales[j].denominator
         names.append(f"{ids[p.pair_member[k]]}:{lot.lot_id}")
         if p.pair_open[k]:
-            caps.append(float(lot.claims[pos] * scale))
-            floors.append(float(lot.floor[pos] * scale))
+            caps.append(lot.claims[pos] * a / b)
+            floors.append(lot.floor[pos] * a / b)
         else:
             caps.append(0.0)
             floors.append(0.0)
-        targets.append(float(lot.fair_share(pos) * scale) if lot.fair is not None else 0.0)
+        fair = lot.fair
+        targets.append(
+            fair.numerators[pos] * a / (fair.denominator * b) if fair is not None else 0.0
+        )
     rows, info = side_rows(p)
     spec = LpSpec(
         lot_names=[lot.lot_id for lot in p.lots],
