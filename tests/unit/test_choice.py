@@ -301,3 +301,19 @@ def test_an_area_whose_candidates_no_row_lets_provide_is_none():
     c = choice._Choice(spec, areas, [0.1, 0.1])
     assert not c.open[1]
     assert choice.choose_subcontracts(spec, areas=areas, provider_floor=[0.1, 0.1]) is None
+
+
+def test_pairs_that_need_each_other_alone_share_one_binary(exact):
+    # p0 (lot 0) and p2 (lot 1) must be equal: each needs the other; at most one pair per lot
+    # fits (floors 0.6), and p1 + p3 beat p0 + p2 together though p0 alone beats p1
+    rows = [
+        SideRow("up", "f", {0: 1.0, 2: -1.0}, "<=", 0.0),
+        SideRow("down", "f", {0: 1.0, 2: -1.0}, ">=", 0.0),
+    ]
+    spec = tiny([0, 0, 1, 1], [1.0] * 4, [0.5, 0.4, 0.1, 0.45], [0.6] * 4, rows, lots=2)
+    c = choice._Choice(spec, [], None)
+    assert c.implications == [(0, (2,)), (2, (0,))]
+    assert c.twin == {0: 0, 2: 0}
+    made, _ = choice.choose_subcontracts(spec) or ([], set())
+    assert made == [False, True, False, True]
+    assert kept_share(spec, made) == pytest.approx(whole(spec, [], []), abs=1e-12)

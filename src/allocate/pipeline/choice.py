@@ -387,6 +387,21 @@ class _Choice:
         self.named = np.zeros(n, dtype=np.bool_)
         for k, helpers in self.implications:
             self.named[[k, *helpers]] = True
+        # pairs that each need the other alone (the two sides of a case-mix band) are made
+        # together or not at all: one binary for both
+        alone_helper = {k: h[0] for k, h in self.implications if len(h) == 1}
+        parent: dict[int, int] = {}
+
+        def find(x: int) -> int:
+            while parent.get(x, x) != x:
+                x = parent[x]
+            return x
+
+        for k, h in alone_helper.items():
+            if alone_helper.get(h) == k:
+                a, b = find(k), find(h)
+                parent[max(a, b)] = min(a, b)
+        self.twin = {k: find(k) for k in parent}
         self.alone = np.zeros(n, dtype=np.bool_)
         self.chords: dict[_Key, set[int]] = {}
         self.caps: dict[_Key, set[int]] = {}
@@ -557,10 +572,14 @@ class _Choice:
         binary: dict[int, Any] = {}
         counts: dict[_Key, Any] = {}
         warm = False
+        shared: dict[int, Any] = {}
         for i, c in enumerate(classes):
             total = (m.zs[i], m.scale[i])
             for k in c.named.tolist():
-                binary[k] = prob.add_variable(f"b_{k}", cat=pulp.LpBinary)
+                rep = self.twin.get(k, k)
+                if rep not in shared:
+                    shared[rep] = prob.add_variable(f"b_{rep}", cat=pulp.LpBinary)
+                binary[k] = shared[rep]
                 objective.append((binary[k], float(w[k])))
                 if k in ans.made:
                     binary[k].varValue = float(ans.made[k])
@@ -614,7 +633,7 @@ class _Choice:
                 floor_terms = [(x, -c.floor * a) for x, a in made]
                 _scaled_row(prob, [total, *floor_terms], ">=", 0.0, f"floor:{i}")
         for k, helpers in self.implications:
-            if k in binary:
+            if k in binary and not any(self.twin.get(h, h) == self.twin.get(k, k) for h in helpers):
                 terms = [(binary[k], 1.0), *((binary[h], -1.0) for h in helpers if h in binary)]
                 prob.addConstraint(linear(terms) <= 0, f"implies:{k}")
         provides = self.add_areas(m, lots, binary, of_pair)
