@@ -28,6 +28,7 @@ from allocate.core.model import Problem
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Diagnosis, Status
 from allocate.pipeline import audit
+from allocate.pipeline.choice import choose_subcontracts
 from allocate.pipeline.diagnosis import (
     capacity_shortfall,
     certificate,
@@ -35,7 +36,7 @@ from allocate.pipeline.diagnosis import (
     no_whole_pence,
     solver_stopped,
 )
-from allocate.pipeline.engine import choose_subcontracts, solve_by_components
+from allocate.pipeline.engine import solve_by_components
 from allocate.pipeline.formulation import ease, lp_spec, solution_from_lp
 from allocate.pipeline.plan import LeximinResult, LpSpec, Method, Plan, RowInfo, Solution
 from allocate.pipeline.planning import plan

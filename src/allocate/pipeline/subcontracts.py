@@ -208,15 +208,16 @@ def provider_areas(p: Plan) -> tuple[list[tuple[int, list[list[int]]]], list[flo
     if k is None:
         return [], least
     pence = _min_pence(problem)
+    # each lot's floor, its share of the lot, and its area, worked out once per lot
+    floors = [floor_in_quantity(lot, pence) for lot in p.lots]
+    shares = [float(f * lot.unit_value / lot.value) for f, lot in zip(floors, p.lots, strict=True)]
+    area_of = [problem.lot_index[lot.lot_id][1].area for lot in p.lots]
     by_area: dict[str, dict[int, list[int]]] = {}
     for n, (j, pos) in enumerate(zip(p.pair_lot, p.pair_pos, strict=True)):
-        lot = p.lots[j]
-        floor = floor_in_quantity(lot, pence)
-        if not p.pair_open[n] or lot.claims[pos] < floor:
+        if not p.pair_open[n] or p.lots[j].claims[pos] < floors[j]:
             continue
-        least[n] = float(floor * lot.unit_value / lot.value)
-        area = problem.lot_index[lot.lot_id][1].area
-        by_area.setdefault(area, {}).setdefault(p.pair_member[n], []).append(n)
+        least[n] = shares[j]
+        by_area.setdefault(area_of[j], {}).setdefault(p.pair_member[n], []).append(n)
     areas = [
         (min(k, len(members)), [members[i] for i in sorted(members)])
         for _, members in sorted(by_area.items())
