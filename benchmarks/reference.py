@@ -30,7 +30,7 @@ same side rows, solved once.  Here it does not re-derive the problem on its own;
   pounds: share caps, dependency limits, the ring-fence, case mix, pooled capacities;
 * when the rule's decisions leave that model infeasible under a minimum award or providers per
   area, the same choice of sub-contracts :func:`allocate.solve` then makes (its MILP,
-  :func:`allocate.pipeline.engine.choose_subcontracts`, through the same public steps), timed
+  :func:`allocate.pipeline.choice.choose_subcontracts`, through the same public steps), timed
   apart as ``decisions``.
 
 The model itself (variables in raw pounds, one ``t``, ratio rows ``x ≥ t·f`` on every open pair
@@ -294,7 +294,7 @@ def _milp_plan(problem: Problem, time_limit: float | None) -> Any:
     The same public steps :func:`allocate.solve` takes when the rule's decisions leave the
     programme infeasible; None when no choice keeps every condition (the rule's stand).
     """
-    from allocate.pipeline.engine import choose_subcontracts
+    from allocate.pipeline.choice import choose_subcontracts
     from allocate.pipeline.formulation import lp_spec
     from allocate.pipeline.planning import plan
     from allocate.pipeline.subcontracts import (
