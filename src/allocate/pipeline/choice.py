@@ -67,7 +67,7 @@ from allocate.pipeline.engine import (
 )
 from allocate.pipeline.plan import LpSpec, SideRow
 
-__all__ = ["MAX_ROUNDS", "MIP_OPTIONS", "SHARES", "TIE", "choose_subcontracts"]
+__all__ = ["DENSE", "MAX_ROUNDS", "MIP_OPTIONS", "SHARES", "TIE", "choose_subcontracts"]
 
 #: Each sub-contract made is worth its fair share plus this (fractions of its lot): among choices
 #: keeping the same fair share, one making the most sub-contracts.
@@ -75,6 +75,9 @@ TIE = 1e-6
 #: A class whose lot can hold at most this many of its counted pairs has a share variable for each
 #: of its best (exact); a larger one has its gain bounded by chords, added as answers need them.
 SHARES = 512
+#: A relaxation with fewer rows than one per this many integers (a few dense rows: lot budgets,
+#: class floors) is solved with HiGHS's presolve off, which otherwise takes longer than the solve.
+DENSE = 8
 #: HiGHS options for each relaxation (its defaults, so the MIP gap is HiGHS's 1e-4, as the
 #: programme solved whole had).
 MIP_OPTIONS: dict[str, Any] = {}
@@ -643,6 +646,10 @@ class _Choice:
                 warm = True
         prob.setObjective(linear(objective))
         options = {**MIP_OPTIONS, **({"warmStart": True} if warm else {})}
+        integers = len(shared) + len(counts) + len(provides)
+        if prob.numConstraints() * DENSE < integers:
+            # a few dense rows over many binaries: HiGHS's presolve takes longer than the solve
+            options.setdefault("presolve", "off")
         if _solve(prob, options or None, deadline).status is not Status.OPTIMAL:
             return False
         for i, c in enumerate(classes):

@@ -4,8 +4,8 @@
 decides which sub-contracts are made.  On each lot the smallest fair shares are dropped, one by
 one in order of fair share (ties by member id), until the rule applied to the remaining members
 gives each of them at least the minimum; the kept sub-contracts then have the minimum as a floor
-in the programme.  When those floors conflict with another condition, the engine's
-:func:`~allocate.pipeline.engine.choose_subcontracts` chooses which to make (:func:`reopen`
+in the programme.  When those floors conflict with another condition, the MILP of
+:func:`~allocate.pipeline.choice.choose_subcontracts` chooses which to make (:func:`reopen`
 makes every sub-contract that can reach the minimum a candidate, :func:`close` applies the
 choice).
 
@@ -13,7 +13,7 @@ choice).
 in an area, the eligible members with the largest fair shares there are kept as providers at the
 minimum award (at least a penny, or one unit).  When those providers conflict with another
 condition, :func:`release_providers` undoes them, :func:`provider_areas` lists every member that
-could provide in each area, and the engine's MILP chooses them with the sub-contracts
+could provide in each area, and the same MILP chooses them with the sub-contracts
 (:func:`keep_providers` applies the choice).  Both decisions are reported in the audit, member
 by member (``LotPlan.decisions``).
 """
