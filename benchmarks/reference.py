@@ -294,26 +294,13 @@ def _milp_plan(problem: Problem, time_limit: float | None) -> Any:
     The same public steps :func:`allocate.solve` takes when the rule's decisions leave the
     programme infeasible; None when no choice keeps every condition (the rule's stand).
     """
-    from allocate.pipeline.choice import choose_subcontracts
-    from allocate.pipeline.formulation import lp_spec
+    from allocate.pipeline.choice import candidates, choose_subcontracts
     from allocate.pipeline.planning import plan
-    from allocate.pipeline.subcontracts import (
-        close,
-        keep_providers,
-        provider_areas,
-        release_providers,
-        reopen,
-    )
+    from allocate.pipeline.subcontracts import close, keep_providers
 
     p = plan(problem)
-    release_providers(p)
-    if problem.policy.min_award is not None:
-        reopen(p)
-    candidates, _ = lp_spec(p)
-    areas, least = provider_areas(p)
-    choice = choose_subcontracts(
-        candidates, time_limit=time_limit, areas=areas, provider_floor=least
-    )
+    among, areas, least = candidates(p)
+    choice = choose_subcontracts(among, time_limit=time_limit, areas=areas, provider_floor=least)
     if choice is None:
         return None
     made, kept = choice

@@ -17,36 +17,19 @@ import pytest
 
 from allocate import Problem
 from allocate.pipeline import choice
-from allocate.pipeline.formulation import lp_spec
 from allocate.pipeline.plan import LpSpec, SideRow
 from allocate.pipeline.planning import plan
-from allocate.pipeline.subcontracts import provider_areas, release_providers, reopen
-from allocate.synthetic import consortium
+from allocate.synthetic import ALL_SIDE_CONSTRAINTS, consortium
 
 EXACT = {"mip_rel_gap": 0.0, "mip_abs_gap": 0.0}
-EVERY = [
-    "min_award",
-    "max_member_share",
-    "max_dependency",
-    "small_org_share",
-    "case_mix_tolerance",
-    "min_providers_per_area",
-    "exclusions",
-    "pooled_capacities",
-]
+EVERY = list(ALL_SIDE_CONSTRAINTS)
 
 Areas = list[tuple[int, list[list[int]]]]
 
 
 def inputs(problem: Problem) -> tuple[LpSpec, Areas, list[float]]:
     """What ``solve`` hands the choice: each sub-contract that can reach the minimum a candidate."""
-    p = plan(problem)
-    release_providers(p)
-    if problem.policy.min_award is not None:
-        reopen(p)
-    spec, _ = lp_spec(p)
-    areas, least = provider_areas(p)
-    return spec, areas, least
+    return choice.candidates(plan(problem))
 
 
 def whole(

@@ -65,9 +65,19 @@ from allocate.pipeline.engine import (
     _solve,
     linear,
 )
-from allocate.pipeline.plan import LpSpec, SideRow
+from allocate.pipeline.formulation import lp_spec
+from allocate.pipeline.plan import LpSpec, Plan, SideRow
+from allocate.pipeline.subcontracts import provider_areas, release_providers, reopen
 
-__all__ = ["DENSE", "MAX_ROUNDS", "MIP_OPTIONS", "SHARES", "TIE", "choose_subcontracts"]
+__all__ = [
+    "DENSE",
+    "MAX_ROUNDS",
+    "MIP_OPTIONS",
+    "SHARES",
+    "TIE",
+    "candidates",
+    "choose_subcontracts",
+]
 
 #: Each sub-contract made is worth its fair share plus this (fractions of its lot): among choices
 #: keeping the same fair share, one making the most sub-contracts.
@@ -90,6 +100,22 @@ _Bools = npt.NDArray[np.bool_]
 #: A class of pairs: ``(lot, floor, ((row, coefficient), ...))``; ``(-1 - pair, 0.0, ())`` for a
 #: pair that stands alone.
 _Key = tuple[int, float, tuple[tuple[int, float], ...]]
+
+
+def candidates(p: Plan) -> tuple[LpSpec, list[tuple[int, list[list[int]]]], list[float]]:
+    """What the choice is made among: the programme, areas and provider floors to hand it.
+
+    The plan's providers are released and, under a minimum award, every sub-contract that can
+    reach the minimum is reopened (``p`` is changed); then the programme with each such
+    sub-contract a candidate, each area's providers needed and candidates
+    (:func:`~allocate.pipeline.subcontracts.provider_areas`), and each pair's least provider award.
+    """
+    release_providers(p)
+    if p.problem.policy.min_award is not None:
+        reopen(p)
+    spec, _ = lp_spec(p)
+    areas, least = provider_areas(p)
+    return spec, areas, least
 
 
 def choose_subcontracts(

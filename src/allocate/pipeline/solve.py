@@ -28,7 +28,7 @@ from allocate.core.model import Problem
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Diagnosis, Status
 from allocate.pipeline import audit
-from allocate.pipeline.choice import choose_subcontracts
+from allocate.pipeline.choice import candidates, choose_subcontracts
 from allocate.pipeline.diagnosis import (
     capacity_shortfall,
     certificate,
@@ -46,9 +46,6 @@ from allocate.pipeline.subcontracts import (
     close,
     decisions_of,
     keep_providers,
-    provider_areas,
-    release_providers,
-    reopen,
     restore_decisions,
 )
 
@@ -177,13 +174,9 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
         # the sub-contracts and providers the rule chose conflict with another condition:
         # choose them, among every one that can reach the minimum, as a MILP; then solve again
         before = decisions_of(p)
-        release_providers(p)
-        if policy.min_award is not None:
-            reopen(p)
-        candidates, _ = lp_spec(p)
-        areas, least = provider_areas(p)
+        among, areas, least = candidates(p)
         choice = choose_subcontracts(
-            candidates, time_limit=run.time_limit, areas=areas, provider_floor=least
+            among, time_limit=run.time_limit, areas=areas, provider_floor=least
         )
         if choice is None:
             # no choice keeps every condition: the rule's decisions stand, and so does the
