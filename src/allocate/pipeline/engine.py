@@ -476,7 +476,7 @@ class _Leximin:
         Only after a first solve, and only with ``warm``; a failure is solved afresh by
         :meth:`run` (through PuLP, with the retries), never believed from here.
         """
-        if not self.warm or self.h is None or self.m.prob.sense != pulp.LpMaximize:
+        if not self.warm or self.h is None:
             return False
         h = self.h
         if self.deadline is not None:
@@ -620,6 +620,8 @@ class _Leximin:
         if not zero_target and self.ratio_rows:
             return True
         m.prob.sense = pulp.LpMinimize
+        # a new sense and objective: the kept solver model no longer matches, solve afresh
+        self.h = None
         # Σ y_k, each pair's award as a fraction of its lot, as before the scaling
         m.prob.setObjective(
             linear([(m.zs[k], m.scale[k]) for k in zero_target] + [(self.level, 0.0)])
