@@ -79,7 +79,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,11 +91,12 @@ from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow
 
 __all__ = [
     "components",
+    "SOLVER_OPTIONS",
     "linear",
-    "solve_believed",
     "solve_by_components",
     "solve_elastic",
     "solve_leximin",
+    "solve_with_retries",
 ]
 
 #: Ratio-row duals (in the rows' original units, award − fair share × level) smaller than this
@@ -121,11 +122,15 @@ RETRIES: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+#: The solver's tolerances for every solve the library makes (tighter than HiGHS's defaults).
+SOLVER_OPTIONS: dict[str, Any] = {
+    "primal_feasibility_tolerance": 1e-9,
+    "dual_feasibility_tolerance": 1e-9,
+}
+
+
 def _solver(time_limit: float | None, options: dict[str, Any] | None) -> pulp.HiGHS:
-    opts: dict[str, Any] = {
-        "primal_feasibility_tolerance": 1e-9,
-        "dual_feasibility_tolerance": 1e-9,
-    }
+    opts: dict[str, Any] = dict(SOLVER_OPTIONS)
     opts.update(options or {})
     return pulp.HiGHS(msg=False, timeLimit=time_limit, **opts)
 
@@ -154,14 +159,28 @@ class _Solved:
 
 
 def _solve(prob: Any, options: dict[str, Any] | None, deadline: float | None) -> _Solved:
-    """Solve ``prob``; a failed solve is tried again with each of :data:`RETRIES` in turn.
+    """Solve the PuLP model ``prob`` with the retries of :func:`solve_with_retries`."""
 
-    Infeasible, unbounded and solver errors are retried (an answer the solver may have got
-    wrong), a time limit never is.  Every attempt gets only the time left before ``deadline``,
-    and with none left no retry is made.  A retry the caller's own ``options`` already made
-    (``presolve="off"``) is skipped.  When every attempt fails, the verdict is ``infeasible`` if
-    any attempt found the programme so (a later attempt's error or time limit does not undo
-    it), else the first attempt's; the retry note lists every attempt.
+    def attempt(opts: dict[str, Any], limit: float | None) -> tuple[Status, str]:
+        return _status_of(prob.solve(_solver(limit, opts)))
+
+    return solve_with_retries(attempt, options, deadline)
+
+
+def solve_with_retries(
+    attempt: Callable[[dict[str, Any], float | None], tuple[Status, str]],
+    options: dict[str, Any] | None,
+    deadline: float | None,
+) -> _Solved:
+    """One solve; a failed solve is tried again with each of :data:`RETRIES` in turn.
+
+    ``attempt(options, time_limit)`` solves once and names the outcome.  Infeasible, unbounded
+    and solver errors are retried (an answer the solver may have got wrong), a time limit never
+    is.  Every attempt gets only the time left before ``deadline``, and with none left no retry
+    is made.  A retry the caller's own ``options`` already made (``presolve="off"``) is skipped.
+    When every attempt fails, the verdict is ``infeasible`` if any attempt found the programme
+    so (a later attempt's error or time limit does not undo it), else the first attempt's; the
+    retry note lists every attempt.
     """
     base = dict(options or {})
     tried: list[dict[str, Any]] = []
@@ -177,7 +196,7 @@ def _solve(prob: Any, options: dict[str, Any] | None, deadline: float | None) ->
             break
         tried.append(opts)
         limit = None if remaining is None else max(remaining, 0.0)
-        status, name = _status_of(prob.solve(_solver(limit, opts)))
+        status, name = attempt(opts, limit)
         outcomes.append((status, name))
         steps.append(f"{name} with {label}" if label else name)
         if status is Status.OPTIMAL or status is Status.TIME_LIMIT:
@@ -193,17 +212,6 @@ def _solve(prob: Any, options: dict[str, Any] | None, deadline: float | None) ->
 def linear(terms: Iterable[tuple[Any, float]]) -> Any:
     """The PuLP expression ``Σ coefficient·variable`` of ``(variable, coefficient)`` terms."""
     return pulp.LpAffineExpression.from_list(list(terms))
-
-
-def solve_believed(
-    prob: Any, options: dict[str, Any] | None = None, time_limit: float | None = None
-) -> Status:
-    """Solve any PuLP model as the engine solves its own.
-
-    A failure is believed only after the :data:`RETRIES` (the rounding's integer repair uses it).
-    """
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
-    return _solve(prob, options, deadline).status
 
 
 def _add_row(prob: Any, expr: Any, sense: str, rhs: float, name: str) -> Any:

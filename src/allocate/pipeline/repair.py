@@ -28,13 +28,10 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
-
-import pulp
 
 from allocate.core import families as fam
 from allocate.core.outcome import Status
-from allocate.pipeline.engine import linear, solve_believed
+from allocate.pipeline.milp import ArrayModel
 from allocate.pipeline.plan import LotPlan, Plan, Rounded, SideRow
 
 __all__ = ["IntRow", "Repair", "crossed", "int_rows", "pence_of_pairs"]
@@ -219,52 +216,41 @@ class Repair:
         shave: float,
     ) -> dict[int, Rounded] | None:
         p = self.p
-        prob = pulp.LpProblem("repair", pulp.LpMinimize)
-        qty: dict[int, Any] = {}
-        money: dict[int, Any] = {}
-        objective: list[tuple[Any, float]] = []
+        m = ArrayModel()
+        inf = math.inf
+        qty: dict[int, int] = {}
+        money: dict[int, int] = {}
         for j in sorted(free):
             lot = p.lots[j]
-            units_terms: list[tuple[Any, float]] = []
-            money_terms: list[tuple[Any, float]] = []
+            units_cols: list[int] = []
+            money_cols: list[int] = []
             for pos in range(len(lot.members)):
                 k = self.pair_of[j, pos]
                 lo, hi = self._bounds(lot, pos, window)
                 if hi == 0:
                     # a sub-contract not made (or with no capacity): 0, no variable of its own
                     continue
-                x = prob.add_variable(f"x_{k}", lowBound=lo, upBound=hi, cat="Integer")
+                x = m.var(lo, hi, integer=True)
                 qty[k] = x
-                units_terms.append((x, 1.0))
+                units_cols.append(x)
+                # e ≥ |x − v|: the distance from the exact solution, minimised
                 v = float(self.targets[j][pos])
-                e = prob.add_variable(f"e_{k}", lowBound=0)
-                prob.addConstraint(linear([(e, 1.0), (x, -1.0)]) >= -v, f"up_{k}")
-                prob.addConstraint(linear([(e, 1.0), (x, 1.0)]) >= v, f"down_{k}")
-                objective.append((e, 1.0))
+                e = m.var(0.0, inf, cost=1.0)
+                m.row([e, x], [1.0, -1.0], -v, inf)
+                m.row([e, x], [1.0, 1.0], v, inf)
                 if lot.units is None:
                     money[k] = x
                     continue
                 # the money follows the units: within a penny of units × unit value
                 uv = lot.unit_value
                 a, b = uv.numerator, uv.denominator
-                m = prob.add_variable(
-                    f"m_{k}",
-                    lowBound=math.floor(lo * uv),
-                    upBound=math.ceil(hi * uv),
-                    cat="Integer",
-                )
-                money[k] = m
-                money_terms.append((m, 1.0))
-                if b > 1:
-                    prob.addConstraint(linear([(m, float(b)), (x, -float(a))]) <= b - 1, f"mu_{k}")
-                    prob.addConstraint(
-                        linear([(m, float(b)), (x, -float(a))]) >= -(b - 1), f"md_{k}"
-                    )
-                else:
-                    prob.addConstraint(linear([(m, 1.0), (x, -float(a))]) == 0, f"mu_{k}")
-            prob.addConstraint(linear(units_terms) == lot.estate, f"estate_{j}")
+                cash = m.var(math.floor(lo * uv), math.ceil(hi * uv), integer=True)
+                money[k] = cash
+                money_cols.append(cash)
+                m.row([cash, x], [float(b), -float(a)], -(b - 1), b - 1)
+            m.row(units_cols, [1.0] * len(units_cols), lot.estate, lot.estate)
             if lot.units is not None:
-                prob.addConstraint(linear(money_terms) == lot.pot, f"pot_{j}")
+                m.row(money_cols, [1.0] * len(money_cols), lot.pot, lot.pot)
         pence = pence_of_pairs(p, rounded)
         touched = sorted({r for j in free for r in self.rows_of_lot.get(j, ())})
         for r in touched:
@@ -275,24 +261,25 @@ class Repair:
                 bound += (
                     case_mix_allowance(p, row) if row.sense == "<=" else -case_mix_allowance(p, row)
                 )
-            terms = [(money[k], n / row.den) for k, n in row.num.items() if k in money]
+            cols = [money[k] for k in row.num if k in money]
+            coefficients = [n / row.den for k, n in row.num.items() if k in money]
             if row.sense == "<=":
-                prob.addConstraint(linear(terms) <= float(bound) - shave, f"r_{r}")
+                m.row(cols, coefficients, -inf, float(bound) - shave)
             elif row.sense == ">=":
-                prob.addConstraint(linear(terms) >= float(bound) + shave, f"r_{r}")
+                m.row(cols, coefficients, float(bound) + shave, inf)
             else:
-                prob.addConstraint(linear(terms) == float(bound), f"r_{r}")
-        prob.setObjective(linear(objective))
-        # HiGHS's MIP presolve has called feasible programmes infeasible: the engine asks again
-        if solve_believed(prob, {"mip_rel_gap": 1e-6}, self.time_limit) is not Status.OPTIMAL:
+                m.row(cols, coefficients, float(bound), float(bound))
+        # HiGHS's MIP presolve has called feasible programmes infeasible: a failure is believed
+        # only after the engine's retries
+        if m.solve({"mip_rel_gap": 1e-6}, self.time_limit) is not Status.OPTIMAL:
             return None
         out = dict(rounded)
         for j in free:
             lot = p.lots[j]
             ks = [self.pair_of[j, pos] for pos in range(len(lot.members))]
-            whole = [round(qty[k].varValue or 0.0) if k in qty else 0 for k in ks]
-            cash = [round(money[k].varValue or 0.0) if k in money else 0 for k in ks]
-            out[j] = Rounded(pence=cash, units=whole if lot.units is not None else None)
+            whole = [round(m.values[qty[k]]) if k in qty else 0 for k in ks]
+            cash_of = [round(m.values[money[k]]) if k in money else 0 for k in ks]
+            out[j] = Rounded(pence=cash_of, units=whole if lot.units is not None else None)
         return out
 
     def _exact(
