@@ -118,6 +118,31 @@ def test_rounding_lot_by_lot_would_cross_a_cap_the_repair_keeps_it() -> None:
     assert runs == [0]  # within a penny of the exact solution: the narrowest window sufficed
 
 
+def test_a_repair_out_of_time_is_a_time_limit_not_a_verdict() -> None:
+    # the same cap as above, with the repair's time already spent: "infeasible" would be a lie
+    # (67p each keeps it) and rounding lot by lot crosses it, so no allocation is given at all
+    members = ["a", "b", "c"]
+    pb = problem(
+        members,
+        [lot("l1", "1.00"), lot("l2", "1.01")],
+        {(m, lid): "5.00" for m in members for lid in ("l1", "l2")},
+        max_member_share="0.334",
+    )
+    original = repair.Repair.__init__
+
+    def no_time(self: repair.Repair, *args: Any, **kw: Any) -> None:
+        original(self, *args, **kw)
+        self.time_limit = 0.0
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(repair.Repair, "__init__", no_time)
+        a = solve(pb)
+    assert a.status is Status.TIME_LIMIT
+    assert not a.awards
+    assert a.diagnosis is not None and "rounding repair" in a.diagnosis.summary
+    assert solve(pb, time_limit=60).status is Status.OPTIMAL  # given time, it decides
+
+
 def test_no_whole_unit_allocation_is_infeasible_with_a_reason() -> None:
     # one unit worth £1 between two members each capped at 50p: half a unit each is the exact
     # solution, but a whole unit is £1 > 50p whoever takes it

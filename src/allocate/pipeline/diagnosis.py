@@ -67,6 +67,7 @@ __all__ = [
     "diagnose_lp",
     "infeasible_within_tolerance",
     "required_setting",
+    "rounding_stopped",
     "solver_stopped",
     "whole_pence",
 ]
@@ -572,6 +573,19 @@ def _shortfall_words(p: Plan, x: LotShortfall) -> str:
 def solver_stopped(res: LeximinResult) -> Diagnosis:
     """The diagnosis of a solve the engine stopped without an answer (time limit, failure)."""
     return Diagnosis(summary=f"solver stopped: {res.message or res.solver_status}")
+
+
+def rounding_stopped(reason: str) -> Diagnosis:
+    """The diagnosis when the exact rounding reached the time limit before it decided."""
+    return Diagnosis(
+        summary=f"solver stopped: {reason}",
+        messages=[
+            "The programme's exact solution keeps every condition, but the integer search for "
+            "whole pence and whole units that keep every side-constraint exactly did not finish "
+            "within the time limit. No allocation is given rather than one that crosses a "
+            "condition; allow more time (or none) to decide."
+        ],
+    )
 
 
 def no_whole_pence(p: Plan) -> Diagnosis:

@@ -90,8 +90,8 @@ from allocate.core.outcome import Status
 from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow
 
 __all__ = [
-    "components",
     "SOLVER_OPTIONS",
+    "components",
     "linear",
     "solve_by_components",
     "solve_elastic",

@@ -25,6 +25,7 @@ allowance only when no whole-number point keeps it exactly.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,7 +35,7 @@ from allocate.core.outcome import Status
 from allocate.pipeline.milp import ArrayModel
 from allocate.pipeline.plan import LotPlan, Plan, Rounded, SideRow
 
-__all__ = ["IntRow", "Repair", "crossed", "int_rows", "pence_of_pairs"]
+__all__ = ["IntRow", "Repair", "RepairTimeLimitError", "crossed", "int_rows", "pence_of_pairs"]
 
 #: Awards in pence by pair index: whole pence after rounding, exact fractions before.
 Awards = Sequence[int] | Mapping[int, Fraction]
@@ -45,6 +46,10 @@ WINDOWS: tuple[int | None, ...] = (0, 1, 4, None)
 #: Pence by which a second attempt draws in every bound, when the solver's answer crossed one by
 #: less than its tolerance.
 SHAVE = 1e-3
+
+
+class RepairTimeLimitError(Exception):
+    """The integer repair reached its time limit before it decided (never a verdict of its own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,8 @@ class Repair:
         """The exact solution per lot, in the lot's quantity, by position."""
         self.rows = rows
         self.time_limit = time_limit
+        """Seconds the whole repair may take (every integer programme it solves together)."""
+        self._deadline: float | None = None
         self.pair_of = {
             (j, pos): k for k, (j, pos) in enumerate(zip(p.pair_lot, p.pair_pos, strict=True))
         }
@@ -146,6 +153,9 @@ class Repair:
     ) -> dict[int, Rounded] | None:
         """Rounded awards keeping every row, or None when no whole-number point does.
 
+        Raises :class:`RepairTimeLimitError` when :attr:`time_limit` runs out first: whether whole
+        numbers keep every row is then undecided, and never reported as "no".
+
         ``also`` names lots that must be re-rounded whatever the rows say (their rounding
         failed).  Windows widen from ``⌊v⌋..⌈v⌉`` through :data:`WINDOWS`; for each, the lots
         re-rounded grow along the rows until no more are linked.  The last window is the whole
@@ -157,6 +167,8 @@ class Repair:
         start = set(also) | {self.p.pair_lot[k] for r in bad for k in self.rows[r].num}
         if not start:
             return rounded
+        if self.time_limit is not None:
+            self._deadline = time.perf_counter() + self.time_limit
         for allow_mix in (False, True):
             if allow_mix and not any(row.family == fam.CASE_MIX.name for row in self.rows):
                 break
@@ -269,9 +281,21 @@ class Repair:
                 m.row(cols, coefficients, float(bound) + shave, inf)
             else:
                 m.row(cols, coefficients, float(bound), float(bound))
+        limit = None
+        if self._deadline is not None:
+            limit = self._deadline - time.perf_counter()
+            if limit <= 0:
+                raise RepairTimeLimitError(
+                    f"the rounding repair reached its time limit ({self.time_limit} s)"
+                )
         # HiGHS's MIP presolve has called feasible programmes infeasible: a failure is believed
         # only after the engine's retries
-        if m.solve({"mip_rel_gap": 1e-6}, self.time_limit) is not Status.OPTIMAL:
+        status = m.solve({"mip_rel_gap": 1e-6}, limit)
+        if status is Status.TIME_LIMIT:
+            raise RepairTimeLimitError(
+                f"the rounding repair reached its time limit ({self.time_limit} s)"
+            )
+        if status is not Status.OPTIMAL:
             return None
         out = dict(rounded)
         for j in free:
@@ -281,6 +305,9 @@ class Repair:
             cash_of = [round(m.values[money[k]]) if k in money else 0 for k in ks]
             out[j] = Rounded(pence=cash_of, units=whole if lot.units is not None else None)
         return out
+
+    def _stopped(self) -> str:
+        return f"the rounding repair reached its time limit ({self.time_limit or 0:g} s)"
 
     def _exact(
         self, out: dict[int, Rounded], free: set[int], window: int | None, allow_mix: bool

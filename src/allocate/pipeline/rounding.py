@@ -115,14 +115,17 @@ class _RowGuard:
                 self.sums[r] += self.rows[r][1][k] * (value - self.money[k])
 
 
-def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded] | None:
+def round_awards(
+    p: Plan, solution: Solution, time_limit: float | None = None
+) -> dict[int, Rounded] | None:
     """Round every lot's exact shares to whole pence and units, keeping every condition exactly.
 
     Each lot is rounded by the largest remainder (with side-constraints, steered by
     :class:`_RowGuard`); then every side row is checked in exact integer arithmetic, and the lots
     of any row crossed are re-rounded together by :class:`~allocate.pipeline.repair.Repair`.
     Returns None when no allocation in whole pence keeps every row (the exact shares do, but no
-    whole-number point does).
+    whole-number point does).  ``time_limit`` bounds the repair; when it runs out first,
+    :class:`~allocate.pipeline.repair.RepairTimeLimitError` is raised.
     """
     out: dict[int, Rounded] = {}
     guard = _RowGuard(p, solution)
@@ -164,7 +167,7 @@ def round_awards(p: Plan, solution: Solution) -> dict[int, Rounded] | None:
         ]
         for lot in p.lots
     }
-    return Repair(p, targets, rows).run(out, also=failed)
+    return Repair(p, targets, rows, time_limit=time_limit).run(out, also=failed)
 
 
 def _with_money(lot: LotPlan, whole: list[int]) -> Rounded:

@@ -34,6 +34,7 @@ from allocate.pipeline.diagnosis import (
     certificate,
     diagnose_lp,
     no_whole_pence,
+    rounding_stopped,
     solver_stopped,
 )
 from allocate.pipeline.engine import solve_by_components
@@ -41,6 +42,7 @@ from allocate.pipeline.formulation import ease, lp_spec, solution_from_lp
 from allocate.pipeline.plan import LeximinResult, LpSpec, Method, Plan, RowInfo, Solution
 from allocate.pipeline.planning import plan
 from allocate.pipeline.prices import prices
+from allocate.pipeline.repair import RepairTimeLimitError
 from allocate.pipeline.rounding import round_awards
 from allocate.pipeline.subcontracts import (
     close,
@@ -92,7 +94,9 @@ def solve(
         ``"auto"`` (closed form when provably optimal, else the LP), ``"closed_form"`` or
         ``"lp"``.
     time_limit
-        Seconds the solver may use in total (LP only).
+        Seconds the solver may use (LP only): for the leximin stages, and again for the exact
+        rounding repair's integer programmes; a repair out of time gives status ``time_limit``
+        with no awards.
     solver_options
         Extra HiGHS options (``{"presolve": "off"}`` ...).
     verify
@@ -247,7 +251,11 @@ def _no_allocation(least: int | None) -> str:
 def _round_and_audit(run: _Run, p: Plan, solution: Solution, verify: bool) -> Allocation:
     """Round to whole pence and units, build the audit, and verify independently."""
     t1 = time.perf_counter()
-    awards = round_awards(p, solution)
+    try:
+        awards = round_awards(p, solution, time_limit=run.time_limit)
+    except RepairTimeLimitError as stopped:
+        run.timings["rounding"] = time.perf_counter() - t1
+        return _unsolved(p, Status.TIME_LIMIT, rounding_stopped(str(stopped)), solution.lp)
     run.timings["rounding"] = time.perf_counter() - t1
     if awards is None:
         return _unsolved(p, Status.INFEASIBLE, no_whole_pence(p), solution.lp)
