@@ -211,3 +211,14 @@ def test_docs_format_md_documents_every_output_field() -> None:
         if f"| `{field}` |" not in section[begin:end]:
             missing.append(f"{name}.{field}")
     assert not missing, f"docs/format.md does not document: {missing}"
+
+
+def test_every_model_that_writes_format_version_names_the_one_version() -> None:
+    from typing import get_args
+
+    from allocate.service import ServiceRefusal, Validated
+
+    for model in (Allocation, Rejection, Validated, ServiceRefusal):
+        field = model.model_fields["format_version"]
+        assert get_args(field.annotation) == (FORMAT_VERSION,), model.__name__
+        assert field.default == FORMAT_VERSION, model.__name__
