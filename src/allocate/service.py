@@ -322,6 +322,9 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
     limits = limits or ServiceLimits()
     slots = threading.BoundedSemaphore(limits.max_solves)
     app = FastAPI(
+        # no /docs or /redoc pages: they load their scripts from outside the service
+        docs_url=None,
+        redoc_url=None,
         title="allocate",
         version=__version__,
         summary="Fair, explainable splitting of a consortium's contracts among its members.",

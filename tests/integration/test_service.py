@@ -178,6 +178,7 @@ def _refs(node: Any) -> Iterator[str]:
 
 def test_the_openapi_document_comes_from_the_same_models(app) -> None:
     document = call(app, "GET", "/openapi.json").json()
+    assert call(app, "GET", "/docs").status_code == 404  # no page that loads outside scripts
     components = document["components"]["schemas"]
     # every reference resolves
     for ref in _refs(document):
