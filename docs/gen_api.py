@@ -35,6 +35,8 @@ MODULES = [
     "allocate.examples",
     "allocate.synthetic",
     "allocate.testing",
+    "allocate.schema",
+    "allocate.service",
 ]
 
 

@@ -3,12 +3,17 @@
 ``allocate demo``
     Solve the built-in example consortium and print a summary (``--json``/``--report`` as for
     ``solve``; ``--problem OUT`` writes the example's input JSON to start from).
-``allocate solve FILE.json [--json OUT] [--report OUT.md|OUT.html] [--method auto|closed_form|lp]``
+``allocate solve FILE.json [--json OUT|-] [--errors-json OUT|-] [--report OUT] [--method M]``
     Solve a problem file, print a summary, optionally write the allocation JSON and a report
     in the format its file name's suffix names (:data:`allocate.report.FORMATS`: a stand-alone
-    HTML page for ``.html`` or ``.htm``, Markdown for ``.md`` and any other name).
-``allocate schema``
-    Print the JSON Schema of the problem format.
+    HTML page for ``.html`` or ``.htm``, Markdown for ``.md`` and any other name).  ``-`` writes
+    the JSON on standard output (the summary then goes to standard error); an invalid problem's
+    issues are written as JSON (:class:`allocate.schema.Rejection`) to ``--errors-json``, or to
+    standard output with ``--json -``.
+``allocate schema [input|output]``
+    Print the JSON Schema of the problem format (``input``, the default) or of the output.
+``allocate serve [--host H] [--port P] [--max-body-bytes N] [--solve-time-limit S] ...``
+    Run the HTTP service (:mod:`allocate.service`; needs the ``service`` extra).
 
 Exit codes: 0 solved; 1 no allocation exists (infeasible) or the solver failed; 2 bad input or
 usage (with a readable message, never a traceback), including an output path that cannot be
@@ -26,11 +31,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from allocate import __version__
+from allocate import __version__, service
 from allocate.core.errors import AllocateError, ProblemError
 from allocate.core.examples import demo_dict
 from allocate.core.model import Problem
 from allocate.core.outcome import Allocation
+from allocate.core.schema import Rejection, input_schema, output_schema
 from allocate.pipeline.solve import solve
 from allocate.report import FORMATS, report_for
 
@@ -46,7 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def outputs(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--json", metavar="OUT", type=Path, help="write the allocation as JSON")
+        p.add_argument(
+            "--json",
+            metavar="OUT",
+            type=Path,
+            help="write the allocation as JSON ('-' for standard output)",
+        )
         p.add_argument(
             "--report",
             metavar="OUT",
@@ -71,7 +82,43 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("solve", help="solve a problem file (JSON)")
     s.add_argument("file", type=Path, help="problem JSON ('-' for standard input)")
     outputs(s)
-    sub.add_parser("schema", help="print the JSON Schema of the problem format")
+    s.add_argument(
+        "--errors-json",
+        metavar="OUT",
+        type=Path,
+        help="write an invalid problem's issues as JSON ('-' for standard output)",
+    )
+    schema = sub.add_parser("schema", help="print the JSON Schema of the problem or the output")
+    schema.add_argument(
+        "document",
+        nargs="?",
+        choices=["input", "output"],
+        default="input",
+        help="the problem format (input, the default) or the output format",
+    )
+    serve = sub.add_parser("serve", help="run the HTTP service (the 'service' extra)")
+    defaults = service.ServiceLimits()
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (8000; 0 for any free one)")
+    serve.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=defaults.max_body_bytes,
+        help=f"largest request body accepted ({defaults.max_body_bytes})",
+    )
+    serve.add_argument(
+        "--solve-time-limit",
+        type=float,
+        default=defaults.solve_seconds,
+        metavar="SECONDS",
+        help=f"longest a solve may take before it is stopped ({defaults.solve_seconds:g} s)",
+    )
+    serve.add_argument(
+        "--max-solves",
+        type=int,
+        default=defaults.max_solves,
+        help=f"solves running at once; more are refused as busy ({defaults.max_solves})",
+    )
     return parser
 
 
@@ -95,11 +142,21 @@ class _WriteError(Exception):
 
 
 def _outputs(args: argparse.Namespace) -> list[Path]:
-    return [
-        path
-        for path in (args.json, args.report, getattr(args, "problem", None))
-        if path is not None
-    ]
+    """The output files asked for (standard output, ``-``, is not a file)."""
+    paths = (args.json, args.report, getattr(args, "problem", None), _errors_path(args))
+    return [path for path in paths if path is not None and not _is_stdout(path)]
+
+
+def _is_stdout(path: Path | None) -> bool:
+    return path is not None and str(path) == "-"
+
+
+def _errors_path(args: argparse.Namespace) -> Path | None:
+    """Where an invalid problem's issues go as JSON: ``--errors-json``, or stdout (``--json -``)."""
+    errors: Path | None = getattr(args, "errors_json", None)
+    if errors is None and _is_stdout(getattr(args, "json", None)):
+        return Path("-")
+    return errors
 
 
 def _check_writable(path: Path) -> None:
@@ -115,6 +172,10 @@ def _check_writable(path: Path) -> None:
 
 def _write(path: Path, text: str) -> None:
     """Write one output; on failure keep the text in a temporary file and say where."""
+    if _is_stdout(path):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -148,7 +209,8 @@ def _run(args: argparse.Namespace, problem: Problem) -> int:
     except ValueError as exc:  # an option the problem does not allow (closed_form with rows)
         raise _UsageError(str(exc)) from None
     if not args.quiet or not allocation.status.is_ok:
-        print(allocation.summary())
+        # with the JSON on standard output, the summary goes beside it, to standard error
+        print(allocation.summary(), file=sys.stderr if _is_stdout(args.json) else sys.stdout)
     _write_outputs(args, allocation)
     return 0 if allocation.status.is_ok else 1
 
@@ -157,12 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        if args.command != "schema":
-            for path in _outputs(args):
-                _check_writable(path)
         if args.command == "schema":
-            print(json.dumps(Problem.model_json_schema(), indent=2))
+            schema = input_schema() if args.document == "input" else output_schema()
+            print(json.dumps(schema, indent=2))
             return 0
+        if args.command == "serve":
+            return _serve(args)
+        for path in _outputs(args):
+            _check_writable(path)
         if args.command == "demo":
             if args.problem is not None:
                 _write(args.problem, json.dumps(demo_dict(), indent=2) + "\n")
@@ -171,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, problem)
     except ProblemError as exc:
         print(f"allocate: invalid problem: {exc}", file=sys.stderr)
+        errors = _errors_path(args)
+        if errors is not None:
+            try:
+                _write(errors, Rejection.from_error(exc).model_dump_json(indent=2) + "\n")
+            except _WriteError as write_error:
+                print(f"allocate: {write_error}", file=sys.stderr)
         return 2
     except _UsageError as exc:
         print(f"allocate: {exc}", file=sys.stderr)
@@ -181,6 +251,27 @@ def main(argv: list[str] | None = None) -> int:
     except AllocateError as exc:
         print(f"allocate: {exc}", file=sys.stderr)
         return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Run the HTTP service until interrupted."""
+    try:
+        limits = service.ServiceLimits(
+            max_body_bytes=args.max_body_bytes,
+            solve_seconds=args.solve_time_limit,
+            max_solves=args.max_solves,
+        )
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    if not 0 <= args.port <= 65535:
+        raise _UsageError(f"--port must be between 0 and 65535, not {args.port}")
+    try:
+        service.serve(host=args.host, port=args.port, limits=limits)
+    except service.ServiceUnavailableError as exc:
+        raise _UsageError(str(exc)) from None
+    except OSError as exc:  # the address is taken or cannot be bound
+        raise _UsageError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

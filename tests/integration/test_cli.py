@@ -1,3 +1,4 @@
+import io
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from allocate import solve
 from allocate.cli import main
 from allocate.examples import demo_problem
 from allocate.report import DEFAULT_FORMAT, FORMATS, html_report, markdown_report
+from allocate.schema import FORMAT_VERSION, input_schema, output_schema
 from tests.conftest import simple_problem
 
 
@@ -65,6 +67,65 @@ def test_schema_is_json(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "Problem"
+
+
+def test_plain_schema_is_the_input_schema_and_output_is_the_other(capsys):
+    assert main(["schema"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["schema", "input"]) == 0
+    assert json.loads(capsys.readouterr().out) == plain == input_schema()
+    assert main(["schema", "output"]) == 0
+    output = json.loads(capsys.readouterr().out)
+    assert output == output_schema() and output["$id"] != plain["$id"]
+    assert {ref["$ref"] for ref in output["anyOf"]} == {"#/$defs/Allocation", "#/$defs/Rejection"}
+
+
+def test_an_unknown_schema_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["schema", "problems"])
+    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_json_dash_puts_only_the_allocation_on_stdout(tmp_path, capsys):
+    problem = tmp_path / "p.json"
+    problem.write_text(json.dumps(simple_problem({"a": "600", "b": "700"})))
+    assert main(["solve", str(problem), "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)  # nothing else on stdout
+    assert data["format_version"] == FORMAT_VERSION and data["status"] == "optimal"
+    assert "optimal" in captured.err  # the summary went beside it
+
+
+def test_json_dash_puts_the_issues_on_stdout_when_the_input_is_invalid(tmp_path, capsys):
+    data = simple_problem({"a": "600"})
+    data["contracts"][0]["lots"][0]["value"] = "abc"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    assert main(["solve", str(bad), "--json", "-"]) == 2
+    captured = capsys.readouterr()
+    rejection = json.loads(captured.out)
+    assert rejection["status"] == "invalid_input"
+    [issue] = [i for i in rejection["issues"] if i["location"] == "contracts[0].lots[0].value"]
+    assert issue["value"] == "abc" and issue["id"] == data["contracts"][0]["lots"][0]["id"]
+    assert "invalid problem" in captured.err
+
+
+def test_errors_json_is_written_only_for_invalid_input(tmp_path, capsys, monkeypatch):
+    good = tmp_path / "p.json"
+    good.write_text(json.dumps(simple_problem({"a": "600", "b": "700"})))
+    errors = tmp_path / "errors.json"
+    assert main(["solve", str(good), "--errors-json", str(errors), "--quiet"]) == 0
+    assert not errors.exists()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("[1]"))
+    assert main(["solve", "-", "--errors-json", "-"]) == 2
+    rejection = json.loads(capsys.readouterr().out)
+    assert rejection["issues"][0]["message"].startswith("the top level must be a JSON object")
+
+
+def test_errors_json_to_a_missing_folder_is_refused_before_reading(tmp_path, capsys):
+    target = tmp_path / "missing" / "errors.json"
+    assert main(["solve", "/nonexistent.json", "--errors-json", str(target)]) == 2
+    assert "no such folder" in capsys.readouterr().err
 
 
 def test_demo_problem_file_solves_the_same(tmp_path, capsys):

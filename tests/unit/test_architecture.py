@@ -38,6 +38,8 @@ TOP = {
     "allocate.plots",
     "allocate.rules",
     "allocate.scenarios",
+    "allocate.schema",
+    "allocate.service",
     "allocate.synthetic",
 }
 
@@ -190,9 +192,10 @@ def test_the_scanner_sees_every_kind_of_import(
 def test_importing_allocate_leaves_pandas_and_the_optional_extras_unloaded() -> None:
     # pandas (loaded on the first table, allocate.core.frames) and the optional extras would
     # more than double the start-up of the command line and of every sweep worker
+    extras = ("pandas", "matplotlib", "dask", "tqdm", "fastapi", "starlette", "uvicorn")
     code = (
-        "import sys, allocate, allocate.cli; "
-        "print(sorted(m for m in ('pandas', 'matplotlib', 'dask', 'tqdm') if m in sys.modules))"
+        "import sys, allocate, allocate.cli, allocate.service; "
+        f"print(sorted(m for m in {extras!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

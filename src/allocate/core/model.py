@@ -84,6 +84,12 @@ _MONEY_SCHEMA: dict[str, Any] = {
     ],
     "description": "Pounds, non-negative, at most two decimal places (a string keeps it exact).",
 }
+#: Money as every output writes it: a string with exactly two decimal places.
+_MONEY_OUT_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\d+\.\d{2}$",
+    "description": "Pounds, exact, as a string with two decimal places.",
+}
 _RATE_SCHEMA: dict[str, Any] = {
     "anyOf": [{"type": "string"}, {"type": "number", "minimum": 0, "maximum": 1}],
     "description": "A rate between 0 and 1 inclusive.",
@@ -96,7 +102,8 @@ Money = Annotated[
     Decimal,
     PlainValidator(parse_money),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
-    WithJsonSchema(_MONEY_SCHEMA),
+    WithJsonSchema(_MONEY_SCHEMA, mode="validation"),
+    WithJsonSchema(_MONEY_OUT_SCHEMA, mode="serialization"),
 ]
 #: A rate between 0 and 1, exact.
 Rate = Annotated[

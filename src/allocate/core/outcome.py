@@ -14,7 +14,7 @@ import copy
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "FORMAT_VERSION",
     "Allocation",
     "Audit",
     "Award",
@@ -48,6 +49,12 @@ __all__ = [
     "SolverInfo",
     "Status",
 ]
+
+
+#: The version of the published JSON formats (the problem and every output; see
+#: :mod:`allocate.core.schema`).  The minor number grows when a field is added, the major number
+#: when one is removed, renamed or changes meaning.
+FORMAT_VERSION: Final = "1.0"
 
 
 class InfeasibleError(AllocateError):
@@ -75,7 +82,13 @@ class SolverError(AllocateError):
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    # every field is always written, so the output schema marks every field required
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+        json_schema_serialization_defaults_required=True,
+    )
 
     @classmethod
     def from_trusted(cls, fields: dict[str, Any]) -> Self:
@@ -536,6 +549,8 @@ class Audit(_Lazy):
 class Allocation(_Out):
     """The answer: status, top-slice per contract, awards and the audit."""
 
+    format_version: Literal["1.0"] = FORMAT_VERSION
+    """The version of the output format (:data:`FORMAT_VERSION`); first in the JSON."""
     status: Status
     problem_name: str = ""
     rule: str
