@@ -21,7 +21,6 @@ by member (``LotPlan.decisions``).
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 from allocate.core.model import Problem
 from allocate.pipeline.fair_shares import lot_fair_shares
@@ -48,7 +47,9 @@ def apply_min_award(problem: Problem, lot: LotPlan) -> None:
         return
     floor = floor_in_quantity(lot, int(policy.min_award * 100))
     n = len(lot.members)
-    order = sorted(range(n), key=lambda pos: (lot.fair_share(pos), pos))
+    # the fair shares have one denominator: their numerators order them exactly
+    fair = lot.fair.numerators
+    order = sorted(range(n), key=lambda pos: (fair[pos], pos))
 
     def ok(dropped: int) -> bool:
         keep = sorted(order[dropped:])
@@ -56,7 +57,8 @@ def apply_min_award(problem: Problem, lot: LotPlan) -> None:
         if sum(claims) < lot.estate:
             return False
         shares = lot_fair_shares(problem, lot.estate, claims, [lot.members[pos] for pos in keep])
-        return all(Fraction(x, shares.denominator) >= floor for x in shares.numerators)
+        least = floor * shares.denominator
+        return all(x >= least for x in shares.numerators)
 
     if ok(0):
         dropped = 0
@@ -113,16 +115,18 @@ def apply_min_providers(problem: Problem, p: Plan) -> None:
     for lot in p.lots:
         areas.setdefault(problem.lot_index[lot.lot_id][1].area, []).append(lot)
     for area, lots in sorted(areas.items()):
-        best: dict[int, tuple[Fraction, int, int, int, LotPlan]] = {}
+        # fair shares in money over one common denominator: whole numbers compare exactly, and
+        # fast (a county has tens of thousands of pairs)
+        dens = {
+            lot.index: lot.fair.denominator * lot.unit_value.denominator for lot in lots if lot.fair
+        }
+        common = math.lcm(*dens.values()) if dens else 1
+        best: dict[int, tuple[int, int, int, int, LotPlan]] = {}
         for lot in lots:
+            scale = lot.unit_value.numerator * (common // dens[lot.index]) if lot.fair else 0
+            numerators = lot.fair.numerators if lot.fair else [0] * len(lot.members)
             for pos, i in enumerate(lot.members):
-                option = (
-                    lot.fair_share(pos) * lot.unit_value if lot.fair else Fraction(0),
-                    lot.claims[pos],
-                    -lot.index,
-                    pos,
-                    lot,
-                )
+                option = (numerators[pos] * scale, lot.claims[pos], -lot.index, pos, lot)
                 if lot.claims[pos] >= floor_in_quantity(lot, min_pence) and (
                     i not in best or option[:3] > best[i][:3]
                 ):
