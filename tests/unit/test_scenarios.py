@@ -509,3 +509,34 @@ def test_the_public_module_reaches_the_package_names() -> None:
     tables = ["COMPARE_COLUMNS", "PRICE_COLUMNS", "MEMBER_PRICE_COLUMNS", "METRICS", "SWITCHED_OFF"]
     for name in [*package.__all__, *tables, "SWEEP_SOLVE_DEFAULTS", "AUTO_PROGRESS_MIN"]:
         assert getattr(public, name) is getattr(package, name), name
+
+
+def test_the_progress_bar_is_tqdm_auto(demo: Problem) -> None:
+    auto = pytest.importorskip("tqdm.auto")
+    std = pytest.importorskip("tqdm.std")
+    assert auto.tqdm is not std.tqdm  # else the check below could not fail
+    reporter = progress_module.Reporter(True, 3)
+    try:
+        # tqdm.auto's class (a notebook widget under Jupyter, text elsewhere), not tqdm.std's
+        assert isinstance(reporter.bar, auto.tqdm)
+    finally:
+        reporter.close()
+
+
+class _Kernel:
+    kernel = object()
+
+
+def test_a_bar_shows_by_default_in_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(progress_module, "AUTO_PROGRESS_MIN", 2)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a notebook's stderr is no terminal
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    assert progress_module.Reporter(None, 2).bar is None
+    fake = type(sys)("IPython")
+    fake.get_ipython = _Kernel  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    reporter = progress_module.Reporter(None, 2)
+    assert reporter.bar is not None
+    reporter.close()
+    assert progress_module.Reporter(None, 1).bar is None  # short sweeps stay quiet
