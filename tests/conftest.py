@@ -1,4 +1,5 @@
-"""Shared fixtures and hypothesis profiles (``dev`` fast, ``ci`` thorough and derandomised)."""
+"""Shared fixtures, and the test kit's hypothesis profiles loaded (``allocate-dev`` fast,
+``allocate-ci`` thorough and derandomised): importing the kit loads nothing by itself."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from allocate.testing.settings import load_profile
 
-# dev (fast) locally, ci (more examples, derandomised) when $CI is set; $HYPOTHESIS_PROFILE wins
+# allocate-dev (fast) locally, allocate-ci (more examples, derandomised) when $CI is set;
+# $HYPOTHESIS_PROFILE wins
 load_profile()
 
 

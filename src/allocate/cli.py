@@ -6,10 +6,11 @@
 ``allocate solve FILE.json [--json OUT|-] [--errors-json OUT|-] [--report OUT] [--method M]``
     Solve a problem file, print a summary, optionally write the allocation JSON and a report
     in the format its file name's suffix names (:data:`allocate.report.FORMATS`: a stand-alone
-    HTML page for ``.html`` or ``.htm``, Markdown for ``.md`` and any other name).  ``-`` writes
-    the JSON on standard output (the summary then goes to standard error); an invalid problem's
-    issues are written as JSON (:class:`allocate.schema.Rejection`) to ``--errors-json``, or to
-    standard output with ``--json -``.
+    HTML page for ``.html`` or ``.htm``, Markdown for ``.md``; any other suffix is refused
+    before solving, exit 2).  ``-`` writes the JSON on standard output (the summary then goes
+    to standard error); an invalid problem's issues are written as JSON
+    (:class:`allocate.schema.Rejection`) to ``--errors-json``, or to standard output with
+    ``--json -``.
 ``allocate schema [input|output]``
     Print the JSON Schema of the problem format (``input``, the default) or of the output.
 ``allocate serve [--host H] [--port P] [--max-body-bytes N] [--solve-time-limit S] ...``
@@ -62,10 +63,7 @@ def _parser() -> argparse.ArgumentParser:
             "--report",
             metavar="OUT",
             type=Path,
-            help=(
-                "write the audit report in the format its suffix names "
-                f"({', '.join(FORMATS)}), Markdown for any other"
-            ),
+            help=(f"write the audit report in the format its suffix names ({', '.join(FORMATS)})"),
         )
         p.add_argument(
             "--method",
@@ -170,6 +168,14 @@ def _check_writable(path: Path) -> None:
         raise _UsageError(f"cannot write {path}: permission denied")
 
 
+def _report_format(path: Path) -> Callable[[Allocation], str]:
+    """The renderer for ``--report``; an unsupported suffix is a usage error, before solving."""
+    try:
+        return report_for(path)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+
+
 def _write(path: Path, text: str) -> None:
     """Write one output; on failure keep the text in a temporary file and say where."""
     if _is_stdout(path):
@@ -192,7 +198,7 @@ def _write_outputs(args: argparse.Namespace, allocation: Allocation) -> None:
     if args.json is not None:
         outputs.append((args.json, lambda a: a.model_dump_json(indent=2) + "\n"))
     if args.report is not None:
-        outputs.append((args.report, report_for(args.report)))
+        outputs.append((args.report, _report_format(args.report)))
     failures = []
     for path, render in outputs:
         try:
@@ -227,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         for path in _outputs(args):
             _check_writable(path)
+        if args.report is not None:
+            _report_format(args.report)
         if args.command == "demo":
             if args.problem is not None:
                 _write(args.problem, json.dumps(demo_dict(), indent=2) + "\n")

@@ -8,6 +8,7 @@ not anything ``allocate`` decided.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,8 @@ from allocate.synthetic import consortium
 HERE = Path(__file__).resolve().parent
 #: Cases whose HTML (the stand-alone report and the notebook views) is kept too.
 HTML_CASES = ("demo", "demo_share_cap_infeasible")
+#: The date the golden HTML reports carry (a report is dated; a golden file must not change daily).
+REPORT_DATE = datetime.date(2026, 1, 1)
 
 
 def _demo_with(**policy: object) -> Problem:
@@ -86,7 +89,7 @@ def outputs(name: str) -> dict[str, str]:
     out[f"{name}.md"] = blank.to_markdown()
     out[f"{name}.summary.txt"] = blank.summary() + "\n"
     if name in HTML_CASES:
-        out[f"{name}.html"] = html_report(blank)
+        out[f"{name}.html"] = html_report(blank, date=REPORT_DATE)
         out[f"{name}.repr.html"] = blank._repr_html_() + "\n" + problem._repr_html_() + "\n"
     return out
 

@@ -10,7 +10,7 @@ import pytest
 from allocate import solve
 from allocate.cli import main
 from allocate.examples import demo_problem
-from allocate.report import DEFAULT_FORMAT, FORMATS, html_report, markdown_report
+from allocate.report import FORMATS, html_report, markdown_report
 from allocate.schema import FORMAT_VERSION, input_schema, output_schema
 from tests.conftest import simple_problem
 
@@ -146,27 +146,42 @@ def test_console_script_runs_as_a_process():
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
+_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+
+
 @pytest.fixture(scope="module")
 def demo_reports():
     """Each renderer's report of the demo, as ``allocate demo`` should write it."""
     allocation = solve(demo_problem())
-    return {render: render(allocation) for render in {*FORMATS.values(), DEFAULT_FORMAT}}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", _EPOCH)
+        return {render: render(allocation) for render in set(FORMATS.values())}
 
 
-@pytest.mark.parametrize(
-    "name", [f"report{suffix}" for suffix in FORMATS] + ["REPORT.HTML", "report.txt", "report"]
-)
-def test_report_format_follows_the_file_suffix(tmp_path, demo_reports, name):
+@pytest.mark.parametrize("name", [f"report{suffix}" for suffix in FORMATS] + ["REPORT.HTML"])
+def test_report_format_follows_the_file_suffix(tmp_path, demo_reports, name, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", _EPOCH)  # the HTML report's date, the same in both
     out = tmp_path / name
     assert main(["demo", "--quiet", "--report", str(out)]) == 0
-    render = FORMATS.get(Path(name).suffix.lower(), DEFAULT_FORMAT)
+    render = FORMATS[Path(name).suffix.lower()]
     assert out.read_text(encoding="utf-8") == demo_reports[render]
 
 
+@pytest.mark.parametrize("name", ["out.pdf", "out.txt", "out", "out.docx"])
+def test_an_unsupported_report_suffix_is_refused_before_solving(tmp_path, capsys, name):
+    out = tmp_path / name
+    assert main(["demo", "--report", str(out)]) == 2
+    err = capsys.readouterr()
+    assert not out.exists() and err.out == ""  # refused before solving: no summary printed
+    named = repr(Path(name).suffix) if Path(name).suffix else "no suffix"
+    assert named in err.err and ".md, .html, .htm" in err.err
+
+
 def test_report_formats_are_the_documented_ones():
-    # docs/cli.md: an HTML page for .html or .htm, Markdown otherwise
+    # docs/cli.md: an HTML page for .html or .htm, Markdown for .md, nothing else
     assert FORMATS[".html"] is FORMATS[".htm"] is html_report
-    assert FORMATS[".md"] is DEFAULT_FORMAT is markdown_report
+    assert FORMATS[".md"] is markdown_report
+    assert set(FORMATS) == {".md", ".html", ".htm"}
 
 
 def test_a_new_format_is_one_entry(tmp_path, monkeypatch):

@@ -87,3 +87,17 @@ def test_an_invalid_scenario_raises_through_dask(client: distributed.Client) -> 
     recorded = sweep(problem, scenarios, client.get_executor(), errors="record")
     assert recorded[-1].status == "invalid"
     assert recorded[:-1] == sweep(problem, scenarios[:-1])
+
+
+def test_a_dask_client_itself_is_accepted_as_the_executor(client: distributed.Client) -> None:
+    # issue 12: passing the Client (not client.get_executor()) failed deep in as_completed
+    problem = demo_problem()
+    scenarios = _scenarios(problem, 12)
+    on_client = sweep(problem, scenarios, client, chunksize=3)
+    assert on_client == sweep(problem, scenarios)
+    assert compare(problem, scenarios[:3], executor=client).equals(compare(problem, scenarios[:3]))
+
+
+def test_something_that_is_neither_an_executor_nor_a_client_is_refused() -> None:
+    with pytest.raises(TypeError, match="not str"):
+        sweep(demo_problem(), [Scenario("x")], "tcp://scheduler:8786")  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from html import escape
@@ -262,3 +263,81 @@ def test_text_formats_write_the_input_as_it_is(render: Callable[[Allocation], st
     assert HOSTILE["Luton Advice Centre"] in out
     assert HOSTILE["Bedfordshire and Luton consortium (demo)"] in out
     assert "&amp;" not in out and "&lt;" not in out
+
+
+# -- issue 12: dated, printable on A4, each reason said once, plurals ---------------------------
+
+
+def test_report_carries_the_date_given_or_source_date_epoch(
+    allocation: Allocation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = html_report(allocation, date=datetime.date(2026, 3, 1))
+    assert "<time datetime='2026-03-01'>1 March 2026</time>" in page
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(24 * 3600 * 20_000))  # 2024-10-04 UTC
+    assert "<time datetime='2024-10-04'>4 October 2024</time>" in html_report(allocation)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    before = datetime.date.today()
+    page = html_report(allocation)
+    assert any(f"datetime='{d.isoformat()}'" in page for d in (before, datetime.date.today()))
+
+
+def test_a_bad_report_date_is_refused_by_name(
+    allocation: Allocation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(TypeError, match=r"date must be a datetime\.date.*'2026-01-01'"):
+        html_report(allocation, date="2026-01-01")  # type: ignore[arg-type]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ValueError, match=r"SOURCE_DATE_EPOCH.*'yesterday'"):
+        html_report(allocation)
+
+
+def test_report_prints_on_a4(allocation: Allocation) -> None:
+    page = html_report(allocation)
+    assert "@page{size:A4" in page.replace(" ", "")
+    print_rules = page[page.index("@media print") :]
+    assert "break-inside:avoid" in print_rules and "table-header-group" in print_rules
+
+
+def _why_cells(page: str) -> list[str]:
+    """The last cell of every row of the tables of lots (the "why" column)."""
+    lots = page[page.index("<h2>Every lot in detail</h2>") : page.index("Independent checks")]
+    rows = lots.split("<tr")[1:]
+    return [r.rsplit("<td>", 1)[-1].split("</td>")[0] for r in rows if "<td>" in r]
+
+
+def test_report_says_the_usual_reason_once_not_on_every_row(allocation: Allocation) -> None:
+    page = html_report(allocation)
+    t = allocation.audit.pairs
+    usual = "the rule's fair share of the lot's member pot, rounded to whole pence"
+    eligible_with_usual = sum(
+        1 for k in range(len(t)) if t.eligible[k] and t.explanation[k] == usual
+    )
+    assert eligible_with_usual > 1  # the demo repeats it: what the report must not
+    assert page.count(escape(usual)) == 1
+    cells = _why_cells(page)
+    assert cells.count("") == eligible_with_usual
+    # the reasons that differ from row to row are still given where they belong
+    for k in range(len(t)):
+        if not t.eligible[k] and t.capacity[k] is not None:
+            assert escape(t.explanation[k]) in cells
+
+
+def test_counts_are_written_with_the_right_plural(demo: Problem) -> None:
+    data = demo_dict()
+    data["contracts"] = data["contracts"][:1]
+    lots = {lot["id"] for lot in data["contracts"][0]["lots"]}
+    data["capacities"] = [c for c in data["capacities"] if c.get("lot") in lots]
+    data["policy"] = {**data.get("policy", {}), "exclusions": []}
+    one = solve(Problem.model_validate(data))
+    three = solve(demo)
+    for allocation, phrase in ((one, "1 contract"), (three, "3 contracts")):
+        texts = [
+            html_report(allocation),
+            markdown_report(allocation),
+            allocation._repr_html_(),
+            text_summary(allocation),
+        ]
+        assert phrase in texts[0] and phrase in texts[2]
+        for text in texts:
+            assert "(s)" not in text
+            assert "1 contracts" not in text

@@ -300,7 +300,7 @@ def test_progress_without_tqdm_is_silent_by_default_and_an_error_on_request(
     real = importlib.import_module
 
     def no_tqdm(name: str, *args: Any) -> Any:
-        if name == "tqdm":
+        if name.split(".")[0] == "tqdm":
             raise ImportError(name)
         return real(name, *args)
 
@@ -330,7 +330,7 @@ def test_sweep_rejects_what_is_not_a_scenario(demo: Problem) -> None:
 
 
 def test_compare_is_tidy_with_exact_differences(demo: Problem) -> None:
-    frame = compare(demo, [Scenario("5%", [set_top_slice(rate="0.05")])])
+    frame = compare(demo, [Scenario("5%", [set_top_slice(rate="0.05")])], money="decimal")
     assert list(frame.columns) == [
         "scenario",
         "status",
@@ -372,7 +372,9 @@ def test_compare_leaves_values_of_an_infeasible_scenario_missing(demo: Problem) 
 def test_compare_against_a_named_baseline_and_unique_names(demo: Problem) -> None:
     a = Scenario("a", [set_top_slice(rate="0.08")])
     b = Scenario("b", [set_top_slice(rate="0.06")])
-    frame = compare(demo, [a, b], baseline="a").set_index(["scenario", "measure", "item"])
+    frame = compare(demo, [a, b], baseline="a", money="decimal").set_index(
+        ["scenario", "measure", "item"]
+    )
     assert frame.loc[("b", "total", "top_slice"), "change"] == sum(
         c.value for c in demo.contracts
     ) * Decimal("-0.02")
@@ -386,7 +388,7 @@ def test_compare_against_a_named_baseline_and_unique_names(demo: Problem) -> Non
 
 
 def test_glide_path_runs_from_max_to_target_and_shares_each_year(demo: Problem) -> None:
-    frame = glide_path(demo, "advice-2026", max_rate="0.10", target_rate="0.05")
+    frame = glide_path(demo, "advice-2026", max_rate="0.10", target_rate="0.05", money="decimal")
     contract = next(c for c in demo.contracts if c.id == "advice-2026")
     years = sorted(frame.year.unique())
     assert years == list(range(1, contract.term_years + 1))
@@ -416,6 +418,7 @@ def test_sensitivity_to_capacity_and_quality(demo: Problem) -> None:
         ["luton-youth", "beds-wellbeing"],
         capacity_factors=["0.9", "1.1"],
         quality_deltas=[-0.05, 0.05],
+        money="decimal",
     )
     cap = frame[frame.parameter == "capacity"]
     # more capacity, more award; less, less — but less than proportionally (others share too)
@@ -444,7 +447,7 @@ def test_constraint_prices_measure_what_each_constraint_moves(demo: Problem) -> 
     assert row["price"] > 100 and row["moved_on"] > row["moved_off"]
     assert row["min_ratio_on"] < row["min_ratio_off"] or row["max_ratio_on"] > row["max_ratio_off"]
     assert row["members_affected"] >= 2
-    by_member = constraint_prices(ringfenced, by_member=True)
+    by_member = constraint_prices(ringfenced, by_member=True, money="decimal")
     moved = by_member[by_member.constraint == "small_org_share"]
     assert sum(moved["change"]) == 0  # money moves between members; the pot is the same
     small = {m.id for m in demo.members if m.size_band.value in ("micro", "small")}
@@ -506,3 +509,34 @@ def test_the_public_module_reaches_the_package_names() -> None:
     tables = ["COMPARE_COLUMNS", "PRICE_COLUMNS", "MEMBER_PRICE_COLUMNS", "METRICS", "SWITCHED_OFF"]
     for name in [*package.__all__, *tables, "SWEEP_SOLVE_DEFAULTS", "AUTO_PROGRESS_MIN"]:
         assert getattr(public, name) is getattr(package, name), name
+
+
+def test_the_progress_bar_is_tqdm_auto(demo: Problem) -> None:
+    auto = pytest.importorskip("tqdm.auto")
+    std = pytest.importorskip("tqdm.std")
+    assert auto.tqdm is not std.tqdm  # else the check below could not fail
+    reporter = progress_module.Reporter(True, 3)
+    try:
+        # tqdm.auto's class (a notebook widget under Jupyter, text elsewhere), not tqdm.std's
+        assert isinstance(reporter.bar, auto.tqdm)
+    finally:
+        reporter.close()
+
+
+class _Kernel:
+    kernel = object()
+
+
+def test_a_bar_shows_by_default_in_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(progress_module, "AUTO_PROGRESS_MIN", 2)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a notebook's stderr is no terminal
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    assert progress_module.Reporter(None, 2).bar is None
+    fake = type(sys)("IPython")
+    fake.get_ipython = _Kernel  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    reporter = progress_module.Reporter(None, 2)
+    assert reporter.bar is not None
+    reporter.close()
+    assert progress_module.Reporter(None, 1).bar is None  # short sweeps stay quiet

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import subprocess
 import sys
+import textwrap
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -131,13 +134,67 @@ def test_importing_without_hypothesis_names_the_extra(monkeypatch):
 
 
 def test_profiles_follow_the_environment():
-    assert profile_name({}) == "dev"
-    assert profile_name({"CI": "true"}) == "ci"
+    assert profile_name({}) == "allocate-dev"
+    assert profile_name({"CI": "true"}) == "allocate-ci"
     assert profile_name({"CI": "true", "HYPOTHESIS_PROFILE": "dev"}) == "dev"
-    ci = settings.get_profile("ci")
-    dev = settings.get_profile("dev")
+    ci = settings.get_profile("allocate-ci")  # registered by tests/conftest.py's load_profile()
+    dev = settings.get_profile("allocate-dev")
     assert ci.derandomize and ci.max_examples > dev.max_examples
     assert ci.deadline is None and dev.deadline is None
+
+
+def _fresh_python(code: str) -> str:
+    """Run ``code`` in a new interpreter (imports are once a process) and return its output."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k not in ("CI", "HYPOTHESIS_PROFILE")},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_importing_the_kit_leaves_the_users_own_profiles_alone():
+    out = _fresh_python(
+        """
+        from hypothesis import settings
+        settings.register_profile("ci", max_examples=1000)
+        settings.register_profile("dev", max_examples=3)
+        settings.load_profile("ci")
+        import allocate.testing  # issue 12: this overwrote 'ci' (60 examples) and 'dev'
+        import allocate.testing.settings
+        print(settings.get_profile("ci").max_examples, settings.get_profile("dev").max_examples,
+              settings.default.max_examples)
+        try:
+            settings.get_profile("allocate-ci")
+        except Exception:
+            print("nothing registered")
+        """
+    )
+    assert out.split("\n")[:2] == ["1000 3 1000", "nothing registered"]
+
+
+def test_load_profile_registers_the_kits_profiles_and_respects_the_users():
+    out = _fresh_python(
+        """
+        from hypothesis import settings
+        from allocate.testing import load_profile
+        print(load_profile("allocate-ci"), settings.default.max_examples,
+              settings.default.derandomize)
+        print(load_profile("long"), settings.default.max_examples)  # short for allocate-long
+        settings.register_profile("long", max_examples=7)  # the user's own 'long' wins
+        print(load_profile("long"), settings.default.max_examples)
+        print(load_profile(), settings.default.max_examples)
+        """
+    )
+    assert out.split("\n")[:4] == [
+        "allocate-ci 60 True",
+        "allocate-long 1000",
+        "long 7",
+        "allocate-dev 25",
+    ]
 
 
 # -- strategies ---------------------------------------------------------------------------------

@@ -3,6 +3,12 @@
 Every function draws on the ``ax`` it is given, or on a new figure, and returns the
 :class:`matplotlib.axes.Axes`; nothing is shown or saved behind the caller's back.
 
+Two rules hold in every plot.  **Members are labelled by their id**, the one label every table
+(``compare``, ``glide_path``, the audit) carries too, so a member reads the same in each chart.
+**A figure stays readable however many members or scenarios there are**: a new figure is never
+taller than :data:`MAX_HEIGHT` inches; the awards, the glide path and the comparison show the
+largest ``top`` members (or items) and gather the rest into one "others" bar, band or note.
+
 * :func:`plot_awards` — each member's award against its fair share;
 * :func:`plot_glide_path` — the hub's top-slice and the members' income over a contract's
   years (from :func:`allocate.scenarios.glide_path`);
@@ -35,7 +41,10 @@ from allocate.core.outcome import Allocation
 if TYPE_CHECKING:  # matplotlib is an optional extra: imported at run time by _matplotlib()
     from matplotlib.axes import Axes
 
-__all__ = ["plot_awards", "plot_comparison", "plot_glide_path", "plot_lorenz"]
+__all__ = ["MAX_HEIGHT", "plot_awards", "plot_comparison", "plot_glide_path", "plot_lorenz"]
+
+#: The tallest new figure a plot makes, in inches (900 pixels at matplotlib's default 100 dpi).
+MAX_HEIGHT = 9.0
 
 _AWARD = "#2f81f7"
 _FAIR = "#1f2328"
@@ -53,8 +62,20 @@ def _matplotlib(module: str) -> Any:
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
-    _, new = _matplotlib("pyplot").subplots(figsize=size, layout="constrained")
+    width, height = size
+    _, new = _matplotlib("pyplot").subplots(
+        figsize=(width, min(height, MAX_HEIGHT)), layout="constrained"
+    )
     return new  # type: ignore[no-any-return]
+
+
+def _check_top(top: int) -> None:
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValueError(f"top must be a whole number of at least 1, not {top!r}")
+
+
+def _others(n: int) -> str:
+    return f"{n:,} other{'' if n == 1 else 's'}"
 
 
 def _pounds(ax: Axes, axis: str = "x") -> None:
@@ -63,7 +84,11 @@ def _pounds(ax: Axes, axis: str = "x") -> None:
 
 
 def plot_awards(
-    allocation: Allocation, *, ax: Axes | None = None, include_unfunded: bool = False
+    allocation: Allocation,
+    *,
+    ax: Axes | None = None,
+    include_unfunded: bool = False,
+    top: int = 30,
 ) -> Axes:
     """Each member's award (bar) against its fair share under the rule (tick), largest first.
 
@@ -75,17 +100,31 @@ def plot_awards(
         Axes to draw on; a new figure when None.
     include_unfunded
         Also list members with no award and no fair share.
+    top
+        Show the ``top`` largest awards, each member by its id; the rest, if any, are one bar
+        labelled "N others" (their awards and fair shares added up).
     """
+    _check_top(top)
     members = [
         m
         for m in sorted(allocation.audit.members, key=lambda m: (m.award, m.fair_share, m.member))
         if include_unfunded or m.award > 0 or m.fair_share > 0
     ]
-    ax = _axes(ax, (8, 0.4 * len(members) + 1.5))
-    y = list(range(len(members)))
-    ax.barh(y, [float(m.award) for m in members], color=_AWARD, label="award", height=0.6)
+    rest, shown = (
+        (members[: len(members) - top], members[-top:]) if len(members) > top else ([], members)
+    )
+    labels = [m.member for m in shown]
+    awards = [float(m.award) for m in shown]
+    fair = [float(m.fair_share) for m in shown]
+    if rest:  # at the bottom, under the largest ones
+        labels.insert(0, _others(len(rest)))
+        awards.insert(0, float(sum((m.award for m in rest), Decimal(0))))
+        fair.insert(0, float(sum((m.fair_share for m in rest), Decimal(0))))
+    ax = _axes(ax, (8, 0.3 * len(labels) + 1.5))
+    y = list(range(len(labels)))
+    ax.barh(y, awards, color=_AWARD, label="award", height=0.6)
     ax.scatter(
-        [float(m.fair_share) for m in members],
+        fair,
         y,
         marker="|",
         s=400,
@@ -94,7 +133,7 @@ def plot_awards(
         label="fair share",
         zorder=3,
     )
-    ax.set_yticks(y, [m.name for m in members])
+    ax.set_yticks(y, labels, fontsize="small" if len(labels) > 15 else None)
     ax.set_xlabel("£")
     _pounds(ax)
     ax.set_title(f"Awards against fair shares ({allocation.rule} rule)", loc="left")
@@ -104,11 +143,12 @@ def plot_awards(
     return ax
 
 
-def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None, top: int = 12) -> Axes:
     """The hub's top-slice and each member's income, year by year, from :func:`glide_path`.
 
     Stacked bars per contract year: the hub's top-slice at the bottom, then each member's
-    income; the rate is written above each bar.
+    income (the ``top`` members with the most income over the years, by id; the rest as one
+    band, "N others"); the rate is written above each bar.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from allocate.examples import demo_problem
@@ -118,15 +158,16 @@ def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ['10.0%', '7.5%', '5.0%']
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
+    _check_top(top)
     ax = _axes(ax, (8, 5))
     ok = frame[frame["income"].notna()]
     years = sorted(int(y) for y in ok["year"].unique())
-    tops = _stack_incomes(ax, ok, years)
+    tops = _stack_incomes(ax, ok, years, top)
     rates = ok.drop_duplicates("year").set_index("year")["rate"]
-    for y, top in zip(years, tops, strict=True):
+    for y, height in zip(years, tops, strict=True):
         ax.annotate(
             f"{float(rates[y]) * 100:.1f}%",
-            (y, top),
+            (y, height),
             ha="center",
             va="bottom",
             xytext=(0, 3),
@@ -148,17 +189,28 @@ def plot_glide_path(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def _stack_incomes(ax: Axes, ok: pd.DataFrame, years: list[int]) -> list[float]:
+def _stack_incomes(ax: Axes, ok: pd.DataFrame, years: list[int], top: int) -> list[float]:
     """One bar per year: the hub's income at the bottom, then each member's; the bars' tops."""
-    parties = list(dict.fromkeys(ok["party"]))
-    parties = ["hub", *[p for p in parties if p != "hub"]]
+    income: dict[str, dict[int, float]] = {}
+    for party, year, amount in zip(ok["party"], ok["year"], ok["income"], strict=True):
+        income.setdefault(str(party), {})[int(year)] = float(amount)
+    members = sorted((p for p in income if p != "hub"), key=lambda p: (-sum(income[p].values()), p))
+    shown, rest = members[:top], members[top:]
+    bands: list[tuple[str, list[float]]] = []
+    if "hub" in income:
+        bands.append(("hub", [income["hub"].get(y, 0.0) for y in years]))
+    bands += [(p, [income[p].get(y, 0.0) for y in years]) for p in shown]
+    if rest:
+        bands.append(
+            (_others(len(rest)), [sum(income[p].get(y, 0.0) for p in rest) for y in years])
+        )
     colours = _matplotlib("pyplot").get_cmap("tab20").colors
     bottom = [0.0] * len(years)
-    for i, party in enumerate(parties):
-        rows = ok[ok["party"] == party].set_index("year")
-        heights = [float(rows["income"].get(y, Decimal(0))) for y in years]
-        colour = _HUB if party == "hub" else colours[i % len(colours)]
-        ax.bar(years, heights, bottom=bottom, color=colour, label=party, width=0.6)
+    for i, (label, heights) in enumerate(bands):
+        colour = _HUB if label == "hub" else colours[i % len(colours)]
+        if rest and i == len(bands) - 1:
+            colour = "#8c959f"
+        ax.bar(years, heights, bottom=bottom, color=colour, label=label, width=0.6)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     return bottom
 
@@ -193,7 +245,8 @@ def plot_lorenz(allocation: Allocation, *, ax: Axes | None = None) -> Axes:
     ax.plot([0, 1], [0, 1], color="#8c959f", linestyle="--", label="equality")
     gini = allocation.audit.metrics.gini
     label = "awards" + (f" (Gini {float(gini):.3f})" if gini is not None else "")
-    ax.plot(xs, ys, color=_AWARD, marker="o", markersize=4, label=label)
+    marker = "o" if len(members) <= 60 else None  # hundreds of dots hide the curve
+    ax.plot(xs, ys, color=_AWARD, marker=marker, markersize=4, label=label)
     ax.fill_between(xs, xs, ys, color=_AWARD, alpha=0.12)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -205,10 +258,15 @@ def plot_lorenz(allocation: Allocation, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_comparison(frame: pd.DataFrame, *, ax: Axes | None = None, measure: str = "award") -> Axes:
+def plot_comparison(
+    frame: pd.DataFrame, *, ax: Axes | None = None, measure: str = "award", top: int = 20
+) -> Axes:
     """Change from the baseline per item (member, contract ...) and scenario, from :func:`compare`.
 
-    Grouped horizontal bars: one group per item, one bar per scenario other than the baseline.
+    Grouped horizontal bars: one group per item (a member by its id), one bar per scenario other
+    than the baseline.  Only the ``top`` items whose change is largest in any scenario are
+    drawn; a note under the chart says how many others changed.  The figure's height grows with
+    the items and the scenarios up to :data:`MAX_HEIGHT`.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from allocate.examples import demo_problem
@@ -219,11 +277,18 @@ def plot_comparison(frame: pd.DataFrame, *, ax: Axes | None = None, measure: str
     '5%'
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
+    _check_top(top)
     rows = frame[(frame["measure"] == measure) & frame["change"].notna()]
     changed = rows[rows["change"] != 0]
     scenarios = [s for s in dict.fromkeys(rows["scenario"]) if (changed["scenario"] == s).any()]
-    items = list(dict.fromkeys(changed["item"]))
-    ax = _axes(ax, (8, 0.35 * max(len(items), 1) * max(len(scenarios), 1) + 1.8))
+    largest: dict[str, float] = {}
+    for item, change in zip(changed["item"], changed["change"], strict=True):
+        largest[item] = max(largest.get(item, 0.0), abs(float(change)))
+    ranked = sorted(largest, key=lambda i: -largest[i])  # stable: ties keep the table's order
+    items = [i for i in dict.fromkeys(changed["item"]) if i in set(ranked[:top])]
+    left_out = len(ranked) - len(items)
+    per_item = 0.3 + 0.12 * max(len(scenarios) - 1, 0)
+    ax = _axes(ax, (8, per_item * max(len(items), 1) + 1.8))
     height = 0.8 / max(len(scenarios), 1)
     colours = _matplotlib("pyplot").get_cmap("tab10").colors
     for j, scenario in enumerate(scenarios):
@@ -231,8 +296,18 @@ def plot_comparison(frame: pd.DataFrame, *, ax: Axes | None = None, measure: str
         values = [float(sub.get(item, Decimal(0))) for item in items]
         ys = [i + (j - (len(scenarios) - 1) / 2) * height for i in range(len(items))]
         ax.barh(ys, values, height=height, color=colours[j % len(colours)], label=scenario)
-    ax.set_yticks(range(len(items)), items)
+    ax.set_yticks(range(len(items)), items, fontsize="small" if len(items) > 15 else None)
     ax.invert_yaxis()
+    if left_out:
+        ax.annotate(
+            f"and {_others(left_out)} with smaller changes",
+            (0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -30),
+            textcoords="offset points",
+            fontsize="small",
+            color="#57606a",
+        )
     ax.axvline(0, color=_FAIR, linewidth=0.8)
     ax.set_xlabel(f"change in {measure.replace('_', ' ')} from the baseline (£)")
     _pounds(ax)

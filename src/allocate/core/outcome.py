@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 
 from allocate.core import present
 from allocate.core.errors import AllocateError
-from allocate.core.frames import frame, nullable_ints
+from allocate.core.frames import MoneyAs, check_money, frame, nullable_ints, numeric
 from allocate.core.model import Money
 from allocate.core.money import format_money
 
@@ -637,9 +637,14 @@ class Allocation(_Out):
 
     # -- tables ------------------------------------------------------------------------
 
-    def to_frame(self) -> pd.DataFrame:
-        """Awards as a DataFrame (one row per award)."""
-        return frame(
+    def to_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """Awards as a DataFrame (one row per award).
+
+        ``money`` gives the ``amount`` as ``float`` pounds (the default), whole ``pence``
+        or exact ``decimal`` pounds, as every table of ``allocate`` does
+        (:mod:`allocate.core.frames`).
+        """
+        table = frame(
             {
                 "member": [a.member for a in self.awards],
                 "lot": [a.lot for a in self.awards],
@@ -648,28 +653,62 @@ class Allocation(_Out):
                 "units": nullable_ints([a.units for a in self.awards]),
             }
         )
+        return numeric(table, money, pounds=["amount"])
 
-    def members_frame(self) -> pd.DataFrame:
-        """Per-member totals across the portfolio."""
-        return frame([m.model_dump() for m in self.audit.members]).set_index("member")
+    def members_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """Per-member totals across the portfolio (``money`` as for :meth:`to_frame`)."""
+        table = frame(
+            [m.model_dump() for m in self.audit.members], columns=list(MemberSummary.model_fields)
+        )
+        numeric(
+            table,
+            money,
+            pounds=["capacity", "award"],
+            fine=["fair_share", "top_slice_contribution"],
+            numbers=["share_of_awards"],
+        )
+        return table.set_index("member")
 
-    def pairs_frame(self) -> pd.DataFrame:
-        """Every (member, lot) pair: eligibility, capacity, fair share, award, binding condition."""
+    def pairs_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """Every (member, lot) pair: eligibility, capacity, fair share, award, binding condition.
+
+        ``money`` as for :meth:`to_frame`; under ``pence`` the fair share, kept to 1/10,000
+        of a penny, is ``float64`` pence.
+        """
+        check_money(money)
         table = frame(self.audit.pairs.model_dump())
         table["capacity_units"] = nullable_ints(self.audit.pairs.capacity_units)
         table["award_units"] = nullable_ints(self.audit.pairs.award_units)
         table["reasons"] = [", ".join(r) for r in self.audit.pairs.reasons]
-        return table
+        return numeric(
+            table,
+            money,
+            pounds=["capacity", "award"],
+            fine=["fair_share"],
+            numbers=["shadow_price"],
+        )
 
-    def eligibility_frame(self) -> pd.DataFrame:
-        """Eligibility of every (member, lot) pair with the reasons, in codes and words."""
-        frame = self.pairs_frame()
-        return frame[["member", "lot", "contract", "eligible", "reasons", "explanation"]]
+    def eligibility_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """Eligibility of every (member, lot) pair with the reasons, in codes and words.
 
-    def contracts_frame(self) -> pd.DataFrame:
-        """Per-contract split between hub and members."""
+        It holds no money; ``money`` is accepted (and checked) like every table's.
+        """
+        table = self.pairs_frame(money=money)
+        return table[["member", "lot", "contract", "eligible", "reasons", "explanation"]]
+
+    def contracts_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """Per-contract split between hub and members (``money`` as for :meth:`to_frame`)."""
+        check_money(money)
         rows = [c.model_dump(exclude={"steps", "lot_top_slices"}) for c in self.contracts]
-        return frame(rows).set_index("id")
+        columns = [f for f in ContractResult.model_fields if f not in ("steps", "lot_top_slices")]
+        table = frame(rows, columns=columns)
+        numeric(
+            table,
+            money,
+            pounds=["value", "top_slice", "members_total", "under_funded"],
+            numbers=["rate", "effective_rate"],
+        )
+        return table.set_index("id")
 
     # -- reports -----------------------------------------------------------------------
 

@@ -21,8 +21,12 @@ Importing this package registers its renderers with :mod:`allocate.core.present`
 Examples
 --------
 >>> from pathlib import Path
->>> report_for(Path("board.HTML")) is html_report, report_for(Path("notes")) is markdown_report
+>>> report_for(Path("board.HTML")) is html_report, report_for(Path("notes.md")) is markdown_report
 (True, True)
+>>> report_for(Path("board.pdf"))
+Traceback (most recent call last):
+...
+ValueError: cannot write a report as '.pdf' (board.pdf): the supported suffixes are .md, .html, .htm
 """
 
 from collections.abc import Callable
@@ -36,7 +40,6 @@ from allocate.report.notebook import allocation_html, audit_html, problem_html
 from allocate.report.text import text_summary
 
 __all__ = [
-    "DEFAULT_FORMAT",
     "FORMATS",
     "allocation_html",
     "audit_html",
@@ -53,13 +56,22 @@ FORMATS: dict[str, Callable[[Allocation], str]] = {
     ".html": html_report,
     ".htm": html_report,
 }
-#: The report for any other suffix (or none).
-DEFAULT_FORMAT: Callable[[Allocation], str] = markdown_report
 
 
 def report_for(path: PurePath) -> Callable[[Allocation], str]:
-    """The renderer of the report to write to ``path``, chosen by its suffix (any case)."""
-    return FORMATS.get(path.suffix.lower(), DEFAULT_FORMAT)
+    """The renderer of the report to write to ``path``, chosen by its suffix (any case).
+
+    Any other suffix, or none, raises a ``ValueError`` that names it and the supported ones:
+    a ``.pdf`` quietly written as Markdown would be worse.
+    """
+    render = FORMATS.get(path.suffix.lower())
+    if render is None:
+        suffix = repr(path.suffix) if path.suffix else "a file with no suffix"
+        raise ValueError(
+            f"cannot write a report as {suffix} ({path}): the supported suffixes are "
+            f"{', '.join(FORMATS)}"
+        )
+    return render
 
 
 present.register(present.PROBLEM_HTML, problem_html)

@@ -10,6 +10,8 @@ Examples
 ('12.3%', '10.00%', '—')
 >>> money_or_dash(Decimal("1234.5")), money_or_dash(None)
 ('£1,234.50', '—')
+>>> count(1, "contract"), count(3, "contract"), count(0, "lot"), count(2, "pair", "pairs of ids")
+('1 contract', '3 contracts', '0 lots', '2 pairs of ids')
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "CONTRACT_HEADERS",
     "CONTRACT_NUMERIC",
     "contract_rows",
+    "count",
     "money_or_dash",
     "percent",
     "top_slice_rate",
@@ -33,6 +36,14 @@ __all__ = [
 CONTRACT_HEADERS = ["contract", "commissioner", "value", "top-slice", "rate", "ratio", "to members"]
 #: Its columns of amounts and rates.
 CONTRACT_NUMERIC = [2, 3, 4, 6]
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and the word, singular for exactly one: "1 contract", "3 contracts".
+
+    Thousands are separated; ``plural`` is for a word that does not just take an "s".
+    """
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
 def percent(x: Decimal | float | None, places: int = 1) -> str:

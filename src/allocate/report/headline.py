@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation
-from allocate.report.common import percent, top_slice_rate, total_value
+from allocate.report.common import count, percent, top_slice_rate, total_value
 from allocate.report.markup import Markup, format_html
 
 __all__ = ["headline", "status_badge"]
@@ -44,10 +44,10 @@ def headline(a: Allocation) -> Markup:
     total = total_value(a)
     funded = sum(1 for m in a.audit.members if m.award > 0)
     return format_html(
-        "{} across {} contract(s): the hub keeps <b>{}</b> ({}) and <b>{}</b> goes to {} of "
+        "{} across {}: the hub keeps <b>{}</b> ({}) and <b>{}</b> goes to {} of "
         "{} members, by the <b>{}</b> rule.",
         format_money(total),
-        len(a.contracts),
+        count(len(a.contracts), "contract"),
         format_money(a.top_slice),
         percent(top_slice_rate(a), 2),
         format_money(total - a.top_slice),

@@ -7,11 +7,17 @@ the result is, the side-constraints, every lot, the checks and the provenance.
 
 The page is a list of lines, one small function a section (each returns its lines); every piece
 of text from the input is escaped (see :mod:`allocate.report.markup`).  The output depends only
-on the allocation (no clock, no randomness): the same allocation always gives the same bytes.
+on the allocation and the report's date (no randomness): the same allocation on the same date
+always gives the same bytes.  The date is today's unless given, or unless ``SOURCE_DATE_EPOCH``
+is set (the reproducible-builds convention: seconds since 1970, UTC), so archived reports and
+golden files can be reproduced.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from collections import Counter
 from decimal import Decimal
 
 from allocate.core.money import format_money
@@ -20,6 +26,7 @@ from allocate.report.common import (
     CONTRACT_HEADERS,
     CONTRACT_NUMERIC,
     contract_rows,
+    count,
     money_or_dash,
     percent,
     top_slice_rate,
@@ -30,29 +37,61 @@ from allocate.report.markup import Markup, concat, element, format_html
 from allocate.report.styles import REPORT_CSS, style_element
 from allocate.report.table import html_table
 
-__all__ = ["REPORT_MAX_PAIRS", "html_report"]
+__all__ = ["REPORT_MAX_PAIRS", "html_report", "report_date"]
 
 #: Rows of the every-member-and-lot tables in a report before they are cut short.
 REPORT_MAX_PAIRS = 3000
 
 
-def html_report(allocation: Allocation) -> str:
+def report_date(environ: dict[str, str] | None = None) -> dt.date:
+    """The date a report is written: ``$SOURCE_DATE_EPOCH``'s (UTC) when set, else today.
+
+    >>> report_date({"SOURCE_DATE_EPOCH": "1767225600"})
+    datetime.date(2026, 1, 1)
+    >>> report_date({"SOURCE_DATE_EPOCH": "soon"})
+    Traceback (most recent call last):
+    ...
+    ValueError: SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC, not 'soon'
+    """
+    env = os.environ if environ is None else environ
+    epoch = env.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return dt.date.today()
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC, not {epoch!r}"
+        ) from None
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def html_report(allocation: Allocation, *, date: dt.date | None = None) -> str:
     """The audit as a complete, self-contained HTML page (inline CSS, no external assets).
 
     Written for a board member: headline figures first, then the top-slice and how it was set,
     each member's award against its fair share (with a bar), who received nothing and why,
     fairness in words, the side-constraints, every lot in detail, the checks and the
-    provenance.  ``allocate solve FILE --report out.html`` writes it.
+    provenance.  ``allocate solve FILE --report out.html`` writes it.  It is dated ``date``, by
+    default :func:`report_date`'s (today, or ``$SOURCE_DATE_EPOCH``'s), and prints on A4.
 
+    >>> import datetime
     >>> from allocate.examples import demo_problem
     >>> from allocate import solve
-    >>> page = html_report(solve(demo_problem()))
-    >>> "<script" in page, "http://" in page or "https://" in page
-    (False, False)
+    >>> page = html_report(solve(demo_problem()), date=datetime.date(2026, 3, 1))
+    >>> "<script" in page, "http://" in page or "https://" in page, "1 March 2026" in page
+    (False, False, True)
     """
     a = allocation
+    if date is None:
+        date = report_date()
+    elif not isinstance(date, dt.date):
+        raise TypeError(f"date must be a datetime.date, not {type(date).__name__}: {date!r}")
     lines = [
-        *_page_head(a),
+        *_page_head(a, date),
         _cards(a),
         _diagnosis_section(a),
         *_contracts_section(a),
@@ -70,8 +109,8 @@ def html_report(allocation: Allocation) -> str:
 # -- the head of the page --------------------------------------------------------------------
 
 
-def _page_head(a: Allocation) -> list[Markup]:
-    """The document's head, and the page's header: title, status, headline sentence."""
+def _page_head(a: Allocation, date: dt.date) -> list[Markup]:
+    """The document's head, and the page's header: title, status, date, headline sentence."""
     title = a.problem_name or "Allocation"
     return [
         Markup("<!DOCTYPE html>"),
@@ -82,11 +121,13 @@ def _page_head(a: Allocation) -> list[Markup]:
         format_html("<header><h1>{}</h1>", title),
         format_html(
             "<div>{} <span class='muted small'>&nbsp;{} rule · {} · input <code>{}</code>"
-            "</span></div>",
+            " · <time datetime='{}'>{}</time></span></div>",
             status_badge(a.status.value),
             a.rule,
             a.audit.solver.method.replace("_", " "),
             a.audit.fingerprint[:12],
+            date.isoformat(),
+            _long_date(date),
         ),
         format_html("<p class='lead'>{}</p></header>", headline(a)),
     ]
@@ -100,7 +141,7 @@ def _cards(a: Allocation) -> Markup:
     mt = a.audit.metrics
     leverage = f" · {(total - a.top_slice) / a.top_slice:.3g}:1 to delivery" if a.top_slice else ""
     cards = [
-        ("Contract value", format_money(total), f"{len(a.contracts)} contract(s)"),
+        ("Contract value", format_money(total), count(len(a.contracts), "contract")),
         (
             "Hub top-slice",
             format_money(a.top_slice),
@@ -393,19 +434,37 @@ def _constraints_section(a: Allocation) -> Markup:
 
 
 def _lots_section(a: Allocation) -> list[Markup]:
-    """Every lot: each member with capacity on it, its fair share, award, and why."""
+    """Every lot: each member with capacity on it, its fair share, award, and why.
+
+    The reason most rows share (on most lots, how a fair share became an award) is said once,
+    above the tables, and left out of the rows it would repeat on.
+    """
+    usual = _usual_reason(a.audit.pairs)
+    said_once = (
+        format_html(" Where a row gives no reason, the award is {}.", usual) if usual else ""
+    )
     return [
         Markup("<h2>Every lot in detail</h2>"),
-        Markup(
+        format_html(
             "<p class='muted small'>Each member with capacity on the lot: its fair share, its "
             "award, what bound it, and why — greyed rows are members that may not receive the "
-            "lot.</p>"
+            "lot.{}</p>",
+            said_once,
         ),
-        _lot_tables(a),
+        _lot_tables(a, usual),
     ]
 
 
-def _lot_tables(a: Allocation) -> Markup:
+def _usual_reason(t: PairTable) -> str | None:
+    """The explanation of an eligible pair that repeats most, if any repeats at all."""
+    counts = Counter(t.explanation[k] for k in range(len(t)) if t.eligible[k])
+    if not counts:
+        return None
+    reason, times = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    return reason if times > 1 else None
+
+
+def _lot_tables(a: Allocation, usual: str | None) -> Markup:
     """A heading and a table a lot, at most :data:`REPORT_MAX_PAIRS` rows in all."""
     t = a.audit.pairs
     by_lot: dict[str, list[int]] = {}
@@ -437,7 +496,7 @@ def _lot_tables(a: Allocation) -> Markup:
                     split,
                 )
             )
-            out.append(_lot_table(t, shown, names))
+            out.append(_lot_table(t, shown, names, usual))
     if left <= 0:
         out.append(
             format_html(
@@ -449,8 +508,11 @@ def _lot_tables(a: Allocation) -> Markup:
     return concat(out)
 
 
-def _lot_table(t: PairTable, ks: list[int], names: dict[str, str]) -> Markup:
-    """The pairs ``ks`` of one lot; members that may not receive it are greyed."""
+def _lot_table(t: PairTable, ks: list[int], names: dict[str, str], usual: str | None) -> Markup:
+    """The pairs ``ks`` of one lot; members that may not receive it are greyed.
+
+    The ``usual`` reason, said once above the tables, is left out of eligible rows.
+    """
     rows = [
         [
             names.get(t.member[k], t.member[k]),
@@ -458,7 +520,7 @@ def _lot_table(t: PairTable, ks: list[int], names: dict[str, str]) -> Markup:
             format_money(t.fair_share[k]) if t.eligible[k] else "—",
             format_money(t.award[k]) + (f" ({t.award_units[k]} units)" if t.award_units[k] else ""),
             t.binding[k] or "—",
-            t.explanation[k],
+            "" if t.eligible[k] and t.explanation[k] == usual else t.explanation[k],
         ]
         for k in ks
     ]
@@ -551,12 +613,12 @@ def _footer(a: Allocation) -> Markup:
         )
     else:
         how = format_html(
-            "Computed by {}: status {}, {} leximin stage(s), {:,} variables, {:,} constraints",
+            "Computed by {}: status {}, {}, {}, {}",
             s.solver,
             s.status,
-            s.stages,
-            s.variables,
-            s.constraints,
+            count(s.stages, "leximin stage"),
+            count(s.variables, "variable"),
+            count(s.constraints, "constraint"),
         )
     return format_html(
         "<footer>{}; rounded by the {} method.<br>Input fingerprint (SHA-256): <code>{}</code>"

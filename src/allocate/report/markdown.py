@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Diagnosis, Relaxation
-from allocate.report.common import CONTRACT_HEADERS, contract_rows, money_or_dash, percent
+from allocate.report.common import CONTRACT_HEADERS, contract_rows, count, money_or_dash, percent
 from allocate.report.table import markdown_table
 
 __all__ = ["markdown_report"]
@@ -172,7 +172,7 @@ def _prices_table(a: Allocation) -> str:
 def _provenance(a: Allocation) -> list[str]:
     s = a.audit.solver
     return [
-        f"- solver: {s.solver}, status {s.status}, {s.stages} stage(s), "
+        f"- solver: {s.solver}, status {s.status}, {count(s.stages, 'stage')}, "
         f"{s.variables} variables, {s.constraints} constraints",
         f"- rounding: {a.audit.rounding}",
         f"- input fingerprint (SHA-256): `{a.audit.fingerprint}`",

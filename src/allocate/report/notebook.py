@@ -17,6 +17,7 @@ from allocate.report.common import (
     CONTRACT_HEADERS,
     CONTRACT_NUMERIC,
     contract_rows,
+    count,
     money_or_dash,
     percent,
 )
@@ -69,13 +70,13 @@ def _problem_head(problem: Problem) -> Markup:
     full = sum(1 for m in problem.members if m.membership.value == "full")
     ts = problem.top_slice
     return format_html(
-        "<h3>{}</h3><div>{} members ({} full), {} contract(s), {} lot(s), <b>{}</b> in all · "
+        "<h3>{}</h3><div>{} ({} full), {}, {}, <b>{}</b> in all · "
         "rule <b>{}</b> · top-slice <b>{}</b> (max {}, target {})</div>",
         problem.name or "Problem",
-        len(problem.members),
+        count(len(problem.members), "member"),
         full,
-        len(problem.contracts),
-        sum(len(c.lots) for c in problem.contracts),
+        count(len(problem.contracts), "contract"),
+        count(sum(len(c.lots) for c in problem.contracts), "lot"),
         format_money(total),
         problem.policy.rule.value,
         ts.method.value,
@@ -154,7 +155,7 @@ def _policy_table(problem: Problem) -> Markup:
     ]
     settings += [[name, str(getattr(pol, name))] for name in pol.side_constraints]
     if pol.exclusions:
-        settings.append(["exclusions", f"{len(pol.exclusions)} member/lot pair(s)"])
+        settings.append(["exclusions", count(len(pol.exclusions), "member/lot pair")])
     return html_table(["policy", "setting"], settings)
 
 

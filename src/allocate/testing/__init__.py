@@ -14,7 +14,10 @@ Hypothesis, the optional extra: ``pip install 'allocate[testing]'``.
   checker taking a problem and a transformation (:func:`check_equal_treatment`,
   :func:`check_resource_monotonicity`, :func:`check_consistency` ...), and the table of which
   rule has which property (:data:`RULE_PROPERTIES`);
-* :mod:`~allocate.testing.settings` — the ``dev`` and ``ci`` Hypothesis profiles.
+* :mod:`~allocate.testing.settings` — the ``allocate-dev``, ``allocate-ci`` and ``allocate-long``
+  Hypothesis profiles, registered and loaded only when you call :func:`load_profile`.
+
+Importing the kit has no side effect on Hypothesis: your own profiles stay as they are.
 
 Every failure ends with the problem as JSON, replayable with ``allocate solve problem.json``.
 

@@ -1,20 +1,25 @@
-"""Hypothesis settings profiles for fairness properties: ``dev``, ``ci`` and ``long``.
+"""Hypothesis settings profiles for fairness properties: ``allocate-dev``, ``-ci`` and ``-long``.
 
-Importing this module registers three profiles:
+Importing this module (or :mod:`allocate.testing`) changes nothing in Hypothesis: your own
+profiles, and the one loaded, stay as they were.  :func:`register_profiles` registers three
+profiles under the kit's own names, and :func:`load_profile` registers them and loads one:
 
-``dev``
+``allocate-dev``
     25 examples a test, random, with the example database: quick feedback while editing.
-``ci``
+``allocate-ci``
     60 examples a test, derandomised (the same examples on every run, so CI is reproducible),
     no database, and the failure blob printed for ``@reproduce_failure``.
-``long``
+``allocate-long``
     1,000 examples a test, random, no database: a long hunt, run by hand or on a schedule rather
-    than on every commit (``HYPOTHESIS_PROFILE=long``).
+    than on every commit (``HYPOTHESIS_PROFILE=allocate-long``).
 
 None has a deadline: a solve that builds a linear programme takes milliseconds, but its time
 varies with the machine.  :func:`load_profile` loads ``$HYPOTHESIS_PROFILE`` when set, else
-``ci`` when ``$CI`` is set (as CI services do), else ``dev``.  A test that solves much more than
-a cheap property asks for a share of the profile's examples with :func:`examples`.
+``allocate-ci`` when ``$CI`` is set (as CI services do), else ``allocate-dev``.  A short name,
+``dev``, ``ci`` or ``long``, means the kit's profile of that kind only when no profile of that
+very name is registered: yours wins, and so does Hypothesis's own built-in ``ci``.  A test that
+solves much more than a cheap property asks for a share of the profile's examples with
+:func:`examples`.
 
 Examples
 --------
@@ -22,7 +27,7 @@ In a ``conftest.py`` (``allocate``'s own does exactly this)::
 
     from allocate.testing.settings import load_profile
 
-    load_profile()  # dev, or ci under $CI, or $HYPOTHESIS_PROFILE
+    load_profile()  # allocate-dev, or allocate-ci under $CI, or $HYPOTHESIS_PROFILE
 
 On an expensive test (decorators run after ``conftest.py`` has loaded the profile):
 
@@ -39,19 +44,34 @@ import os
 from collections.abc import Mapping
 
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
 
-__all__ = ["CI", "DEV", "LONG", "examples", "load_profile", "profile_name", "register_profiles"]
+__all__ = [
+    "CI",
+    "DEV",
+    "LONG",
+    "PROFILES",
+    "examples",
+    "load_profile",
+    "profile_name",
+    "register_profiles",
+]
 
 #: Name of the fast profile.
-DEV = "dev"
+DEV = "allocate-dev"
 #: Name of the thorough, reproducible profile.
-CI = "ci"
+CI = "allocate-ci"
 #: Name of the long, random profile.
-LONG = "long"
+LONG = "allocate-long"
+#: The kit's profiles by their short names (a profile registered under the short name wins).
+PROFILES: dict[str, str] = {"dev": DEV, "ci": CI, "long": LONG}
 
 
 def register_profiles() -> None:
-    """Register (or re-register) the ``dev``, ``ci`` and ``long`` profiles."""
+    """Register (or re-register) the kit's three profiles, under their ``allocate-`` names.
+
+    Only ``allocate-dev``, ``allocate-ci`` and ``allocate-long`` are touched; none is loaded.
+    """
     settings.register_profile(
         DEV,
         max_examples=25,
@@ -78,18 +98,37 @@ def register_profiles() -> None:
 
 
 def profile_name(environ: Mapping[str, str] | None = None) -> str:
-    """The profile to use: ``$HYPOTHESIS_PROFILE``, else ``ci`` under ``$CI``, else ``dev``.
+    """The profile asked for: ``$HYPOTHESIS_PROFILE``, else ``allocate-ci`` or ``allocate-dev``.
+
+    ``allocate-ci`` when ``$CI`` is set, as CI services do.
 
     >>> profile_name({"CI": "true"}), profile_name({}), profile_name({"HYPOTHESIS_PROFILE": "x"})
-    ('ci', 'dev', 'x')
+    ('allocate-ci', 'allocate-dev', 'x')
     """
     env = os.environ if environ is None else environ
     return env.get("HYPOTHESIS_PROFILE") or (CI if env.get("CI") else DEV)
 
 
+def _registered(name: str) -> bool:
+    try:
+        settings.get_profile(name)
+    except InvalidArgument:
+        return False
+    return True
+
+
 def load_profile(name: str | None = None) -> str:
-    """Load a profile (by default the one :func:`profile_name` picks) and return its name."""
+    """Register the kit's profiles, load one (:func:`profile_name`'s by default), return its name.
+
+    ``dev``, ``ci`` and ``long`` load the kit's ``allocate-*`` profile of that kind, unless a
+    profile of that very name is registered (yours, or Hypothesis's built-in ``ci``): that one
+    is loaded.  An unknown name
+    raises Hypothesis's ``InvalidArgument``, which names it.
+    """
+    register_profiles()
     chosen = name or profile_name()
+    if chosen in PROFILES and not _registered(chosen):
+        chosen = PROFILES[chosen]
     settings.load_profile(chosen)
     return chosen
 
@@ -100,7 +139,7 @@ def examples(fraction: float, *, minimum: int = 5) -> settings:
     Parameters
     ----------
     fraction
-        Share of the current profile's ``max_examples`` (0.5 gives 30 under ``ci``).
+        Share of the current profile's ``max_examples`` (0.5 gives 30 under ``allocate-ci``).
     minimum
         Never fewer examples than this.
 
@@ -112,6 +151,3 @@ def examples(fraction: float, *, minimum: int = 5) -> settings:
     current = settings.default
     base = current.max_examples if current is not None else 100
     return settings(max_examples=max(minimum, round(base * fraction)))
-
-
-register_profiles()

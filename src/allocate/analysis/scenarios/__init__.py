@@ -23,11 +23,12 @@ helper                             change
 =================================  ===============================================================
 
 :func:`sweep` solves many scenarios, in the calling process or on any
-:class:`concurrent.futures.Executor` (a process pool, or a Dask cluster through
+:class:`concurrent.futures.Executor` (a process pool, or a Dask cluster: its ``Client`` or
 ``client.get_executor()``); results come back in the order of the scenarios and are identical
-whichever executor ran them.  :func:`compare` turns a sweep into a tidy DataFrame with the
-differences from a baseline.  Three analyses are built on them: :func:`glide_path`,
-:func:`sensitivity` and :func:`constraint_prices`.
+whichever executor ran them, as a :class:`SweepResults` list whose ``.to_frame()`` is one tidy
+DataFrame.  :func:`compare` tabulates scenarios with the differences from a baseline.  Every
+table takes ``money="float"`` (the default), ``"pence"`` or ``"decimal"``.  Three analyses are
+built on them: :func:`glide_path`, :func:`sensitivity` and :func:`constraint_prices`.
 
 Examples
 --------
@@ -37,8 +38,8 @@ Examples
 >>> frame = compare(problem, [joins])
 >>> row = frame.query("scenario != 'baseline' and measure == 'award' and item == 'luton-youth'")
 >>> print(row[["value", "baseline", "change"]].to_string(index=False))
-   value baseline   change
-57345.13 32079.21 25265.92
+   value  baseline   change
+57345.13  32079.21 25265.92
 """
 
 # Where the code lives, by what it does (each module's docstring says more):
@@ -90,7 +91,8 @@ from allocate.analysis.scenarios.prices import constraint_prices
 from allocate.analysis.scenarios.progress import AUTO_PROGRESS_MIN as AUTO_PROGRESS_MIN
 from allocate.analysis.scenarios.progress import Progress as Progress
 from allocate.analysis.scenarios.results import METRICS as METRICS
-from allocate.analysis.scenarios.results import ScenarioResult
+from allocate.analysis.scenarios.results import RESULT_COLUMNS as RESULT_COLUMNS
+from allocate.analysis.scenarios.results import ScenarioResult, SweepResults
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sensitivities import sensitivity
 from allocate.analysis.scenarios.sweeps import SWEEP_SOLVE_DEFAULTS as SWEEP_SOLVE_DEFAULTS
@@ -101,6 +103,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ScenarioResult",
+    "SweepResults",
     "add_member",
     "compare",
     "constraint_prices",

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from allocate.analysis.scenarios.results import METRICS, ScenarioResult
+from allocate.analysis.scenarios.results import METRICS, ScenarioResult, is_money
 from allocate.analysis.scenarios.scenario import Scenario
-from allocate.analysis.scenarios.sweeps import sweep
-from allocate.core.frames import frame
+from allocate.analysis.scenarios.sweeps import HasExecutor, sweep
+from allocate.core.frames import MoneyAs, check_money, frame, numeric
 from allocate.core.model import Problem
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ def compare(
     scenarios: Iterable[Scenario],
     *,
     baseline: str | None = None,
-    executor: cf.Executor | None = None,
+    executor: cf.Executor | HasExecutor | None = None,
+    money: MoneyAs = "float",
     **sweep_options: Any,
 ) -> pd.DataFrame:
     """Solve scenarios and tabulate them against a baseline, as a tidy DataFrame.
@@ -45,9 +46,10 @@ def compare(
     fairness      ``min_ratio``, ...     the audit's fairness metrics
     ============  =====================  ====================================================
 
-    ``value``, ``baseline`` and ``change`` (value − baseline) are exact ``Decimal`` (use
-    ``.astype(float)`` to plot); a member absent from one side (joined or left) counts £0 there;
-    values of a scenario with no allocation (``status`` not ``optimal``) are missing.
+    ``value``, ``baseline`` and ``change`` (value − baseline) are computed exactly and given
+    as ``money`` asks: ``float64`` by default, ready to plot; a member absent from one side
+    (joined or left) counts £0 there; values of a scenario with no allocation (``status`` not
+    ``optimal``) are missing.
 
     Parameters
     ----------
@@ -60,6 +62,12 @@ def compare(
         as a scenario named ``"baseline"``.
     executor, **sweep_options
         As for :func:`sweep`.
+    money
+        ``"float"`` (the default): money as ``float64`` pounds, other numbers as ``float64``;
+        ``"pence"``: money as whole pence; ``"decimal"``: exact ``Decimal`` as computed.  The
+        same keyword as every table of ``allocate`` (:mod:`allocate.core.frames`).
+        ``value`` holds money and ratios together, so under ``"pence"`` it is ``float64``
+        with the money rows in pence.
 
     Examples
     --------
@@ -68,14 +76,17 @@ def compare(
     >>> f = compare(demo_problem(), [Scenario("5%", [set_top_slice(rate="0.05")])])
     >>> totals = f.query("scenario == '5%' and measure == 'total'")
     >>> print(totals[["item", "value", "change"]].to_string(index=False))
-              item      value    change
-         top_slice   61000.00 -61000.00
-            awards 1159000.00  61000.00
-    members_funded          8         0
+              item     value   change
+         top_slice   61000.0 -61000.0
+            awards 1159000.0  61000.0
+    members_funded       8.0      0.0
     """
+    check_money(money)
     items, base = _with_baseline(list(scenarios), baseline)
     results = sweep(problem, items, executor, **sweep_options)
-    return _tidy(results, results[base])
+    table = _tidy(results, results[base])
+    money_rows = [is_money(m, i) for m, i in zip(table["measure"], table["item"], strict=True)]
+    return numeric(table, money, mixed=["value", "baseline", "change"], money_rows=money_rows)
 
 
 def _with_baseline(items: list[Scenario], baseline: str | None) -> tuple[list[Scenario], int]:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from allocate.analysis.scenarios.changes import set_top_slice, update_contract
 from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
-from allocate.analysis.scenarios.sweeps import sweep
-from allocate.core.frames import frame
+from allocate.analysis.scenarios.sweeps import HasExecutor, sweep
+from allocate.core.frames import MoneyAs, check_money, frame, numeric
 from allocate.core.model import Contract, Problem
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ def glide_path(
     target_year: int | None = None,
     max_rate: Any = None,
     target_rate: Any = None,
-    executor: cf.Executor | None = None,
+    executor: cf.Executor | HasExecutor | None = None,
+    money: MoneyAs = "float",
     **sweep_options: Any,
 ) -> pd.DataFrame:
     """The top-slice glide path over a contract's years, and what it means for each member.
@@ -55,6 +56,10 @@ def glide_path(
         Override the policy's rates (e.g. ``"0.10"`` and ``"0.05"``).
     executor, **sweep_options
         As for :func:`sweep`.
+    money
+        ``"float"`` (the default): money as ``float64`` pounds, other numbers as ``float64``;
+        ``"pence"``: money as whole pence; ``"decimal"``: exact ``Decimal`` as computed.  The
+        same keyword as every table of ``allocate`` (:mod:`allocate.core.frames`).
 
     Returns
     -------
@@ -68,15 +73,17 @@ def glide_path(
     >>> from allocate.examples import demo_problem
     >>> g = glide_path(demo_problem(), "advice-2026")
     >>> print(g[g.party == "hub"][["year", "rate", "income", "change"]].to_string(index=False))
-     year     rate   income   change
-        1 0.100000 16000.00     0.00
-        2 0.075000 12000.00 -4000.00
-        3 0.050000  8000.00 -8000.00
+     year  rate  income  change
+        1 0.100 16000.0     0.0
+        2 0.075 12000.0 -4000.0
+        3 0.050  8000.0 -8000.0
     """
+    check_money(money)
     chosen = _contract(problem, contract)
     scenarios = _years(chosen, target_year, max_rate, target_rate)
     results = sweep(problem, scenarios, executor, **sweep_options)
-    return frame(_incomes(chosen, results), columns=list(_Income._fields))
+    table = frame(_incomes(chosen, results), columns=list(_Income._fields))
+    return numeric(table, money, pounds=["income", "change"], numbers=["rate"])
 
 
 class _Income(NamedTuple):

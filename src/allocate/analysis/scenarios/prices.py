@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from allocate.analysis.scenarios.changes import set_policy
 from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
-from allocate.analysis.scenarios.sweeps import sweep
+from allocate.analysis.scenarios.sweeps import HasExecutor, sweep
 from allocate.core import families
-from allocate.core.frames import frame
+from allocate.core.frames import MoneyAs, check_money, frame, nullable_ints, numeric
 from allocate.core.model import Problem
 from allocate.core.outcome import Allocation
 from allocate.pipeline import prices
@@ -79,7 +79,8 @@ def constraint_prices(
     problem: Problem,
     *,
     by_member: bool = False,
-    executor: cf.Executor | None = None,
+    executor: cf.Executor | HasExecutor | None = None,
+    money: MoneyAs = "float",
     **sweep_options: Any,
 ) -> pd.DataFrame:
     r"""The price of each side-constraint: how far it moves the allocation from the rule.
@@ -111,6 +112,10 @@ def constraint_prices(
         ``change`` (what the constraint gives a member, or takes when negative).
     executor, **sweep_options
         As for :func:`sweep`.
+    money
+        ``"float"`` (the default): money as ``float64`` pounds, other numbers as ``float64``;
+        ``"pence"``: money as whole pence; ``"decimal"``: exact ``Decimal`` as computed.  The
+        same keyword as every table of ``allocate`` (:mod:`allocate.core.frames`).
 
     Returns
     -------
@@ -124,25 +129,42 @@ def constraint_prices(
     >>> ring_fenced = Scenario("5% for small", [set_policy(small_org_share="0.05")])
     >>> prices = constraint_prices(ring_fenced.apply(demo_problem()))
     >>> print(prices[["constraint", "moved_on", "moved_off", "price"]].to_string(index=False))
-         constraint moved_on moved_off    price
-    small_org_share 11778.80    137.50 11641.30
-                all 11778.80    137.50 11641.30
+         constraint  moved_on  moved_off   price
+    small_org_share   11778.8      137.5 11641.3
+                all   11778.8      137.5 11641.3
 
-    Ring-fencing 5% of each pot for micro and small members moves £11,641.32 from the
+    Ring-fencing 5% of each pot for micro and small members moves £11,641.30 from the
     proportional shares (the £137.50 without it is rounding to whole clients on unit-priced
     lots).
     """
+    check_money(money)
     active = [f.setting for f in prices.active(problem, exclusions=True, pools=False) if f.setting]
     if not active:
-        return frame([], columns=MEMBER_PRICE_COLUMNS if by_member else PRICE_COLUMNS)
+        return _member_table([], money) if by_member else _price_table([], money)
     options = {**sweep_options, "keep_allocations": True}
     on, *offs = sweep(problem, _switchings(active), executor, **options)
     settings = [_setting(getattr(problem.policy, n)) for n in active] + ["every one above"]
     switched = [_Off(*off) for off in zip([*active, "all"], settings, offs, strict=True)]
     if by_member:
         rows = [row for off in switched for row in _member_prices(off.constraint, on, off.result)]
-        return frame(rows, columns=MEMBER_PRICE_COLUMNS)
-    return frame(_prices(on, switched), columns=PRICE_COLUMNS)
+        return _member_table(rows, money)
+    return _price_table(_prices(on, switched), money)
+
+
+def _member_table(rows: list[_MemberPrice], money: MoneyAs) -> pd.DataFrame:
+    table = frame(rows, columns=MEMBER_PRICE_COLUMNS)
+    return numeric(table, money, pounds=["award_on", "award_off", "change"])
+
+
+def _price_table(rows: list[_Price], money: MoneyAs) -> pd.DataFrame:
+    table = frame(rows, columns=PRICE_COLUMNS)
+    table["members_affected"] = nullable_ints(list(table["members_affected"]))
+    return numeric(
+        table,
+        money,
+        pounds=["moved_on", "moved_off", "price", "largest_change"],
+        numbers=["min_ratio_on", "min_ratio_off", "max_ratio_on", "max_ratio_off"],
+    )
 
 
 class _Off(NamedTuple):

@@ -1,4 +1,8 @@
-"""Progress of a sweep: a tqdm bar, a callback, or nothing."""
+"""Progress of a sweep: a tqdm bar, a callback, or nothing.
+
+The bar is ``tqdm.auto``'s, the convention for libraries: a widget in Jupyter, text in a
+terminal.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,33 @@ from typing import Any
 __all__ = ["AUTO_PROGRESS_MIN", "Progress"]
 
 Progress = bool | None | Callable[[int, int], None]
-#: Sweeps at least this long show a bar by default (when tqdm is installed and stderr is a TTY).
+#: Sweeps at least this long show a bar by default (when tqdm is installed, and in a notebook
+#: or where stderr is a terminal).
 AUTO_PROGRESS_MIN = 200
 
 
 def _tqdm() -> Any:
-    """The tqdm bar, imported only when a bar is wanted (an optional extra); None if absent."""
+    """``tqdm.auto.tqdm``, imported only when a bar is wanted (an optional extra); None if absent.
+
+    ``tqdm.auto`` picks the notebook widget under Jupyter and the text bar elsewhere.
+    """
     try:
-        return importlib.import_module("tqdm").tqdm
+        return importlib.import_module("tqdm.auto").tqdm
     except ImportError:
         return None
+
+
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython already imported, with a kernel)."""
+    ipython = sys.modules.get("IPython")  # never imported here: only looked for
+    get = getattr(ipython, "get_ipython", None)
+    shell = get() if callable(get) else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _visible() -> bool:
+    """Where a bar can be seen: a terminal on stderr, or a notebook."""
+    return sys.stderr.isatty() or in_notebook()
 
 
 class Reporter:
@@ -35,7 +56,7 @@ class Reporter:
             return
         want = progress
         if want is None:
-            want = total >= AUTO_PROGRESS_MIN and sys.stderr.isatty()
+            want = total >= AUTO_PROGRESS_MIN and _visible()
         if not want:
             return
         tqdm = _tqdm()

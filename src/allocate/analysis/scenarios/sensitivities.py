@@ -11,8 +11,8 @@ from allocate.analysis.scenarios.changes import parse_factor, scale_capacity, se
 from allocate.analysis.scenarios.errors import ChangeError
 from allocate.analysis.scenarios.results import ScenarioResult
 from allocate.analysis.scenarios.scenario import Scenario
-from allocate.analysis.scenarios.sweeps import sweep
-from allocate.core.frames import frame
+from allocate.analysis.scenarios.sweeps import HasExecutor, sweep
+from allocate.core.frames import MoneyAs, check_money, frame, numeric
 from allocate.core.model import Problem, declared_capacity
 
 if TYPE_CHECKING:
@@ -30,7 +30,8 @@ def sensitivity(
     *,
     capacity_factors: Sequence[Any] = ("0.8", "0.9", "1.1", "1.2"),
     quality_deltas: Sequence[float] = (-0.1, -0.05, 0.05, 0.1),
-    executor: cf.Executor | None = None,
+    executor: cf.Executor | HasExecutor | None = None,
+    money: MoneyAs = "float",
     **sweep_options: Any,
 ) -> pd.DataFrame:
     """How each member's award responds to its own capacity and quality score.
@@ -39,6 +40,25 @@ def sensitivity(
     with that member's capacity times each factor, and with its quality score moved by each
     delta (kept within 0 and 1).  A score moved across the policy's ``quality_threshold``
     shows up as an award falling to zero (or rising from it).
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    members
+        The members to vary, one at a time; by default every member that declared capacity.
+    capacity_factors
+        Factors a member's capacity is scaled by.
+    quality_deltas
+        Amounts its quality score moves by.
+    executor, **sweep_options
+        As for :func:`sweep`.
+    money
+        ``"float"`` (the default): money as ``float64`` pounds, other numbers as ``float64``;
+        ``"pence"``: money as whole pence; ``"decimal"``: exact ``Decimal`` as computed.  The
+        same keyword as every table of ``allocate`` (:mod:`allocate.core.frames`).
+        ``base`` and ``value`` hold a capacity (money) or a score, so under ``"pence"`` they
+        are ``float64`` with the capacity rows in pence.
 
     Returns
     -------
@@ -55,18 +75,26 @@ def sensitivity(
     >>> s = sensitivity(demo_problem(), ["luton-youth"], capacity_factors=["1.1"],
     ...                 quality_deltas=[-0.05])
     >>> print(s[["parameter", "step", "award_base", "award", "elasticity"]].to_string(index=False))
-        parameter  step award_base    award elasticity
-         capacity   1.1   32079.21 34872.80   0.870841
-    quality_score -0.05   32079.21     0.00  14.800000
+        parameter  step  award_base   award  elasticity
+         capacity  1.10    32079.21 34872.8    0.870841
+    quality_score -0.05    32079.21     0.0   14.800000
 
     Luton Youth Voice's score of 0.74 less 0.05 falls below the demo's quality threshold of 0.7,
     so it loses its award: a large elasticity flags a threshold crossed.
     """
+    check_money(money)
     steps = _steps(problem, _chosen(problem, members), capacity_factors, quality_deltas)
     scenarios = [Scenario("baseline"), *(s.scenario for s in steps)]
     results = sweep(problem, scenarios, executor, **sweep_options)
     rows = [_response(s, results[0], r) for s, r in zip(steps, results[1:], strict=True)]
-    return frame(rows, columns=list(_Response._fields))
+    table = frame(rows, columns=list(_Response._fields))
+    if money != "decimal":  # the step as a number (factors may be given as text)
+        table["step"] = [
+            float(Decimal(repr(v) if isinstance(v, float) else v)) for v in table["step"]
+        ]
+    numeric(table, money, pounds=["award_base", "award", "change"], numbers=["elasticity"])
+    capacity_rows = [p == "capacity" for p in table["parameter"]]
+    return numeric(table, money, mixed=["base", "value"], money_rows=capacity_rows)
 
 
 class _Step(NamedTuple):

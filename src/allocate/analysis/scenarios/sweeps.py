@@ -8,19 +8,47 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from allocate.analysis.scenarios.errors import ScenarioError
 from allocate.analysis.scenarios.progress import Progress, Reporter
-from allocate.analysis.scenarios.results import ScenarioResult, summarise
+from allocate.analysis.scenarios.results import ScenarioResult, SweepResults, summarise
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.core.model import Problem
 from allocate.pipeline.solve import solve
 
-__all__ = ["SWEEP_SOLVE_DEFAULTS", "sweep"]
+__all__ = ["SWEEP_SOLVE_DEFAULTS", "HasExecutor", "sweep"]
 
 #: What :func:`sweep` passes to :func:`allocate.solve` unless ``solve_options`` says otherwise.
 SWEEP_SOLVE_DEFAULTS: dict[str, Any] = {"diagnose": False, "price_constraints": False}
+
+
+@runtime_checkable
+class HasExecutor(Protocol):
+    """Something that hands out an executor: a Dask ``distributed.Client`` is one."""
+
+    def get_executor(self) -> cf.Executor:
+        """A :class:`concurrent.futures.Executor` that runs tasks where this object says."""
+        ...
+
+
+def executor_of(executor: object) -> cf.Executor | None:
+    """The executor to run a sweep on: ``executor`` itself, or the one a Dask client gives.
+
+    A ``distributed.Client`` is not a :class:`concurrent.futures.Executor` (its futures are
+    not the standard library's, so waiting on them fails deep inside ``as_completed``); its
+    ``get_executor()`` is one.  Anything else raises a ``TypeError`` naming its type.
+    """
+    if executor is None or isinstance(executor, cf.Executor):
+        return executor
+    if isinstance(executor, HasExecutor):
+        inner = executor.get_executor()
+        if isinstance(inner, cf.Executor):
+            return inner
+    raise TypeError(
+        f"executor must be a concurrent.futures.Executor or a Dask Client, "
+        f"not {type(executor).__name__}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +90,14 @@ def _chunks(items: Sequence[Scenario], size: int) -> Iterator[list[Scenario]]:
 def sweep(
     problem: Problem,
     scenarios: Iterable[Scenario],
-    executor: cf.Executor | None = None,
+    executor: cf.Executor | HasExecutor | None = None,
     *,
     chunksize: int | None = None,
     progress: Progress = None,
     errors: Literal["raise", "record"] = "raise",
     keep_allocations: bool = False,
     solve_options: Mapping[str, Any] | None = None,
-) -> list[ScenarioResult]:
+) -> SweepResults:
     """Solve many scenarios of one problem; results in the order of ``scenarios``.
 
     Parameters
@@ -81,17 +109,20 @@ def sweep(
     executor
         ``None`` runs them one after another in this process.  Any
         :class:`concurrent.futures.Executor` runs them in chunks as its tasks: a
-        ``ProcessPoolExecutor`` for the cores of one machine, or a Dask cluster through
-        ``distributed.Client(...).get_executor()`` when one machine is not enough.  Each
+        ``ProcessPoolExecutor`` for the cores of one machine, or a Dask cluster when one
+        machine is not enough: a ``distributed.Client`` itself (its ``get_executor()`` is
+        used) or that executor.  Each
         scenario is solved the same deterministic way wherever it runs, so the results are
         identical whichever executor ran them.
     chunksize
         Scenarios per task (executors only); by default about four tasks per core, at most 64
         scenarios each.
     progress
-        ``True`` for a tqdm progress bar (``pip install 'allocate[progress]'``), ``False`` for
-        none, a callable ``f(done, total)`` to report elsewhere; ``None`` (default) shows a bar
-        for sweeps of 200 scenarios or more when tqdm is installed and stderr is a terminal.
+        ``True`` for a progress bar (``tqdm.auto``: a widget in Jupyter, text in a terminal;
+        ``pip install 'allocate[progress]'``), ``False`` for none, a callable
+        ``f(done, total)`` to report elsewhere; ``None`` (default) shows a bar for sweeps of
+        200 scenarios or more when tqdm is installed and the sweep runs in a notebook or
+        stderr is a terminal.
     errors
         ``"raise"`` (default): an invalid scenario raises its :class:`ScenarioError`.
         ``"record"``: it comes back with status ``invalid`` and the error in words.
@@ -105,8 +136,9 @@ def sweep(
 
     Returns
     -------
-    list of ScenarioResult
-        One per scenario, in order.
+    SweepResults
+        A list of :class:`ScenarioResult`, one per scenario, in order;
+        ``.to_frame()`` makes it one tidy DataFrame.
 
     Examples
     --------
@@ -118,13 +150,14 @@ def sweep(
     [('5%', '61000.00'), ('7%', '85400.00'), ('9%', '109800.00')]
     """
     items = _checked_scenarios(problem, scenarios, errors)
+    pool = executor_of(executor)
     options = {**SWEEP_SOLVE_DEFAULTS, **(solve_options or {})}
     work = _Work(problem, options, keep_allocations)
     reporter = Reporter(progress, len(items))
     try:
-        if executor is None:
-            return _sweep_here(work, items, errors, reporter)
-        return _sweep_on(executor, work, items, chunksize, errors, reporter)
+        if pool is None:
+            return SweepResults(_sweep_here(work, items, errors, reporter))
+        return SweepResults(_sweep_on(pool, work, items, chunksize, errors, reporter))
     finally:
         reporter.close()
 
