@@ -148,6 +148,10 @@ class RowFamily:
     """One relaxed row in the policy's words: what to change, and to what."""
 
 
+#: A weight of one: every pair of a plain sum (shared, as Fractions are immutable).
+_ONE = Fraction(1)
+
+
 class Rows:
     """The side rows of one plan as they are built, and the plan's pairs grouped for building.
 
@@ -176,6 +180,13 @@ class Rows:
         }
         self.pot_total = sum(lot.pot for lot in p.lots)
         self.value = [lot.value for lot in p.lots]
+        # each pair's capacity in pence: whole pence on money lots, exact fractions on
+        # unit-priced ones (a county's rows ask for these hundreds of thousands of times)
+        self._cap: list[int | Fraction] = []
+        for j, pos in zip(p.pair_lot, p.pair_pos, strict=True):
+            lot = p.lots[j]
+            claim = lot.claims[pos]
+            self._cap.append(claim if lot.units is None else claim * lot.unit_value)
 
     def members(self) -> list[tuple[int, list[int]]]:
         """Each member with its open pairs, in member-id order."""
@@ -183,19 +194,16 @@ class Rows:
 
     def cap_pence(self, k: int) -> Fraction:
         """A pair's capacity in pence (units × the pence each unit carries)."""
-        lot = self.p.lots[self.p.pair_lot[k]]
-        return lot.claims[self.p.pair_pos[k]] * lot.unit_value
+        return Fraction(self._cap[k])
 
     def most(self, pairs: list[int]) -> Fraction:
         """The most these pairs can ever receive: their capacities, at most their lots' pots.
 
         A bound at or above it cannot bind, so no row is added.
         """
+        cap = self._cap
         lots = {self.p.pair_lot[k] for k in pairs}
-        return min(
-            sum((self.cap_pence(k) for k in pairs), Fraction(0)),
-            Fraction(sum(self.p.lots[j].pot for j in lots)),
-        )
+        return Fraction(min(sum(cap[k] for k in pairs), sum(self.p.lots[j].pot for j in lots)))
 
     def add(
         self,
@@ -217,9 +225,13 @@ class Rows:
         :mod:`allocate.pipeline.repair`).
         """
         scale = max(float(scale), 1.0)
-        exact = {k: (weights[k] if weights is not None else Fraction(1)) for k in pairs}
-        value = self.value
-        coefficients = {k: float(w * value[self.p.pair_lot[k]]) / scale for k, w in exact.items()}
+        value, lot_of = self.value, self.p.pair_lot
+        if weights is None:
+            exact = dict.fromkeys(pairs, _ONE)
+            coefficients = {k: value[lot_of[k]] / scale for k in pairs}
+        else:
+            exact = {k: weights[k] for k in pairs}
+            coefficients = {k: float(w * value[lot_of[k]]) / scale for k, w in exact.items()}
         self.rows.append(
             SideRow(
                 name=name,
