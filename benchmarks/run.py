@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import platform
 import re
@@ -67,6 +68,48 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
     return sizes
 
 
+def calibrate(repeat: int = 5) -> dict[str, float]:
+    """The machine's speed at the time of the run, on two fixed workloads (best of ``repeat``).
+
+    A shared or throttled machine can run the same code twice as slowly from one hour to the
+    next; these two figures, measured beside the table, say how fast this one was: a pure-Python
+    loop (the pipeline's Python) and one fixed LP solved by HiGHS (the solver).
+    """
+    import highspy
+    import numpy as np
+
+    def loop() -> None:
+        total = 0
+        for i in range(2_000_000):
+            total += i
+
+    def lp() -> None:
+        # a fixed transportation-like LP: 200 supplies × 50 demands, deterministic costs
+        n, m = 200, 50
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        cost = ((np.arange(n * m) * 7919) % 1000 / 1000.0 + 0.5).tolist()
+        h.addVars(n * m, np.zeros(n * m), np.full(n * m, np.inf))
+        h.changeColsCost(n * m, np.arange(n * m, dtype=np.int32), np.array(cost))
+        for i in range(n):
+            idx = np.arange(i * m, (i + 1) * m, dtype=np.int32)
+            h.addRow(-np.inf, 10.0, m, idx, np.ones(m))
+        for j in range(m):
+            idx = np.arange(j, n * m, m, dtype=np.int32)
+            h.addRow(35.0, np.inf, n, idx, np.ones(n))
+        h.run()
+
+    out = {}
+    for name, work in (("python_loop_s", loop), ("highs_lp_s", lp)):
+        best = math.inf
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            work()
+            best = min(best, time.perf_counter() - t0)
+        out[name] = best
+    return out
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -107,6 +150,7 @@ def machine() -> dict[str, Any]:
         "libraries": libs,
         "commit": commit,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "calibration": calibrate(),
     }
 
 
@@ -245,6 +289,19 @@ def _level(x: Any) -> str:
     return "–" if x is None else f"{float(x):.6f}"
 
 
+def _calibration(info: dict[str, Any]) -> str:
+    """The machine's speed at the run (``calibrate``), when the results file has it."""
+    cal = info.get("calibration")
+    if not cal:
+        return ""
+    return (
+        "  Machine speed at the run (`calibrate()`, best of 5): a pure-Python loop of 2,000,000 "
+        f"additions {cal['python_loop_s'] * 1000:.0f} ms, a fixed 10,000-variable LP in HiGHS "
+        f"{cal['highs_lp_s'] * 1000:.0f} ms; a slower machine, or the same one shared, scales "
+        "every time below."
+    )
+
+
 def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, Any]) -> str:
     sizes = sorted({(r["members"], r["lots"]) for r in results if r["mode"] != "sweep"})
     sides = [s for s in ("none", "all") if any(r["side"] == s for r in results)]
@@ -259,7 +316,8 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
         f"Command: `{args['command']}`.  Times are medians of {args['repeat']} runs after a "
         "warm-up (the baseline, forced-LP, pricing and sweep runs: one run each); memory is the "
         "peak resident set during the stage above the resident set at its start, in MiB, from a "
-        f"separate run on a fresh heap.  Every case had {args.get('timeout', '?')} s.",
+        f"separate run on a fresh heap.  Every case had {args.get('timeout', '?')} s."
+        + _calibration(info),
         "",
         "**End to end** (`Problem.model_validate` + `allocate.solve(problem, "
         "price_constraints=False)`: eligibility, fair shares, solve, rounding, audit, "
