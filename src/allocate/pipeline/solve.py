@@ -4,6 +4,7 @@ This module only orchestrates; each step lives in its own module, in the order t
 
     Problem → planning: eligibility → top-slice → fair shares (the rule, exactly)
                         → sub-contract decisions (minimum award, providers per area)
+              (a sub-tendered lot: its competition, whose awards are the lot's targets)
             → formulation → engine (the leximin LP, PuLP + HiGHS), or the closed form
             → rounding to pence / whole units → verification (allocate.checks)
             → audit (and diagnosis, prices) → Allocation
@@ -44,6 +45,7 @@ from allocate.pipeline.planning import plan
 from allocate.pipeline.prices import prices
 from allocate.pipeline.repair import RepairTimeLimitError
 from allocate.pipeline.rounding import round_awards
+from allocate.pipeline.tender import retender
 from allocate.pipeline.subcontracts import (
     close,
     decisions_of,
@@ -144,6 +146,14 @@ def solve(
         if res.status is not Status.OPTIMAL:
             return run.finish(_not_solved(run, p, spec, info, res, diagnose))
         solution = solution_from_lp(p, res, spec, info)
+        # a tender winner a side-constraint held back: the rest passes down the ranking
+        for _ in range(sum(len(lot.members) for j, lot in enumerate(p.lots) if j in p.tenders)):
+            if not retender(p, solution):
+                break
+            spec, info, res = _solve_programme(run, p)
+            if res.status is not Status.OPTIMAL:
+                return run.finish(_not_solved(run, p, spec, info, res, diagnose))
+            solution = solution_from_lp(p, res, spec, info)
     else:
         solution = Solution(
             shares={lot.index: lot.fair for lot in p.lots if lot.fair is not None},
