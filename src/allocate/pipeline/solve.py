@@ -55,6 +55,11 @@ from allocate.pipeline.subcontracts import (
 
 __all__ = ["solve"]
 
+#: Most times the programme is solved again after a tender winner was held back (each round
+#: moves more of its lot down the ranking; they converge geometrically, and every round's
+#: answer keeps every condition).
+RETENDER_ROUNDS = 30
+
 #: Above this many eligible pairs, side-constraints are not priced unless asked for.
 PRICE_PAIRS = 5000
 
@@ -147,7 +152,7 @@ def solve(
             return run.finish(_not_solved(run, p, spec, info, res, diagnose))
         solution = solution_from_lp(p, res, spec, info)
         # a tender winner a side-constraint held back: the rest passes down the ranking
-        for _ in range(sum(len(lot.members) for j, lot in enumerate(p.lots) if j in p.tenders)):
+        for _ in range(RETENDER_ROUNDS if p.tenders else 0):
             if not retender(p, solution):
                 break
             spec, info, res = _solve_programme(run, p)

@@ -19,18 +19,28 @@ winner is held back (at most once per qualifying bid), and the audit says what m
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 import numpy as np
 
 from allocate.core.apportion import ExactShares
 from allocate.core.model import Competition, Problem
-from allocate.core.money import to_pence
-from allocate.core.tendering import LotTender, Offer, evaluate
+from allocate.core.money import from_pence, to_pence
+from allocate.core.outcome import BidEvaluation, SavingTransfer, TenderReport
+from allocate.core.tendering import CRITERIA, LotTender, Offer, evaluate
 from allocate.pipeline.eligibility import describe_reasons
-from allocate.pipeline.plan import ContractTopSlice, Eligibility, LotPlan, Plan, Reason, Solution
+from allocate.pipeline.plan import (
+    ContractTopSlice,
+    Eligibility,
+    LotPlan,
+    Plan,
+    Reason,
+    Rounded,
+    Solution,
+)
 
-__all__ = ["compete", "offers", "retender", "set_targets"]
+__all__ = ["compete", "offers", "reports", "retender", "set_targets", "unqualified_words"]
 
 #: A winner counts as held back when its award is below its share by more than this part of
 #: the lot (far above the solver's noise, far below a penny on any realistic lot).
@@ -165,11 +175,109 @@ def retender(p: Plan, solution: Solution) -> bool:
         p.tenders[j] = again
         set_targets(p.problem, lot, again)
         unit = "units" if lot.units is not None else "pence"
-        p.tender_moves.setdefault(j, []).extend(
-            f"{m}: a side-constraint held it to {limits[m]} {unit} of its share; the rest of "
+        p.tender_moves[j] = [
+            f"{m}: a side-constraint held it to {held} {unit} of its share; the rest of "
             f"{lot.lot_id} passed down the ranking"
-            for m in moved
-        )
+            for m, held in sorted(limits.items())
+        ]
         changed = True
     return changed
 
+
+
+_Q6 = Decimal("0.000001")
+
+
+def _six(x: Fraction | None) -> str | None:
+    if x is None:
+        return None
+    return str((Decimal(x.numerator) / Decimal(x.denominator)).quantize(_Q6, ROUND_HALF_EVEN))
+
+
+def _pounds(pence: Fraction) -> Decimal:
+    """Exact pence as pounds, to the nearest penny (half to even)."""
+    return from_pence(round(pence))
+
+
+def unqualified_words(p: Plan) -> dict[tuple[int, int], str]:
+    """Why each bid that did not qualify did not, by (lot index, member index)."""
+    pos = {m: i for i, m in enumerate(p.eligibility.member_ids)}
+    return {
+        (j, pos[e.member]): "; ".join(e.reasons)
+        for j, result in p.tenders.items()
+        for e in result.evaluations
+        if not e.qualified
+    }
+
+
+def reports(p: Plan, awards: dict[int, Rounded] | None) -> list[TenderReport]:
+    """The audit of every sub-tendered lot: the matrix, the winners, the savings, the moves."""
+    out: list[TenderReport] = []
+    policy = p.problem.policy.tender
+    on_price = policy.competition is Competition.PRICE_QUALITY
+    bids = {(b.member, b.lot): b for b in p.problem.bids}
+    for j, result in sorted(p.tenders.items()):
+        lot = p.lots[j]
+        spec = p.problem.lots[j]
+        ids = [p.problem.members[i].id for i in lot.members]
+        rounded = awards.get(j) if awards is not None else None
+        got = dict(zip(ids, rounded.pence, strict=True)) if rounded is not None else {}
+        winners = [m for m in (e.member for e in result.ranked) if got.get(m, 0) > 0]
+        last = min((e.total for e in result.ranked if e.member in winners), default=None)
+        per = lot.unit_value  # pence per quantity
+        matrix = []
+        for e in result.evaluations:
+            bid = bids[e.member, lot.lot_id]
+            capacity = spec.unit_price * e.claim if spec.unit_price is not None else None
+            won = got.get(e.member, 0)
+            gap = None
+            if e.qualified and won == 0 and last is not None:
+                gap = _six(max(Fraction(0), last - e.total))
+            matrix.append(
+                BidEvaluation.model_construct(
+                    None,
+                    member=e.member,
+                    scores={c: _six(e.scores.get(c)) for c in CRITERIA},
+                    total=_six(e.total),
+                    total_exact=f"{e.total.numerator}/{e.total.denominator}",
+                    rank=e.rank,
+                    qualified=e.qualified,
+                    reasons=list(e.reasons),
+                    abnormally_low=e.abnormally_low,
+                    price=bid.price if on_price else None,
+                    capacity=capacity if capacity is not None else from_pence(e.claim),
+                    award=from_pence(won),
+                    gap=gap,
+                )
+            )
+        decisions = [
+            f"{m} wins {_pounds(Fraction(got[m]))} (rank {e.rank}, total score {_six(e.total)})"
+            for e in result.ranked
+            for m in [e.member]
+            if m in winners
+        ]
+        decisions += list(result.notes) + p.tender_moves.get(j, [])
+        out.append(
+            TenderReport.model_construct(
+                None,
+                lot=lot.lot_id,
+                contract=lot.contract_id,
+                competition=policy.competition.value,
+                weights={c: str(getattr(policy.weights, c)) for c in CRITERIA},
+                min_quality=str(policy.min_quality),
+                price_scoring=policy.price_scoring.value if on_price else None,
+                max_winners=policy.max_winners,
+                split=policy.split.value,
+                saving=policy.saving.value,
+                bids=matrix,
+                winners=winners,
+                savings=[
+                    SavingTransfer.model_construct(
+                        None, source=t.source, to=t.to, amount=_pounds(t.amount * per)
+                    )
+                    for t in result.transfers
+                ],
+                decisions=decisions,
+            )
+        )
+    return out
