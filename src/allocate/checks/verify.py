@@ -203,7 +203,9 @@ class _Index:
             return int((c.amount or Decimal(0)) * _HUNDRED)
 
         if lot.id in self.problem.tendered:
-            out = self._bid_claims(lot, {mid: quantity(c) for mid, c in self.caps_of_lot.get(lot.id, {}).items()})
+            out = self._bid_claims(
+                lot, {mid: quantity(c) for mid, c in self.caps_of_lot.get(lot.id, {}).items()}
+            )
             self._lot_claims[lot.id] = out
             return out
         own = self.caps_of_lot.get(lot.id, {})
@@ -221,8 +223,11 @@ class _Index:
         return out
 
     def _bid_claims(self, lot: Lot, declared: dict[str, int]) -> dict[str, int]:
-        """Each bidder's claim on a sub-tendered lot: its bid's capacity, or its declared one
-        when smaller or when the bid gives none, or else the whole lot; a pool caps it too."""
+        """Each bidder's claim on a sub-tendered lot.
+
+        Its bid's capacity, or its declared one when smaller or when the bid gives none, or
+        else the whole lot; a pool caps it too.
+        """
         whole = int(lot.value / lot.unit_price) if lot.unit_price else int(lot.value * _HUNDRED)
         out: dict[str, int] = {}
         for bid in self.problem.bids:
@@ -331,9 +336,7 @@ class _Index:
             if member.id not in self.claims(lot):
                 why.append("no bid")
             else:
-                evaluation = next(
-                    e for e in self.tender(lot).evaluations if e.member == member.id
-                )
+                evaluation = next(e for e in self.tender(lot).evaluations if e.member == member.id)
                 why.extend(f"bid not qualified: {r}" for r in evaluation.reasons)
         elif self.claims(lot).get(member.id, 0) <= 0:
             why.append("no capacity declared")
@@ -635,11 +638,11 @@ def _check_tender(index: _Index, awards: _Awards, failures: _Failures) -> None:
         if not exact:
             continue
         for mid, target in sorted(result.targets.items()):
-            a = got.get(mid)
+            won = got.get(mid)
             if lot.unit_price is not None:
-                q = (a.units or 0) if a else 0
+                q = (won.units or 0) if won else 0
             else:
-                q = int(a.amount * _HUNDRED) if a else 0
+                q = int(won.amount * _HUNDRED) if won else 0
             if abs(q - target) >= 1:
                 failures.fail(
                     "tender", f"{mid} on {lot.id}: {q}, the competition gives {float(target):.4f}"

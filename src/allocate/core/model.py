@@ -47,8 +47,8 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
-    ValidationError,
     SerializerFunctionWrapHandler,
+    ValidationError,
     WithJsonSchema,
     model_serializer,
     model_validator,
@@ -62,8 +62,8 @@ __all__ = [
     "AwardMode",
     "Bid",
     "Capacity",
-    "Competition",
     "ClientGroup",
+    "Competition",
     "Contract",
     "Exclusion",
     "Hub",
@@ -989,7 +989,9 @@ def _tender_policy_issues(t: TenderPolicy) -> Iterator[Issue]:
     total = w.quality + w.social_value + w.impact + w.capacity + w.price
     if total != 1:
         yield Issue(
-            "policy.tender.weights", f"the criterion weights sum to {total}, not 1", value=str(total)
+            "policy.tender.weights",
+            f"the criterion weights sum to {total}, not 1",
+            value=str(total),
         )
     if t.competition is Competition.FIXED_PRICE and w.price != 0:
         yield Issue(

@@ -37,7 +37,8 @@ they cannot take stays with the winner.  Either way the lot's awards add up to i
 the hub keeps only its top-slice.
 
 >>> from allocate.core.model import TenderPolicy
->>> offers = [Offer("a", Fraction(9, 10), None, None, 100), Offer("b", Fraction(1, 2), None, None, 100)]
+>>> offers = [Offer("a", Fraction(9, 10), None, None, 100),
+...           Offer("b", Fraction(1, 2), None, None, 100)]
 >>> policy = TenderPolicy.model_validate({"weights": {"quality": 1, "social_value": 0,
 ...     "impact": 0, "capacity": 0}})
 >>> result = evaluate(policy, 100, offers)
@@ -182,7 +183,9 @@ def evaluate(
             "social_value": o.social_value,
             "impact": o.impact,
             "capacity": min(Fraction(1), Fraction(o.claim, estate)) if estate > 0 else Fraction(1),
-            "price": _price_score(policy.price_scoring, o.price_ratio, lowest) if on_price else None,
+            "price": _price_score(policy.price_scoring, o.price_ratio, lowest)
+            if on_price
+            else None,
         }
         total = sum(
             (weights[c] * (s or 0) for c, s in scores.items() if weights[c]),
@@ -276,7 +279,9 @@ def _split(
     passed: list[str] = []
     notes: list[str] = []
     while True:
-        targets, added = _split_once(policy, estate, [m for m in ranked if m not in passed], caps, totals)
+        targets, added = _split_once(
+            policy, estate, [m for m in ranked if m not in passed], caps, totals
+        )
         small = [m for m in ranked if 0 < targets.get(m, 0) < (min_award or 0)]
         if not small:
             break

@@ -45,13 +45,13 @@ from allocate.pipeline.planning import plan
 from allocate.pipeline.prices import prices
 from allocate.pipeline.repair import RepairTimeLimitError
 from allocate.pipeline.rounding import round_awards
-from allocate.pipeline.tender import retender
 from allocate.pipeline.subcontracts import (
     close,
     decisions_of,
     keep_providers,
     restore_decisions,
 )
+from allocate.pipeline.tender import retender
 
 __all__ = ["solve"]
 

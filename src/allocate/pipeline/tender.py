@@ -65,7 +65,9 @@ def offers(problem: Problem, eligibility: Eligibility, j: int, pot: int) -> list
                 social_value=_score(bid.social_value),
                 impact=_score(bid.impact),
                 claim=int(eligibility.capacity[j, i]),
-                price_ratio=_ratio(bid.price, lot.units, pot) if on_price else Fraction(1),
+                price_ratio=(_ratio(bid.price, lot.units, pot) or Fraction(1))
+                if on_price
+                else Fraction(1),
                 cost_ratio=_ratio(bid.unit_cost, lot.units, pot) if on_price else None,
                 barred=tuple(describe_reasons(problem, bid.member, lot.id, mask)) if mask else (),
             )
@@ -85,7 +87,9 @@ def _ratio(price: object, units: int | None, pot: int) -> Fraction | None:
     return Fraction(pence * (units or 1), pot)
 
 
-def compete(problem: Problem, eligibility: Eligibility, slices: dict[str, ContractTopSlice]) -> dict[int, LotTender]:
+def compete(
+    problem: Problem, eligibility: Eligibility, slices: dict[str, ContractTopSlice]
+) -> dict[int, LotTender]:
     """Evaluate every sub-tendered lot; mark the bids that did not qualify as not eligible."""
     out: dict[int, LotTender] = {}
     if not problem.tendered:
@@ -184,7 +188,6 @@ def retender(p: Plan, solution: Solution) -> bool:
     return changed
 
 
-
 _Q6 = Decimal("0.000001")
 
 
@@ -238,7 +241,7 @@ def reports(p: Plan, awards: dict[int, Rounded] | None) -> list[TenderReport]:
                     None,
                     member=e.member,
                     scores={c: _six(e.scores.get(c)) for c in CRITERIA},
-                    total=_six(e.total),
+                    total=_six(e.total) or "",
                     total_exact=f"{e.total.numerator}/{e.total.denominator}",
                     rank=e.rank,
                     qualified=e.qualified,
