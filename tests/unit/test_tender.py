@@ -295,3 +295,36 @@ def test_the_tender_demo_balances_and_validates() -> None:
         assert c.top_slice + sum(x.amount for x in a.awards if x.contract == c.id) == c.value
     assert "Sub-tender: debt-advice-luton" in a.to_markdown()
     assert "Sub-tender: debt-advice-luton" in html_report(a)
+
+
+def test_scenarios_change_the_weights_and_the_bids() -> None:
+    from allocate.scenarios import Scenario, remove_bid, set_bid, set_tender
+
+    bids = [
+        {"member": "a", "lot": "t1", "quality": 0.9, "social_value": 0.1},
+        {"member": "b", "lot": "t1", "quality": 0.6, "social_value": 0.9},
+    ]
+    weights = {"quality": "0.8", "social_value": "0.2", "impact": 0, "capacity": 0}
+    p = _problem(bids, tender={"weights": weights})
+    assert _awards(solve(p)) == {"a": Decimal("90000.00")}
+    flipped = Scenario(
+        "social value first", [set_tender(weights={"quality": "0.2", "social_value": "0.8"})]
+    )
+    assert _awards(solve(flipped.apply(p))) == {"b": Decimal("90000.00")}
+    better = Scenario("b improves", [set_bid("b", "t1", quality=1.0)])
+    assert _awards(solve(better.apply(p))) == {"b": Decimal("90000.00")}
+    gone = Scenario("a withdraws", [remove_bid("a", "t1")])
+    assert _awards(solve(gone.apply(p))) == {"b": Decimal("90000.00")}
+
+
+def test_tender_output_validates_against_the_output_schema() -> None:
+    import json
+
+    import jsonschema
+
+    from allocate.schema import output_schema
+
+    a = solve(Problem.model_validate(tender_demo_dict()))
+    jsonschema.Draft202012Validator(output_schema()).validate(json.loads(a.model_dump_json()))
+    again = type(a).model_validate_json(a.model_dump_json())
+    assert again.audit.tenders == a.audit.tenders
