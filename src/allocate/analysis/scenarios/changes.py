@@ -171,7 +171,9 @@ class SetBid(Change):
         _check_fields(Bid, values, "bid")
         _find(data["members"], self.member, "member")
         bids = list(data.get("bids") or [])
-        old = next((b for b in bids if (b["member"], b["lot"]) == (self.member, self.lot)), {})
+        old: dict[str, Any] = next(
+            (b for b in bids if (b["member"], b["lot"]) == (self.member, self.lot)), {}
+        )
         rest = [b for b in bids if (b["member"], b["lot"]) != (self.member, self.lot)]
         data["bids"] = [*rest, {**old, **values, "member": self.member, "lot": self.lot}]
 
