@@ -508,8 +508,8 @@ def update_contract(contract: str, **fields: Any) -> UpdateContract:
 def set_tender(**fields: Any) -> SetTender:
     """Change the sub-tender evaluation: ``competition``, ``weights`` (merged), ``min_quality`` ...
 
-    >>> str(set_tender(weights={"quality": "0.6", "capacity": "0"}))
-    "set_tender(weights={'quality': '0.6', 'capacity': '0'})"
+    >>> str(set_tender(min_quality=0.6))
+    'set_tender(min_quality=0.6)'
     """
     return SetTender(freeze(fields))
 
