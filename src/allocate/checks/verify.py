@@ -34,6 +34,11 @@ Each group of checks below reports under the names of the conditions it checks.
 ``fair_share``
     With no side-constraint and no pooled capacity, every award is within one penny (one unit) of
     the rule's exact share.
+``tender`` (only for problems with a sub-tendered lot)
+    On every sub-tendered lot only qualifying bids receive awards (scored and qualified again
+    here, with :func:`allocate.core.tendering.evaluate` on this module's own reading of the
+    input), and with no side-constraint and no pooled capacity every award is the competition's
+    to within one penny (one unit).
 ``min_award``
     Every award is zero or at least ``min_award``.
 ``max_member_share``
@@ -65,9 +70,19 @@ from fractions import Fraction
 from allocate.core import families
 from allocate.core.errors import VerificationError
 from allocate.core.families import FAMILIES, Family
-from allocate.core.model import Capacity, Lot, Member, Membership, Problem, Rule, TopSliceMethod
+from allocate.core.model import (
+    Capacity,
+    Competition,
+    Lot,
+    Member,
+    Membership,
+    Problem,
+    Rule,
+    TopSliceMethod,
+)
 from allocate.core.outcome import Allocation, Award, Check, ContractResult
 from allocate.core.rules import RULES
+from allocate.core.tendering import LotTender, Offer, evaluate
 
 __all__ = ["CONDITIONS", "raise_on_failure", "verify"]
 
@@ -86,6 +101,7 @@ CONDITIONS: dict[str, str] = {
     "eligibility": "only eligible members receive awards",
     "whole_units": "whole units on unit-priced lots, money following units",
     "fair_share": "every award within one penny (or unit) of the rule's exact share",
+    "tender": "sub-tendered lots: awards only to qualifying bids, the competition's to a penny",
     **{name: family.condition for name, family in _OWN_CHECK.items()},
 }
 
@@ -170,6 +186,9 @@ class _Index:
         self.areas = {mid: m.areas for mid, m in problem.member_index.items()}
         self._lot_claims: dict[str, dict[str, int]] = {}
         self._eligible: dict[str, set[str]] = {}
+        self._tenders: dict[str, LotTender] = {}
+        #: each lot's top-slice as the allocation reports it (checked by ``top_slice_method``)
+        self.lot_top_slice: dict[str, Decimal] = {}
 
     def claims(self, lot: Lot) -> dict[str, int]:
         """Every member's claim on the lot, in the lot's quantity (whole pence, or units)."""
@@ -183,6 +202,12 @@ class _Index:
                 return int((c.amount or Decimal(0)) // lot.unit_price)
             return int((c.amount or Decimal(0)) * _HUNDRED)
 
+        if lot.id in self.problem.tendered:
+            out = self._bid_claims(
+                lot, {mid: quantity(c) for mid, c in self.caps_of_lot.get(lot.id, {}).items()}
+            )
+            self._lot_claims[lot.id] = out
+            return out
         own = self.caps_of_lot.get(lot.id, {})
         if lot.unit_price is None:  # quantity(c), written out: a county has 50,000 capacities
             out = {mid: int((c.amount or Decimal(0)) * _HUNDRED) for mid, c in own.items()}
@@ -196,6 +221,87 @@ class _Index:
             out[mid] = min(out[mid], max(pooled)) if mid in out else max(pooled)
         self._lot_claims[lot.id] = out
         return out
+
+    def _bid_claims(self, lot: Lot, declared: dict[str, int]) -> dict[str, int]:
+        """Each bidder's claim on a sub-tendered lot.
+
+        Its bid's capacity, or its declared one when smaller or when the bid gives none, or
+        else the whole lot; a pool caps it too.
+        """
+        whole = int(lot.value / lot.unit_price) if lot.unit_price else int(lot.value * _HUNDRED)
+        out: dict[str, int] = {}
+        for bid in self.problem.bids:
+            if bid.lot != lot.id:
+                continue
+            offered: int | None = None
+            if bid.capacity_units is not None:
+                offered = bid.capacity_units
+            elif bid.capacity is not None:
+                offered = (
+                    int(bid.capacity // lot.unit_price)
+                    if lot.unit_price
+                    else int(bid.capacity * _HUNDRED)
+                )
+            pooled = [
+                int(c.amount // lot.unit_price) if lot.unit_price else int(c.amount * _HUNDRED)
+                for c in self.pools.get(bid.member, ())
+                if _covers(c, lot) and c.amount is not None
+            ]
+            own = declared.get(bid.member)
+            if pooled:
+                own = min(own, max(pooled)) if own is not None else max(pooled)
+            known = [q for q in (offered, own) if q is not None]
+            out[bid.member] = min(known) if known else whole
+        return out
+
+    def tender(self, lot: Lot) -> LotTender:
+        """The competition for a sub-tendered lot, evaluated from this module's own reading."""
+        if lot.id in self._tenders:
+            return self._tenders[lot.id]
+        problem, policy = self.problem, self.problem.policy
+        pot_pence = int((lot.value - self.lot_top_slice.get(lot.id, Decimal(0))) * _HUNDRED)
+        units = int(lot.value / lot.unit_price) if lot.unit_price else None
+        on_price = policy.tender.competition is Competition.PRICE_QUALITY
+
+        def ratio(price: Decimal | None) -> Fraction | None:
+            if price is None or pot_pence <= 0:
+                return None
+            return Fraction(int(price * _HUNDRED) * (units or 1), pot_pence)
+
+        claims = self.claims(lot)
+        offers = []
+        for bid in problem.bids:
+            if bid.lot != lot.id:
+                continue
+            member = problem.member_index[bid.member]
+            barred = list(_member_reasons(problem, member))
+            if lot.theme not in member.themes:
+                barred.append("theme not delivered")
+            if lot.area not in member.areas:
+                barred.append("area not served")
+            if (member.id, lot.id) in self.excluded:
+                barred.append("excluded by policy")
+            offers.append(
+                Offer(
+                    member=bid.member,
+                    quality=Fraction(repr(bid.quality)),
+                    social_value=None
+                    if bid.social_value is None
+                    else Fraction(repr(bid.social_value)),
+                    impact=None if bid.impact is None else Fraction(repr(bid.impact)),
+                    claim=claims[bid.member],
+                    price_ratio=(ratio(bid.price) or Fraction(1)) if on_price else Fraction(1),
+                    cost_ratio=ratio(bid.unit_cost) if on_price else None,
+                    barred=tuple(barred),
+                )
+            )
+        estate = units if units is not None else pot_pence
+        least = None
+        if policy.min_award is not None:
+            pence = int(policy.min_award * _HUNDRED)
+            least = pence if units is None else -(-pence * units // pot_pence) if pot_pence else 0
+        self._tenders[lot.id] = evaluate(policy.tender, estate, offers, min_award=least)
+        return self._tenders[lot.id]
 
     def eligible_set(self, lot: Lot) -> set[str]:
         """Members eligible for the lot.
@@ -212,6 +318,9 @@ class _Index:
                 for mid in (with_capacity & self.member_ok) - barred
                 if theme in themes[mid] and area in areas[mid]
             }
+            if lot.id in self.problem.tendered:
+                qualified = {e.member for e in self.tender(lot).evaluations if e.qualified}
+                self._eligible[lot.id] &= qualified
         return self._eligible[lot.id]
 
     def why_not(self, member: Member, lot: Lot) -> list[str]:
@@ -223,7 +332,13 @@ class _Index:
             why.append("area not served")
         if (member.id, lot.id) in self.excluded:
             why.append("excluded by policy")
-        if self.claims(lot).get(member.id, 0) <= 0:
+        if lot.id in self.problem.tendered:
+            if member.id not in self.claims(lot):
+                why.append("no bid")
+            else:
+                evaluation = next(e for e in self.tender(lot).evaluations if e.member == member.id)
+                why.extend(f"bid not qualified: {r}" for r in evaluation.reasons)
+        elif self.claims(lot).get(member.id, 0) <= 0:
             why.append("no capacity declared")
         return why
 
@@ -318,6 +433,8 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
     True
     """
     index = _Index(problem)
+    for result in allocation.contracts:
+        index.lot_top_slice.update(result.lot_top_slices)
     awards = _Awards(index, allocation)
     failures = _Failures()
     for check in _CHECKS:
@@ -325,7 +442,8 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
     return [
         failures.check(name, description)
         for name, description in CONDITIONS.items()
-        if name not in _OWN_CHECK or _OWN_CHECK[name].is_on(problem.policy)
+        if (name not in _OWN_CHECK or _OWN_CHECK[name].is_on(problem.policy))
+        and (name != "tender" or problem.tendered)
     ]
 
 
@@ -495,8 +613,40 @@ def _check_fair_shares(index: _Index, awards: _Awards, failures: _Failures) -> N
         if res is None:
             continue
         for lot in contract.lots:
+            if lot.id in problem.tendered:
+                continue  # checked by ``tender``
             ts_lot = res.lot_top_slices.get(lot.id, Decimal(0))
             _check_fair_share(index, lot, ts_lot, awards.by_lot[lot.id], failures)
+
+
+def _check_tender(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """``tender``: only qualifying bids win; with nothing else to respect, the competition's."""
+    problem = index.problem
+    if not problem.tendered or not awards.ok:
+        return
+    exact = not problem.policy.side_constraints and not index.pools
+    for lot in problem.lots:
+        if lot.id not in problem.tendered:
+            continue
+        result = index.tender(lot)
+        qualified = {e.member for e in result.evaluations if e.qualified}
+        got = {a.member: a for a in awards.by_lot[lot.id]}
+        failures.count("tender", len(result.evaluations) or 1)
+        for mid, a in sorted(got.items()):
+            if mid not in qualified and (a.amount > 0 or a.units):
+                failures.fail("tender", f"{mid} on {lot.id}: {a.amount} without a qualifying bid")
+        if not exact:
+            continue
+        for mid, target in sorted(result.targets.items()):
+            won = got.get(mid)
+            if lot.unit_price is not None:
+                q = (won.units or 0) if won else 0
+            else:
+                q = int(won.amount * _HUNDRED) if won else 0
+            if abs(q - target) >= 1:
+                failures.fail(
+                    "tender", f"{mid} on {lot.id}: {q}, the competition gives {float(target):.4f}"
+                )
 
 
 def _check_fair_share(
@@ -751,6 +901,7 @@ _CHECKS: tuple[_Checker, ...] = (
     _check_top_slice,
     _check_whole_units,
     _check_fair_shares,
+    _check_tender,
     _check_side_constraints,
 )
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from allocate.core.model import Problem
 
-__all__ = ["demo_dict", "demo_problem", "example_dict"]
+__all__ = ["demo_dict", "demo_problem", "example_dict", "tender_demo_dict"]
 
 
 def _member(
@@ -244,6 +244,59 @@ def demo_problem() -> Problem:
     (11, 3)
     """
     return Problem.model_validate(demo_dict())
+
+
+def tender_demo_dict() -> dict[str, Any]:
+    """The demo consortium with a fourth contract whose lot is awarded by sub-tender.
+
+    A £120,000 debt-advice lot in Luton, put to an open price-and-quality competition among the
+    members (weights: quality 0.4, social value 0.2, impact 0.1, capacity 0.1, price 0.2; one
+    winner; savings shared with any other winner).  Kept apart from :func:`demo_dict`, whose
+    figures the documentation quotes.
+
+    >>> p = Problem.model_validate(tender_demo_dict())
+    >>> sorted(p.tendered), len(p.bids)
+    (['debt-advice-luton'], 5)
+    """
+    data = demo_dict()
+    data["name"] = "Bedfordshire and Luton consortium (demo, with a sub-tender)"
+    data["contracts"].append(
+        {
+            "id": "debt-advice-2026",
+            "commissioner": "Luton Borough Council",
+            "value": "120000",
+            "award": "sub_tender",
+            "lots": [
+                {"id": "debt-advice-luton", "value": "120000", "theme": "advice", "area": "Luton"}
+            ],
+        }
+    )
+    lot = "debt-advice-luton"
+    data["bids"] = [
+        {"member": "luton-advice", "lot": lot, "quality": 0.85, "social_value": 0.7,
+         "impact": 0.8, "price": "100000", "capacity": "90000"},
+        {"member": "bedford-refugee", "lot": lot, "quality": 0.8, "social_value": 0.9,
+         "impact": 0.7, "price": "104000"},
+        {"member": "chiltern-mind", "lot": lot, "quality": 0.75, "social_value": 0.6,
+         "impact": 0.6, "price": "98000"},
+        {"member": "luton-youth", "lot": lot, "quality": 0.7, "social_value": 0.8,
+         "impact": 0.9, "price": "60000", "unit_cost": "75000"},
+        {"member": "dunstable-debt", "lot": lot, "quality": 0.9, "social_value": 0.8,
+         "impact": 0.8, "price": "95000"},
+    ]  # fmt: skip
+    data["policy"] = {
+        **data.get("policy", {}),
+        "tender": {
+            "competition": "price_quality",
+            "weights": {"quality": "0.4", "social_value": "0.2", "impact": "0.1",
+                        "capacity": "0.1", "price": "0.2"},
+            "min_quality": 0.7,
+            "max_winners": 2,
+            "split": "score_proportional",
+            "saving": "other_winners",
+        },
+    }  # fmt: skip
+    return data
 
 
 def example_dict() -> dict[str, Any]:

@@ -47,8 +47,10 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    SerializerFunctionWrapHandler,
     ValidationError,
     WithJsonSchema,
+    model_serializer,
     model_validator,
 )
 
@@ -57,8 +59,11 @@ from allocate.core.errors import Issue, ProblemError
 from allocate.core.money import MAX_MONEY, format_money, parse_money, parse_number, parse_rate
 
 __all__ = [
+    "AwardMode",
+    "Bid",
     "Capacity",
     "ClientGroup",
+    "Competition",
     "Contract",
     "Exclusion",
     "Hub",
@@ -67,10 +72,15 @@ __all__ = [
     "Membership",
     "Money",
     "Policy",
+    "PriceScoring",
     "Problem",
     "Rate",
     "Rule",
+    "SavingUse",
     "SizeBand",
+    "Split",
+    "TenderPolicy",
+    "TenderWeights",
     "TopSliceMethod",
     "TopSlicePolicy",
     "WeightFactor",
@@ -235,6 +245,15 @@ class Member(_Frozen):
         return self.name or self.id
 
 
+class AwardMode(StrEnum):
+    """How a lot is awarded to members (prospectus, section 4)."""
+
+    PLANNED = "planned"
+    """By joint delivery planning: the fairness rule splits the lot (the default)."""
+    SUB_TENDER = "sub_tender"
+    """By an open, scored competition among the members' ``bids`` (``policy.tender``)."""
+
+
 class ClientGroup(StrEnum):
     """How hard a lot's clients are to help (the case-mix constraint pairs the two)."""
 
@@ -261,6 +280,9 @@ class Lot(_Frozen):
     """``standard`` or ``hard_to_help`` clients, for the case-mix constraint."""
     service: Label | None = None
     """Service the lot belongs to for the case-mix constraint (the theme when absent)."""
+    award: AwardMode | None = None
+    """How the lot is awarded: ``planned`` or ``sub_tender`` (the contract's ``award`` when
+    absent)."""
 
     @property
     def is_unit_priced(self) -> bool:
@@ -290,6 +312,13 @@ class Contract(_Frozen):
     """Length of the contract in years."""
     lots: tuple[Lot, ...] = Field(min_length=1)
     """The lots; at least one."""
+    award: AwardMode = AwardMode.PLANNED
+    """How its lots are awarded unless a lot says otherwise: ``planned`` (joint delivery
+    planning, the fairness rule) or ``sub_tender`` (an open, scored competition on ``bids``)."""
+
+    def award_of(self, lot: Lot) -> AwardMode:
+        """How ``lot`` (one of this contract's) is awarded."""
+        return lot.award if lot.award is not None else self.award
 
     @property
     def annual_value(self) -> Decimal:
@@ -317,6 +346,32 @@ class Capacity(_Frozen):
     """Capacity in pounds."""
     units: Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_UNITS)] | None = None
     """Capacity in whole units (unit-priced lots only)."""
+
+
+class Bid(_Frozen):
+    """A member's bid for a sub-tendered lot, with the evaluation panel's scores."""
+
+    member: Identifier
+    """Id of the bidding member."""
+    lot: Identifier
+    """Id of the sub-tendered lot."""
+    quality: Score
+    """The panel's quality and contract-compliance score, 0 to 1."""
+    social_value: Score | None = None
+    """The panel's fairness, equity and social-value score (needed when weighted)."""
+    impact: Score | None = None
+    """The panel's potential-impact score (needed when weighted)."""
+    price: Money | None = None
+    """``price_quality`` only: the price for the whole lot, or per unit on unit-priced lots."""
+    capacity: Money | None = None
+    """The most of the lot the bidder can deliver, in pounds (or give ``capacity_units``)."""
+    capacity_units: (
+        Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_UNITS)] | None
+    ) = None
+    """The most of a unit-priced lot the bidder can deliver, in whole units."""
+    unit_cost: Money | None = None
+    """The bidder's own declared cost (per unit on unit-priced lots, else for the whole lot): a
+    price below it is abnormally low."""
 
 
 class Hub(_Frozen):
@@ -399,6 +454,87 @@ class Exclusion(_Frozen):
     """Why (a conflict of interest, a commissioner's restriction ...); repeated in the audit."""
 
 
+class Competition(StrEnum):
+    """What the members of a sub-tendered lot compete on."""
+
+    FIXED_PRICE = "fixed_price"
+    """The price is the lot's member pot; bids compete on quality, social value, impact and
+    capacity (no race to the bottom that small members would lose)."""
+    PRICE_QUALITY = "price_quality"
+    """Most advantageous tender: each bid names its price, scored against the others'."""
+
+
+class PriceScoring(StrEnum):
+    """How a price becomes a score in a ``price_quality`` competition."""
+
+    LOWEST_RATIO = "lowest_ratio"
+    """Lowest qualifying price ÷ this price (1 for the lowest)."""
+    PROPORTIONAL_DIFFERENCE = "proportional_difference"
+    """1 − (this price − lowest) ÷ lowest, never below 0 (double the lowest scores 0)."""
+
+
+class Split(StrEnum):
+    """How a lot with several winners is split among them."""
+
+    RANK_ORDER = "rank_order"
+    """The best-ranked winner up to its capacity, then the next, and so on."""
+    SCORE_PROPORTIONAL = "score_proportional"
+    """In proportion to the weighted scores, each capped at its capacity (water-filling)."""
+
+
+class SavingUse(StrEnum):
+    """Where the saving of a winning price below the pot goes (never to the hub)."""
+
+    MORE_UNITS = "more_units"
+    """The winner keeps the money and delivers more of the lot for it."""
+    OTHER_WINNERS = "other_winners"
+    """The winner is paid its price; the saving goes to the lot's other winners in proportion
+    to their shares, up to their capacity; what they cannot take stays with the winner as more
+    units."""
+
+
+class TenderWeights(_Frozen):
+    """The published weight of each award criterion; they sum to 1."""
+
+    quality: Rate = Decimal("0.5")
+    """Contract compliance and quality: the panel's ``quality`` score."""
+    social_value: Rate = Decimal("0.2")
+    """Fairness, equity and social value: the panel's ``social_value`` score."""
+    impact: Rate = Decimal("0.2")
+    """Potential impact: the panel's ``impact`` score."""
+    capacity: Rate = Decimal("0.1")
+    """Delivery capacity: the bid's capacity over the lot, at most 1."""
+    price: Rate = Decimal("0")
+    """Price (``price_quality`` competitions only): the price score."""
+
+
+class TenderPolicy(_Frozen):
+    """The published evaluation of sub-tendered lots (``docs/concepts.md``, Sub-tendering)."""
+
+    competition: Competition = Competition.FIXED_PRICE
+    """``fixed_price`` (quality competition at the pot's price) or ``price_quality``."""
+    weights: TenderWeights = TenderWeights()
+    """Criterion weights, summing to 1."""
+    min_quality: Score = 0.0
+    """Bids with a lower ``quality`` score do not qualify."""
+    price_scoring: PriceScoring = PriceScoring.LOWEST_RATIO
+    """How prices are scored (``price_quality`` only)."""
+    max_winners: (
+        Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_PROVIDERS)] | None
+    ) = 1
+    """Most winners of a lot (1: a single winner; null: every qualifying bid may win).  When the
+    winners' capacities cannot cover the lot, the next-ranked bids are added until they do."""
+    split: Split = Split.RANK_ORDER
+    """How a lot is split among its winners."""
+    saving: SavingUse = SavingUse.MORE_UNITS
+    """Where the saving of a price below the pot goes."""
+    abnormally_low: Rate = Decimal("0.7")
+    """A price below this multiple of the median of the lot's other valid prices is abnormally
+    low (so is one below the bidder's own declared ``unit_cost``)."""
+    exclude_abnormally_low: bool = True
+    """Whether abnormally low bids are excluded (otherwise only flagged in the audit)."""
+
+
 class Policy(_Frozen):
     """The allocation policy: fairness rule, eligibility thresholds and side-constraints.
 
@@ -436,6 +572,8 @@ class Policy(_Frozen):
     as are eligible when fewer."""
     exclusions: tuple[Exclusion, ...] = ()
     """Member/lot or member/contract pairs that may not be awarded, with the reason."""
+    tender: TenderPolicy = TenderPolicy()
+    """How sub-tendered lots are evaluated and awarded (lots with ``award: sub_tender``)."""
 
     @property
     def side_constraints(self) -> tuple[str, ...]:
@@ -460,6 +598,8 @@ class Problem(_Frozen):
     """The contracts won, each with its lots."""
     capacities: tuple[Capacity, ...] = ()
     """What each member can deliver on each lot."""
+    bids: tuple[Bid, ...] = ()
+    """Bids for the sub-tendered lots."""
     hub: Hub = Hub()
     """The hub."""
     top_slice: TopSlicePolicy = TopSlicePolicy()
@@ -532,6 +672,25 @@ class Problem(_Frozen):
             data[key] = value.model_dump() if isinstance(value, BaseModel) else value
         return Problem.model_validate(data)
 
+    @model_serializer(mode="wrap")
+    def _without_unused_tender(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """The dump, without the sub-tender fields when no lot is sub-tendered.
+
+        They cannot change such a problem's allocation, and leaving them out keeps its canonical
+        JSON, and so its fingerprint, what it was before they existed.
+        """
+        data = handler(self)
+        if self.bids or self.tendered or not isinstance(data, dict):
+            return data
+        data.pop("bids", None)
+        if isinstance(data.get("policy"), dict):
+            data["policy"].pop("tender", None)
+        for contract in data.get("contracts", ()):
+            contract.pop("award", None)
+            for lot in contract.get("lots", ()):
+                lot.pop("award", None)
+        return data
+
     # -- cross-references -------------------------------------------------------------------
 
     @model_validator(mode="after")
@@ -557,6 +716,16 @@ class Problem(_Frozen):
     def lots(self) -> tuple[Lot, ...]:
         """Every lot of every contract, in order."""
         return tuple(lot for c in self.contracts for lot in c.lots)
+
+    @cached_property
+    def tendered(self) -> frozenset[str]:
+        """Ids of the lots awarded by sub-tender."""
+        return frozenset(
+            lot.id
+            for c in self.contracts
+            for lot in c.lots
+            if c.award_of(lot) is AwardMode.SUB_TENDER
+        )
 
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: summary tables of contracts, members and policy."""
@@ -594,6 +763,8 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
         *_exclusion_issues(p.policy.exclusions, members, lots, contracts),
         *_rate_issues(p.top_slice),
         *_method_issues(p),
+        *_tender_policy_issues(p.policy.tender),
+        *_bid_issues(p, members),
     ]
 
 
@@ -812,6 +983,89 @@ def _method_issues(p: Problem) -> Iterator[Issue]:
         yield Issue("hub.annual_cost", "the cost_recovery method needs the hub's annual_cost")
 
 
+def _tender_policy_issues(t: TenderPolicy) -> Iterator[Issue]:
+    """The weights sum to 1, and price is weighted exactly when the competition is on price."""
+    w = t.weights
+    total = w.quality + w.social_value + w.impact + w.capacity + w.price
+    if total != 1:
+        yield Issue(
+            "policy.tender.weights",
+            f"the criterion weights sum to {total}, not 1",
+            value=str(total),
+        )
+    if t.competition is Competition.FIXED_PRICE and w.price != 0:
+        yield Issue(
+            "policy.tender.weights.price",
+            "a fixed_price competition does not score price: its weight must be 0",
+            value=str(w.price),
+        )
+    if t.competition is Competition.PRICE_QUALITY and w.price == 0:
+        yield Issue(
+            "policy.tender.weights.price",
+            "a price_quality competition needs a price weight above 0",
+            value=str(w.price),
+        )
+
+
+def _bid_issues(p: Problem, members: set[str]) -> Iterator[Issue]:
+    """Each bid names a known member and a sub-tendered lot once, with what the evaluation needs."""
+    tender = p.policy.tender
+    on_price = tender.competition is Competition.PRICE_QUALITY
+    seen: set[tuple[str, str]] = set()
+    for k, bid in enumerate(p.bids):
+        where, ident = f"bids[{k}]", f"{bid.member}/{bid.lot}"
+        if bid.member not in members:
+            yield Issue(f"{where}.member", "unknown member", ident, bid.member)
+        if (bid.member, bid.lot) in seen:
+            yield Issue(where, "bid given twice for the same member and lot", ident)
+        seen.add((bid.member, bid.lot))
+        found = p.lot_index.get(bid.lot)
+        if found is None:
+            yield Issue(f"{where}.lot", "unknown lot", ident, bid.lot)
+            continue
+        contract, lot = found
+        if contract.award_of(lot) is not AwardMode.SUB_TENDER:
+            yield Issue(
+                f"{where}.lot",
+                "the lot is awarded by plan: bids are only for lots with award 'sub_tender'",
+                ident,
+                bid.lot,
+            )
+        for name in ("social_value", "impact"):
+            if getattr(bid, name) is None and getattr(tender.weights, name) > 0:
+                yield Issue(
+                    f"{where}.{name}",
+                    f"the published evaluation weights {name} "
+                    f"{getattr(tender.weights, name)}: the bid needs a score",
+                    ident,
+                )
+        if on_price and bid.price is None:
+            yield Issue(f"{where}.price", "a price_quality competition needs a price", ident)
+        if on_price and bid.price == 0:
+            yield Issue(f"{where}.price", "a price must be positive", ident, "0.00")
+        if not on_price and bid.price is not None:
+            yield Issue(
+                f"{where}.price",
+                "a fixed_price competition pays the lot's member pot: give no price",
+                ident,
+                str(bid.price),
+            )
+        if bid.capacity is not None and bid.capacity_units is not None:
+            yield Issue(
+                where,
+                "give at most one of 'capacity' (pounds) or 'capacity_units'",
+                ident,
+                {"capacity": str(bid.capacity), "capacity_units": bid.capacity_units},
+            )
+        if bid.capacity_units is not None and not lot.is_unit_priced:
+            yield Issue(
+                f"{where}.capacity_units",
+                f"lot {lot.id!r} is not unit-priced: give capacity in pounds",
+                ident,
+                bid.capacity_units,
+            )
+
+
 _COLLECTIONS: dict[str, str] = {
     "members": "id",
     "contracts": "id",
@@ -824,6 +1078,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "members": Member,
     "contracts": Contract,
     "capacities": Capacity,
+    "bids": Bid,
 }
 
 
@@ -870,7 +1125,7 @@ def _references_among_valid_parts(raw: dict[str, Any]) -> list[Issue]:
     return []
 
 
-_SECTION_PLACE = re.compile(r"^(members|contracts|capacities)\[(\d+)\]")
+_SECTION_PLACE = re.compile(r"^(members|contracts|capacities|bids)\[(\d+)\]")
 
 
 def _placed(match: re.Match[str], places: dict[str, list[int]]) -> str:

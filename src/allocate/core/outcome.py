@@ -16,7 +16,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_serializer,
+)
 
 from allocate.core import present
 from allocate.core.errors import AllocateError
@@ -32,6 +38,7 @@ __all__ = [
     "Allocation",
     "Audit",
     "Award",
+    "BidEvaluation",
     "Check",
     "ConstraintPrice",
     "ConstraintReport",
@@ -45,9 +52,11 @@ __all__ = [
     "MemberSummary",
     "PairTable",
     "Relaxation",
+    "SavingTransfer",
     "SolverError",
     "SolverInfo",
     "Status",
+    "TenderReport",
 ]
 
 
@@ -494,6 +503,74 @@ class Diagnosis(_Out):
     """For conflicts between conditions: the smallest relaxation of each, alone."""
 
 
+class BidEvaluation(_Out):
+    """One bid in a sub-tender's evaluation matrix."""
+
+    member: str
+    """The bidding member."""
+    scores: dict[str, str | None]
+    """Score per criterion (``quality``, ``social_value``, ``impact``, ``capacity``, ``price``),
+    six decimal places; ``null`` when not scored."""
+    total: str
+    """Σ weight × score, six decimal places (exactly: ``total_exact``)."""
+    total_exact: str
+    """The total as an exact fraction, ``"p/q"``."""
+    rank: int | None
+    """1 for the best qualifying bid; ``null`` when it did not qualify."""
+    qualified: bool
+    reasons: list[str]
+    """Why it did not qualify (empty when it did)."""
+    abnormally_low: str | None
+    """Why its price is abnormally low, when it is (flagged even when not excluded)."""
+    price: Money | None
+    """The bid's price (``price_quality`` only)."""
+    capacity: Money
+    """What it can deliver, in pounds (units × unit price on unit-priced lots)."""
+    award: Money
+    """Its award on the lot."""
+    gap: str | None
+    """A qualifying bid that won nothing: the total score it lacked to reach the last winner's,
+    six decimal places (``"0.000000"``: tied, ranked below by quality, capacity or id)."""
+
+
+class SavingTransfer(_Out):
+    """Where a winning price's saving went."""
+
+    source: str
+    """The winner whose price was below the pot."""
+    to: str | None
+    """The winner it went to; ``null``: it stayed with the source as more units."""
+    amount: Money
+    """The saving, to the nearest penny (awards are rounded afterwards, exactly)."""
+
+
+class TenderReport(_Out):
+    """The competition for one sub-tendered lot."""
+
+    lot: str
+    contract: str
+    competition: str
+    """``fixed_price`` or ``price_quality``."""
+    weights: dict[str, str]
+    """The published criterion weights."""
+    min_quality: str
+    """The minimum quality score to qualify."""
+    price_scoring: str | None
+    """How prices were scored (``price_quality`` only)."""
+    max_winners: int | None
+    split: str
+    saving: str
+    """Where savings go: ``more_units`` or ``other_winners``."""
+    bids: list[BidEvaluation]
+    """Qualified bids in rank order, then the others by member id."""
+    winners: list[str]
+    """Members awarded a share of the lot, in rank order."""
+    savings: list[SavingTransfer]
+    decisions: list[str]
+    """The competition's decisions in words: who won what and why, winners added for capacity,
+    work a side-constraint moved down the ranking."""
+
+
 class Audit(_Lazy):
     """The explanation of an allocation.
 
@@ -533,6 +610,13 @@ class Audit(_Lazy):
     """Sub-contracts not made (minimum award) or kept (providers per area), and why."""
     prices: list[ConstraintPrice] = Field(default_factory=list)
     """The price of each side-constraint in fairness terms (when computed)."""
+    # an allocation without a sub-tendered lot is written exactly as before the field existed
+    tenders: list[TenderReport] = Field(
+        default_factory=list,
+        exclude_if=lambda tenders: not tenders,
+        json_schema_extra={"description": "Written only when the problem has a sub-tendered lot."},
+    )
+    """The competition of each sub-tendered lot; written only when there is one."""
 
     def __repr__(self) -> str:
         passed = sum(c.passed for c in self.checks)

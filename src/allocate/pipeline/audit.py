@@ -51,6 +51,8 @@ from allocate.pipeline.plan import (
     Rounded,
     Solution,
 )
+from allocate.pipeline.tender import reports as tender_reports
+from allocate.pipeline.tender import unqualified_words
 from allocate.pipeline.topslice import decimal_rate
 
 __all__ = ["build", "fingerprint", "gini", "gini_float", "versions"]
@@ -252,7 +254,9 @@ class _Outcomes:
         )
 
 
-def _pair_table(e: Eligibility, lots: list[_LotRows]) -> PairTable:
+def _pair_table(
+    e: Eligibility, lots: list[_LotRows], unqualified: dict[tuple[int, int], str]
+) -> PairTable:
     """Every (member, lot) pair, lot by lot: eligibility, capacity and the outcome.
 
     Built from checked data, without re-validation.  Its explanations are deferred in turn: the
@@ -305,7 +309,7 @@ def _pair_table(e: Eligibility, lots: list[_LotRows]) -> PairTable:
     words = cols["explanation"]
     columns: dict[str, Any] = {
         **cols,
-        "explanation": Deferred(functools.partial(ineligible_sentences, e, words)),
+        "explanation": Deferred(functools.partial(ineligible_sentences, e, words, unqualified)),
     }
     return PairTable.model_construct(None, **columns)
 
@@ -335,7 +339,9 @@ def build(
     totals, metrics = _totals_and_metrics(p, numbers, awards is not None)
     top_slices = {c: ts.amount_pence for c, ts in p.top_slices.items()}
     audit: dict[str, Any] = {
-        "pairs": Deferred(functools.partial(_pair_table, p.eligibility, outcomes.lots)),
+        "pairs": Deferred(
+            functools.partial(_pair_table, p.eligibility, outcomes.lots, unqualified_words(p))
+        ),
         "members": Deferred(
             functools.partial(_member_summaries, problem, top_slices, totals, outcomes.lots)
         ),
@@ -348,6 +354,8 @@ def build(
         "constraints": _constraint_reports(solution),
         "decisions": _decisions(p),
     }
+    if p.tenders:
+        audit["tenders"] = tender_reports(p, awards)
     return Allocation(
         status=status,
         problem_name=problem.name,

@@ -16,7 +16,13 @@ Reasons (:class:`Reason`), in the order the audit lists them:
 ``area``               the member does not serve the lot's area
 ``no_capacity``        no capacity declared on the lot (nor a pool covering it), or zero
 ``excluded``           named in ``policy.exclusions`` (conflict of interest ...), with its reason
+``no_bid``             a sub-tendered lot the member did not bid for
+``not_qualified``      a sub-tendered lot whose bid did not qualify (set by the tender step,
+                       :mod:`allocate.pipeline.tender`, with the competition's reasons)
 =====================  ===========================================================
+
+On a **sub-tendered** lot a bidder's capacity is its bid's (in pounds or units), or its declared
+capacity on the lot when smaller or when the bid gives none, or else the whole lot.
 
 A **pooled** capacity (a ``theme`` and/or ``area`` instead of a lot) covers every matching lot:
 the member's claim on each of those lots is the pool (or its own per-lot capacity when it also
@@ -31,7 +37,7 @@ import itertools
 import numpy as np
 import numpy.typing as npt
 
-from allocate.core.model import Capacity, Lot, Member, Membership, Policy, Problem
+from allocate.core.model import Bid, Capacity, Lot, Member, Membership, Policy, Problem
 from allocate.core.money import to_pence
 from allocate.pipeline.plan import Eligibility, Pool, Reason
 
@@ -54,7 +60,9 @@ def assess(problem: Problem) -> Eligibility:
     declared, capacity, pools = _capacities(problem, member_pos, lot_pos)
     reasons = np.broadcast_to(_member_reasons(problem), (len(lots), len(members))).copy()
     _mark_theme_and_area(problem, reasons)
-    reasons[capacity <= 0] |= np.uint16(Reason.NO_CAPACITY)
+    no_bid = _tender_capacities(problem, member_pos, capacity, declared)
+    reasons[(capacity <= 0) & ~no_bid] |= np.uint16(Reason.NO_CAPACITY)
+    reasons[no_bid] |= np.uint16(Reason.NO_BID)
     contract_lots = {c.id: [lot_pos[lot.id] for lot in c.lots] for c in problem.contracts}
     for ex in problem.policy.exclusions:
         i = member_pos[ex.member]
@@ -160,6 +168,45 @@ def _capacities(
     return declared, capacity, pools
 
 
+def _tender_capacities(
+    problem: Problem,
+    member_pos: dict[str, int],
+    capacity: npt.NDArray[np.int64],
+    declared: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.bool_]:
+    """Set the bidders' capacities on sub-tendered lots; the pairs with no bid there."""
+    no_bid = np.zeros(capacity.shape, dtype=np.bool_)
+    if not problem.tendered:
+        return no_bid
+    bids = {(b.member, b.lot): b for b in problem.bids}
+    for j, lot in enumerate(problem.lots):
+        if lot.id not in problem.tendered:
+            continue
+        whole = lot.units if lot.units is not None else to_pence(lot.value)
+        for member, i in member_pos.items():
+            bid = bids.get((member, lot.id))
+            if bid is None:
+                no_bid[j, i] = True
+                capacity[j, i] = 0
+                continue
+            offered = _bid_quantity(bid, lot)
+            own = int(capacity[j, i]) if declared[j, i] else None
+            candidates = [q for q in (offered, own) if q is not None]
+            capacity[j, i] = min(candidates) if candidates else whole
+            declared[j, i] = True
+    return no_bid
+
+
+def _bid_quantity(bid: Bid, lot: Lot) -> int | None:
+    """A bid's capacity in the lot's quantity (pence, or whole units), when it gives one."""
+    if bid.capacity_units is not None:
+        return bid.capacity_units
+    if bid.capacity is None:
+        return None
+    pence = to_pence(bid.capacity)
+    return pence if lot.unit_price is None else pence // to_pence(lot.unit_price)
+
+
 def _pool(problem: Problem, cap: Capacity, member: int) -> Pool:
     """A pooled capacity (a theme and/or area instead of a lot) and the lots it covers."""
     assert cap.amount is not None  # validated: pools are money
@@ -178,11 +225,12 @@ def _pool(problem: Problem, cap: Capacity, member: int) -> Pool:
 #: The reasons that depend on the member alone, on the lot alone (with the declared capacity),
 #: and on the pair named in an exclusion.
 _OF_MEMBER = int(Reason.ASSOCIATE | Reason.QA_NOT_PASSED | Reason.QUALITY | Reason.REPORTING)
-_OF_LOT = int(Reason.THEME | Reason.AREA | Reason.NO_CAPACITY)
+_OF_LOT = int(Reason.THEME | Reason.AREA | Reason.NO_CAPACITY | Reason.NO_BID)
 _EXCLUDED = int(Reason.EXCLUDED)
 _ASSOCIATE, _QA_NOT_PASSED = int(Reason.ASSOCIATE), int(Reason.QA_NOT_PASSED)
 _QUALITY, _REPORTING = int(Reason.QUALITY), int(Reason.REPORTING)
 _THEME, _AREA, _NO_CAPACITY = int(Reason.THEME), int(Reason.AREA), int(Reason.NO_CAPACITY)
+_NO_BID, _NOT_QUALIFIED = int(Reason.NO_BID), int(Reason.NOT_QUALIFIED)
 
 
 def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -> list[str]:
@@ -231,6 +279,8 @@ def _lot_words(lot: Lot, mask: int) -> tuple[str, ...]:
         out.append(f"does not serve area {lot.area!r}")
     if mask & _NO_CAPACITY:
         out.append("declared no capacity on this lot")
+    if mask & _NO_BID:
+        out.append("did not bid for this sub-tendered lot")
     return tuple(out)
 
 
@@ -246,7 +296,11 @@ def _exclusion_words(
     )
 
 
-def ineligible_sentences(eligibility: Eligibility, words: list[str | None]) -> list[str]:
+def ineligible_sentences(
+    eligibility: Eligibility,
+    words: list[str | None],
+    unqualified: dict[tuple[int, int], str] | None = None,
+) -> list[str]:
     """``words`` with every ``None`` replaced by its pair's reasons, as the audit states them.
 
     ``words`` runs over the pairs lot by lot, every member on each (the audit's pair table).
@@ -279,5 +333,7 @@ def ineligible_sentences(eligibility: Eligibility, words: list[str | None]) -> l
         parts = mine + its
         if mask & _EXCLUDED:
             parts += _exclusion_words(problem, members[i].id, lots[j].id, contracts[j])
+        if mask & _NOT_QUALIFIED:
+            parts += (f"bid did not qualify: {(unqualified or {}).get((j, i), 'see the tender')}",)
         out[k] = "not eligible: " + "; ".join(parts)
     return out

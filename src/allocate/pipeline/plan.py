@@ -33,6 +33,7 @@ import numpy.typing as npt
 from allocate.core.apportion import ExactShares
 from allocate.core.model import Problem, TopSliceMethod
 from allocate.core.outcome import Status
+from allocate.core.tendering import LotTender
 
 __all__ = [
     "ContractTopSlice",
@@ -72,6 +73,8 @@ class Reason(IntFlag):
     AREA = 32
     NO_CAPACITY = 64
     EXCLUDED = 128
+    NO_BID = 256
+    NOT_QUALIFIED = 512
 
     @property
     def code(self) -> str:
@@ -88,6 +91,8 @@ _CODES: dict[Reason, str] = {
     Reason.AREA: "area",
     Reason.NO_CAPACITY: "no_capacity",
     Reason.EXCLUDED: "excluded",
+    Reason.NO_BID: "no_bid",
+    Reason.NOT_QUALIFIED: "not_qualified",
 }
 _SINGLE_REASONS: tuple[Reason, ...] = tuple(_CODES)
 
@@ -237,6 +242,12 @@ class Plan:
     pair_member: list[int] = field(default_factory=list)
     pair_open: list[bool] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    tenders: dict[int, LotTender] = field(default_factory=dict)
+    """The competition of each sub-tendered lot, by lot index."""
+    tender_limits: dict[int, dict[str, int]] = field(default_factory=dict)
+    """Awards a side-constraint held a tender winner to, by lot index and member id."""
+    tender_moves: dict[int, list[str]] = field(default_factory=dict)
+    """Work a side-constraint moved down a lot's ranking, in words, by lot index."""
 
     @property
     def feasible(self) -> bool:

@@ -3,7 +3,9 @@
 ``Problem`` → :mod:`~allocate.pipeline.eligibility` → :mod:`~allocate.pipeline.topslice` →
 :mod:`~allocate.pipeline.fair_shares` → :mod:`~allocate.pipeline.subcontracts`: every lot's
 eligible members (sorted by id, the tie-break order), their claims in the lot's quantity, the
-hub's entitlement, the rule's exact fair shares and which sub-contracts are made.
+hub's entitlement, the rule's exact fair shares and which sub-contracts are made.  A sub-tendered
+lot's claimants are its qualifying bids and its targets the competition's awards
+(:mod:`~allocate.pipeline.tender`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from allocate.pipeline import topslice
 from allocate.pipeline.fair_shares import lot_fair_shares
 from allocate.pipeline.plan import LotPlan, Plan
 from allocate.pipeline.subcontracts import apply_min_award, apply_min_providers
+from allocate.pipeline.tender import compete, set_targets
 
 __all__ = ["plan"]
 
@@ -28,6 +31,7 @@ def plan(problem: Problem) -> Plan:
     eligibility = elig.assess(problem)
     t1 = time.perf_counter()
     slices = topslice.compute(problem)
+    tenders = compete(problem, eligibility, slices)
     ids = eligibility.member_ids
     order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.intp)
     eligible = eligibility.eligible
@@ -52,12 +56,16 @@ def plan(problem: Problem) -> Plan:
                 open=[True] * len(members),
                 floor=[0] * len(members),
             )
-            if lp.shortfall == 0:
+            if lp.shortfall == 0 and j in tenders:
+                set_targets(problem, lp, tenders[j])
+            elif lp.shortfall == 0:
                 lp.fair = lot_fair_shares(problem, lp.estate, lp.claims, members)
                 apply_min_award(problem, lp)
             lots.append(lp)
             j += 1
-    p = Plan(problem=problem, eligibility=eligibility, top_slices=slices, lots=lots)
+    p = Plan(
+        problem=problem, eligibility=eligibility, top_slices=slices, lots=lots, tenders=tenders
+    )
     if p.feasible:
         apply_min_providers(problem, p)
     for planned in lots:

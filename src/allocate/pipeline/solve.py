@@ -4,6 +4,7 @@ This module only orchestrates; each step lives in its own module, in the order t
 
     Problem → planning: eligibility → top-slice → fair shares (the rule, exactly)
                         → sub-contract decisions (minimum award, providers per area)
+              (a sub-tendered lot: its competition, whose awards are the lot's targets)
             → formulation → engine (the leximin LP, PuLP + HiGHS), or the closed form
             → rounding to pence / whole units → verification (allocate.checks)
             → audit (and diagnosis, prices) → Allocation
@@ -50,8 +51,14 @@ from allocate.pipeline.subcontracts import (
     keep_providers,
     restore_decisions,
 )
+from allocate.pipeline.tender import retender
 
 __all__ = ["solve"]
+
+#: Most times the programme is solved again after a tender winner was held back (each round
+#: moves more of its lot down the ranking; they converge geometrically, and every round's
+#: answer keeps every condition).
+RETENDER_ROUNDS = 30
 
 #: Above this many eligible pairs, side-constraints are not priced unless asked for.
 PRICE_PAIRS = 5000
@@ -144,6 +151,14 @@ def solve(
         if res.status is not Status.OPTIMAL:
             return run.finish(_not_solved(run, p, spec, info, res, diagnose))
         solution = solution_from_lp(p, res, spec, info)
+        # a tender winner a side-constraint held back: the rest passes down the ranking
+        for _ in range(RETENDER_ROUNDS if p.tenders else 0):
+            if not retender(p, solution):
+                break
+            spec, info, res = _solve_programme(run, p)
+            if res.status is not Status.OPTIMAL:
+                return run.finish(_not_solved(run, p, spec, info, res, diagnose))
+            solution = solution_from_lp(p, res, spec, info)
     else:
         solution = Solution(
             shares={lot.index: lot.fair for lot in p.lots if lot.fair is not None},

@@ -19,15 +19,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from allocate.core.money import format_money
-from allocate.core.outcome import Allocation
+from allocate.core.outcome import Allocation, TenderReport
 
 __all__ = [
     "CONTRACT_HEADERS",
     "CONTRACT_NUMERIC",
+    "TENDER_HEADERS",
     "contract_rows",
     "count",
     "money_or_dash",
     "percent",
+    "tender_lines",
+    "tender_rows",
     "top_slice_rate",
     "total_value",
 ]
@@ -81,3 +84,60 @@ def top_slice_rate(a: Allocation) -> Decimal:
     """The hub's top-slice as a fraction of the total value (0 when there is no value)."""
     total = total_value(a)
     return a.top_slice / total if total else Decimal(0)
+
+
+#: The columns of a sub-tender's evaluation matrix, in every format.
+TENDER_HEADERS: tuple[str, ...] = (
+    "rank",
+    "member",
+    "quality",
+    "social value",
+    "impact",
+    "capacity",
+    "price",
+    "total",
+    "qualified",
+    "award",
+    "score gap",
+)
+
+
+def tender_rows(t: TenderReport) -> list[list[str]]:
+    """One row per bid of a sub-tender: its scores, total, rank, qualification and award."""
+    return [
+        [
+            str(b.rank) if b.rank is not None else "—",
+            b.member,
+            *(b.scores.get(c) or "—" for c in ("quality", "social_value", "impact", "capacity")),
+            (b.scores.get("price") or "—")
+            + (f" ({format_money(b.price)})" if b.price is not None else ""),
+            b.total,
+            "yes" if b.qualified else "no: " + "; ".join(b.reasons),
+            format_money(b.award),
+            b.gap if b.gap is not None else "—",
+        ]
+        for b in t.bids
+    ]
+
+
+def tender_lines(t: TenderReport) -> list[str]:
+    """What a sub-tender decided, in words: the evaluation, winners, savings, moves."""
+    weights = ", ".join(f"{c} {w}" for c, w in t.weights.items() if Decimal(w))
+    lines = [
+        f"{t.lot} ({t.contract}): {t.competition.replace('_', ' ')} competition; weights "
+        f"{weights}; minimum quality {t.min_quality}; "
+        + (
+            f"at most {count(t.max_winners, 'winner')}, "
+            if t.max_winners is not None
+            else "every qualifying bid may win, "
+        )
+        + f"split {t.split.replace('_', ' ')}; savings: {t.saving.replace('_', ' ')}.",
+        *t.decisions,
+    ]
+    for b in t.bids:
+        if b.abnormally_low:
+            lines.append(f"{b.member}: abnormally low price, {b.abnormally_low}")
+    for s in t.savings:
+        where = f"to {s.to}" if s.to else "kept by the winner for more units"
+        lines.append(f"saving of {format_money(s.amount)} from {s.source}: {where}")
+    return lines

@@ -25,10 +25,13 @@ from allocate.core.outcome import Allocation, ContractResult, PairTable, Relaxat
 from allocate.report.common import (
     CONTRACT_HEADERS,
     CONTRACT_NUMERIC,
+    TENDER_HEADERS,
     contract_rows,
     count,
     money_or_dash,
     percent,
+    tender_lines,
+    tender_rows,
     top_slice_rate,
     total_value,
 )
@@ -97,6 +100,7 @@ def html_report(allocation: Allocation, *, date: dt.date | None = None) -> str:
         *_contracts_section(a),
         *(_awards_section(a) if a.status.is_ok else []),
         _constraints_section(a),
+        *_tenders_section(a),
         *_lots_section(a),
         *_checks_section(a),
         *_glossary_section(),
@@ -533,6 +537,18 @@ def _lot_table(t: PairTable, ks: list[int], names: dict[str, str], usual: str | 
 
 
 # -- the checks, the words used and the provenance -------------------------------------------
+
+
+def _tenders_section(a: Allocation) -> list[Markup]:
+    """Each sub-tendered lot: what was decided, in words, and the evaluation matrix."""
+    out: list[Markup] = []
+    for t in a.audit.tenders:
+        out += [
+            format_html("<h2>Sub-tender: {}</h2>", t.lot),
+            concat(format_html("<p>{}</p>", line) for line in tender_lines(t)),
+            html_table(TENDER_HEADERS, tender_rows(t), numeric=(2, 3, 4, 5, 6, 7, 9, 10)),
+        ]
+    return out
 
 
 def _checks_section(a: Allocation) -> list[Markup]:

@@ -12,7 +12,16 @@ from decimal import Decimal
 
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Diagnosis, Relaxation
-from allocate.report.common import CONTRACT_HEADERS, contract_rows, count, money_or_dash, percent
+from allocate.report.common import (
+    CONTRACT_HEADERS,
+    TENDER_HEADERS,
+    contract_rows,
+    count,
+    money_or_dash,
+    percent,
+    tender_lines,
+    tender_rows,
+)
 from allocate.report.table import markdown_table
 
 __all__ = ["markdown_report"]
@@ -35,6 +44,11 @@ def markdown_report(a: Allocation) -> str:
         lines += _section("The price of each side-constraint", [_prices_table(a)])
     if audit.decisions:
         lines += _section("Sub-contracts not made or kept", [f"- {d}" for d in audit.decisions])
+    for t in audit.tenders:
+        body = [f"- {line}" for line in tender_lines(t)]
+        lines += _section(
+            f"Sub-tender: {t.lot}", [*body, "", markdown_table(TENDER_HEADERS, tender_rows(t))]
+        )
     checks = [f"- {'✔' if c.passed else '✘'} **{c.name}**: {c.detail}" for c in audit.checks]
     lines += _section("Checks", checks)
     lines += _section("Provenance", _provenance(a))

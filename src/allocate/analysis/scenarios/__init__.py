@@ -20,6 +20,9 @@ helper                             change
 :func:`set_capacity`               a member's capacity on one lot, set (or declared)
 :func:`scale_contract`             a contract grows or shrinks (every lot times a factor)
 :func:`update_contract`            any other field of a contract (its ``year`` ...)
+:func:`set_tender`                 the sub-tender evaluation (weights merged, competition ...)
+:func:`set_bid`                    a member's bid for a sub-tendered lot, changed or made
+:func:`remove_bid`                 a member's bid withdrawn
 =================================  ===============================================================
 
 :func:`sweep` solves many scenarios, in the calling process or on any
@@ -60,13 +63,16 @@ from allocate.analysis.scenarios.changes import AddMember as AddMember
 from allocate.analysis.scenarios.changes import (
     Change,
     add_member,
+    remove_bid,
     remove_member,
     scale_capacity,
     scale_contract,
+    set_bid,
     set_capacity,
     set_hub,
     set_policy,
     set_quality,
+    set_tender,
     set_top_slice,
     update_contract,
     update_member,
@@ -108,14 +114,17 @@ __all__ = [
     "compare",
     "constraint_prices",
     "glide_path",
+    "remove_bid",
     "remove_member",
     "scale_capacity",
     "scale_contract",
     "sensitivity",
+    "set_bid",
     "set_capacity",
     "set_hub",
     "set_policy",
     "set_quality",
+    "set_tender",
     "set_top_slice",
     "sweep",
     "update_contract",

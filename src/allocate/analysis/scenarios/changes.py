@@ -18,18 +18,21 @@ from pydantic import BaseModel
 
 from allocate.analysis.scenarios.errors import ChangeError
 from allocate.analysis.scenarios.frozen import FrozenMap, freeze, thaw
-from allocate.core.model import Contract, Hub, Member, Policy, TopSlicePolicy
+from allocate.core.model import Bid, Contract, Hub, Member, Policy, TenderPolicy, TopSlicePolicy
 
 __all__ = [
     "Change",
     "add_member",
+    "remove_bid",
     "remove_member",
     "scale_capacity",
     "scale_contract",
+    "set_bid",
     "set_capacity",
     "set_hub",
     "set_policy",
     "set_quality",
+    "set_tender",
     "set_top_slice",
     "update_contract",
     "update_member",
@@ -133,6 +136,68 @@ class SetHub(_SetFields):
     kind: ClassVar[str] = "set_hub"
     target: ClassVar[str] = "hub"
     model: ClassVar[type[BaseModel]] = Hub
+
+
+@dataclass(frozen=True, slots=True)
+class SetTender(Change):
+    """Change the published sub-tender evaluation (made by :func:`set_tender`)."""
+
+    fields: FrozenMap
+    kind: ClassVar[str] = "set_tender"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        values = thaw(self.fields)
+        _check_fields(TenderPolicy, values, "policy.tender")
+        tender = dict(data["policy"].get("tender") or {})
+        if isinstance(values.get("weights"), dict):
+            values["weights"] = {**(tender.get("weights") or {}), **values["weights"]}
+        data["policy"]["tender"] = {**tender, **values}
+
+    def __str__(self) -> str:
+        return _call(self.kind, **thaw(self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class SetBid(Change):
+    """A member's bid for a lot, changed or made (made by :func:`set_bid`)."""
+
+    member: str
+    lot: str
+    fields: FrozenMap
+    kind: ClassVar[str] = "set_bid"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        values = thaw(self.fields)
+        _check_fields(Bid, values, "bid")
+        _find(data["members"], self.member, "member")
+        bids = list(data.get("bids") or [])
+        old: dict[str, Any] = next(
+            (b for b in bids if (b["member"], b["lot"]) == (self.member, self.lot)), {}
+        )
+        rest = [b for b in bids if (b["member"], b["lot"]) != (self.member, self.lot)]
+        data["bids"] = [*rest, {**old, **values, "member": self.member, "lot": self.lot}]
+
+    def __str__(self) -> str:
+        return _call(self.kind, self.member, self.lot, **thaw(self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveBid(Change):
+    """A member withdraws its bid for a lot (made by :func:`remove_bid`)."""
+
+    member: str
+    lot: str
+    kind: ClassVar[str] = "remove_bid"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        bids = list(data.get("bids") or [])
+        kept = [b for b in bids if (b["member"], b["lot"]) != (self.member, self.lot)]
+        if len(kept) == len(bids):
+            raise ChangeError("no such bid", f"{self.member}/{self.lot}")
+        data["bids"] = kept
+
+    def __str__(self) -> str:
+        return _call(self.kind, self.member, self.lot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,3 +503,26 @@ def scale_contract(contract: str, factor: Any) -> ScaleContract:
 def update_contract(contract: str, **fields: Any) -> UpdateContract:
     """Replace other fields of a contract, e.g. ``update_contract("c1", year=2)``."""
     return UpdateContract(contract, freeze(fields))
+
+
+def set_tender(**fields: Any) -> SetTender:
+    """Change the sub-tender evaluation: ``competition``, ``weights`` (merged), ``min_quality`` ...
+
+    >>> str(set_tender(min_quality=0.6))
+    'set_tender(min_quality=0.6)'
+    """
+    return SetTender(freeze(fields))
+
+
+def set_bid(member: str, lot: str, **fields: Any) -> SetBid:
+    """Change a member's bid for a lot (its scores, price, capacity), or make one.
+
+    >>> str(set_bid("a", "l1", quality=0.9))
+    "set_bid('a', 'l1', quality=0.9)"
+    """
+    return SetBid(member, lot, freeze(fields))
+
+
+def remove_bid(member: str, lot: str) -> RemoveBid:
+    """Withdraw a member's bid for a lot."""
+    return RemoveBid(member, lot)

@@ -1,0 +1,330 @@
+"""Sub-tendering: hand-scored tenders checked against an independent recomputation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allocate import Problem, ProblemError, solve
+from allocate.display import html_report
+from allocate.examples import tender_demo_dict
+
+
+def _member(mid: str) -> dict[str, Any]:
+    return {
+        "id": mid,
+        "annual_income": "500000",
+        "quality_score": 0.8,
+        "qa_passed": True,
+        "reporting_compliance": 0.9,
+        "themes": ["advice"],
+        "areas": ["Luton"],
+    }
+
+
+def _problem(bids: list[dict[str, Any]], members: str = "abcd", **policy: Any) -> Problem:
+    return Problem.model_validate(
+        {
+            "members": [_member(m) for m in members],
+            "contracts": [
+                {
+                    "id": "c1",
+                    "value": "100000",
+                    "award": "sub_tender",
+                    "lots": [{"id": "t1", "value": "100000", "theme": "advice", "area": "Luton"}],
+                },
+                {
+                    "id": "c2",
+                    "value": "50000",
+                    "lots": [{"id": "p1", "value": "50000", "theme": "advice", "area": "Luton"}],
+                },
+            ],
+            "capacities": [{"member": m, "lot": "p1", "amount": "50000"} for m in members],
+            "bids": bids,
+            "policy": policy,
+        }
+    )
+
+
+QUALITY_ONLY = {"weights": {"quality": 1, "social_value": 0, "impact": 0, "capacity": 0}}
+
+
+def _awards(a: Any, lot: str = "t1") -> dict[str, Decimal]:
+    return {x.member: x.amount for x in a.awards if x.lot == lot}
+
+
+def _oracle_total(
+    bid: dict[str, Any], weights: dict[str, Fraction], estate: Fraction, price_score: Fraction
+) -> Fraction:
+    """The published formula, written out again: Σ weight × score."""
+    cap = Fraction(Decimal(bid.get("capacity", "1e12"))) * 100
+    return (
+        weights["quality"] * Fraction(str(bid["quality"]))
+        + weights["social_value"] * Fraction(str(bid.get("social_value", 0)))
+        + weights["impact"] * Fraction(str(bid.get("impact", 0)))
+        + weights["capacity"] * min(Fraction(1), cap / estate)
+        + weights["price"] * price_score
+    )
+
+
+def test_single_winner_fixed_price_the_best_bid_takes_the_whole_pot() -> None:
+    p = _problem(
+        [
+            {"member": "a", "lot": "t1", "quality": 0.6},
+            {"member": "b", "lot": "t1", "quality": 0.9},
+            {"member": "c", "lot": "t1", "quality": 0.7},
+        ],
+        tender=QUALITY_ONLY,
+    )
+    a = solve(p)
+    assert _awards(a) == {"b": Decimal("90000.00")}
+    assert a.contracts[0].top_slice + sum(_awards(a).values()) == Decimal("100000")
+    report = a.audit.tenders[0]
+    assert [b.member for b in report.bids] == ["b", "c", "a"]
+    assert [b.rank for b in report.bids] == [1, 2, 3]
+    # what the losers lacked: the winner's total less theirs
+    assert [b.gap for b in report.bids] == [None, "0.200000", "0.300000"]
+    assert all(c.passed for c in a.audit.checks)
+
+
+def test_a_bid_above_its_capacity_wins_only_what_it_can_deliver() -> None:
+    p = _problem(
+        [
+            {"member": "a", "lot": "t1", "quality": 0.9, "capacity": "30000"},
+            {"member": "b", "lot": "t1", "quality": 0.8},
+            {"member": "c", "lot": "t1", "quality": 0.5},
+        ],
+        tender=QUALITY_ONLY,
+    )
+    a = solve(p)
+    assert _awards(a) == {"a": Decimal("30000.00"), "b": Decimal("60000.00")}
+    assert any("winners added" in d for d in a.audit.tenders[0].decisions)
+
+
+def test_split_by_score_is_proportional_to_the_totals_capped_at_capacity() -> None:
+    p = _problem(
+        [
+            {"member": "a", "lot": "t1", "quality": 0.9},
+            {"member": "b", "lot": "t1", "quality": 0.6},
+            {"member": "c", "lot": "t1", "quality": 0.3},
+        ],
+        tender={**QUALITY_ONLY, "max_winners": 2, "split": "score_proportional"},
+    )
+    a = solve(p)
+    # 90,000 in the ratio 0.9 : 0.6
+    assert _awards(a) == {"a": Decimal("54000.00"), "b": Decimal("36000.00")}
+
+
+def test_ties_are_broken_by_quality_then_capacity_then_id_never_by_input_order() -> None:
+    bids = [
+        {"member": "d", "lot": "t1", "quality": 0.8, "capacity": "95000"},
+        {"member": "a", "lot": "t1", "quality": 0.8, "capacity": "95000"},
+        {"member": "b", "lot": "t1", "quality": 0.8, "capacity": "99000"},
+    ]
+    for order in (bids, bids[::-1]):
+        a = solve(_problem(order, tender=QUALITY_ONLY))
+        assert _awards(a) == {"b": Decimal("90000.00")}  # larger capacity first
+        assert [b.member for b in a.audit.tenders[0].bids] == ["b", "a", "d"]  # then the id
+        assert a.audit.tenders[0].bids[1].gap == "0.000000"
+
+
+def test_price_quality_scores_recomputed_independently_and_savings_balance() -> None:
+    weights = {
+        "quality": Fraction(1, 2),
+        "social_value": Fraction(1, 10),
+        "impact": Fraction(1, 10),
+        "capacity": Fraction(1, 10),
+        "price": Fraction(1, 5),
+    }
+    bids = [
+        {
+            "member": "a",
+            "lot": "t1",
+            "quality": 0.9,
+            "social_value": 0.5,
+            "impact": 0.5,
+            "price": "81000",
+        },
+        {
+            "member": "b",
+            "lot": "t1",
+            "quality": 0.7,
+            "social_value": 0.9,
+            "impact": 0.6,
+            "price": "72000",
+            "capacity": "45000",
+        },
+        {
+            "member": "c",
+            "lot": "t1",
+            "quality": 0.8,
+            "social_value": 0.8,
+            "impact": 0.8,
+            "price": "90000",
+        },
+    ]
+    p = _problem(
+        bids,
+        tender={
+            "competition": "price_quality",
+            "weights": {k: str(v.numerator / v.denominator) for k, v in weights.items()},
+            "max_winners": 2,
+            "saving": "other_winners",
+        },
+    )
+    a = solve(p)
+    estate = Fraction(9_000_000)
+    lowest = min(Fraction(Decimal(b["price"])) for b in bids)
+    expected = {
+        b["member"]: _oracle_total(b, weights, estate, lowest / Fraction(Decimal(b["price"])))
+        for b in bids
+    }
+    report = a.audit.tenders[0]
+    assert {b.member: Fraction(b.total_exact) for b in report.bids} == expected
+    assert [b.member for b in report.bids] == sorted(expected, key=lambda m: -expected[m])
+    # every penny of the pot placed; the hub keeps only its top-slice
+    assert sum(_awards(a).values()) == Decimal("90000.00")
+    assert a.contracts[0].top_slice == Decimal("10000.00")
+    assert report.savings  # the winners bid below the pot
+
+
+def test_an_abnormally_low_bid_is_flagged_and_excluded_with_its_reason() -> None:
+    bids = [
+        {"member": m, "lot": "t1", "quality": q, "price": price}
+        for m, q, price in (
+            ("a", 0.9, "40000"),
+            ("b", 0.8, "85000"),
+            ("c", 0.7, "88000"),
+            ("d", 0.6, "86000"),
+        )
+    ]
+    tender = {
+        "competition": "price_quality",
+        "weights": {
+            "quality": "0.6",
+            "social_value": 0,
+            "impact": 0,
+            "capacity": 0,
+            "price": "0.4",
+        },
+    }
+    a = solve(_problem(bids, tender=tender))
+    low = next(b for b in a.audit.tenders[0].bids if b.member == "a")
+    assert not low.qualified and low.abnormally_low
+    assert "abnormally low" in low.reasons[0]
+    assert "a" not in _awards(a)
+    kept = solve(_problem(bids, tender={**tender, "exclude_abnormally_low": False}))
+    flagged = next(b for b in kept.audit.tenders[0].bids if b.member == "a")
+    assert flagged.qualified and flagged.abnormally_low
+    assert "a" in _awards(kept)
+
+
+def test_a_share_cap_moves_work_to_the_second_bid() -> None:
+    bids = [
+        {"member": "a", "lot": "t1", "quality": 0.9},
+        {"member": "b", "lot": "t1", "quality": 0.8},
+        {"member": "c", "lot": "t1", "quality": 0.3},
+    ]
+    a = solve(_problem(bids, max_member_share="0.6", tender=QUALITY_ONLY))
+    won = _awards(a)
+    assert won["a"] == Decimal("54000.00")  # 0.6 of the 90,000 pot
+    assert won["b"] == Decimal("36000.00")  # the rest to the next-best, not to c
+    assert "c" not in won
+    assert any("passed down the ranking" in d for d in a.audit.tenders[0].decisions)
+    assert all(c.passed for c in a.audit.checks)
+
+
+def test_invalid_bids_are_rejected_naming_the_bid_and_value() -> None:
+    bids = [
+        {"member": "zz", "lot": "t1", "quality": 0.5},
+        {"member": "a", "lot": "p1", "quality": 0.5},
+        {"member": "b", "lot": "t1", "quality": 0.5, "price": "10"},
+        {"member": "c", "lot": "t1", "quality": 1.5},
+    ]
+    with pytest.raises(ProblemError) as err:
+        _problem(bids, tender=QUALITY_ONLY)
+    text = str(err.value)
+    assert "bids[0].member (id 'zz/t1'): unknown member [value: 'zz']" in text
+    assert "bids[1].lot (id 'a/p1')" in text and "awarded by plan" in text
+    assert "bids[2].price (id 'b/t1')" in text
+    assert "bids[3].quality" in text and "1.5" in text
+    with pytest.raises(ProblemError, match=r"sum to 0\.9"):
+        _problem([], tender={"weights": {"quality": "0.4"}})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 99), min_size=2, max_size=4, unique=True), st.data())
+def test_the_best_qualifying_bid_wins_and_more_quality_never_lowers_an_award(
+    qualities: list[int], data: st.DataObject
+) -> None:
+    members = "abcd"[: len(qualities)]
+    bids = [
+        {"member": m, "lot": "t1", "quality": q / 100}
+        for m, q in zip(members, qualities, strict=True)
+    ]
+    a = solve(_problem(bids, tender=QUALITY_ONLY))
+    best = members[qualities.index(max(qualities))]  # brute force: the highest score
+    assert _awards(a) == {best: Decimal("90000.00")}
+    k = data.draw(st.integers(0, len(bids) - 1))
+    raised = [dict(b) for b in bids]
+    raised[k]["quality"] = min(1.0, raised[k]["quality"] + 0.3)
+    before = _awards(a).get(members[k], Decimal(0))
+    assert _awards(solve(_problem(raised, tender=QUALITY_ONLY))).get(members[k], 0) >= before
+    # anonymity: renaming the members renames the awards, nothing else
+    names = dict(zip(members, "wxyz", strict=False))
+    renamed = [{**b, "member": names[b["member"]]} for b in bids]
+    b2 = solve(
+        _problem(
+            renamed,
+            members="wxyz"[: len(members)] + "".join(c for c in "abcd" if c not in members),
+            tender=QUALITY_ONLY,
+        )
+    )
+    assert _awards(b2) == {names[best]: Decimal("90000.00")}
+
+
+def test_the_tender_demo_balances_and_validates() -> None:
+    a = solve(Problem.model_validate(tender_demo_dict()))
+    assert a.status.value == "optimal"
+    for c in a.contracts:
+        assert c.top_slice + sum(x.amount for x in a.awards if x.contract == c.id) == c.value
+    assert "Sub-tender: debt-advice-luton" in a.to_markdown()
+    assert "Sub-tender: debt-advice-luton" in html_report(a)
+
+
+def test_scenarios_change_the_weights_and_the_bids() -> None:
+    from allocate.scenarios import Scenario, remove_bid, set_bid, set_tender
+
+    bids = [
+        {"member": "a", "lot": "t1", "quality": 0.9, "social_value": 0.1},
+        {"member": "b", "lot": "t1", "quality": 0.6, "social_value": 0.9},
+    ]
+    weights = {"quality": "0.8", "social_value": "0.2", "impact": 0, "capacity": 0}
+    p = _problem(bids, tender={"weights": weights})
+    assert _awards(solve(p)) == {"a": Decimal("90000.00")}
+    flipped = Scenario(
+        "social value first", [set_tender(weights={"quality": "0.2", "social_value": "0.8"})]
+    )
+    assert _awards(solve(flipped.apply(p))) == {"b": Decimal("90000.00")}
+    better = Scenario("b improves", [set_bid("b", "t1", quality=1.0)])
+    assert _awards(solve(better.apply(p))) == {"b": Decimal("90000.00")}
+    gone = Scenario("a withdraws", [remove_bid("a", "t1")])
+    assert _awards(solve(gone.apply(p))) == {"b": Decimal("90000.00")}
+
+
+def test_tender_output_validates_against_the_output_schema() -> None:
+    import json
+
+    import jsonschema
+
+    from allocate.schema import output_schema
+
+    a = solve(Problem.model_validate(tender_demo_dict()))
+    jsonschema.Draft202012Validator(output_schema()).validate(json.loads(a.model_dump_json()))
+    again = type(a).model_validate_json(a.model_dump_json())
+    assert again.audit.tenders == a.audit.tenders
