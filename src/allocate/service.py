@@ -38,13 +38,11 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from allocate import __version__
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.model import Problem
 from allocate.core.outcome import Allocation
-from allocate.core.schema import FORMAT_VERSION, Rejection, input_schema, output_schema
+from allocate.core.schema import FORMAT_VERSION, Record, Rejection, input_schema, output_schema
 from allocate.pipeline.solve import solve
 
 if TYPE_CHECKING:
@@ -120,16 +118,7 @@ class ServiceLimits:
             raise ValueError(f"max_solves must be between 1 and {_THREADS}, not {self.max_solves}")
 
 
-class _Reply(BaseModel):
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        use_attribute_docstrings=True,
-        json_schema_serialization_defaults_required=True,
-    )
-
-
-class Validated(_Reply):
+class Validated(Record):
     """The answer of ``POST /validate`` for a valid problem."""
 
     format_version: Literal["1.0"] = FORMAT_VERSION
@@ -148,7 +137,7 @@ class Validated(_Reply):
     """Number of capacities."""
 
 
-class ServiceRefusal(_Reply):
+class ServiceRefusal(Record):
     """Why the service did not answer a request: too large, busy, or out of time."""
 
     format_version: Literal["1.0"] = FORMAT_VERSION

@@ -50,6 +50,7 @@ __all__ = [
     "JSON_SCHEMA_DIALECT",
     "OUTPUT_SCHEMA_ID",
     "IssueRecord",
+    "Record",
     "Rejection",
     "input_schema",
     "output_schema",
@@ -63,7 +64,9 @@ INPUT_SCHEMA_ID: Final = f"urn:allocate:schema:input:{FORMAT_VERSION}"
 OUTPUT_SCHEMA_ID: Final = f"urn:allocate:schema:output:{FORMAT_VERSION}"
 
 
-class _Record(BaseModel):
+class Record(BaseModel):
+    """The base of every published record: frozen, no extra fields, docstrings as descriptions."""
+
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -72,7 +75,7 @@ class _Record(BaseModel):
     )
 
 
-class IssueRecord(_Record):
+class IssueRecord(Record):
     """One issue of an invalid input, as data (an :class:`~allocate.Issue` made JSON)."""
 
     location: str
@@ -92,7 +95,7 @@ class IssueRecord(_Record):
         )
 
 
-class Rejection(_Record):
+class Rejection(Record):
     """The output for an invalid problem: every issue found, each with location, id and value."""
 
     format_version: Literal["1.0"] = FORMAT_VERSION
