@@ -85,6 +85,16 @@ def test_share_caps_that_sum_exactly_to_the_pot_are_met_with_equality(n: int) ->
     assert totals(a) == dict.fromkeys(members, pot // n)
 
 
+def _a_third_each(members: list[str]) -> Problem:
+    """Three members on lots of 100p and 101p under a 0.334 share cap (67p each, exactly)."""
+    return problem(
+        members,
+        [lot("l1", "1.00"), lot("l2", "1.01")],
+        {(m, lid): "5.00" for m in members for lid in ("l1", "l2")},
+        max_member_share="0.334",
+    )
+
+
 def test_rounding_lot_by_lot_would_cross_a_cap_the_repair_keeps_it() -> None:
     # three members share two lots of 100p and 101p; the 0.334 share cap is floor(0.334 × 201)
     # = 67p each, and 3 × 67 = 201: every member gets exactly 67p, split over two lots whose
@@ -94,12 +104,7 @@ def test_rounding_lot_by_lot_would_cross_a_cap_the_repair_keeps_it() -> None:
     bound = math.floor(share * pot)
     assert 3 * bound == pot
     members = ["a", "b", "c"]
-    pb = problem(
-        members,
-        [lot("l1", "1.00"), lot("l2", "1.01")],
-        {(m, lid): "5.00" for m in members for lid in ("l1", "l2")},
-        max_member_share="0.334",
-    )
+    pb = _a_third_each(members)
     runs: list[int | None] = []
     original = repair.Repair.run
 
@@ -122,12 +127,7 @@ def test_a_repair_out_of_time_is_a_time_limit_not_a_verdict() -> None:
     # the same cap as above, with the repair's time already spent: "infeasible" would be a lie
     # (67p each keeps it) and rounding lot by lot crosses it, so no allocation is given at all
     members = ["a", "b", "c"]
-    pb = problem(
-        members,
-        [lot("l1", "1.00"), lot("l2", "1.01")],
-        {(m, lid): "5.00" for m in members for lid in ("l1", "l2")},
-        max_member_share="0.334",
-    )
+    pb = _a_third_each(members)
     original = repair.Repair.__init__
 
     def no_time(self: repair.Repair, *args: Any, **kw: Any) -> None:
