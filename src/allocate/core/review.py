@@ -61,10 +61,6 @@ __all__ = [
     "Trade",
     "TradeDecision",
     "Version",
-    "Year",
-    "YearPlan",
-    "YearRow",
-    "YearlyAllocation",
     "check_review",
     "check_trade",
     "fingerprint_of",
@@ -228,25 +224,6 @@ class History(_In):
     steps: tuple[Step, ...] = ()
 
 
-class Year(_In):
-    """One year of a year-by-year plan: what changes that year."""
-
-    year: Annotated[int, Field(ge=1, le=100)]
-    """The contract year (1 for the first)."""
-    capacities: tuple[Capacity, ...] | None = None
-    """The members' capacities that year (the problem's, when absent)."""
-
-
-class YearPlan(_In):
-    """A multi-year contract allocated year by year."""
-
-    years: tuple[Year, ...] = Field(min_length=1)
-    """The years to allocate, in order."""
-    stability: Annotated[Rate, Field(gt=0)] | None = None
-    """No member's award on a contract moves by more than this share of last year's from one
-    year to the next, unless its capacity or eligibility changed (None: no stability rule)."""
-
-
 # -- outputs ---------------------------------------------------------------------------------
 
 
@@ -257,7 +234,7 @@ class Version(_Out):
     """1 for the allocation as made, then 2, 3 ..."""
     revises: int | None
     """The version this one revises (None for the first)."""
-    kind: Literal["allocation", "reallocation", "trade", "year"]
+    kind: Literal["allocation", "reallocation", "trade"]
     """What made it."""
     fingerprint: str
     """SHA-256 of the inputs that made it (problem, the version revised, the step)."""
@@ -349,36 +326,6 @@ class Taker(_Out):
     units: int | None
     limited_by: str
     """What stops it taking more."""
-
-
-class YearRow(_Out):
-    """One member's award on one contract in one year."""
-
-    year: int
-    contract: str
-    member: str
-    award: Money
-    previous: Money | None
-    """Last year's award (None in the first year)."""
-    stable: bool | None
-    """Whether the stability rule applied to it (capacity and eligibility unchanged)."""
-
-
-class YearlyAllocation(_Out):
-    """A multi-year contract allocated year by year (a table of years × members)."""
-
-    format_version: Literal["1.1"] = FORMAT_VERSION
-    kind: Literal["yearly"] = "yearly"
-    status: Status
-    stability: Decimal | None
-    years: list[int]
-    top_slice: dict[str, Money]
-    """The hub's top-slice per year (the glide path)."""
-    rates: dict[str, Decimal]
-    """The top-slice's effective rate per year."""
-    rows: list[YearRow]
-    versions: list[Version]
-    diagnosis: Diagnosis | None = None
 
 
 # -- checks against the problem --------------------------------------------------------------
