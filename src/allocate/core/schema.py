@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.model import Problem
 from allocate.core.outcome import FORMAT_VERSION, Allocation
+from allocate.core.review import Reallocation, TradeDecision
 
 __all__ = [
     "FORMAT_VERSION",
@@ -141,11 +142,16 @@ def input_schema() -> dict[str, Any]:
     }
 
 
-_OUTPUT: TypeAdapter[Allocation | Rejection] = TypeAdapter(Allocation | Rejection)
+_OUTPUT: TypeAdapter[Allocation | Rejection | Reallocation | TradeDecision] = TypeAdapter(
+    Allocation | Rejection | Reallocation | TradeDecision
+)
 
 
 def output_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of every output: an allocation or a rejection.
+    """The JSON Schema (draft 2020-12) of every output.
+
+    An allocation or a rejection; over a contract's life, a reallocation (``kind``
+    ``reallocation``) or a trade decision (``kind`` ``trade``).
 
     Generated from :class:`~allocate.Allocation` and :class:`Rejection` as they are written
     (money as strings, every field present); ``allocate schema output`` prints it.
@@ -156,7 +162,8 @@ def output_schema() -> dict[str, Any]:
         "title": "allocate output",
         "description": (
             f"Format version {FORMAT_VERSION}: an allocation (any status) for a valid problem, "
-            "or a rejection (status invalid_input) listing every issue of an invalid one."
+            "or a rejection (status invalid_input) listing every issue of an invalid one; over "
+            "a contract's life, a reallocation or a trade decision (by 'kind')."
         ),
         **_OUTPUT.json_schema(mode="serialization"),
     }
