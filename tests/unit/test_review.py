@@ -76,7 +76,11 @@ def test_as_made_then_a_member_half_delivered_by_mid_term_is_cut_to_its_rate() -
     p = _problem(CAPS)
     made = allocate.solve(p)
     # pot £900 shared 600:600:300
-    assert _amounts(made) == {"a": Decimal("360.00"), "b": Decimal("360.00"), "c": Decimal("180.00")}
+    assert _amounts(made) == {
+        "a": Decimal("360.00"),
+        "b": Decimal("360.00"),
+        "c": Decimal("180.00"),
+    }
     review = _review(
         deliveries=[
             {"member": "a", "lot": "l1", "amount": "180"},  # on track: half by mid-term
@@ -99,7 +103,11 @@ def test_as_made_then_a_member_half_delivered_by_mid_term_is_cut_to_its_rate() -
         "b": Decimal("90.00"),
         "c": Decimal("90.00"),
     }
-    assert _amounts(after) == {"a": Decimal("495.00"), "b": Decimal("157.50"), "c": Decimal("247.50")}
+    assert _amounts(after) == {
+        "a": Decimal("495.00"),
+        "b": Decimal("157.50"),
+        "c": Decimal("247.50"),
+    }
     assert _balanced(after, p)
     assert after.moved == Decimal("405.00")  # 135 + 202.50 + 67.50
     assert "requires_improvement" in rows["b"].reason
@@ -250,7 +258,9 @@ def test_takers_name_the_most_each_member_could_take_and_why_not_more() -> None:
         assert trade(p, made, Trade(lot="l1", seller="c", buyer=member, amount=t.amount)).approved
         more = t.amount + Decimal("0.01")
         if more <= made.award("c", "l1"):
-            assert not trade(p, made, Trade(lot="l1", seller="c", buyer=member, amount=more)).approved
+            assert not trade(
+                p, made, Trade(lot="l1", seller="c", buyer=member, amount=more)
+            ).approved
     d_award = made.award("d", "l1")
     assert found["d"].amount == Decimal(50) - d_award and found["d"].limited_by == "capacity"
 
@@ -364,7 +374,7 @@ def _oracle(pot: float, caps: list[float], share_cap: float, ref: list[float]) -
             r = [0.0] * n
             r[i] = -1.0
             rows.append(r)
-            rhs.append(-(frozen[i] if i in frozen else t) * fair[i])
+            rhs.append(-frozen.get(i, t) * fair[i])
         return rows, rhs
 
     while len(frozen) < n:

@@ -455,7 +455,9 @@ def check_trade(
         )
     elif not lot[1].is_unit_priced and trade.units is not None:
         issues.append(
-            Issue("units", f"lot {trade.lot!r} is not unit-priced: give 'amount'", ident, trade.units)
+            Issue(
+                "units", f"lot {trade.lot!r} is not unit-priced: give 'amount'", ident, trade.units
+            )
         )
     if issues:
         raise ProblemError(issues)

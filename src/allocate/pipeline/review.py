@@ -36,7 +36,6 @@ from allocate.core.review import (
     OutcomeAction,
     Reallocation,
     ReviewInput,
-    ReviewOutcome,
     ReviewRow,
     TradeDecision,
     Version,
@@ -106,9 +105,7 @@ def state_of(problem: Problem, current: Allocation | Reallocation | TradeDecisio
 
 
 def _lot_top_slices(contracts: list[ContractResult]) -> dict[str, int]:
-    return {
-        lot: int(amount * 100) for c in contracts for lot, amount in c.lot_top_slices.items()
-    }
+    return {lot: int(amount * 100) for c in contracts for lot, amount in c.lot_top_slices.items()}
 
 
 def _pence_per_unit(problem: Problem, lot: Lot, top_slice: int) -> int:
@@ -120,9 +117,10 @@ def _pence_per_unit(problem: Problem, lot: Lot, top_slice: int) -> int:
             [
                 Issue(
                     "lot",
-                    f"the members' pot of unit-priced lot {lot.id!r} ({format_money(pot, pence=True)}"
-                    f" over {lot.units} units) is not a whole number of pence per unit: its "
-                    "remaining value cannot be re-allocated exactly in whole units",
+                    f"the members' pot of unit-priced lot {lot.id!r} "
+                    f"({format_money(pot, pence=True)} over {lot.units} units) is not a whole "
+                    "number of pence per unit: its remaining value cannot be re-allocated "
+                    "exactly in whole units",
                     lot.id,
                     str(lot.value),
                 )
@@ -192,9 +190,7 @@ def remaining_problem(
         if m in left:
             continue
         if action is OutcomeAction.NO_NEW_WORK:
-            barred[m] = why[m] = (
-                f"review outcome {o.value}: no new work until a review is passed"
-            )
+            barred[m] = why[m] = f"review outcome {o.value}: no new work until a review is passed"
         elif action is OutcomeAction.DELIVERY_RATE:
             why[m] = f"review outcome {o.value}: capacity cut to its demonstrated delivery rate"
     for j in review.joined:
@@ -254,7 +250,9 @@ def remaining_problem(
         or (ex.contract is not None and ex.contract in kept_contracts)
     ]
     for m, reason in sorted(barred.items()):
-        exclusions += [Exclusion(member=m, contract=c, reason=reason) for c in sorted(kept_contracts)]
+        exclusions += [
+            Exclusion(member=m, contract=c, reason=reason) for c in sorted(kept_contracts)
+        ]
     remaining = Problem.model_validate(
         {
             **problem.model_dump(),
@@ -266,7 +264,9 @@ def remaining_problem(
                 target_rate=min(problem.top_slice.target_rate, problem.top_slice.max_rate),
                 rate=Decimal(0),
             ).model_dump(),
-            "policy": problem.policy.model_copy(update={"exclusions": tuple(exclusions)}).model_dump(),
+            "policy": problem.policy.model_copy(
+                update={"exclusions": tuple(exclusions)}
+            ).model_dump(),
         }
     )
     return remaining, why
@@ -326,8 +326,7 @@ def least_movement(
         row.name: sum(c * values[k] for k, c in row.coefficients.items()) for row in spec.side_rows
     }
     note = (
-        "least money moved from the awards as made, with every claimant held at its leximin "
-        "level"
+        "least money moved from the awards as made, with every claimant held at its leximin level"
     )
     return dataclasses.replace(res, pair_values=values, side_activity=activity), note
 
@@ -463,7 +462,13 @@ def _combine(
         moved += abs(change)
         if total_p or (total_u or 0):
             awards.append(
-                Award(member=member, lot=lot_id, contract=contract, amount=_money(total_p), units=total_u)
+                Award(
+                    member=member,
+                    lot=lot_id,
+                    contract=contract,
+                    amount=_money(total_p),
+                    units=total_u,
+                )
             )
         rows.append(
             ReviewRow(
@@ -522,6 +527,6 @@ def _as_allocation(
         rule=problem.policy.rule.value,
         contracts=contracts,
         awards=awards,
-        audit=None,
+        audit=None,  # type: ignore[arg-type]  # verify never reads it
         diagnosis=None,
     )

@@ -124,9 +124,9 @@ def _refusals(
     for c in verify(problem, _as_allocation(problem, state.contracts, after)):
         if c.name == "fair_share" or c.passed:
             continue
-        if before_checks.get(c.name) is not None and not before_checks[c.name].passed:
-            if before_checks[c.name].detail == c.detail:
-                continue  # broken before the trade, and no worse: not the trade's doing
+        was = before_checks.get(c.name)
+        if was is not None and not was.passed and was.detail == c.detail:
+            continue  # broken before the trade, and no worse: not the trade's doing
         names.append(c.name)
         words.append(f"{c.name}: {c.detail}")
     return names, words, after
@@ -200,7 +200,13 @@ def takers(
     if issues:
         raise ProblemError(issues)
     probe = Trade.model_validate(
-        {"lot": lot, "seller": seller, "buyer": seller, "amount": "0.01", "deliveries": list(deliveries)}
+        {
+            "lot": lot,
+            "seller": seller,
+            "buyer": seller,
+            "amount": "0.01",
+            "deliveries": list(deliveries),
+        }
     )
     unit_lot = problem.lot_index[lot][1].is_unit_priced
     if unit_lot:
