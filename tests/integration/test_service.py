@@ -205,7 +205,12 @@ def test_the_openapi_document_comes_from_the_same_models(app) -> None:
     assert local(components["Problem"]) == _without_null_defaults(
         {k: v for k, v in inputs.items() if k not in ("$schema", "$id", "$defs")}
     )
+    # the documents of a contract's life (allocate.review) are output documents the service
+    # does not serve; every other definition must be the service's own
+    not_served = {"Reallocation", "TradeDecision", "Version", "ReviewRow", "Trade", "Delivery"}
     for name, definition in {**inputs["$defs"], **outputs["$defs"]}.items():
+        if name in not_served:
+            continue
         assert local(components[name]) == _without_null_defaults(definition), name
 
 
