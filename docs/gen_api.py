@@ -36,6 +36,7 @@ MODULES = [
     "allocate.synthetic",
     "allocate.testing",
     "allocate.schema",
+    "allocate.review",
     "allocate.service",
 ]
 

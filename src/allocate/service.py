@@ -121,7 +121,7 @@ class ServiceLimits:
 class Validated(Record):
     """The answer of ``POST /validate`` for a valid problem."""
 
-    format_version: Literal["1.0"] = FORMAT_VERSION
+    format_version: Literal["1.1"] = FORMAT_VERSION
     """The version of the formats (:data:`allocate.schema.FORMAT_VERSION`)."""
     status: Literal["valid"] = "valid"
     """Always ``valid``."""
@@ -140,7 +140,7 @@ class Validated(Record):
 class ServiceRefusal(Record):
     """Why the service did not answer a request: too large, busy, or out of time."""
 
-    format_version: Literal["1.0"] = FORMAT_VERSION
+    format_version: Literal["1.1"] = FORMAT_VERSION
     """The version of the formats."""
     status: Literal["too_large", "busy", "time_limit", "error"]
     """``too_large`` (413), ``busy`` (503), ``time_limit`` (504) or ``error`` (500)."""

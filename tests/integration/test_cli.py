@@ -77,7 +77,12 @@ def test_plain_schema_is_the_input_schema_and_output_is_the_other(capsys):
     assert main(["schema", "output"]) == 0
     output = json.loads(capsys.readouterr().out)
     assert output == output_schema() and output["$id"] != plain["$id"]
-    assert {ref["$ref"] for ref in output["anyOf"]} == {"#/$defs/Allocation", "#/$defs/Rejection"}
+    assert {ref["$ref"] for ref in output["anyOf"]} == {
+        "#/$defs/Allocation",
+        "#/$defs/Rejection",
+        "#/$defs/Reallocation",
+        "#/$defs/TradeDecision",
+    }
 
 
 def test_an_unknown_schema_is_a_usage_error(capsys):

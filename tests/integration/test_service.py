@@ -81,7 +81,7 @@ def test_validate_summarises_a_valid_problem(app) -> None:
     assert response.status_code == 200
     problem = Problem.model_validate(demo_dict())
     assert response.json() == {
-        "format_version": "1.0",
+        "format_version": "1.1",
         "status": "valid",
         "problem_name": problem.name,
         "members": len(problem.members),
@@ -205,7 +205,12 @@ def test_the_openapi_document_comes_from_the_same_models(app) -> None:
     assert local(components["Problem"]) == _without_null_defaults(
         {k: v for k, v in inputs.items() if k not in ("$schema", "$id", "$defs")}
     )
+    # the documents of a contract's life (allocate.review) are output documents the service
+    # does not serve; every other definition must be the service's own
+    not_served = {"Reallocation", "TradeDecision", "Version", "ReviewRow", "Trade", "Delivery"}
     for name, definition in {**inputs["$defs"], **outputs["$defs"]}.items():
+        if name in not_served:
+            continue
         assert local(components[name]) == _without_null_defaults(definition), name
 
 

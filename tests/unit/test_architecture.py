@@ -36,6 +36,7 @@ TOP = {
     "allocate.display",
     "allocate.examples",
     "allocate.plots",
+    "allocate.review",
     "allocate.rules",
     "allocate.scenarios",
     "allocate.schema",

@@ -63,7 +63,7 @@ __all__ = [
 #: The version of the published JSON formats (the problem and every output; see
 #: :mod:`allocate.core.schema`).  The minor number grows when a field is added, the major number
 #: when one is removed, renamed or changes meaning.
-FORMAT_VERSION: Final = "1.0"
+FORMAT_VERSION: Final = "1.1"
 
 
 class InfeasibleError(AllocateError):
@@ -633,7 +633,7 @@ class Audit(_Lazy):
 class Allocation(_Out):
     """The answer: status, top-slice per contract, awards and the audit."""
 
-    format_version: Literal["1.0"] = FORMAT_VERSION
+    format_version: Literal["1.1"] = FORMAT_VERSION
     """The version of the output format (:data:`FORMAT_VERSION`); first in the JSON."""
     status: Status
     problem_name: str = ""

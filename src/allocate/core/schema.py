@@ -15,7 +15,7 @@ Examples
 >>> error = ProblemError([Issue("members[0].annual_income", "must not be negative", "a", "-5")])
 >>> print(Rejection.from_error(error).model_dump_json(indent=1))
 {
- "format_version": "1.0",
+ "format_version": "1.1",
  "status": "invalid_input",
  "summary": "1 problem in the input",
  "issues": [
@@ -28,7 +28,7 @@ Examples
  ]
 }
 >>> output_schema()["$id"]
-'urn:allocate:schema:output:1.0'
+'urn:allocate:schema:output:1.1'
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.model import Problem
 from allocate.core.outcome import FORMAT_VERSION, Allocation
+from allocate.core.review import Reallocation, TradeDecision
 
 __all__ = [
     "FORMAT_VERSION",
@@ -98,7 +99,7 @@ class IssueRecord(Record):
 class Rejection(Record):
     """The output for an invalid problem: every issue found, each with location, id and value."""
 
-    format_version: Literal["1.0"] = FORMAT_VERSION
+    format_version: Literal["1.1"] = FORMAT_VERSION
     """The version of the output format (:data:`FORMAT_VERSION`)."""
     status: Literal["invalid_input"] = "invalid_input"
     """Always ``invalid_input``: no allocation was attempted."""
@@ -144,11 +145,16 @@ def input_schema() -> dict[str, Any]:
     }
 
 
-_OUTPUT: TypeAdapter[Allocation | Rejection] = TypeAdapter(Allocation | Rejection)
+_OUTPUT: TypeAdapter[Allocation | Rejection | Reallocation | TradeDecision] = TypeAdapter(
+    Allocation | Rejection | Reallocation | TradeDecision
+)
 
 
 def output_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of every output: an allocation or a rejection.
+    """The JSON Schema (draft 2020-12) of every output.
+
+    An allocation or a rejection; over a contract's life, a reallocation (``kind``
+    ``reallocation``) or a trade decision (``kind`` ``trade``).
 
     Generated from :class:`~allocate.Allocation` and :class:`Rejection` as they are written
     (money as strings, every field present); ``allocate schema output`` prints it.
@@ -159,7 +165,8 @@ def output_schema() -> dict[str, Any]:
         "title": "allocate output",
         "description": (
             f"Format version {FORMAT_VERSION}: an allocation (any status) for a valid problem, "
-            "or a rejection (status invalid_input) listing every issue of an invalid one."
+            "or a rejection (status invalid_input) listing every issue of an invalid one; over "
+            "a contract's life, a reallocation or a trade decision (by 'kind')."
         ),
         **_OUTPUT.json_schema(mode="serialization"),
     }

@@ -1,0 +1,532 @@
+"""Reallocation at a review: delivered work stays, the remaining value is allocated again.
+
+The steps, in the order the data flows::
+
+    version reviewed + ReviewInput
+      → delivered pence per award (units × the members' pence per unit on unit-priced lots)
+      → the problem of what remains (remaining_problem): each lot's members' pot less what was
+        delivered, each capacity less its delivery (cut further by the review policy), leavers
+        and members with no new work excluded by name, joiners added, top-slice 0 (the hub's
+        top-slice was taken when the allocation was made and does not change)
+      → the leximin programme on it (pipeline.solve's own steps), then the second objective:
+        with every claimant held at the level it was frozen at, the least money moved away
+        from the awards as made (least_movement), then exact rounding, audit and verification
+      → the new version: delivered + remaining, re-checked against the whole problem
+
+Because every claimant is held at its frozen level, the second objective never costs anyone
+fairness; it decides only what the leximin levels leave open (pairs the rule gives nothing,
+which the engine otherwise settles by least total; and, with the rounding, the pennies).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+
+from allocate.checks.verify import verify
+from allocate.core.errors import Issue, ProblemError
+from allocate.core.model import Capacity, Contract, Exclusion, Lot, Problem, TopSlicePolicy
+from allocate.core.money import format_money
+from allocate.core.outcome import Allocation, Award, Check, ContractResult, Status
+from allocate.core.review import (
+    Delivery,
+    OutcomeAction,
+    Reallocation,
+    ReviewInput,
+    ReviewRow,
+    TradeDecision,
+    Version,
+    check_review,
+    fingerprint_of,
+)
+from allocate.pipeline.formulation import solution_from_lp
+from allocate.pipeline.milp import ArrayModel
+from allocate.pipeline.plan import LeximinResult, LpSpec, Plan
+from allocate.pipeline.planning import plan
+from allocate.pipeline.solve import _round_and_audit, _Run, _solve_programme, solve
+
+__all__ = [
+    "VersionState",
+    "delivered_pence",
+    "joined_problem",
+    "least_movement",
+    "reallocate",
+    "remaining_problem",
+    "solve_least_movement",
+    "state_of",
+]
+
+#: Slack, in fractions of a lot's value, allowed under a claimant's frozen level (the engine's
+#: own answer meets its level only to the solver's tolerance).
+LEVEL_SLACK = 1e-9
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionState:
+    """A version of an allocation: the awards, the contracts as made, and where it stands."""
+
+    awards: list[Award]
+    contracts: list[ContractResult]
+    version: Version
+    left: tuple[str, ...] = ()
+
+
+def state_of(problem: Problem, current: Allocation | Reallocation | TradeDecision) -> VersionState:
+    """The version ``current`` is: an allocation as made (version 1), a reallocation or a trade.
+
+    Raises ``ValueError`` for a version with no awards (not solved, or a refused trade's is
+    the one it was refused on, which is fine) or a status that is not ok.
+    """
+    if isinstance(current, Allocation):
+        if not current.status.is_ok:
+            raise ValueError(f"the allocation has status {current.status.value}: nothing to review")
+        version = Version(
+            number=1,
+            revises=None,
+            kind="allocation",
+            fingerprint=fingerprint_of(problem),
+            label="as made",
+        )
+        return VersionState(list(current.awards), list(current.contracts), version)
+    if isinstance(current, Reallocation):
+        if not current.status.is_ok:
+            raise ValueError(f"the reallocation has status {current.status.value}: no new version")
+        return VersionState(
+            list(current.awards), list(current.contracts), current.version, tuple(current.left)
+        )
+    if current.version is None:
+        raise ValueError("the trade was refused: it made no version")
+    return VersionState(
+        list(current.awards), list(current.contracts), current.version, tuple(current.left)
+    )
+
+
+def _lot_top_slices(contracts: list[ContractResult]) -> dict[str, int]:
+    return {lot: int(amount * 100) for c in contracts for lot, amount in c.lot_top_slices.items()}
+
+
+def _pence_per_unit(problem: Problem, lot: Lot, top_slice: int) -> int:
+    """The members' pence per unit of a unit-priced lot; whole pence or a ProblemError."""
+    assert lot.units is not None
+    pot = int(lot.value * 100) - top_slice
+    if pot % lot.units:
+        raise ProblemError(
+            [
+                Issue(
+                    "lot",
+                    f"the members' pot of unit-priced lot {lot.id!r} "
+                    f"({format_money(pot, pence=True)} over {lot.units} units) is not a whole "
+                    "number of pence per unit: its remaining value cannot be re-allocated "
+                    "exactly in whole units",
+                    lot.id,
+                    str(lot.value),
+                )
+            ]
+        )
+    return pot // lot.units
+
+
+def delivered_pence(
+    problem: Problem, contracts: list[ContractResult], deliveries: Iterable[Delivery]
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """Delivered pence and units per (member, lot) (units only on unit-priced lots)."""
+    top = _lot_top_slices(contracts)
+    money: dict[tuple[str, str], int] = {}
+    units: dict[tuple[str, str], int] = {}
+    for d in deliveries:
+        lot = problem.lot_index[d.lot][1]
+        if d.units is not None:
+            units[d.member, d.lot] = d.units
+            if d.units:
+                money[d.member, d.lot] = d.units * _pence_per_unit(problem, lot, top[lot.id])
+            else:
+                money[d.member, d.lot] = 0
+        else:
+            assert d.amount is not None
+            money[d.member, d.lot] = int(d.amount * 100)
+    return money, units
+
+
+def joined_problem(problem: Problem, review: ReviewInput) -> Problem:
+    """The problem with the review's joiners (and their capacities) added."""
+    if not review.joined:
+        return problem
+    return problem.evolve(
+        members=[*problem.members, *(j.member for j in review.joined)],
+        capacities=[*problem.capacities, *(c for j in review.joined for c in j.capacities)],
+    )
+
+
+def _covers(cap: Capacity, lot: Lot) -> bool:
+    if cap.lot is not None:
+        return cap.lot == lot.id
+    return (cap.theme is None or cap.theme == lot.theme) and (
+        cap.area is None or cap.area == lot.area
+    )
+
+
+def remaining_problem(
+    problem: Problem,
+    state: VersionState,
+    review: ReviewInput,
+) -> tuple[Problem | None, dict[str, str]]:
+    """The problem of what remains after ``review`` of ``state``, and each member's reason.
+
+    ``problem`` already holds the joiners (:func:`joined_problem`).  None when nothing remains.
+    """
+    delivered, delivered_units = delivered_pence(problem, state.contracts, review.deliveries)
+    top = _lot_top_slices(state.contracts)
+    left = set(state.left) | set(review.left)
+    outcome = {o.member: o.outcome for o in review.outcomes}
+    why: dict[str, str] = {}
+    barred: dict[str, str] = {}
+    for m in sorted(left):
+        barred[m] = why[m] = f"left the consortium (by {review.label}): delivered work kept"
+    for m, o in outcome.items():
+        action = review.policy.action(o)
+        if m in left:
+            continue
+        if action is OutcomeAction.NO_NEW_WORK:
+            barred[m] = why[m] = f"review outcome {o.value}: no new work until a review is passed"
+        elif action is OutcomeAction.DELIVERY_RATE:
+            why[m] = f"review outcome {o.value}: capacity cut to its demonstrated delivery rate"
+    for j in review.joined:
+        why[j.member.id] = f"joined the consortium at {review.label}"
+    elapsed = Fraction(review.elapsed)
+    contracts: list[Contract] = []
+    unit_price: dict[str, int] = {}
+    kept_lots: dict[str, Lot] = {}
+    for c in problem.contracts:
+        lots: list[Lot] = []
+        for lot in c.lots:
+            pot = int(lot.value * 100) - top[lot.id]
+            rest = pot - sum(v for (_, lid), v in delivered.items() if lid == lot.id)
+            if rest <= 0:
+                continue
+            changes: dict[str, object] = {"value": Decimal(rest) / 100}
+            if lot.units is not None:
+                unit_price[lot.id] = _pence_per_unit(problem, lot, top[lot.id])
+                changes["unit_price"] = Decimal(unit_price[lot.id]) / 100
+            new = lot.model_copy(update=changes)
+            lots.append(new)
+            kept_lots[lot.id] = new
+        if lots:
+            value = sum((lot.value for lot in lots), Decimal(0))
+            contracts.append(c.model_copy(update={"lots": tuple(lots), "value": value}))
+    if not contracts:
+        return None, why
+    kept_contracts = {c.id for c in contracts}
+    capacities: list[Capacity] = []
+    for cap in problem.capacities:
+        covered = [lot for lot in problem.lots if _covers(cap, lot)]
+        if not any(lot.id in kept_lots for lot in covered):
+            continue
+        used = sum(delivered.get((cap.member, lot.id), 0) for lot in covered)
+        cut = outcome.get(cap.member)
+        rate_cut = (
+            cut is not None
+            and cap.member not in left
+            and review.policy.action(cut) is OutcomeAction.DELIVERY_RATE
+        )
+        if cap.units is not None:
+            done = delivered_units.get((cap.member, cap.lot or ""), 0)
+            units = cap.units - done
+            if rate_cut:
+                units = min(units, math.floor(done * (1 - elapsed) / elapsed))
+            capacities.append(cap.model_copy(update={"units": max(units, 0)}))
+        else:
+            assert cap.amount is not None
+            amount = int(cap.amount * 100) - used
+            if rate_cut:
+                amount = min(amount, math.floor(used * (1 - elapsed) / elapsed))
+            capacities.append(cap.model_copy(update={"amount": Decimal(max(amount, 0)) / 100}))
+    exclusions = [
+        ex
+        for ex in problem.policy.exclusions
+        if (ex.lot is not None and ex.lot in kept_lots)
+        or (ex.contract is not None and ex.contract in kept_contracts)
+    ]
+    for m, reason in sorted(barred.items()):
+        exclusions += [
+            Exclusion(member=m, contract=c, reason=reason) for c in sorted(kept_contracts)
+        ]
+    remaining = Problem.model_validate(
+        {
+            **problem.model_dump(),
+            "name": f"{problem.name or 'problem'}: what remains after {review.label}",
+            "contracts": [c.model_dump() for c in contracts],
+            "capacities": [c.model_dump() for c in capacities],
+            "top_slice": TopSlicePolicy(
+                max_rate=problem.top_slice.max_rate,
+                target_rate=min(problem.top_slice.target_rate, problem.top_slice.max_rate),
+                rate=Decimal(0),
+            ).model_dump(),
+            "policy": problem.policy.model_copy(
+                update={"exclusions": tuple(exclusions)}
+            ).model_dump(),
+        }
+    )
+    return remaining, why
+
+
+def least_movement(
+    p: Plan, spec: LpSpec, res: LeximinResult, reference: dict[int, float]
+) -> tuple[LeximinResult, str]:
+    """The second objective: every claimant at its frozen level, the least money moved.
+
+    ``reference`` gives, per pair index, the award as made in the lot's quantity (pence or
+    units).  Minimises Σ |y − reference| in money (each lot's fraction times its value), keeping
+    every row of ``spec``, each claimant at least at its frozen level and the pairs the rule gives
+    nothing at most what the engine gave them in total.  Returns the engine's own answer, with a
+    note saying so, when HiGHS does not solve it to optimality.
+    """
+    n = len(spec.pair_names)
+    if n == 0:
+        return res, "nothing to move"
+    m = ArrayModel()
+    floors = spec.pair_floor or [0.0] * n
+    biggest = max(lot.value for lot in p.lots)
+    ys: list[int] = []
+    for k in range(n):
+        cap = max(0.0, spec.pair_cap[k])
+        low = min(floors[k], cap)
+        level = res.pair_level[k]
+        if not math.isnan(level):
+            low = max(low, min(res.pair_values[k], level * spec.pair_target[k]) - LEVEL_SLACK)
+        ys.append(m.var(min(max(low, 0.0), cap), cap))
+    for j in range(len(spec.lot_names)):
+        pairs = [k for k in range(n) if spec.pair_lot[k] == j]
+        room = 1.0 - spec.hub_cap[j]
+        if pairs:
+            m.row([ys[k] for k in pairs], [1.0] * len(pairs), room, room)
+    for row in spec.side_rows:
+        cols = [ys[k] for k in row.coefficients]
+        coefs = list(row.coefficients.values())
+        lower = row.rhs if row.sense in (">=", "==") else -math.inf
+        upper = row.rhs if row.sense in ("<=", "==") else math.inf
+        m.row(cols, coefs, lower, upper)
+    zero = [k for k in range(n) if math.isnan(res.pair_level[k]) and spec.pair_cap[k] > 0]
+    if zero:
+        most = sum(res.pair_values[k] for k in zero) + LEVEL_SLACK * len(zero)
+        m.row([ys[k] for k in zero], [1.0] * len(zero), -math.inf, most)
+    for k in range(n):
+        lot = p.lots[spec.pair_lot[k]]
+        r = reference.get(k, 0.0) * float(lot.unit_value) / lot.value
+        d = m.var(0.0, math.inf, cost=lot.value / biggest)
+        m.row([ys[k], d], [1.0, -1.0], -math.inf, r)
+        m.row([ys[k], d], [1.0, 1.0], r, math.inf)
+    status = m.solve()
+    if status is not Status.OPTIMAL:
+        return res, f"second objective not applied (HiGHS: {status.value}); leximin answer kept"
+    values = [m.values[y] for y in ys]
+    activity = {
+        row.name: sum(c * values[k] for k, c in row.coefficients.items()) for row in spec.side_rows
+    }
+    note = (
+        "least money moved from the awards as made, with every claimant held at its leximin level"
+    )
+    return dataclasses.replace(res, pair_values=values, side_activity=activity), note
+
+
+def solve_least_movement(
+    problem: Problem,
+    reference: dict[tuple[str, str], int],
+    *,
+    time_limit: float | None = None,
+) -> tuple[Allocation, str]:
+    """``solve(problem)`` with the second objective: least movement from ``reference``.
+
+    ``reference`` gives the award as made per (member, lot), in the lot's quantity.  When no
+    allocation exists, :func:`allocate.solve`'s own answer (with its diagnosis) is returned.
+    """
+    run = _Run(problem, "lp", time_limit, None, True)
+    p = plan(problem)
+    if not p.feasible:
+        return solve(problem, price_constraints=False), "no allocation exists"
+    spec, info, res = _solve_programme(run, p)
+    if res.status is not Status.OPTIMAL:
+        return solve(problem, method="lp", price_constraints=False), "no allocation exists"
+    ids = p.eligibility.member_ids
+    ref = {
+        k: float(reference.get((ids[p.pair_member[k]], p.lots[j].lot_id), 0))
+        for k, j in enumerate(p.pair_lot)
+    }
+    moved, note = least_movement(p, spec, res, ref)
+    solution = solution_from_lp(p, moved, spec, info)
+    return run.finish(_round_and_audit(run, p, solution, True)), note
+
+
+def _money(pence: int) -> Decimal:
+    return (Decimal(pence) / 100).quantize(Decimal("0.01"))
+
+
+def reallocate(
+    problem: Problem,
+    current: Allocation | Reallocation | TradeDecision,
+    review: ReviewInput,
+    *,
+    time_limit: float | None = None,
+) -> Reallocation:
+    """Review ``current`` and re-allocate what remains (see the module's docstring).
+
+    ``problem`` is the problem as it stands before the review (with the joiners of earlier
+    reviews).  Raises :class:`~allocate.ProblemError` when the review does not fit the version.
+    """
+    state = state_of(problem, current)
+    check_review(problem, state.awards, review, state.left)
+    whole = joined_problem(problem, review)
+    delivered, delivered_units = delivered_pence(whole, state.contracts, review.deliveries)
+    remaining, why = remaining_problem(whole, state, review)
+    before = {(a.member, a.lot): a for a in state.awards}
+    reference_q: dict[tuple[str, str], int] = {}
+    for key, a in before.items():
+        if a.units is not None:
+            reference_q[key] = a.units - delivered_units.get(key, 0)
+        else:
+            reference_q[key] = int(a.amount * 100) - delivered.get(key, 0)
+    after: dict[tuple[str, str], tuple[int, int | None]] = {}
+    note = "nothing remains to allocate"
+    status = Status.OPTIMAL
+    diagnosis = None
+    if remaining is not None:
+        rest, note = solve_least_movement(remaining, reference_q, time_limit=time_limit)
+        status, diagnosis = rest.status, rest.diagnosis
+        after = {(a.member, a.lot): (int(a.amount * 100), a.units) for a in rest.awards}
+    version = Version(
+        number=state.version.number + 1,
+        revises=state.version.number,
+        kind="reallocation",
+        fingerprint=fingerprint_of(problem, state.version, review),
+        label=review.label,
+    )
+    left = sorted(set(state.left) | set(review.left))
+    if not status.is_ok:
+        return Reallocation(
+            status=status,
+            version=version,
+            elapsed=review.elapsed,
+            contracts=state.contracts,
+            awards=state.awards,
+            rows=[],
+            moved=Decimal(0),
+            least_movement=note,
+            left=left,
+            checks=[],
+            diagnosis=diagnosis,
+        )
+    awards, rows, moved = _combine(whole, before, delivered, delivered_units, after, why)
+    checks = _whole_checks(whole, state.contracts, awards)
+    return Reallocation(
+        status=status,
+        version=version,
+        elapsed=review.elapsed,
+        contracts=state.contracts,
+        awards=awards,
+        rows=rows,
+        moved=_money(moved),
+        least_movement=note,
+        left=left,
+        checks=checks,
+        diagnosis=None,
+    )
+
+
+def _combine(
+    problem: Problem,
+    before: dict[tuple[str, str], Award],
+    delivered: dict[tuple[str, str], int],
+    delivered_units: dict[tuple[str, str], int],
+    after: dict[tuple[str, str], tuple[int, int | None]],
+    why: dict[str, str],
+) -> tuple[list[Award], list[ReviewRow], int]:
+    keys = set(before) | set(after) | {k for k, v in delivered.items() if v}
+    order = {lot.id: n for n, lot in enumerate(problem.lots)}
+    awards: list[Award] = []
+    rows: list[ReviewRow] = []
+    moved = 0
+    for member, lot_id in sorted(keys, key=lambda k: (order[k[1]], k[0])):
+        contract = problem.lot_index[lot_id][0].id
+        made = before.get((member, lot_id))
+        made_p = int(made.amount * 100) if made else 0
+        made_u = made.units if made else None
+        done = delivered.get((member, lot_id), 0)
+        done_u = delivered_units.get((member, lot_id), 0 if made_u is not None else None)
+        rest_p, rest_u = after.get((member, lot_id), (0, None))
+        unit_lot = problem.lot_index[lot_id][1].is_unit_priced
+        total_p = done + rest_p
+        total_u = ((done_u or 0) + (rest_u or 0)) if unit_lot else None
+        change = rest_p - (made_p - done)
+        moved += abs(change)
+        if total_p or (total_u or 0):
+            awards.append(
+                Award(
+                    member=member,
+                    lot=lot_id,
+                    contract=contract,
+                    amount=_money(total_p),
+                    units=total_u,
+                )
+            )
+        rows.append(
+            ReviewRow(
+                member=member,
+                lot=lot_id,
+                contract=contract,
+                as_made=_money(made_p),
+                delivered=_money(done),
+                remaining_before=_money(made_p - done),
+                remaining_after=_money(rest_p),
+                award=_money(total_p),
+                moved=_money(change),
+                units_as_made=made_u if unit_lot else None,
+                units_delivered=done_u if unit_lot else None,
+                units_after=total_u,
+                reason=_reason(member, change, why),
+            )
+        )
+    return awards, rows, moved
+
+
+def _reason(member: str, change: int, why: dict[str, str]) -> str:
+    if member in why:
+        return why[member]
+    if change == 0:
+        return "no change: on track"
+    if change > 0:
+        return (
+            f"{format_money(change, pence=True)} more: remaining value re-allocated under the rule "
+            "(work others will not deliver)"
+        )
+    return (
+        f"{format_money(-change, pence=True)} less: remaining value re-allocated under the rule "
+        "on remaining capacities"
+    )
+
+
+def _whole_checks(
+    problem: Problem, contracts: list[ContractResult], awards: list[Award]
+) -> list[Check]:
+    """Every condition but the rule's fair shares, on the version as a whole."""
+    as_allocation = _as_allocation(problem, contracts, awards)
+    return [c for c in verify(problem, as_allocation) if c.name != "fair_share"]
+
+
+def _as_allocation(
+    problem: Problem, contracts: list[ContractResult], awards: list[Award]
+) -> Allocation:
+    """A version's awards as an :class:`Allocation` of ``problem``, for the verification only.
+
+    :func:`allocate.checks.verify` reads the awards and the contracts' top-slices, nothing else.
+    """
+    return Allocation.model_construct(
+        status=Status.OPTIMAL,
+        problem_name=problem.name,
+        rule=problem.policy.rule.value,
+        contracts=contracts,
+        awards=awards,
+        audit=None,  # type: ignore[arg-type]  # verify never reads it
+        diagnosis=None,
+    )

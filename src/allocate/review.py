@@ -1,0 +1,70 @@
+"""Over the life of a contract: reviews and reallocation, output trading, versions.
+
+The public home of :mod:`allocate.core.review` (the inputs and output documents),
+:mod:`allocate.pipeline.review` (reallocation at a review), :mod:`allocate.pipeline.trade`
+(output trading) and :mod:`allocate.pipeline.history` (replay and verification of a history).
+See ``docs/concepts.md``, "Over the life of a contract".
+
+Examples
+--------
+>>> import allocate
+>>> from allocate.examples import example_dict
+>>> problem = allocate.Problem.model_validate(example_dict())
+>>> made = allocate.solve(problem)
+>>> award = made.awards[0]
+>>> review = ReviewInput(label="mid-term", elapsed="0.5", deliveries=[
+...     Delivery(member=award.member, lot=award.lot, amount=award.amount / 2)])
+>>> after = reallocate(problem, made, review)
+>>> after.version.number, after.version.revises, str(after.moved)
+(2, 1, '0.00')
+"""
+
+from allocate.core.review import (
+    Delivery,
+    History,
+    Joiner,
+    MemberOutcome,
+    OutcomeAction,
+    Reallocation,
+    ReviewInput,
+    ReviewOutcome,
+    ReviewPolicy,
+    ReviewRow,
+    ReviewStep,
+    Taker,
+    Trade,
+    TradeDecision,
+    TradeStep,
+    Version,
+)
+from allocate.pipeline.history import Document, replay, verify_history
+from allocate.pipeline.review import joined_problem, reallocate, remaining_problem, state_of
+from allocate.pipeline.trade import takers, trade
+
+__all__ = [
+    "Delivery",
+    "Document",
+    "History",
+    "Joiner",
+    "MemberOutcome",
+    "OutcomeAction",
+    "Reallocation",
+    "ReviewInput",
+    "ReviewOutcome",
+    "ReviewPolicy",
+    "ReviewRow",
+    "ReviewStep",
+    "Taker",
+    "Trade",
+    "TradeDecision",
+    "TradeStep",
+    "Version",
+    "joined_problem",
+    "reallocate",
+    "remaining_problem",
+    "replay",
+    "state_of",
+    "takers",
+    "trade",
+    "verify_history",
+]
