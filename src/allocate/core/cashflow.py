@@ -192,7 +192,7 @@ class CashFlowTiming:
         """The share of an award on the contract the hub pays the member in each month."""
         d = self.delivery(contract)
         if self.advanced(member):
-            return {m: share for m, share in enumerate(d, start=1)}
+            return dict(enumerate(d, start=1))
         delay = months_after(self.members_terms.days)
         if self.members_terms.basis is MemberPayBasis.ON_CLAIM:
             return {m + delay: share for m, share in enumerate(d, start=1)}

@@ -373,9 +373,7 @@ class PaymentTerms(_Frozen):
     """The share of each period's value paid by results."""
     results_lag_months: Months = 3
     """Months after the period's last month the payment-by-results share comes."""
-    delivery_profile: tuple[Annotated[Decimal, BeforeValidator(_profile_weight)], ...] | None = (
-        None
-    )
+    delivery_profile: tuple[Annotated[Decimal, BeforeValidator(_profile_weight)], ...] | None = None
     """Twelve non-negative weights, one per month of a contract year, of how delivery (and its
     cost) is spread; flat when absent.  The same each year of the term."""
 
