@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import allocate
-from allocate import ProblemError, Problem
+from allocate import Problem, ProblemError
 from allocate.analysis import money_over_time as mot
 from allocate.checks.verify import verify
 
@@ -35,8 +35,8 @@ def _problem(cash: dict[str, Any] | None, **policy: Any) -> Problem:
     """One £12,000 lot, no top-slice, one micro member able to take it all."""
     data: dict[str, Any] = {
         "members": [_member("micro", "9000", "2000")],
-        "contracts": [{"id": "c", "value": "12000",
-                       "lots": [{"id": "l", "value": "12000", "theme": "advice", "area": "Luton"}]}],
+        "contracts": [{"id": "c", "value": "12000", "lots": [
+            {"id": "l", "value": "12000", "theme": "advice", "area": "Luton"}]}],
         "capacities": [{"member": "micro", "lot": "l", "amount": "12000"}],
         "top_slice": {"rate": "0"},
         "policy": policy,
@@ -106,8 +106,8 @@ def test_uneven_amounts_sum_to_the_award_and_peak_rounds_up() -> None:
 def _two_members(share: str, reserves_b: str, cash: dict[str, Any] | None = None) -> Problem:
     data: dict[str, Any] = {
         "members": [_member("a", "8000", "2000"), _member("b", "500000", reserves_b)],
-        "contracts": [{"id": "c", "value": "24000",
-                       "lots": [{"id": "l", "value": "24000", "theme": "advice", "area": "Luton"}]}],
+        "contracts": [{"id": "c", "value": "24000", "lots": [
+            {"id": "l", "value": "24000", "theme": "advice", "area": "Luton"}]}],
         "capacities": [{"member": "a", "lot": "l", "amount": "24000"},
                        {"member": "b", "lot": "l", "amount": "24000"}],
         "top_slice": {"rate": "0"},

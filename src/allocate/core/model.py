@@ -614,13 +614,10 @@ class Policy(_Frozen):
     max_reserves_share: Rate | None = None
     """No member's peak working capital (cash-flow forecast) exceeds this share of its
     reserves; every member that may receive an award must declare ``reserves``."""
-    full_cost_recovery: bool = False
-    """No award below the member's full cost: a pair whose unit cost is above the lot's unit
-    price (or whose cost ratio is above 1) is not eligible."""
     social_value: SocialValueTargets | None = None
     """Targets for the social value section of the audit (reported, not enforced)."""
 
-    _ABSENT_BY_DEFAULT = ("max_reserves_share", "full_cost_recovery", "social_value")
+    _ABSENT_BY_DEFAULT = ("max_reserves_share", "social_value")
 
     @property
     def side_constraints(self) -> tuple[str, ...]:
