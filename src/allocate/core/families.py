@@ -20,8 +20,8 @@ The code that *acts* on a family stays with its layer: its rows in
 ``docs/architecture.md`` ("Adding a side-constraint family").
 
 >>> [f.name for f in FAMILIES if f.kind is Kind.ROWS]  # doctest: +NORMALIZE_WHITESPACE
-['max_member_share', 'max_dependency', 'small_org_share', 'case_mix', 'pooled_capacity',
- 'cash_flow']
+['max_member_share', 'max_dependency', 'cash_flow', 'small_org_share', 'case_mix',
+ 'pooled_capacity']
 >>> by_switch("case_mix_tolerance").name
 'case_mix'
 """
@@ -251,12 +251,12 @@ FAMILIES: tuple[Family, ...] = (
     MIN_AWARD,
     MAX_MEMBER_SHARE,
     MAX_DEPENDENCY,
+    CASH_FLOW,
     SMALL_ORG_SHARE,
     CASE_MIX,
     MIN_PROVIDERS_PER_AREA,
     EXCLUSIONS,
     POOLED_CAPACITY,
-    CASH_FLOW,
 )
 
 _BY_NAME: Mapping[str, Family] = {f.name: f for f in FAMILIES}
