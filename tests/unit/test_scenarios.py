@@ -456,7 +456,13 @@ def test_constraint_prices_measure_what_each_constraint_moves(demo: Problem) -> 
 
 
 def _every_family_on(problem: Problem) -> Problem:
+    # the reserves condition needs every member's reserves: ten times income is loose enough
+    data = problem.model_dump(mode="json")
+    for m in data["members"]:
+        m["reserves"] = str(Decimal(m["annual_income"]) * 10)
+    problem = Problem.model_validate(data)
     loose = set_policy(
+        max_reserves_share="1",
         min_award="100",
         max_member_share="0.9",
         max_dependency="50",

@@ -655,6 +655,11 @@ def test_determinism_checker_catches_a_solver_with_memory(two):
 
 def test_non_binding_policy_switches_on_every_policy_family(two):
     problem, _ = two
+    # the reserves condition needs every member's reserves: declare them (they change nothing)
+    data = problem.model_dump(mode="json")
+    for m in data["members"]:
+        m["reserves"] = "5000"
+    problem = Problem.model_validate(data)
     loose = non_binding_policy(problem, solve(problem, method="closed_form"))
     assert {f for f in policy_settings() if f.is_on(loose.policy)} == set(policy_settings())
     assert check_lp_matches_closed_form(problem, non_binding=True)

@@ -88,6 +88,17 @@ def _policy(**values):
     return lambda data: data.setdefault("policy", {}).update(values)
 
 
+def _reserves(amount, **values):
+    """Every member's reserves set to ``amount`` and the policy values: £1 covers no award."""
+
+    def change(data):
+        for m in data["members"]:
+            m["reserves"] = amount
+        _policy(**values)(data)
+
+    return change
+
+
 def _add(key, **item):
     return lambda data: data.setdefault(key, []).append(item)
 
@@ -103,6 +114,7 @@ _BREAK = {
     families.MIN_PROVIDERS_PER_AREA.name: _policy(min_providers_per_area=2),
     families.EXCLUSIONS.name: _policy(exclusions=[{"member": "a", "lot": "l1", "reason": "x"}]),
     families.POOLED_CAPACITY.name: _add("capacities", member="a", theme="advice", amount="1"),
+    families.CASH_FLOW.name: _reserves("1", max_reserves_share="0.5"),
 }
 
 

@@ -448,7 +448,7 @@ def _generate(s: _Settings) -> dict[str, Any]:
     annual = float(np.sum(contracts.value / contracts.term))
     return {
         "name": f"Synthetic consortium ({s.members} members, {s.lots} lots, seed {s.seed})",
-        "members": _member_rows(s, ids, members, coverage),
+        "members": _with_reserves(s, _member_rows(s, ids, members, coverage)),
         "contracts": _contract_rows(ids, contracts, lot_rows),
         "capacities": capacity_rows,
         "hub": {"name": "Consortium hub", "annual_cost": str(round(annual * s.rate * 0.8))},
@@ -640,6 +640,31 @@ def _member_rows(
         }
         for mid, b, assoc, inc, q, qa, r, imp, ts, ar in columns
     ]
+
+
+#: Months of income a member of each band holds as unrestricted reserves: a few months, fewer
+#: for the smallest (the sector's usual reserves policies aim at three to six months).
+RESERVE_MONTHS: Final[Mapping[SizeBand, int]] = {
+    SizeBand.MICRO: 1,
+    SizeBand.SMALL: 2,
+    SizeBand.MEDIUM: 3,
+    SizeBand.LARGE: 4,
+    SizeBand.MAJOR: 6,
+}
+
+
+def _with_reserves(s: _Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """With the cash-flow condition switched on, each member's reserves (months of income).
+
+    Off by default: a consortium without it is generated exactly as before.
+    """
+    if families.CASH_FLOW.switch not in s.side:
+        return rows
+    for row in rows:
+        pence = int(Decimal(row["annual_income"]) * 100)
+        months = RESERVE_MONTHS[SizeBand.of(Decimal(row["annual_income"]))]
+        row["reserves"] = f"{pence * months // 12 // 100}.{pence * months // 12 % 100:02d}"
+    return rows
 
 
 def _lot_rows(s: _Settings, ids: _Ids, lots: _Lots) -> list[dict[str, Any]]:

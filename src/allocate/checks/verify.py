@@ -56,6 +56,9 @@ Each group of checks below reports under the names of the conditions it checks.
     price per unit-priced lot (rounding to whole pence and units).
 ``min_providers_per_area``
     Every area has at least ``min(k, members eligible there)`` members with an award there.
+``cash_flow``
+    No member's peak working capital, worked out month by month from the payment terms with
+    exact fractions, exceeds ``max_reserves_share`` × its reserves.
 """
 
 from __future__ import annotations
@@ -72,10 +75,14 @@ from allocate.core.errors import VerificationError
 from allocate.core.families import FAMILIES, Family
 from allocate.core.model import (
     Capacity,
+    CashFlowTerms,
     Competition,
+    Contract,
     Lot,
     Member,
+    MemberPayBasis,
     Membership,
+    PaymentTiming,
     Problem,
     Rule,
     TopSliceMethod,
@@ -872,12 +879,105 @@ _Checker = Callable[[_Index, _Awards, _Failures], None]
 #: checked on whatever awards are listed; the others weigh sums of awards against the contracts'
 #: pots, which only an allocation (status ok) divides.
 _ON_AWARDS: Mapping[str, _Checker] = {families.MIN_AWARD.name: _check_min_award}
+
+
+def _check_cash_flow(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """No member's peak working capital above its share of its reserves.
+
+    Written out from the documented terms, month by month, on its own: each award's delivery
+    spread by the profile, what the member is paid and when, its full cost, and the running
+    need at each month's end, exactly.
+    """
+    problem = index.problem
+    name, share = families.CASH_FLOW.name, problem.policy.max_reserves_share
+    assert share is not None
+    cf = problem.cash_flow or CashFlowTerms()
+    flows = []
+    for a, lot in awards.known():
+        member = awards.members[a.member]
+        ratio = _full_cost_per_pound(index, awards, a.member, lot)
+        flows.append((a, ratio, _paid_and_done(cf, awards.lots[a.lot][0], member)))
+    last = max((max(f) for _, _, f in flows), default=0)
+    need: dict[str, defaultdict[int, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    for a, ratio, f in flows:
+        award, end = Fraction(a.amount), max(f)
+        for month in range(1, last + 1):
+            done, paid = f[min(month, end)]  # after its last payment nothing changes
+            need[a.member][month] += ratio * award * done - award * paid
+    for mid in sorted(need):
+        failures.count(name)
+        reserves = awards.members[mid].reserves
+        limit = Fraction(share) * Fraction(reserves or 0)
+        worst = max(need[mid].values())
+        if worst > limit:
+            month = min(t for t, n in need[mid].items() if n == worst)
+            failures.fail(
+                name, f"{mid}: £{float(worst):,.2f} in month {month} > {share} × {reserves}"
+            )
+
+
+def _full_cost_per_pound(index: _Index, awards: _Awards, mid: str, lot: Lot) -> Fraction:
+    """The declared cost ratio, or unit cost over what a unit pays members; 1 when neither."""
+    cap = index.caps_of_lot.get(lot.id, {}).get(mid)
+    if cap is None:
+        return Fraction(1)
+    if cap.cost_ratio is not None:
+        return Fraction(cap.cost_ratio)
+    if cap.unit_cost is not None and lot.unit_price is not None:
+        contract = awards.lots[lot.id][0]
+        top = awards.results[contract.id].lot_top_slices.get(lot.id, Decimal(0))
+        pot = Fraction(lot.value - top)
+        units = Fraction(lot.value / lot.unit_price)
+        return Fraction(cap.unit_cost) * units / pot if pot else Fraction(1)
+    return Fraction(1)
+
+
+def _paid_and_done(
+    cf: CashFlowTerms, contract: Contract, member: Member
+) -> dict[int, tuple[Fraction, Fraction]]:
+    """For every month: the share of an award delivered and the share paid by its end."""
+    terms = contract.payment_terms or cf.commissioner
+    weights = [Fraction(w) for w in (terms.delivery_profile or [1] * 12)]
+    months = 12 * contract.term_years
+    done_in = {
+        m: weights[(m - 1) % 12] / (sum(weights) * contract.term_years)
+        for m in range(1, months + 1)
+    }
+    delay = (cf.members.days + 29) // 30
+    paid_in: defaultdict[int, Fraction] = defaultdict(Fraction)
+    if member.size_band in cf.members.advance_bands:
+        paid_in.update(done_in)
+    elif cf.members.basis is MemberPayBasis.ON_CLAIM:
+        for m, x in done_in.items():
+            paid_in[m + delay] += x
+    else:
+        length = {"monthly": 1, "quarterly": 3, "annual": 12}[terms.frequency.value]
+        lag = 0 if terms.lag_months is None else terms.lag_months
+        if terms.timing is PaymentTiming.ARREARS and terms.lag_months is None:
+            lag = 1
+        pbr = Fraction(terms.results_share)
+        for end in range(length, months + 1, length):
+            period = sum((done_in[m] for m in range(end - length + 1, end + 1)), Fraction(0))
+            when = end + lag if terms.timing is PaymentTiming.ARREARS else end - length + 1
+            paid_in[when + delay] += (1 - pbr) * period
+            paid_in[end + terms.results_lag_months + delay] += pbr * period
+    last = max([months, *paid_in])
+    out: dict[int, tuple[Fraction, Fraction]] = {}
+    done = paid = Fraction(0)
+    for m in range(1, last + 1):
+        done += done_in.get(m, Fraction(0))
+        paid += paid_in.get(m, Fraction(0))
+        out[m] = (done, paid)
+    return out
+
+
 _ON_ALLOCATION: Mapping[str, _Checker] = {
     families.MAX_MEMBER_SHARE.name: _check_max_member_share,
     families.MAX_DEPENDENCY.name: _check_max_dependency,
     families.SMALL_ORG_SHARE.name: _check_small_org_share,
     families.CASE_MIX.name: _check_case_mix,
     families.MIN_PROVIDERS_PER_AREA.name: _check_min_providers_per_area,
+    families.CASH_FLOW.name: _check_cash_flow,
 }
 
 

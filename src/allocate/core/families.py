@@ -19,8 +19,9 @@ The code that *acts* on a family stays with its layer: its rows in
 :mod:`allocate.checks.verify` and in the test kit, each keyed by the entries below.  See
 ``docs/architecture.md`` ("Adding a side-constraint family").
 
->>> [f.name for f in FAMILIES if f.kind is Kind.ROWS]
-['max_member_share', 'max_dependency', 'small_org_share', 'case_mix', 'pooled_capacity']
+>>> [f.name for f in FAMILIES if f.kind is Kind.ROWS]  # doctest: +NORMALIZE_WHITESPACE
+['max_member_share', 'max_dependency', 'cash_flow', 'small_org_share', 'case_mix',
+ 'pooled_capacity']
 >>> by_switch("case_mix_tolerance").name
 'case_mix'
 """
@@ -35,6 +36,7 @@ from typing import Any, Literal
 
 __all__ = [
     "CASE_MIX",
+    "CASH_FLOW",
     "EXCLUSIONS",
     "FAMILIES",
     "MAX_DEPENDENCY",
@@ -229,11 +231,27 @@ POOLED_CAPACITY = Family(
     synthetic=0.75,
 )
 
+CASH_FLOW = Family(
+    name="cash_flow",
+    kind=Kind.ROWS,
+    condition="no member's peak working capital above its share of its reserves",
+    setting="max_reserves_share",
+    switch="max_reserves_share",
+    # the loosest share still binds when a member's need is above its whole reserves: the
+    # bisection then says no share up to 1 suffices
+    bisection=Bisection("up", Decimal(1), _SHARE),
+    # no more working capital tied up than its whole unrestricted reserves (synthetic members
+    # hold one to six months of income: a month's delivery paid in arrears fits a micro one's)
+    synthetic="1",
+    draw=Draw(Decimal("0.1"), Decimal(1), Decimal("0.05")),
+)
+
 #: Every family, in the order the audit, the diagnosis and the test kit list them.
 FAMILIES: tuple[Family, ...] = (
     MIN_AWARD,
     MAX_MEMBER_SHARE,
     MAX_DEPENDENCY,
+    CASH_FLOW,
     SMALL_ORG_SHARE,
     CASE_MIX,
     MIN_PROVIDERS_PER_AREA,

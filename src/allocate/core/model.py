@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
@@ -47,6 +47,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
     WithJsonSchema,
@@ -62,6 +63,7 @@ __all__ = [
     "AwardMode",
     "Bid",
     "Capacity",
+    "CashFlowTerms",
     "ClientGroup",
     "Competition",
     "Contract",
@@ -69,8 +71,13 @@ __all__ = [
     "Hub",
     "Lot",
     "Member",
+    "MemberPayBasis",
+    "MemberPaymentTerms",
     "Membership",
     "Money",
+    "PaymentFrequency",
+    "PaymentTerms",
+    "PaymentTiming",
     "Policy",
     "PriceScoring",
     "Problem",
@@ -78,6 +85,7 @@ __all__ = [
     "Rule",
     "SavingUse",
     "SizeBand",
+    "SocialValueTargets",
     "Split",
     "TenderPolicy",
     "TenderWeights",
@@ -130,6 +138,16 @@ Multiple = Annotated[
 ]
 
 
+#: The full cost of a pound of award: positive, at most 100, exact.
+CostRatio = Annotated[
+    Decimal,
+    BeforeValidator(lambda value: parse_number(value, "cost ratio")),
+    Field(gt=0, le=100),
+]
+#: Months a payment may come after the period it pays for (up to five years).
+Months = Annotated[int, BeforeValidator(lambda value: _whole_number(value)), Field(ge=0, le=60)]
+
+
 def _whole_number(value: Any) -> Any:
     """Refuse a number whose conversion to a whole number would not end (``Decimal('1e-9999999')``).
 
@@ -138,6 +156,14 @@ def _whole_number(value: Any) -> Any:
     if isinstance(value, Decimal) and value.is_finite() and value and abs(value.adjusted()) > 100:
         raise ValueError(f"the number {value} is out of range for a whole number")
     return value
+
+
+def _profile_weight(value: Any) -> Decimal:
+    """A delivery-profile weight: a non-negative exact number up to a million."""
+    weight = parse_number(value, "profile weight")
+    if weight < 0 or weight > 1_000_000:
+        raise ValueError(f"a profile weight must be between 0 and 1000000, not {weight}")
+    return weight
 
 
 #: Most years a contract may run, or be in (and the latest glide-path target year).
@@ -155,7 +181,12 @@ Label = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class _Frozen(BaseModel):
-    """Base of every input class: immutable, unknown fields rejected, docstrings as field docs."""
+    """Base of every input class: immutable, unknown fields rejected, docstrings as field docs.
+
+    Fields added after the first published format (money over time, issue 15) are listed in
+    ``_ABSENT_BY_DEFAULT`` and left out of a dump while they hold their default: a problem that
+    does not use them dumps (and so fingerprints) exactly as it did before they existed.
+    """
 
     model_config = ConfigDict(
         frozen=True,
@@ -164,6 +195,24 @@ class _Frozen(BaseModel):
         validate_default=True,
         ser_json_inf_nan="strings",
     )
+
+    _ABSENT_BY_DEFAULT: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _leave_out_absent(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        return _drop_absent(self, handler(self))
+
+
+def _drop_absent(model: _Frozen, data: Any) -> Any:
+    """``data`` (the model's dump) without its ``_ABSENT_BY_DEFAULT`` fields at their default."""
+    if model._ABSENT_BY_DEFAULT and isinstance(data, dict):
+        fields = type(model).model_fields
+        for name in model._ABSENT_BY_DEFAULT:
+            if name in data and getattr(model, name) == fields[name].default:
+                del data[name]
+    return data
 
 
 class Membership(StrEnum):
@@ -233,6 +282,12 @@ class Member(_Frozen):
     """Areas the member serves (e.g. ``Luton``)."""
     impact_score: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = None
     """Assessed potential impact, above 0 up to 1 (weights the weighted rules on request)."""
+    reserves: Money | None = None
+    """Unrestricted reserves in pounds: what the member can carry a contract's cash flow with."""
+    based_in: Label | None = None
+    """The area the organisation is based in (social value: money kept local)."""
+
+    _ABSENT_BY_DEFAULT = ("reserves", "based_in")
 
     @property
     def size_band(self) -> SizeBand:
@@ -297,6 +352,117 @@ class Lot(_Frozen):
         return int(self.value / self.unit_price)
 
 
+class PaymentFrequency(StrEnum):
+    """How often a commissioner pays: the length of a payment period."""
+
+    MONTHLY = "monthly"
+    """Periods of one month."""
+    QUARTERLY = "quarterly"
+    """Periods of three months."""
+    ANNUAL = "annual"
+    """Periods of twelve months."""
+
+    @property
+    def months(self) -> int:
+        """The period's length in months."""
+        return {"monthly": 1, "quarterly": 3, "annual": 12}[self.value]
+
+
+class PaymentTiming(StrEnum):
+    """Whether a period is paid at its start or after its end."""
+
+    ADVANCE = "advance"
+    """Paid in the first month of the period."""
+    ARREARS = "arrears"
+    """Paid ``lag_months`` after the period's last month."""
+
+
+class PaymentTerms(_Frozen):
+    """How a commissioner pays the consortium for a contract, and how delivery runs over a year.
+
+    Each period is paid for the share of the contract delivered in it (the delivery profile): the
+    ``results_share`` of it ``results_lag_months`` after the period's last month (payment by
+    results, once the outcomes are known), the rest in advance (the period's first month) or in
+    arrears (``lag_months`` after its last month).  See ``docs/concepts.md``, "Money over time".
+    """
+
+    frequency: PaymentFrequency = PaymentFrequency.MONTHLY
+    """Monthly, quarterly or annual periods."""
+    timing: PaymentTiming = PaymentTiming.ARREARS
+    """In advance or in arrears."""
+    lag_months: Months | None = None
+    """In arrears: months after the period's last month the payment comes (1 when absent; 0:
+    in its last month).  Not with ``advance``."""
+    results_share: Rate = Decimal(0)
+    """The share of each period's value paid by results."""
+    results_lag_months: Months = 3
+    """Months after the period's last month the payment-by-results share comes."""
+    delivery_profile: tuple[Annotated[Decimal, BeforeValidator(_profile_weight)], ...] | None = None
+    """Twelve non-negative weights, one per month of a contract year, of how delivery (and its
+    cost) is spread; flat when absent.  The same each year of the term."""
+
+    @property
+    def arrears_lag(self) -> int:
+        """Months after a period's end its arrears payment comes (0 in advance)."""
+        if self.timing is PaymentTiming.ADVANCE:
+            return 0
+        return 1 if self.lag_months is None else self.lag_months
+
+
+class MemberPayBasis(StrEnum):
+    """How the hub pays its members."""
+
+    BACK_TO_BACK = "back_to_back"
+    """As the commissioner pays the hub: each member's share of every payment, ``days`` after
+    the hub receives it."""
+    ON_CLAIM = "on_claim"
+    """Monthly claims for the month's delivery, paid in full ``days`` after the month's end (the
+    hub carries the commissioner's terms)."""
+
+
+class MemberPaymentTerms(_Frozen):
+    """How the hub pays members (a month counts 30 days: 1 to 30 days is the next month)."""
+
+    basis: MemberPayBasis = MemberPayBasis.BACK_TO_BACK
+    """``back_to_back`` or ``on_claim``."""
+    days: Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=365)] = 0
+    """Days after the hub is paid (back to back) or after the claim (on claim)."""
+    advance_bands: tuple[SizeBand, ...] = ()
+    """Members of these size bands are paid each month's delivery in advance, in that month,
+    out of the hub's money (the hub's forecast shows what it costs)."""
+
+
+class CashFlowTerms(_Frozen):
+    """Money over time: how the consortium is paid and pays, for the cash-flow forecast."""
+
+    commissioner: PaymentTerms = PaymentTerms()
+    """The commissioners' terms for contracts without ``payment_terms`` of their own."""
+    members: MemberPaymentTerms = MemberPaymentTerms()
+    """How the hub pays its members."""
+    reserves_flag_share: Rate = Decimal(1)
+    """The forecast flags a member whose peak working capital exceeds this share of its
+    reserves (1: its whole reserves)."""
+
+
+class SocialValueTargets(_Frozen):
+    """Targets for the social value of an allocation, on every contract and in total.
+
+    Each is optional; the audit says which are met and which are missed (they are reported,
+    not enforced).
+    """
+
+    min_small_share: Rate | None = None
+    """At least this share of the members' awards goes to micro and small organisations."""
+    min_local_share: Rate | None = None
+    """At least this share goes to organisations based in the lot's area."""
+    min_organisations: (
+        Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_PROVIDERS)] | None
+    ) = None
+    """At least this many organisations funded."""
+    max_hub_share: Rate | None = None
+    """The hub keeps at most this share of the contract value."""
+
+
 class Contract(_Frozen):
     """A contract a commissioner has awarded to the consortium."""
 
@@ -319,6 +485,11 @@ class Contract(_Frozen):
     def award_of(self, lot: Lot) -> AwardMode:
         """How ``lot`` (one of this contract's) is awarded."""
         return lot.award if lot.award is not None else self.award
+
+    payment_terms: PaymentTerms | None = None
+    """How the commissioner pays this contract (``cash_flow.commissioner`` when absent)."""
+
+    _ABSENT_BY_DEFAULT = ("payment_terms",)
 
     @property
     def annual_value(self) -> Decimal:
@@ -346,6 +517,13 @@ class Capacity(_Frozen):
     """Capacity in pounds."""
     units: Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_UNITS)] | None = None
     """Capacity in whole units (unit-priced lots only)."""
+    unit_cost: Money | None = None
+    """Full cost of delivering one unit, overheads included (unit-priced lots only)."""
+    cost_ratio: CostRatio | None = None
+    """Full cost of delivering a pound of award, overheads included (1.1: costs 10% more than
+    it is paid); on any per-lot capacity, instead of ``unit_cost``."""
+
+    _ABSENT_BY_DEFAULT = ("unit_cost", "cost_ratio")
 
 
 class Bid(_Frozen):
@@ -574,6 +752,13 @@ class Policy(_Frozen):
     """Member/lot or member/contract pairs that may not be awarded, with the reason."""
     tender: TenderPolicy = TenderPolicy()
     """How sub-tendered lots are evaluated and awarded (lots with ``award: sub_tender``)."""
+    max_reserves_share: Rate | None = None
+    """No member's peak working capital (cash-flow forecast) exceeds this share of its
+    reserves; every member that may receive an award must declare ``reserves``."""
+    social_value: SocialValueTargets | None = None
+    """Targets for the social value section of the audit (reported, not enforced)."""
+
+    _ABSENT_BY_DEFAULT = ("max_reserves_share", "social_value")
 
     @property
     def side_constraints(self) -> tuple[str, ...]:
@@ -606,6 +791,11 @@ class Problem(_Frozen):
     """How the hub's share is set."""
     policy: Policy = Policy()
     """Fairness rule, thresholds and constraints."""
+    cash_flow: CashFlowTerms | None = None
+    """Payment terms for the cash-flow forecast (money over time); none: no forecast, unless
+    ``policy.max_reserves_share`` asks for one, then the default terms."""
+
+    _ABSENT_BY_DEFAULT = ("cash_flow",)
 
     # -- construction that reports every issue ------------------------------------------------
 
@@ -676,10 +866,13 @@ class Problem(_Frozen):
     def _without_unused_tender(self, handler: SerializerFunctionWrapHandler) -> Any:
         """The dump, without the sub-tender fields when no lot is sub-tendered.
 
+        (Nor the fields absent by default, as every input class: see :class:`_Frozen`.)
+
         They cannot change such a problem's allocation, and leaving them out keeps its canonical
         JSON, and so its fingerprint, what it was before they existed.
         """
-        data = handler(self)
+        # one serializer per class: this one also leaves out the fields absent by default
+        data = _drop_absent(self, handler(self))
         if self.bids or self.tendered or not isinstance(data, dict):
             return data
         data.pop("bids", None)
@@ -765,7 +958,90 @@ def _cross_reference_issues(p: Problem) -> list[Issue]:
         *_method_issues(p),
         *_tender_policy_issues(p.policy.tender),
         *_bid_issues(p, members),
+        *_cost_issues(p),
+        *_payment_issues(p),
+        *_reserves_issues(p),
     ]
+
+
+def _cost_issues(p: Problem) -> Iterator[Issue]:
+    """Unit costs on unit-priced per-lot capacities only; a cost ratio per lot; not both."""
+    for k, cap in enumerate(p.capacities):
+        if cap.unit_cost is None and cap.cost_ratio is None:
+            continue
+        where = f"capacities[{k}]"
+        ident = f"{cap.member}/{cap.lot}" if cap.lot else f"{cap.member}/{cap.theme}/{cap.area}"
+        if cap.lot is None:
+            yield Issue(
+                where,
+                "a pooled capacity has no single lot to cost: give 'unit_cost' or 'cost_ratio' "
+                "on per-lot capacities",
+                ident,
+            )
+            continue
+        if cap.unit_cost is not None and cap.cost_ratio is not None:
+            yield Issue(where, "give at most one of 'unit_cost' or 'cost_ratio'", ident)
+        pair = p.lot_index.get(cap.lot)
+        if cap.unit_cost is not None and pair is not None and not pair[1].is_unit_priced:
+            yield Issue(
+                f"{where}.unit_cost",
+                f"lot {cap.lot!r} is not unit-priced: give the full cost as 'cost_ratio'",
+                ident,
+                str(cap.unit_cost),
+            )
+
+
+def _payment_issues(p: Problem) -> Iterator[Issue]:
+    """Each set of payment terms: no arrears lag in advance, a twelve-month positive profile."""
+    places: list[tuple[str, str | None, PaymentTerms]] = []
+    if p.cash_flow is not None:
+        places.append(("cash_flow.commissioner", None, p.cash_flow.commissioner))
+    places += [
+        (f"contracts[{ci}].payment_terms", c.id, c.payment_terms)
+        for ci, c in enumerate(p.contracts)
+        if c.payment_terms is not None
+    ]
+    for where, ident, terms in places:
+        if terms.timing is PaymentTiming.ADVANCE and terms.lag_months is not None:
+            yield Issue(
+                f"{where}.lag_months",
+                "a payment in advance has no arrears lag: leave 'lag_months' out",
+                ident,
+                terms.lag_months,
+            )
+        profile = terms.delivery_profile
+        if profile is None:
+            continue
+        if len(profile) != 12:
+            yield Issue(
+                f"{where}.delivery_profile",
+                f"a delivery profile has one weight per month: 12, not {len(profile)}",
+                ident,
+                len(profile),
+            )
+        elif not any(profile):
+            yield Issue(
+                f"{where}.delivery_profile",
+                "a delivery profile needs some positive weight",
+                ident,
+                [str(w) for w in profile],
+            )
+
+
+def _reserves_issues(p: Problem) -> Iterator[Issue]:
+    """A reserves condition needs the reserves of every full member with a capacity."""
+    if p.policy.max_reserves_share is None:
+        return
+    with_capacity = {cap.member for cap in p.capacities}
+    for mi, m in enumerate(p.members):
+        if m.reserves is None and m.membership is Membership.FULL and m.id in with_capacity:
+            yield Issue(
+                f"members[{mi}].reserves",
+                "policy.max_reserves_share needs the reserves of every member that may receive "
+                "an award",
+                m.id,
+                None,
+            )
 
 
 def _portfolio_issues(p: Problem) -> Iterator[Issue]:

@@ -41,6 +41,9 @@ Conditions (:data:`CONDITIONS`; the names follow :func:`allocate.verify`):
                             groups, up to one penny (one unit's price on unit-priced lots)
                             per lot of the service (rounding)
 ``min_providers_per_area``  at least ``min(k, members eligible there)`` providers in every area
+``cash_flow``               every member's peak working capital (the cash-flow forecast of
+                            :mod:`allocate.core.cashflow`) within ``max_reserves_share`` × its
+                            reserves
 ``audit``                   the audit agrees with the awards: pair table, member totals, largest
                             member, contract results, checks (all passed), fingerprint, rule
 ==========================  =====================================================================
@@ -77,7 +80,7 @@ from functools import cached_property
 
 from allocate.checks.verify import CONDITIONS as VERIFY_CONDITIONS
 from allocate.checks.verify import verify
-from allocate.core import families
+from allocate.core import cashflow, families
 from allocate.core.families import FAMILIES
 from allocate.core.model import (
     Capacity,
@@ -789,6 +792,22 @@ def _check_min_providers_per_area(f: _Facts) -> None:
             )
 
 
+def _check_cash_flow(f: _Facts) -> None:
+    share = f.problem.policy.max_reserves_share
+    assert share is not None
+    awards = [(a.member, a.lot, a.amount) for a in f.allocation.awards]
+    forecast = cashflow.forecast(f.problem, awards, f.lot_top_slice)
+    for mid, member in forecast.members.items():
+        reserves = f.members[mid].reserves or Decimal(0)
+        limit = int(share * reserves * 100)  # whole pence, rounded down
+        if member.peak_need > limit:
+            f.fail(
+                families.CASH_FLOW.name,
+                f"{mid}: peak working capital {member.peak_need} pence in month "
+                f"{member.peak_month} > {share} × reserves {reserves}",
+            )
+
+
 #: Each family's own check, by its condition's name (independent of :mod:`allocate.checks`).
 _SIDE_CHECKS: Mapping[str, Callable[[_Facts], None]] = {
     families.MIN_AWARD.name: _check_min_award,
@@ -797,6 +816,7 @@ _SIDE_CHECKS: Mapping[str, Callable[[_Facts], None]] = {
     families.SMALL_ORG_SHARE.name: _check_small_org_share,
     families.CASE_MIX.name: _check_case_mix,
     families.MIN_PROVIDERS_PER_AREA.name: _check_min_providers_per_area,
+    families.CASH_FLOW.name: _check_cash_flow,
 }
 
 

@@ -1013,6 +1013,28 @@ def _loose_dependency(x: _ExactSums) -> Decimal | None:
     return max(d, Decimal("0.01")) if d <= 100 else None
 
 
+def _loose_reserves_share(x: _ExactSums) -> Decimal | None:
+    """Above the largest ratio of awards (times the dearest cost ratio) to reserves.
+
+    A member never needs more working capital than the whole cost of its awards, so a share of
+    its reserves above that cannot bind.  None when a member lacks reserves (the condition needs
+    them), a unit cost is declared (its ratio depends on the top-slice) or the share would pass 1.
+    """
+    caps = x.problem.capacities
+    if any(c.unit_cost is not None for c in caps):
+        return None
+    kappa = max([Fraction(1), *(Fraction(c.cost_ratio) for c in caps if c.cost_ratio)])
+    shares = []
+    for mid, v in x.per_member.items():
+        reserves = x.problem.member_index[mid].reserves
+        if v > 0:
+            if not reserves:
+                return None
+            shares.append(kappa * (v + x.slack) / _pence(reserves))
+    share = _up(max(shares, default=Fraction(1, 100)))
+    return max(share, Decimal("0.01")) if share <= 1 else None
+
+
 def _loose_ring_fence(x: _ExactSums) -> Decimal | None:
     """Below the smallest share small members have of a contract; none at 0."""
     bands = set(x.problem.policy.small_org_bands)
@@ -1069,6 +1091,7 @@ _NON_BINDING: Mapping[str, Callable[[_ExactSums], Decimal | int | None]] = {
     families.SMALL_ORG_SHARE.name: _loose_ring_fence,
     families.CASE_MIX.name: _loose_case_mix,
     families.MIN_PROVIDERS_PER_AREA.name: _loose_providers,
+    families.CASH_FLOW.name: _loose_reserves_share,
 }
 
 

@@ -630,6 +630,11 @@ def _side_policy(
         # a count as an int; a share or multiple divided by the whole number of steps in 1, which
         # keeps the shortest exact decimal ("0.5", not "0.50")
         policy[family.setting] = steps if per_unit == 1 else str(Decimal(steps) / per_unit)
+        if family is families.CASH_FLOW:
+            # the condition needs every member's reserves: one to twelve months of income
+            for m in members:
+                months = _int(draw, 1, 12)
+                m["reserves"] = _money(int(Decimal(m["annual_income"]) * 100) * months // 12)
         if family is families.SMALL_ORG_SHARE and draw(_BOOL):
             bands = _subset(draw, _BANDS_ALL) or [SizeBand.MICRO]
             policy["small_org_bands"] = sorted(b.value for b in bands)

@@ -19,6 +19,8 @@ family                     row(s)
                            (R − τ)·w ≤ h ≤ (R + τ)·w, with h its hard-to-help awards, w all its
                            awards on the service and R the hard-to-help share of the service pot
 ``pooled_capacity``        per pooled capacity: awards on the covered lots ≤ the pool
+``cash_flow``              per member and month that can be its peak: its need for working
+                           capital Σ A·(κ·O(t) − I(t)) ≤ share × reserves
 =========================  ==================================================================
 
 ``min_award`` and ``min_providers_per_area`` act on single pairs (which sub-contracts are made,
@@ -31,6 +33,7 @@ from __future__ import annotations
 from allocate.core import families as fam
 from allocate.pipeline.constraints import (
     case_mix,
+    cash_flow,
     max_dependency,
     max_member_share,
     pooled_capacity,
@@ -50,6 +53,7 @@ BUILDERS: dict[fam.Family, RowFamily] = {
         small_org_share.ROWS,
         case_mix.ROWS,
         pooled_capacity.ROWS,
+        cash_flow.ROWS,
     )
 }
 

@@ -1,0 +1,131 @@
+"""``cash_flow``: no member's peak working capital above a share of its reserves.
+
+For fixed payment terms a member's need for working capital at the end of month ``t`` is linear
+in its awards (:mod:`allocate.core.cashflow`):
+
+    ``N(t) = Σ_l A_l · (κ_l·O_l(t) − I_l(t))``
+
+with ``O_l(t)`` the share of lot ``l``'s delivery done by then, ``I_l(t)`` the share of the award
+paid to the member by then and ``κ_l`` the full cost of a pound of award.  Its peak is
+``max_t N(t)``, so "peak ≤ s × reserves" is one row per month, ``N(t) ≤ ⌊s·R⌋`` pence, named
+``cash_flow:<member>:<month>``.  Only the months that can be the peak are kept: a month whose
+coefficients are, lot by lot, no larger than another month's never is (when every lot of the
+member shares the same terms, one row is left).  A member whose capacity can never need more
+than the bound adds no row.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from allocate.core import cashflow
+from allocate.core import families as fam
+from allocate.core.money import format_money
+from allocate.pipeline.constraints.base import Relaxed, RowFamily, Rows
+
+__all__ = ["ROWS", "member_rows"]
+
+
+def member_rows(columns: list[list[Fraction]]) -> list[int]:
+    """The months (0-based) that can be a member's peak, given each pair's need per month.
+
+    ``columns[k][t]`` is pair ``k``'s need per penny at the end of month ``t``.  A month is
+    left out when another month's needs are at least as large for every pair (the earlier kept
+    among equal ones), or when no pair needs anything in it.
+
+    >>> member_rows([[Fraction(1), Fraction(3), Fraction(2)]])
+    [1]
+    >>> member_rows([[Fraction(1), Fraction(3)], [Fraction(2), Fraction(0)]])
+    [0, 1]
+    """
+    months = len(columns[0]) if columns else 0
+    vectors = [tuple(col[t] for col in columns) for t in range(months)]
+    kept: list[int] = []
+    for t, v in enumerate(vectors):
+        if not any(x > 0 for x in v):
+            continue
+        dominated = any(
+            u != t
+            and all(a >= b for a, b in zip(vectors[u], v, strict=True))
+            and (vectors[u] != v or u < t)
+            for u in range(months)
+        )
+        if not dominated:
+            kept.append(t)
+    return kept
+
+
+def _add_rows(rows: Rows) -> None:
+    problem = rows.p.problem
+    share = problem.policy.max_reserves_share
+    if share is None:
+        return
+    timing = cashflow.CashFlowTiming(problem)
+    costs = cashflow.declared_costs(problem)
+    cache: dict[tuple[str, bool, Fraction], list[Fraction]] = {}
+    for i, pairs in rows.members():
+        member = problem.members[i]
+        assert member.reserves is not None  # validated: the condition needs every member's
+        bound = math.floor(Fraction(share) * Fraction(member.reserves) * 100)
+        columns = []
+        advanced = timing.advanced(member)
+        for k in pairs:
+            lot = rows.p.lots[rows.p.pair_lot[k]]
+            contract, lot_in = problem.lot_index[lot.lot_id]
+            kappa, _ = cashflow.cost_ratio(costs, member.id, lot_in, lot.pot)
+            key = (contract.id, advanced, kappa)
+            if key not in cache:  # most pairs share their contract's terms and cost 1 a pound
+                cache[key] = cashflow.need_coefficients(timing, contract, member, kappa)
+            columns.append(cache[key])
+        most = [
+            sum(
+                (
+                    max(col[t], Fraction(0)) * rows.cap_pence(k)
+                    for k, col in zip(pairs, columns, strict=True)
+                ),
+                Fraction(0),
+            )
+            for t in range(timing.horizon)
+        ]
+        for t in member_rows(columns):
+            if most[t] <= bound:
+                continue
+            weights = {k: col[t] for k, col in zip(pairs, columns, strict=True)}
+            rows.add(
+                f"cash_flow:{member.id}:{t + 1}",
+                fam.CASH_FLOW,
+                pairs,
+                weights,
+                "<=",
+                bound,
+                max(bound, 100),
+                f"{member.id}'s working capital at the end of month {t + 1} stays within "
+                f"{share} × its reserves (£{member.reserves:,})",
+                member=member.id,
+            )
+
+
+def _relaxation(r: Relaxed) -> str:
+    """``m needs £X more working capital than …: raise max_reserves_share from 0.5 to …``."""
+    row = r.row
+    if row is None or row.member is None:
+        return f"{r.name}: relax by {r.money}"
+    problem = r.plan.problem
+    reserves = problem.member_index[row.member].reserves or 0
+    month = r.name.rsplit(":", 1)[-1]
+    text = (
+        f"{row.member} needs {r.money} more working capital in month {month} than "
+        f"max_reserves_share {problem.policy.max_reserves_share} × its reserves "
+        f"({format_money(reserves)}) allows"
+    )
+    if not reserves:
+        return f"{text}: no share of reserves of £0.00 allows any need"
+    needed = Fraction(row.bound_pence + r.pence) / (Fraction(reserves) * 100)
+    change = r.change(fam.CASH_FLOW, needed)
+    if change is None:
+        return f"{text}: no max_reserves_share up to 1 allows it"
+    return f"{text}: {change}"
+
+
+ROWS = RowFamily(fam.CASH_FLOW, _add_rows, _relaxation)
