@@ -236,3 +236,17 @@ def test_absent_fields_leave_a_problem_as_it_was() -> None:
     for key in ("cash_flow", "reserves_", "unit_cost", "cost_ratio", "max_reserves_share"):
         assert key not in dumped
     assert "reserves" in _problem(None).model_dump()["members"][0]  # present when declared
+
+
+def test_new_fields_are_left_out_together_whatever_else_the_problem_uses() -> None:
+    # each later addition leaves its fields out of a dump while unused, sub-tendering and money
+    # over time alike: a problem that uses one must not drag the other's defaults into its
+    # canonical JSON (and so its fingerprint)
+    from allocate.core.examples import tender_demo_dict
+
+    tendered = Problem.model_validate(tender_demo_dict()).model_dump()
+    assert "bids" in tendered and "cash_flow" not in tendered
+    assert "max_reserves_share" not in tendered["policy"]
+    with_terms = _problem({"commissioner": {"frequency": "monthly"}}).model_dump()
+    assert "cash_flow" in with_terms
+    assert "bids" not in with_terms and "tender" not in with_terms["policy"]
