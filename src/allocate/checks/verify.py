@@ -892,18 +892,26 @@ def _check_cash_flow(index: _Index, awards: _Awards, failures: _Failures) -> Non
     name, share = families.CASH_FLOW.name, problem.policy.max_reserves_share
     assert share is not None
     cf = problem.cash_flow or CashFlowTerms()
-    flows = []
+    # awards on the same contract, with the same payment and the same cost per pound, move
+    # together month by month: their amounts are added first, then each month worked out once
+    timetable: dict[tuple[str, bool], dict[int, tuple[Fraction, Fraction]]] = {}
+    amounts: defaultdict[tuple[str, str, bool, Fraction], Fraction] = defaultdict(Fraction)
     for a, lot in awards.known():
         member = awards.members[a.member]
+        contract = awards.lots[a.lot][0]
+        advanced = member.size_band in cf.members.advance_bands
+        if (contract.id, advanced) not in timetable:
+            timetable[contract.id, advanced] = _paid_and_done(cf, contract, member)
         ratio = _full_cost_per_pound(index, awards, a.member, lot)
-        flows.append((a, ratio, _paid_and_done(cf, awards.lots[a.lot][0], member)))
-    last = max((max(f) for _, _, f in flows), default=0)
+        amounts[a.member, contract.id, advanced, ratio] += Fraction(a.amount)
+    last = max((max(f) for f in timetable.values()), default=0)
     need: dict[str, defaultdict[int, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
-    for a, ratio, f in flows:
-        award, end = Fraction(a.amount), max(f)
+    for (mid, cid, advanced, ratio), award in amounts.items():
+        f = timetable[cid, advanced]
+        end = max(f)
         for month in range(1, last + 1):
             done, paid = f[min(month, end)]  # after its last payment nothing changes
-            need[a.member][month] += ratio * award * done - award * paid
+            need[mid][month] += ratio * award * done - award * paid
     for mid in sorted(need):
         failures.count(name)
         reserves = awards.members[mid].reserves

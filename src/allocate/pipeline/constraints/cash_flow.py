@@ -64,12 +64,16 @@ def _add_rows(rows: Rows) -> None:
     timing = cashflow.CashFlowTiming(problem)
     costs = cashflow.declared_costs(problem)
     cache: dict[tuple[str, bool, Fraction], list[Fraction]] = {}
+    peaks: dict[tuple[tuple[str, bool, Fraction], ...], list[int]] = {}
     for i, pairs in rows.members():
         member = problem.members[i]
         assert member.reserves is not None  # validated: the condition needs every member's
         bound = math.floor(Fraction(share) * Fraction(member.reserves) * 100)
-        columns = []
         advanced = timing.advanced(member)
+        # pairs with the same terms and cost have the same column: one per kind, with the
+        # capacity its pairs can ever carry (a county's members share a handful of kinds)
+        key_of: list[tuple[str, bool, Fraction]] = []
+        capacity: dict[tuple[str, bool, Fraction], Fraction] = {}
         for k in pairs:
             lot = rows.p.lots[rows.p.pair_lot[k]]
             contract, lot_in = problem.lot_index[lot.lot_id]
@@ -77,21 +81,16 @@ def _add_rows(rows: Rows) -> None:
             key = (contract.id, advanced, kappa)
             if key not in cache:  # most pairs share their contract's terms and cost 1 a pound
                 cache[key] = cashflow.need_coefficients(timing, contract, member, kappa)
-            columns.append(cache[key])
-        most = [
-            sum(
-                (
-                    max(col[t], Fraction(0)) * rows.cap_pence(k)
-                    for k, col in zip(pairs, columns, strict=True)
-                ),
-                Fraction(0),
-            )
-            for t in range(timing.horizon)
-        ]
-        for t in member_rows(columns):
-            if most[t] <= bound:
+            key_of.append(key)
+            capacity[key] = capacity.get(key, Fraction(0)) + rows.cap_pence(k)
+        kinds = tuple(sorted(capacity, key=repr))
+        if kinds not in peaks:
+            peaks[kinds] = member_rows([cache[key] for key in kinds])
+        for t in peaks[kinds]:
+            most = sum(max(cache[key][t], Fraction(0)) * capacity[key] for key in kinds)
+            if most <= bound:
                 continue
-            weights = {k: col[t] for k, col in zip(pairs, columns, strict=True)}
+            weights = {k: cache[key][t] for k, key in zip(pairs, key_of, strict=True)}
             rows.add(
                 f"cash_flow:{member.id}:{t + 1}",
                 fam.CASH_FLOW,
