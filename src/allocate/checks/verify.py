@@ -64,6 +64,7 @@ Each group of checks below reports under the names of the conditions it checks.
 from __future__ import annotations
 
 import functools
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -892,10 +893,13 @@ def _check_cash_flow(index: _Index, awards: _Awards, failures: _Failures) -> Non
     name, share = families.CASH_FLOW.name, problem.policy.max_reserves_share
     assert share is not None
     cf = problem.cash_flow or CashFlowTerms()
-    # awards on the same contract, with the same payment and the same cost per pound, move
-    # together month by month: their amounts are added first, then each month worked out once
+    # awards on the same contract and paid the same way move together month by month: per
+    # member and timetable, the awards (A) and their full cost (C = Σ ratio × award) are added
+    # first; the need at a month's end is then Σ C·done − A·paid, worked out in whole numbers
+    # over the timetables' common denominator
     timetable: dict[tuple[str, bool], dict[int, tuple[Fraction, Fraction]]] = {}
-    amounts: defaultdict[tuple[str, str, bool, Fraction], Fraction] = defaultdict(Fraction)
+    award_sum: defaultdict[tuple[str, str, bool], int] = defaultdict(int)  # pence
+    cost_sum: defaultdict[tuple[str, str, bool], Fraction] = defaultdict(Fraction)  # pence
     for a, lot in awards.known():
         member = awards.members[a.member]
         contract = awards.lots[a.lot][0]
@@ -903,24 +907,43 @@ def _check_cash_flow(index: _Index, awards: _Awards, failures: _Failures) -> Non
         if (contract.id, advanced) not in timetable:
             timetable[contract.id, advanced] = _paid_and_done(cf, contract, member)
         ratio = _full_cost_per_pound(index, awards, a.member, lot)
-        amounts[a.member, contract.id, advanced, ratio] += Fraction(a.amount)
+        key = (a.member, contract.id, advanced)
+        pence = int(a.amount * 100)
+        award_sum[key] += pence
+        cost_sum[key] += ratio * pence
     last = max((max(f) for f in timetable.values()), default=0)
-    need: dict[str, defaultdict[int, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
-    for (mid, cid, advanced, ratio), award in amounts.items():
-        f = timetable[cid, advanced]
-        end = max(f)
-        for month in range(1, last + 1):
-            done, paid = f[min(month, end)]  # after its last payment nothing changes
-            need[mid][month] += ratio * award * done - award * paid
-    for mid in sorted(need):
+    den = math.lcm(
+        *(x.denominator for f in timetable.values() for pair in f.values() for x in pair)
+    )
+    scaled = {  # each timetable's (done, paid) at every month's end, times den: whole numbers
+        t: [
+            (int(f[min(m, max(f))][0] * den), int(f[min(m, max(f))][1] * den))
+            for m in range(1, last + 1)
+        ]
+        for t, f in timetable.items()
+    }
+    # need × den × 100 at each month's end, per member: whole numbers while the costs are
+    # (a pound costing a pound, the usual case), fractions only where a cost ratio makes them
+    totals: dict[str, list[int | Fraction]] = {}
+    for (mid, cid, advanced), award in award_sum.items():
+        cost = cost_sum[mid, cid, advanced]
+        c: int | Fraction = cost.numerator if cost.denominator == 1 else cost
+        months = totals.setdefault(mid, [0] * last)
+        for m, (done, paid) in enumerate(scaled[cid, advanced]):
+            # after its last payment nothing changes: the timetable holds its last month
+            months[m] += c * done - award * paid
+    for mid in sorted(totals):
         failures.count(name)
+        months = totals[mid]
         reserves = awards.members[mid].reserves
-        limit = Fraction(share) * Fraction(reserves or 0)
-        worst = max(need[mid].values())
+        # compared in the same scale: reserves in pence × den
+        limit = Fraction(share) * Fraction(reserves or 0) * 100 * den
+        worst = max(months)
         if worst > limit:
-            month = min(t for t, n in need[mid].items() if n == worst)
+            month = months.index(worst) + 1
+            pounds = Fraction(worst) / (den * 100)
             failures.fail(
-                name, f"{mid}: £{float(worst):,.2f} in month {month} > {share} × {reserves}"
+                name, f"{mid}: £{float(pounds):,.2f} in month {month} > {share} × {reserves}"
             )
 
 
