@@ -352,7 +352,8 @@ def reports(p: Plan, awards: dict[int, Rounded] | None) -> list[TenderReport]:
                 )
             )
         decisions = [
-            f"{m} wins {_pounds(Fraction(got[m]))} (rank {e.rank}, total score {_six(e.total)})"
+            f"{m} wins {format_money(got[m], pence=True)} (rank {e.rank}, total score "
+            f"{_six(e.total)})"
             for e in result.ranked
             for m in [e.member]
             if m in winners
