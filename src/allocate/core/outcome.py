@@ -846,7 +846,7 @@ class Allocation(_Out):
                     ]
                 )
         table = frame(rows, columns=columns)
-        table["rank"] = nullable_ints([row[3] for row in rows])
+        table["rank"] = nullable_ints([t.rank for r in self.audit.tenders for t in r.bids])
         return numeric(
             table,
             money,

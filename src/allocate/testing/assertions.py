@@ -662,6 +662,8 @@ def _check_fair_share(f: _Facts) -> None:
         return
     shares = exact_shares(f.problem, f.allocation)
     for (mid, lid), share in sorted(shares.items()):
+        if lid in f.problem.tendered:
+            continue  # a competition, not the rule, shares it: verification's ``tender`` checks
         lot = f.lots[lid][1]
         amount, units = f.awards.get((mid, lid), (Decimal(0), None))
         got = Fraction(units or 0) if lot.unit_price is not None else Fraction(_pence(amount))
