@@ -34,7 +34,7 @@ def test_side_constrained_tenders_keep_every_condition_or_say_why_not(problem: P
 
 
 @settings(max_examples=15, deadline=None)
-@given(tender_problems(competitions=["fixed_price"], max_winners=[1]))
+@given(tender_problems(competitions=["fixed_price"], max_winners=[1], splits=["rank_order"]))
 def test_the_best_qualifying_bid_wins_a_single_winner_lot(problem: Problem) -> None:
     assert check_best_bid_wins(problem)
 

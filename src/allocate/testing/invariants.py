@@ -1137,6 +1137,7 @@ def _single_winner_lots(problem: Problem) -> list[Lot]:
         problem.policy.side_constraints
         or any(c.lot is None for c in problem.capacities)
         or tender.max_winners != 1
+        or tender.split.value != "rank_order"
         or tender.competition.value != "fixed_price"
     ):
         return []
@@ -1146,7 +1147,8 @@ def _single_winner_lots(problem: Problem) -> list[Lot]:
 def check_best_bid_wins(problem: Problem, *, solve: Solver | None = None) -> bool:
     """The best qualifying bid wins a single-winner lot (absent side-constraints).
 
-    For a ``fixed_price`` competition with one winner and no side-constraint or pool, the total
+    For a ``fixed_price`` competition with one winner (``rank_order``: winners added for capacity
+    fill in rank order) and no side-constraint or pool, the total
     Σ weight × score of every eligible bid of at least the minimum quality is computed here from
     the input (capacity scored min(1, claim ÷ lot)); the best (ties: quality, then capacity,
     then id) must receive min(its claim, the lot), and the next-ranked bids only what it cannot
