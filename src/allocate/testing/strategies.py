@@ -755,8 +755,8 @@ def tender_problem_dicts(
 
     >>> from hypothesis import find
     >>> data = find(tender_problem_dicts(), lambda d: True)
-    >>> data["contracts"][0]["lots"][0]["award"], sorted(data["bids"][0])[:3]
-    ('sub_tender', ['capacity', 'impact', 'lot'])
+    >>> data["contracts"][0]["lots"][0]["award"], sorted(data["bids"][0])
+    ('sub_tender', ['impact', 'lot', 'member', 'quality', 'social_value'])
     """
     chosen = {
         "competitions": tuple(competitions),
