@@ -469,3 +469,21 @@ def test_a_minimum_award_and_a_share_cap_move_work_to_the_next_bid() -> None:
     c = solve(_problem(bids, max_member_share="0.95", min_award="5000", tender=QUALITY_ONLY))
     assert _awards(c) == {"a": Decimal("85000.00"), "b": Decimal("5000.00")}
     assert any("gives up" in d for d in c.audit.tenders[0].decisions)
+
+
+def test_a_capacity_shortfall_gives_the_competitions_reasons_for_bids_that_did_not_qualify() -> (
+    None
+):
+    bids = [
+        {"member": "a", "lot": "t1", "quality": 0.9, "capacity": "30000"},
+        {"member": "b", "lot": "t1", "quality": 0.2},
+    ]
+    a = solve(_problem(bids, members="abc", tender={**QUALITY_ONLY, "min_quality": 0.5}))
+    assert a.status.value == "infeasible" and a.diagnosis is not None
+    short = next(x for x in a.diagnosis.lots if x.lot == "t1")
+    reasons = {x.member: x.reasons for x in short.excluded}
+    assert any(
+        "bid did not qualify: quality 0.2 is below the minimum 0.5" in r for r in reasons["b"]
+    )
+    words = " ".join(a.diagnosis.messages)
+    assert "quality 0.2 is below the minimum 0.5" in words
