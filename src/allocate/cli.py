@@ -34,7 +34,7 @@ from pathlib import Path
 
 from allocate import __version__, service
 from allocate.core.errors import AllocateError, ProblemError
-from allocate.core.examples import demo_dict
+from allocate.core.examples import demo_dict, tender_demo_dict
 from allocate.core.model import Problem
 from allocate.core.outcome import Allocation
 from allocate.core.schema import Rejection, input_schema, output_schema
@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="solve the built-in example consortium")
     outputs(demo)
     demo.add_argument("--problem", metavar="OUT", type=Path, help="write the example input JSON")
+    demo.add_argument(
+        "--tender",
+        action="store_true",
+        help="the example with a fourth contract whose lot is awarded by sub-tender",
+    )
     s = sub.add_parser("solve", help="solve a problem file (JSON)")
     s.add_argument("file", type=Path, help="problem JSON ('-' for standard input)")
     outputs(s)
@@ -236,9 +241,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.report is not None:
             _report_format(args.report)
         if args.command == "demo":
+            data = tender_demo_dict() if args.tender else demo_dict()
             if args.problem is not None:
-                _write(args.problem, json.dumps(demo_dict(), indent=2) + "\n")
-            return _run(args, Problem.model_validate(demo_dict()))
+                _write(args.problem, json.dumps(data, indent=2) + "\n")
+            return _run(args, Problem.model_validate(data))
         problem = Problem.model_validate_json(_read(args.file))
         return _run(args, problem)
     except ProblemError as exc:

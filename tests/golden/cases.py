@@ -15,12 +15,12 @@ from pathlib import Path
 
 from allocate import Allocation, Problem, solve
 from allocate.display import html_report
-from allocate.examples import demo_dict
+from allocate.examples import demo_dict, tender_demo_dict
 from allocate.synthetic import consortium
 
 HERE = Path(__file__).resolve().parent
 #: Cases whose HTML (the stand-alone report and the notebook views) is kept too.
-HTML_CASES = ("demo", "demo_share_cap_infeasible")
+HTML_CASES = ("demo", "demo_share_cap_infeasible", "tender_demo")
 #: The date the golden HTML reports carry (a report is dated; a golden file must not change daily).
 REPORT_DATE = datetime.date(2026, 1, 1)
 
@@ -37,6 +37,7 @@ CASES: dict[str, Callable[[], tuple[Problem, dict[str, object]]]] = {
     "demo_lp": lambda: (Problem.model_validate(demo_dict()), {"method": "lp"}),
     "demo_share_cap_infeasible": lambda: (_demo_with(max_member_share="0.05"), {}),
     "demo_min_award": lambda: (_demo_with(min_award="40000", min_providers_per_area=2), {}),
+    "tender_demo": lambda: (Problem.model_validate(tender_demo_dict()), {}),
     "synthetic_plain": lambda: (consortium(members=40, lots=4, seed=7), {}),
     "synthetic_every_side_constraint": lambda: (
         consortium(

@@ -194,3 +194,13 @@ def test_a_new_format_is_one_entry(tmp_path, monkeypatch):
     out = tmp_path / "r.csv"
     assert main(["demo", "--quiet", "--report", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == "status,optimal\n"
+
+
+def test_demo_tender_solves_the_example_with_a_sub_tendered_lot(tmp_path: Path) -> None:
+    out, problem = tmp_path / "a.json", tmp_path / "p.json"
+    assert main(["demo", "--tender", "--quiet", "--json", str(out), "--problem", str(problem)]) == 0
+    data = json.loads(out.read_text())
+    assert [t["lot"] for t in data["audit"]["tenders"]] == ["debt-advice-luton"]
+    assert json.loads(problem.read_text())["bids"]
+    assert main(["demo", "--quiet", "--json", str(out)]) == 0
+    assert "tenders" not in json.loads(out.read_text())["audit"]

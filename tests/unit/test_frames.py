@@ -13,7 +13,7 @@ import pytest
 
 from allocate import Allocation, Problem, solve
 from allocate.core.frames import MONEY_CHOICES, numeric
-from allocate.examples import demo_problem
+from allocate.examples import demo_problem, tender_demo_dict
 from allocate.scenarios import (
     Scenario,
     SweepResults,
@@ -46,6 +46,7 @@ def ring_fenced(demo: Problem) -> Problem:
 def _tables(demo: Problem, ring_fenced: Problem) -> dict[str, Callable[..., pd.DataFrame]]:
     """Every function and method that returns a DataFrame, ready to call with ``money=``."""
     a = solve(demo)
+    tendered = solve(Problem.model_validate(tender_demo_dict()))
     five = [Scenario("5%", [set_top_slice(rate="0.05")])]
     return {
         "to_frame": a.to_frame,
@@ -53,6 +54,7 @@ def _tables(demo: Problem, ring_fenced: Problem) -> dict[str, Callable[..., pd.D
         "pairs_frame": a.pairs_frame,
         "eligibility_frame": a.eligibility_frame,
         "contracts_frame": a.contracts_frame,
+        "tenders_frame": tendered.tenders_frame,
         "compare": lambda **kw: compare(demo, five, **kw),
         "glide_path": lambda **kw: glide_path(demo, "advice-2026", **kw),
         "sensitivity": lambda **kw: sensitivity(
@@ -73,6 +75,7 @@ MONEY = {
     "pairs_frame": ["capacity", "fair_share", "award"],
     "eligibility_frame": [],
     "contracts_frame": ["value", "top_slice", "members_total"],
+    "tenders_frame": ["capacity", "award"],
     "compare": ["value", "baseline", "change"],
     "glide_path": ["income", "change"],
     "sensitivity": ["base", "value", "award_base", "award", "change"],
@@ -91,6 +94,7 @@ def test_every_table_takes_the_same_money_keyword() -> None:
         Allocation.pairs_frame,
         Allocation.eligibility_frame,
         Allocation.contracts_frame,
+        Allocation.tenders_frame,
         compare,
         glide_path,
         sensitivity,
@@ -222,3 +226,25 @@ def test_to_frame_in_pence_gives_money_rows_in_pence(demo: Problem) -> None:
         )
         expected = d * 100 if money else d
         assert p == pytest.approx(float(expected)), (m, i)
+
+
+def test_the_tenders_table_gives_every_bid_exactly_and_in_pence() -> None:
+    a = solve(Problem.model_validate(tender_demo_dict()))
+    exact = a.tenders_frame(money="decimal")
+    bids = [(t, b) for t in a.audit.tenders for b in t.bids]
+    assert len(exact) == len(bids) > 0
+    assert list(exact["member"]) == [b.member for _, b in bids]
+    assert list(exact["award"]) == [b.award for _, b in bids]
+    assert list(exact["total"]) == [Decimal(b.total) for _, b in bids]
+    assert list(exact["winner"]) == [b.member in t.winners for t, b in bids]
+    # the awards of a lot's bids are the lot's awards, to the penny
+    for lot, rows in exact.groupby("lot"):
+        assert rows["award"].sum() == sum(x.amount for x in a.awards if x.lot == lot)
+    pence = a.tenders_frame(money="pence")
+    assert pence["award"].dtype == "Int64" and str(pence["rank"].dtype) == "Int64"
+    assert list(pence["award"]) == [int(b.award * 100) for _, b in bids]
+    floats = a.tenders_frame()
+    assert floats["total"].dtype == "float64" and floats["quality"].dtype == "float64"
+    # a problem without a sub-tendered lot has an empty table with the same columns
+    empty = solve(demo_problem()).tenders_frame()
+    assert empty.empty and list(empty.columns) == list(floats.columns)

@@ -794,6 +794,66 @@ class Allocation(_Out):
         )
         return table.set_index("id")
 
+    def tenders_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """Every bid of every sub-tendered lot: scores, total, rank, qualification and award.
+
+        One row per bid, lot by lot in the order of :attr:`Audit.tenders` (qualified bids in
+        rank order, then the others by member id); no rows when no lot is sub-tendered.  The
+        scores, ``total`` and ``gap`` are numbers (six decimal places; ``NaN``/``None`` when not
+        scored), ``price``, ``capacity`` and ``award`` money (``money`` as for :meth:`to_frame`);
+        ``winner`` says whether the bid won a share, ``reasons`` why it did not qualify.
+        """
+        check_money(money)
+        scores = ["quality", "social_value", "impact", "capacity_score", "price_score"]
+        columns = [
+            "lot",
+            "contract",
+            "member",
+            "rank",
+            "qualified",
+            "winner",
+            *scores,
+            "total",
+            "gap",
+            "price",
+            "capacity",
+            "award",
+            "abnormally_low",
+            "reasons",
+        ]
+        rows = []
+        for t in self.audit.tenders:
+            won = set(t.winners)
+            for b in t.bids:
+                given = [b.scores.get(c) for c in ("quality", "social_value", "impact")]
+                given += [b.scores.get("capacity"), b.scores.get("price")]
+                rows.append(
+                    [
+                        t.lot,
+                        t.contract,
+                        b.member,
+                        b.rank,
+                        b.qualified,
+                        b.member in won,
+                        *(Decimal(x) if x is not None else None for x in given),
+                        Decimal(b.total),
+                        Decimal(b.gap) if b.gap is not None else None,
+                        b.price,
+                        b.capacity,
+                        b.award,
+                        b.abnormally_low,
+                        "; ".join(b.reasons),
+                    ]
+                )
+        table = frame(rows, columns=columns)
+        table["rank"] = nullable_ints([t.rank for r in self.audit.tenders for t in r.bids])
+        return numeric(
+            table,
+            money,
+            pounds=["price", "capacity", "award"],
+            numbers=[*scores, "total", "gap"],
+        )
+
     # -- reports -----------------------------------------------------------------------
 
     def to_markdown(self) -> str:

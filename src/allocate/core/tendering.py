@@ -28,7 +28,9 @@ member id (only bids equal in all three are ordered by id).
 ranking while their capacities cannot cover the lot; split in rank order (each up to its
 capacity) or in proportion to the totals (water-filling, capped at capacity).  With a
 ``min_award``, the lowest-ranked winner whose share would fall below it is passed over, and the
-split made again, as long as the others can still cover the lot.
+split made again, as long as the others can still cover the lot; in a ``rank_order`` split only
+when its capacity is below the minimum (otherwise the next bid would get the same remainder:
+the winner keeps its share, and its floor takes what it lacks from the winners above it).
 
 **Savings**: a winner's price for its share *t* is *t·r*; the saving *t·(1 − r)* stays with it
 as more units (``more_units``), or goes to the lot's other winners in proportion to their shares,
@@ -286,6 +288,10 @@ def _split(
         if not small:
             break
         candidate = small[-1]
+        if policy.split is Split.RANK_ORDER and caps[candidate] >= (min_award or 0):
+            # its share is small because little of the lot is left, not because it cannot
+            # deliver more: the next bid would get the same little (the floor decides)
+            break
         left = [m for m in ranked if m not in passed and m != candidate]
         if sum(caps[m] for m in left) < estate:
             break  # the others cannot cover the lot: the share stands (and the floor decides)

@@ -58,6 +58,7 @@ from allocate.pipeline.engine import solve_elastic, solve_leximin
 from allocate.pipeline.formulation import lp_spec
 from allocate.pipeline.plan import ElasticResult, LeximinResult, LotPlan, LpSpec, Plan, RowInfo
 from allocate.pipeline.planning import plan
+from allocate.pipeline.tender import unqualified_words
 
 __all__ = [
     "NOISE",
@@ -69,6 +70,7 @@ __all__ = [
     "required_setting",
     "rounding_stopped",
     "solver_stopped",
+    "tender_unsettled",
     "whole_pence",
 ]
 
@@ -530,15 +532,20 @@ def _lot_shortfall(p: Plan, lot: LotPlan) -> LotShortfall:
     needed = from_pence(lot.pot)
     available = from_pence(int(sum(lot.claims) * per))
     excluded = []
+    # a bid that did not qualify: the competition's own reasons (minimum quality, price ...)
+    unqualified = unqualified_words(p) if lot.index in p.tenders else {}
     for i, mid in enumerate(e.member_ids):
         mask = int(e.reasons[lot.index, i])
         cap = int(e.capacity[lot.index, i])
         if mask and cap > 0:
+            reasons = describe_reasons(p.problem, mid, lot.lot_id, mask)
+            if (lot.index, i) in unqualified:
+                reasons.append(f"bid did not qualify: {unqualified[lot.index, i]}")
             excluded.append(
                 ExcludedCapacity(
                     member=mid,
                     capacity=from_pence(int(cap * per)),
-                    reasons=describe_reasons(p.problem, mid, lot.lot_id, mask),
+                    reasons=reasons,
                 )
             )
     return LotShortfall(
@@ -568,6 +575,23 @@ def _shortfall_words(p: Plan, x: LotShortfall) -> str:
         f"{e.member} {format_money(e.capacity)} ({', '.join(e.reasons)})" for e in x.excluded
     )
     return text + f" Ineligible members declared {format_money(x.excluded_total)} more: {listed}."
+
+
+def tender_unsettled(p: Plan) -> Diagnosis:
+    """The diagnosis when the pass-down of sub-tendered lots did not settle in its bound.
+
+    Every round holds a winner not held before, so this cannot happen; should it, no allocation
+    is given rather than one whose work stopped part-way down a ranking.
+    """
+    lots = ", ".join(p.lots[j].lot_id for j in sorted(p.tenders))
+    return Diagnosis(
+        summary="solver stopped: the sub-tender pass-down did not settle",
+        messages=[
+            f"Work held back by side-constraints on {lots} was still moving down the ranking "
+            "after every qualifying bid had been held once; no allocation is given rather than "
+            "one that stops part-way."
+        ],
+    )
 
 
 def solver_stopped(res: LeximinResult) -> Diagnosis:

@@ -37,6 +37,7 @@ from allocate.pipeline.diagnosis import (
     no_whole_pence,
     rounding_stopped,
     solver_stopped,
+    tender_unsettled,
 )
 from allocate.pipeline.engine import solve_by_components
 from allocate.pipeline.formulation import ease, lp_spec, solution_from_lp
@@ -51,14 +52,9 @@ from allocate.pipeline.subcontracts import (
     keep_providers,
     restore_decisions,
 )
-from allocate.pipeline.tender import retender
+from allocate.pipeline.tender import close_reserve, retender, retender_rounds
 
 __all__ = ["solve"]
-
-#: Most times the programme is solved again after a tender winner was held back (each round
-#: moves more of its lot down the ranking; they converge geometrically, and every round's
-#: answer keeps every condition).
-RETENDER_ROUNDS = 30
 
 #: Above this many eligible pairs, side-constraints are not priced unless asked for.
 PRICE_PAIRS = 5000
@@ -151,14 +147,18 @@ def solve(
         if res.status is not Status.OPTIMAL:
             return run.finish(_not_solved(run, p, spec, info, res, diagnose))
         solution = solution_from_lp(p, res, spec, info)
-        # a tender winner a side-constraint held back: the rest passes down the ranking
-        for _ in range(RETENDER_ROUNDS if p.tenders else 0):
-            if not retender(p, solution):
+        # a tender winner a side-constraint held back: the rest passes down the ranking, one
+        # held winner (at least) per round, so the rounds are bounded by the qualifying bids
+        for _ in range(retender_rounds(p) if p.tenders else 0):
+            if not (retender(p, solution) or close_reserve(p)):
                 break
             spec, info, res = _solve_programme(run, p)
             if res.status is not Status.OPTIMAL:
                 return run.finish(_not_solved(run, p, spec, info, res, diagnose))
             solution = solution_from_lp(p, res, spec, info)
+        else:
+            if p.tenders:
+                return run.finish(_unsolved(p, Status.SOLVER_ERROR, tender_unsettled(p)))
     else:
         solution = Solution(
             shares={lot.index: lot.fair for lot in p.lots if lot.fair is not None},

@@ -19,6 +19,7 @@ winner is held back (at most once per qualifying bid), and the audit says what m
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from allocate.core.apportion import ExactShares
 from allocate.core.model import Competition, Problem
-from allocate.core.money import from_pence, to_pence
+from allocate.core.money import format_money, from_pence, to_pence
 from allocate.core.outcome import BidEvaluation, SavingTransfer, TenderReport
 from allocate.core.tendering import CRITERIA, LotTender, Offer, evaluate
 from allocate.pipeline.eligibility import describe_reasons
@@ -40,7 +41,16 @@ from allocate.pipeline.plan import (
     Solution,
 )
 
-__all__ = ["compete", "offers", "reports", "retender", "set_targets", "unqualified_words"]
+__all__ = [
+    "close_reserve",
+    "compete",
+    "offers",
+    "reports",
+    "retender",
+    "retender_rounds",
+    "set_targets",
+    "unqualified_words",
+]
 
 #: A winner counts as held back when its award is below its share by more than this part of
 #: the lot (far above the solver's noise, far below a penny on any realistic lot).
@@ -127,65 +137,153 @@ def _min_award(problem: Problem, units: int | None, pot: int) -> int | None:
     return pence if units is None else math.ceil(Fraction(pence * units, pot)) if pot else 0
 
 
-def set_targets(problem: Problem, lot: LotPlan, result: LotTender) -> None:
-    """The competition's awards as the lot's targets; with a minimum award, its floors."""
+def set_targets(
+    problem: Problem, lot: LotPlan, result: LotTender, held: Mapping[str, int] | None = None
+) -> None:
+    """The competition's awards as the lot's targets; the floors of the winners.
+
+    ``held`` gives the winners a side-constraint held back the level they keep (a floor, in the
+    lot's quantity: see :func:`retender`).  With a minimum award, every winner keeps the minimum
+    as a floor, and the bids that did not win stay open, with no floor, as the ranking's reserve
+    while work may still pass down; :func:`close_reserve` closes them once it cannot.
+    """
     ids = [problem.members[i].id for i in lot.members]
     targets = [result.targets.get(m, Fraction(0)) for m in ids]
     den = math.lcm(*(t.denominator for t in targets)) if targets else 1
     lot.fair = ExactShares(tuple(int(t * den) for t in targets), den)
     least = _min_award(problem, lot.units, lot.pot)
-    if least:
-        # a sub-contract is made only as the competition made it: the winners keep the minimum
-        # as a floor and the other bids stay closed (no sliver below the minimum)
-        for pos, t in enumerate(targets):
-            lot.open[pos] = t > 0
-            lot.floor[pos] = min(least, lot.claims[pos]) if t > 0 else 0
+    held = held or {}
+    for pos, (m, t) in enumerate(zip(ids, targets, strict=True)):
+        # a floor kept for providers per area stays; every other floor is the competition's
+        floor = lot.floor[pos] if pos in lot.kept else 0
+        if t > 0:
+            floor = max(floor, held.get(m, 0), min(least or 0, lot.claims[pos]))
+        lot.floor[pos] = floor
+        if least:
+            lot.open[pos] = True
+
+
+def close_reserve(p: Plan) -> bool:
+    """Close the bids that did not win a lot with a minimum award; whether any was open.
+
+    A sub-contract is made only as the competition made it: no sliver below the minimum.
+    """
+    if p.problem.policy.min_award is None:
+        return False
+    closed = False
+    for j in p.tenders:
+        lot = p.lots[j]
+        assert lot.fair is not None
+        for pos, n in enumerate(lot.fair.numerators):
+            if n == 0 and lot.open[pos] and pos not in lot.kept and not lot.floor[pos]:
+                lot.open[pos] = False
+                closed = True
+    if closed:
+        p.sync_open()
+    return closed
+
+
+def retender_rounds(p: Plan) -> int:
+    """How many times :func:`allocate.solve` may need to solve the programme again.
+
+    Every round that changes a lot limits at least one winner never limited before (a limited
+    winner's target is its held level, never more), or closes the reserve once: at most twice
+    the number of qualifying bids, and one more round to see that nothing changes.
+    """
+    return 2 * sum(len(r.ranked) for r in p.tenders.values()) + 2
 
 
 def retender(p: Plan, solution: Solution) -> bool:
-    """Limit each tender winner a side-constraint held back, and split its lot again.
+    """Hold each tender winner a side-constraint held back, and pass the rest down the ranking.
 
-    Returns whether any lot changed (then the programme must be solved again).
+    A winner the programme gave less than its target (by more than :data:`HELD_BACK` of the lot)
+    is held at what it received, rounded down to the penny (unit): its target becomes that level
+    and the level a floor, so no later round can push it lower, while the leximin programme may
+    still give it more where a condition lets it (its ratio may pass 1).  The lot is then split
+    again with the winner limited to its level (:func:`allocate.core.tendering.evaluate`): the
+    rest passes to the next-ranked qualifying bids.  With a minimum award, held winners give up
+    what the next winners need to reach it, lowest-ranked first.
+
+    Returns whether any lot changed (then the programme must be solved again).  A winner is held
+    once: every change adds a winner to the held ones, which bounds the rounds
+    (:func:`retender_rounds`).
     """
     changed = False
-    for j, result in p.tenders.items():
+    for j in list(p.tenders):
         lot = p.lots[j]
         shares = solution.shares.get(j)
         if shares is None or lot.fair is None:
             continue
         ids = [p.problem.members[i].id for i in lot.members]
         limits = p.tender_limits.setdefault(j, {})
-        moved: list[str] = []
+        tolerance = HELD_BACK * max(lot.estate, 1)
+        new = []
         for pos, member in enumerate(ids):
-            target = Fraction(lot.fair.numerators[pos], lot.fair.denominator)
+            target = lot.fair_share(pos)
             got = Fraction(shares.numerators[pos], shares.denominator)
-            if target - got > HELD_BACK * max(lot.estate, 1):
-                held = math.floor(got)
-                if limits.get(member) == held:
-                    continue
-                limits[member] = held
-                moved.append(member)
-        if not moved:
+            if member not in limits and target > 0 and target - got > tolerance:
+                limits[member] = max(0, math.floor(got))
+                new.append(member)
+        if not new:
             continue
+        least = _min_award(p.problem, lot.units, lot.pot)
         again = evaluate(
             p.problem.policy.tender,
             lot.estate,
             offers(p.problem, p.eligibility, j, lot.pot),
             limits=limits,
-            min_award=_min_award(p.problem, lot.units, lot.pot),
+            min_award=least,
         )
-        if again.targets == result.targets:
-            continue
+        held = dict(limits)
+        gave = _make_room(p, lot, again, held, least)
         p.tenders[j] = again
-        set_targets(p.problem, lot, again)
-        unit = "units" if lot.units is not None else "pence"
+        set_targets(p.problem, lot, again, held)
         p.tender_moves[j] = [
-            f"{m}: a side-constraint held it to {held} {unit} of its share; the rest of "
-            f"{lot.lot_id} passed down the ranking"
-            for m, held in sorted(limits.items())
-        ]
+            f"{m}: a side-constraint held it to {_amount(lot, level)}, below its share; the rest "
+            f"of {lot.lot_id} passed down the ranking"
+            for m, level in sorted(limits.items())
+        ] + gave
         changed = True
+    if changed:
+        p.sync_open()
     return changed
+
+
+def _make_room(
+    p: Plan, lot: LotPlan, result: LotTender, held: dict[str, int], least: int | None
+) -> list[str]:
+    """Lower held winners' floors by what the next winners need to reach the minimum award."""
+    if not least:
+        return []
+    ids = [p.problem.members[i].id for i in lot.members]
+    claims = dict(zip(ids, lot.claims, strict=True))
+    need: Fraction = sum(
+        (
+            max(Fraction(0), min(least, claims[m]) - t)
+            for m, t in result.targets.items()
+            if t > 0 and m not in held
+        ),
+        Fraction(0),
+    )
+    notes = []
+    for e in reversed(result.ranked):
+        m = e.member
+        if need <= 0:
+            break
+        if m in held and result.targets.get(m, 0) > 0:
+            give = min(held[m], math.ceil(need))
+            held[m] -= give
+            need -= give
+            notes.append(
+                f"{m}: gives up to {_amount(lot, give)} so that the next-ranked winners reach "
+                "the minimum award"
+            )
+    return notes
+
+
+def _amount(lot: LotPlan, quantity: int) -> str:
+    """A quantity of the lot in words: pounds, or whole units."""
+    return f"{quantity} units" if lot.units is not None else format_money(quantity, pence=True)
 
 
 _Q6 = Decimal("0.000001")
@@ -254,7 +352,8 @@ def reports(p: Plan, awards: dict[int, Rounded] | None) -> list[TenderReport]:
                 )
             )
         decisions = [
-            f"{m} wins {_pounds(Fraction(got[m]))} (rank {e.rank}, total score {_six(e.total)})"
+            f"{m} wins {format_money(got[m], pence=True)} (rank {e.rank}, total score "
+            f"{_six(e.total)})"
             for e in result.ranked
             for m in [e.member]
             if m in winners

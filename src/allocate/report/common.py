@@ -99,6 +99,7 @@ TENDER_HEADERS: tuple[str, ...] = (
     "qualified",
     "award",
     "score gap",
+    "why not qualified",
 )
 
 
@@ -112,9 +113,10 @@ def tender_rows(t: TenderReport) -> list[list[str]]:
             (b.scores.get("price") or "—")
             + (f" ({format_money(b.price)})" if b.price is not None else ""),
             b.total,
-            "yes" if b.qualified else "no: " + "; ".join(b.reasons),
+            "yes" if b.qualified else "no",
             format_money(b.award),
             b.gap if b.gap is not None else "—",
+            "; ".join(b.reasons),
         ]
         for b in t.bids
     ]
@@ -138,6 +140,6 @@ def tender_lines(t: TenderReport) -> list[str]:
         if b.abnormally_low:
             lines.append(f"{b.member}: abnormally low price, {b.abnormally_low}")
     for s in t.savings:
-        where = f"to {s.to}" if s.to else "kept by the winner for more units"
-        lines.append(f"saving of {format_money(s.amount)} from {s.source}: {where}")
+        where = f"went to {s.to}" if s.to else "stayed with it for more units"
+        lines.append(f"{s.source}: its saving of {format_money(s.amount)} {where}")
     return lines

@@ -542,11 +542,18 @@ def _lot_table(t: PairTable, ks: list[int], names: dict[str, str], usual: str | 
 def _tenders_section(a: Allocation) -> list[Markup]:
     """Each sub-tendered lot: what was decided, in words, and the evaluation matrix."""
     out: list[Markup] = []
+    names = {m.member: m.name for m in a.audit.members}
     for t in a.audit.tenders:
+        first, *rest = tender_lines(t)
+        # members by name, as in every other table (an id wraps at its hyphens)
+        rows = [[r[0], names.get(r[1], r[1]), *r[2:]] for r in tender_rows(t)]
         out += [
             format_html("<h2>Sub-tender: {}</h2>", t.lot),
-            concat(format_html("<p>{}</p>", line) for line in tender_lines(t)),
-            html_table(TENDER_HEADERS, tender_rows(t), numeric=(2, 3, 4, 5, 6, 7, 9, 10)),
+            format_html("<p>{}</p>", first),
+            Markup("<ul>"),
+            concat(format_html("<li>{}</li>", line) for line in rest),
+            Markup("</ul>"),
+            html_table(TENDER_HEADERS, rows, numeric=(0, 2, 3, 4, 5, 6, 7, 9, 10)),
         ]
     return out
 

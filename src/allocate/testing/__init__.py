@@ -5,7 +5,8 @@ Hypothesis, the optional extra: ``pip install 'allocate[testing]'``.
 
 * :mod:`~allocate.testing.strategies` — valid problems by construction: :func:`problems` (sized
   by ``max_members``, ``max_lots`` ..., any rule, any side-constraint), :func:`incomes`,
-  :func:`scores`, :func:`top_slice_policies`;
+  :func:`scores`, :func:`top_slice_policies`; :func:`tender_problems` (sub-tendered lots with
+  bids and a drawn tender policy);
 * :mod:`~allocate.testing.assertions` — conditions any allocation must keep:
   :func:`assert_valid_allocation` (all of them), :func:`assert_budget_balance`,
   :func:`assert_capacity`, :func:`assert_eligibility`, :func:`assert_side_constraints`,
@@ -13,7 +14,8 @@ Hypothesis, the optional extra: ``pip install 'allocate[testing]'``.
 * :mod:`~allocate.testing.invariants` — the classical properties of the fairness rules, each a
   checker taking a problem and a transformation (:func:`check_equal_treatment`,
   :func:`check_resource_monotonicity`, :func:`check_consistency` ...), and the table of which
-  rule has which property (:data:`RULE_PROPERTIES`);
+  rule has which property (:data:`RULE_PROPERTIES`); for sub-tenders
+  :func:`check_best_bid_wins` and :func:`check_bid_monotonicity`;
 * :mod:`~allocate.testing.settings` — the ``allocate-dev``, ``allocate-ci`` and ``allocate-long``
   Hypothesis profiles, registered and loaded only when you call :func:`load_profile`.
 
@@ -68,6 +70,8 @@ from allocate.testing.invariants import (
     InvariantError,
     Property,
     check_anonymity,
+    check_best_bid_wins,
+    check_bid_monotonicity,
     check_claims_monotonicity,
     check_consistency,
     check_determinism,
@@ -87,6 +91,7 @@ from allocate.testing.invariants import (
     remove_member,
     rename_members,
     sub_problem,
+    with_bid,
     with_capacity,
     with_lot_value,
 )
@@ -97,6 +102,8 @@ from allocate.testing.strategies import (
     problem_dicts,
     problems,
     scores,
+    tender_problem_dicts,
+    tender_problems,
     top_slice_policies,
 )
 
@@ -121,6 +128,8 @@ __all__ = [
     "assert_verified",
     "assert_whole_units",
     "check_anonymity",
+    "check_best_bid_wins",
+    "check_bid_monotonicity",
     "check_claims_monotonicity",
     "check_consistency",
     "check_determinism",
@@ -152,8 +161,11 @@ __all__ = [
     "replay_json",
     "scores",
     "sub_problem",
+    "tender_problem_dicts",
+    "tender_problems",
     "top_slice_policies",
     "top_slice_rate",
+    "with_bid",
     "with_capacity",
     "with_lot_value",
 ]

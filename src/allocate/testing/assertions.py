@@ -83,6 +83,7 @@ from allocate.checks.verify import verify
 from allocate.core import cashflow, families
 from allocate.core.families import FAMILIES
 from allocate.core.model import (
+    Bid,
     Capacity,
     Contract,
     Lot,
@@ -258,9 +259,19 @@ def _why_not(problem: Problem, m: Member, lot: Lot, contract: str) -> list[str]:
         why.append(f"does not serve area {lot.area!r}")
     if _excluded(problem, m.id, lot, contract):
         why.append("excluded by policy")
+    if lot.id in problem.tendered:
+        bid = _bid(problem, m.id, lot)
+        if bid is None:
+            why.append("did not bid for the sub-tendered lot")
+        elif bid.quality < pol.tender.min_quality:
+            why.append(f"bid quality {bid.quality} below {pol.tender.min_quality}")
     if not _claim(problem, m.id, lot):
         why.append("no capacity declared (or none in whole units)")
     return why
+
+
+def _bid(problem: Problem, member: str, lot: Lot) -> Bid | None:
+    return next((b for b in problem.bids if b.member == member and b.lot == lot.id), None)
 
 
 def _claim(problem: Problem, member: str, lot: Lot) -> int:
@@ -277,6 +288,19 @@ def _claim(problem: Problem, member: str, lot: Lot) -> int:
             found.append(_units_of(cap, lot))
         else:
             found.append(_pence(cap.amount or Decimal(0)))
+    if lot.id in problem.tendered:
+        # a bid's capacity, or the declared one when smaller or when the bid gives none, or the
+        # whole lot; no bid, no claim
+        bid = _bid(problem, member, lot)
+        if bid is None:
+            return 0
+        if bid.capacity_units is not None:
+            found.append(bid.capacity_units)
+        elif bid.capacity is not None:
+            pence = _pence(bid.capacity)
+            found.append(pence if lot.unit_price is None else pence // _pence(lot.unit_price))
+        if not found:
+            return lot.units if lot.units is not None else _pence(lot.value)
     return min(found, default=0)
 
 
@@ -641,6 +665,8 @@ def _check_fair_share(f: _Facts) -> None:
         return
     shares = exact_shares(f.problem, f.allocation)
     for (mid, lid), share in sorted(shares.items()):
+        if lid in f.problem.tendered:
+            continue  # a competition, not the rule, shares it: verification's ``tender`` checks
         lot = f.lots[lid][1]
         amount, units = f.awards.get((mid, lid), (Decimal(0), None))
         got = Fraction(units or 0) if lot.unit_price is not None else Fraction(_pence(amount))

@@ -86,6 +86,8 @@ __all__ = [
     "Property",
     "Solver",
     "check_anonymity",
+    "check_best_bid_wins",
+    "check_bid_monotonicity",
     "check_claims_monotonicity",
     "check_consistency",
     "check_determinism",
@@ -105,6 +107,7 @@ __all__ = [
     "remove_member",
     "rename_members",
     "sub_problem",
+    "with_bid",
     "with_capacity",
     "with_lot_value",
 ]
@@ -233,6 +236,8 @@ def rename_members(problem: Problem, mapping: Mapping[str, str]) -> Problem:
         c["member"] = new(c["member"])
     for ex in data["policy"]["exclusions"]:
         ex["member"] = new(ex["member"])
+    for bid in data.get("bids", []):
+        bid["member"] = new(bid["member"])
     return Problem.model_validate(data)
 
 
@@ -1126,4 +1131,124 @@ def check_lp_matches_closed_form(
         label = "lp_problem" if non_binding else "problem"
         problems = {"problem": problem} | ({label: other} if non_binding else {})
         raise InvariantError("lp_matches_closed_form", bad, problems)
+    return True
+
+
+# -- sub-tendering ------------------------------------------------------------------------------
+
+
+def with_bid(problem: Problem, member_id: str, lot_id: str, **changes: Any) -> Problem:
+    """The problem with one bid changed (``quality=0.9``, ``price="900"`` ...).
+
+    >>> from allocate.examples import tender_demo_dict
+    >>> p = with_bid(Problem.model_validate(tender_demo_dict()), "luton-youth",
+    ...              "debt-advice-luton", quality=1.0)
+    >>> next(b.quality for b in p.bids if b.member == "luton-youth")
+    1.0
+    """
+    data = _data(problem)
+    for bid in data["bids"]:
+        if bid["member"] == member_id and bid["lot"] == lot_id:
+            bid.update(changes)
+            return Problem.model_validate(data)
+    raise ValueError(f"no bid by {member_id!r} for lot {lot_id!r}")
+
+
+def _single_winner_lots(problem: Problem) -> list[Lot]:
+    tender = problem.policy.tender
+    if (
+        problem.policy.side_constraints
+        or any(c.lot is None for c in problem.capacities)
+        or tender.max_winners != 1
+        or tender.split.value != "rank_order"
+        or tender.competition.value != "fixed_price"
+    ):
+        return []
+    return [lot for lot in problem.lots if lot.id in problem.tendered]
+
+
+def check_best_bid_wins(problem: Problem, *, solve: Solver | None = None) -> bool:
+    """The best qualifying bid wins a single-winner lot (absent side-constraints).
+
+    For a ``fixed_price`` competition with one winner (``rank_order``: winners added for capacity
+    fill in rank order) and no side-constraint or pool, the total
+    Σ weight × score of every eligible bid of at least the minimum quality is computed here from
+    the input (capacity scored min(1, claim ÷ lot)); the best (ties: quality, then capacity,
+    then id) must receive min(its claim, the lot), and the next-ranked bids only what it cannot
+    take.  ``False`` when the property says nothing (no such lot, or no allocation).
+    """
+    lots = _single_winner_lots(problem)
+    if not lots:
+        return False
+    a = _default_solver(solve)(problem)
+    if not a.status.is_ok:
+        return False
+    w = problem.policy.tender.weights
+    got = _awards(problem, a)
+    estates = _estates(problem, a)
+    bad = []
+    for lot in lots:
+        claims = _lot_claims(problem, problem.lot_index[lot.id][0], lot)
+        bids = {b.member: b for b in problem.bids if b.lot == lot.id and b.member in claims}
+        estate = estates[lot.id]
+
+        totals = {
+            m: Fraction(w.quality) * Fraction(repr(b.quality))
+            + Fraction(w.social_value) * Fraction(repr(b.social_value or 0.0))
+            + Fraction(w.impact) * Fraction(repr(b.impact or 0.0))
+            + Fraction(w.capacity)
+            * (min(Fraction(1), Fraction(claims[m], estate)) if estate else Fraction(1))
+            for m, b in bids.items()
+        }
+        ranked = sorted(
+            (m for m in bids if bids[m].quality >= problem.policy.tender.min_quality),
+            key=lambda m: (-totals[m], -bids[m].quality, -claims[m], m),
+        )
+        left = estate
+        for m in ranked:
+            want = min(claims[m], left)
+            if abs(got.get((m, lot.id), 0) - want) > 1:
+                bad.append(f"{m} on {lot.id}: {got.get((m, lot.id), 0)}, its rank gives {want}")
+            left -= want
+    if bad:
+        raise InvariantError("best_bid_wins", bad, {"problem": problem})
+    return True
+
+
+def check_bid_monotonicity(
+    problem: Problem,
+    member_id: str,
+    lot_id: str,
+    delta: float = 0.1,
+    *,
+    solve: Solver | None = None,
+) -> bool:
+    """Raising one bidder's quality never lowers its award on the lot.
+
+    The bid's ``quality`` is raised by ``delta`` (at most 1).  ``False`` when the property
+    says nothing: side-constraints or pools (which may hold it back either way), savings passed
+    to other winners (a better rank can mean paying the bidder's own price instead of receiving
+    a saving), or either problem without an allocation.  One quantum of rounding is allowed.
+    """
+    if (
+        problem.policy.side_constraints
+        or any(c.lot is None for c in problem.capacities)
+        or problem.policy.tender.saving.value != "more_units"
+    ):
+        return False
+    bid = next((b for b in problem.bids if b.member == member_id and b.lot == lot_id), None)
+    if bid is None:
+        raise ValueError(f"no bid by {member_id!r} for lot {lot_id!r}")
+    raised = with_bid(problem, member_id, lot_id, quality=min(1.0, bid.quality + delta))
+    both = _both(_default_solver(solve), problem, raised)
+    if both is None:
+        return False
+    before = _awards(problem, both[0]).get((member_id, lot_id), 0)
+    after = _awards(raised, both[1]).get((member_id, lot_id), 0)
+    if after < before - 1:
+        raise InvariantError(
+            "bid_monotonicity",
+            [f"{member_id} on {lot_id}: {before} became {after} with quality raised"],
+            {"original": problem, "raised": raised},
+        )
     return True

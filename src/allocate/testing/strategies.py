@@ -66,12 +66,15 @@ __all__ = [
     "AREAS",
     "RULES",
     "SIDE_CONSTRAINTS",
+    "TENDER_CRITERIA",
     "THEMES",
     "TOP_SLICE_METHODS",
     "incomes",
     "problem_dicts",
     "problems",
     "scores",
+    "tender_problem_dicts",
+    "tender_problems",
     "top_slice_policies",
 ]
 
@@ -730,4 +733,162 @@ def problems(
         feasible=feasible,
         robust=robust,
         max_lot_value=max_lot_value,
+    ).map(_validated)
+
+
+# -- sub-tendered problems ----------------------------------------------------------------------
+
+#: The award criteria a tender policy weighs (``price`` only in ``price_quality`` competitions).
+TENDER_CRITERIA: tuple[str, ...] = ("quality", "social_value", "impact", "capacity", "price")
+
+
+def tender_problem_dicts(
+    *,
+    min_members: int = 2,
+    max_members: int = 5,
+    max_contracts: int = 2,
+    max_lots: int = 3,
+    competitions: Iterable[str] = ("fixed_price", "price_quality"),
+    max_winners: Iterable[int | None] = (1, 2, None),
+    splits: Iterable[str] = ("rank_order", "score_proportional"),
+    savings: Iterable[str] = ("more_units", "other_winners"),
+    side_constraints: Iterable[str] | Literal["any"] = (),
+    unit_priced: bool = True,
+    feasible: bool = True,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Problems with sub-tendered lots, as JSON-ready dicts; see :func:`tender_problems`.
+
+    >>> from hypothesis import find
+    >>> data = find(tender_problem_dicts(), lambda d: True)
+    >>> data["contracts"][0]["lots"][0]["award"], sorted(data["bids"][0])
+    ('sub_tender', ['impact', 'lot', 'member', 'quality', 'social_value'])
+    """
+    chosen = {
+        "competitions": tuple(competitions),
+        "max_winners": tuple(max_winners),
+        "splits": tuple(splits),
+        "savings": tuple(savings),
+    }
+    if not all(chosen.values()):
+        raise InvalidArgument("give at least one competition, max_winners, split and saving")
+    base = problem_dicts(
+        min_members=max(1, min_members),
+        max_members=max_members,
+        max_contracts=max_contracts,
+        max_lots=max_lots,
+        side_constraints=[s for s in side_constraints if s != families.POOLED_CAPACITY.switch]
+        if side_constraints != "any"
+        else "any",
+        unit_priced=unit_priced,
+        feasible=feasible,
+    )
+
+    @st.composite
+    def draw_tender(draw: st.DrawFn) -> dict[str, Any]:
+        data = draw(base)
+        # pooled capacities bound a bidder's whole pool; keep the bid's claim on its lot plain
+        data["capacities"] = [c for c in data["capacities"] if c.get("lot") is not None]
+        lots = [lot for c in data["contracts"] for lot in c["lots"]]
+        tendered = [lots[0], *(lot for lot in lots[1:] if draw(_BOOL))]
+        competition = _pick(draw, chosen["competitions"])
+        on_price = competition == "price_quality"
+        criteria = [c for c in TENDER_CRITERIA if c != "price" or on_price]
+        # weights in twentieths summing to 20, quality (and price, when bid) always weighed
+        parts = [1] + [0] * (len(criteria) - 1)
+        if on_price:
+            parts[-1] = 1
+        for _ in range(20 - sum(parts)):
+            parts[_int(draw, 0, len(criteria) - 1)] += 1
+        weights = {c: str(Decimal(k) / 20) for c, k in zip(criteria, parts, strict=True)}
+        weights.update({c: "0" for c in TENDER_CRITERIA if c not in weights})
+        min_quality = _int(draw, 0, 8) / 20
+        data["policy"]["tender"] = {
+            "competition": competition,
+            "weights": weights,
+            "min_quality": min_quality,
+            "max_winners": _pick(draw, chosen["max_winners"]),
+            "split": _pick(draw, chosen["splits"]),
+            "saving": _pick(draw, chosen["savings"]),
+        }
+        bids = []
+        for lot in tendered:
+            lot["award"] = "sub_tender"
+            declared = {c["member"] for c in data["capacities"] if c["lot"] == lot["id"]}
+            unit = lot.get("unit_price")
+            whole = Decimal(unit) if unit else Decimal(lot["value"])
+            for m in data["members"]:
+                # a member that declared capacity on the lot bids at least the minimum quality,
+                # so the providers still cover the lot; every price is 70-80% of the lot's (never
+                # above its member pot, as the top-slice is at most 20%, and never abnormally low
+                # against the others), so no bid fails on price
+                safe = m["id"] in declared
+                if not safe and not draw(_BOOL):
+                    continue
+                bid: dict[str, Any] = {
+                    "member": m["id"],
+                    "lot": lot["id"],
+                    "quality": _score(draw, min_quality) if safe else _score(draw),
+                    "social_value": _int(draw, 0, 20) / 20,
+                    "impact": _int(draw, 0, 20) / 20,
+                }
+                if on_price:
+                    permille = _int(draw, 700, 800)
+                    bid["price"] = _money(max(1, int(whole * 100) * permille // 1000))
+                if not safe and draw(_BOOL):
+                    bid["capacity"] = _money(_int(draw, 0, int(Decimal(lot["value"]) * 100)))
+                bids.append(bid)
+        data["bids"] = bids
+        return data
+
+    return draw_tender()
+
+
+def tender_problems(
+    *,
+    min_members: int = 2,
+    max_members: int = 5,
+    max_contracts: int = 2,
+    max_lots: int = 3,
+    competitions: Iterable[str] = ("fixed_price", "price_quality"),
+    max_winners: Iterable[int | None] = (1, 2, None),
+    splits: Iterable[str] = ("rank_order", "score_proportional"),
+    savings: Iterable[str] = ("more_units", "other_winners"),
+    side_constraints: Iterable[str] | Literal["any"] = (),
+    unit_priced: bool = True,
+    feasible: bool = True,
+) -> st.SearchStrategy[Problem]:
+    """Valid problems with at least one sub-tendered lot, valid by construction.
+
+    Built on :func:`problem_dicts` (members, lots, capacities and side-constraints as there;
+    pooled capacities are left out): its first lot, and any other drawn, is awarded by
+    sub-tender under a drawn ``policy.tender`` (the competition, weights in steps of 0.05, a
+    minimum quality, the number of winners, the split and the use of savings, each from the
+    choices given).  Every member that declared capacity on a tendered lot bids at least the
+    minimum quality, so with ``feasible=True`` the lot's providers still qualify and cover it;
+    other members bid sometimes, with any score and capacity (some do not qualify: not
+    eligible, below the minimum quality).  Prices are 70–80% of the lot's value (or unit
+    price): never above the member pot nor abnormally low, so whether a bid qualifies is
+    decided from the input alone (:func:`~allocate.testing.is_eligible`); price qualification
+    is for hand-written cases.
+    Quality, and price in a price competition, are always weighed.
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> p = find(tender_problems(competitions=["price_quality"]), lambda p: True)
+    >>> sorted(p.tendered) == [p.lots[0].id], p.policy.tender.competition.value
+    (True, 'price_quality')
+    """
+    return tender_problem_dicts(
+        min_members=min_members,
+        max_members=max_members,
+        max_contracts=max_contracts,
+        max_lots=max_lots,
+        competitions=competitions,
+        max_winners=max_winners,
+        splits=splits,
+        savings=savings,
+        side_constraints=side_constraints,
+        unit_priced=unit_priced,
+        feasible=feasible,
     ).map(_validated)
