@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from allocate.core.errors import Issue, ProblemError
+from allocate.core.frames import MoneyAs, frame, numeric
 from allocate.core.model import (
     MAX_YEARS,
     Capacity,
@@ -41,6 +42,9 @@ from allocate.core.model import (
     _whole_number,
 )
 from allocate.core.outcome import FORMAT_VERSION, Award, Check, ContractResult, Diagnosis, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["YearInput", "YearMember", "YearPlan", "YearPlanInput", "YearResult", "check_years"]
 
@@ -150,6 +154,57 @@ class YearPlan(_Out):
     checks: list[Check]
     """Over the whole term (when every year was allocated): ``term_balance``, each contract's
     awards plus top-slices over the years equal its value to the penny."""
+
+    def to_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """One row per year and member: award, the year before, change, bounds, held, why.
+
+        ``money`` as every table of ``allocate`` (:mod:`allocate.core.frames`): ``float``
+        pounds (the default), whole ``pence`` or exact ``decimal`` pounds.
+        """
+        rows = [m.model_dump() for y in self.years for m in y.members]
+        table = frame(rows, columns=list(YearMember.model_fields))
+        return numeric(table, money, pounds=["award", "previous", "change", "low", "high"])
+
+    def years_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """The years × members table: each member's award (rows) in each year (columns).
+
+        A member with no award in a year has 0 there; the last rows, ``top_slice`` and
+        ``value``, give the hub's top-slice and the contracts' value of each year, so each
+        column adds up (members and top-slice) to its value.
+        """
+        members = sorted({m.member for y in self.years for m in y.members})
+        data: dict[int, list[Decimal]] = {}
+        for y in self.years:
+            got = {m.member: m.award for m in y.members}
+            top = sum((c.top_slice for c in y.contracts), Decimal(0))
+            value = sum((c.value for c in y.contracts), Decimal(0))
+            data[y.year] = [got.get(m, Decimal("0.00")) for m in members] + [top, value]
+        table = frame(data)
+        table.index = [*members, "top_slice", "value"]
+        table.index.name = "member"
+        table.columns.name = "year"
+        return numeric(table, money, pounds=list(table.columns))
+
+    def contracts_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """One row per year and contract: the year's value, top-slice rate and amount."""
+        rows = [
+            {
+                "year": y.year,
+                "contract": c.id,
+                "value": c.value,
+                "rate": c.rate,
+                "top_slice": c.top_slice,
+                "members_total": c.members_total,
+                "method": c.method,
+            }
+            for y in self.years
+            for c in y.contracts
+        ]
+        columns = ["year", "contract", "value", "rate", "top_slice", "members_total", "method"]
+        table = frame(rows, columns=columns)
+        return numeric(
+            table, money, pounds=["value", "top_slice", "members_total"], numbers=["rate"]
+        )
 
 
 def check_years(problem: Problem, plan: YearPlanInput) -> None:
