@@ -30,7 +30,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from allocate.core import jsontext
 
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.frames import MoneyAs, frame, nullable_ints, numeric
@@ -42,6 +44,7 @@ from allocate.core.model import (
     Money,
     Problem,
     Rate,
+    _problem_error,
     _whole_number,
 )
 from allocate.core.outcome import FORMAT_VERSION, Award, Check, ContractResult, Diagnosis, Status
@@ -70,6 +73,7 @@ __all__ = [
     "check_review",
     "check_trade",
     "fingerprint_of",
+    "read_document",
     "takers_frame",
 ]
 
@@ -88,6 +92,32 @@ class _Out(BaseModel):
         use_attribute_docstrings=True,
         json_schema_serialization_defaults_required=True,
     )
+
+
+def read_document[M: BaseModel](cls: type[M], text: str | bytes) -> M:
+    """``cls`` read from JSON text strictly; a :class:`~allocate.ProblemError` when invalid.
+
+    As :meth:`allocate.Problem.model_validate_json`: duplicate keys, ``NaN`` and absurd numbers
+    are refused by name, and every issue names its location, the id and the value.
+
+    >>> read_document(Trade, '{"lot": "l1", "seller": "a", "buyer": "b", "amount": "-1"}')
+    Traceback (most recent call last):
+    ...
+    allocate.core.errors.ProblemError: 1 problem in the input:
+      - amount: money must not be negative [value: '-1']
+    """
+    try:
+        raw = jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise ProblemError([Issue(exc.where, str(exc))]) from None
+    if not isinstance(raw, dict):
+        raise ProblemError(
+            [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
+        )
+    try:
+        return cls.model_validate(raw)
+    except ValidationError as exc:
+        raise _problem_error(exc, raw) from None
 
 
 def fingerprint_of(*parts: BaseModel) -> str:
