@@ -75,10 +75,12 @@ class VersionState:
 
 
 def state_of(problem: Problem, current: Allocation | Reallocation | TradeDecision) -> VersionState:
-    """The version ``current`` is: an allocation as made (version 1), a reallocation or a trade.
+    """The version ``current`` stands for: its awards, contracts, number and members who left.
 
-    Raises ``ValueError`` for a version with no awards (not solved, or a refused trade's is
-    the one it was refused on, which is fine) or a status that is not ok.
+    An allocation is version 1 (the allocation as made); a reallocation or an approved trade's
+    decision is the version it made.  Raises ``ValueError`` when ``current`` made no version to
+    build on: an allocation or a reallocation whose status is not ok (no awards), or a refused
+    trade (its awards are those of the version it was refused on: build on that one instead).
     """
     if isinstance(current, Allocation):
         if not current.status.is_ok:
