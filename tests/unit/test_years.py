@@ -216,3 +216,24 @@ def test_the_year_plan_validates_against_the_published_output_schema() -> None:
     doc = json.loads(plan.model_dump_json())
     jsonschema.validate(doc, output_schema())
     assert YearPlan.model_validate_json(plan.model_dump_json()) == plan
+
+
+def test_year_and_reallocation_plots_label_members_by_id_and_cap_their_height() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from allocate.plots import MAX_HEIGHT, plot_reallocation, plot_years
+    from allocate.review import ReviewInput, reallocate
+
+    plan = plan_years(_problem(), _plan(stability="0.1"))
+    ax = plot_years(plan, top=2)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["a", "b", "1 other", "hub's top-slice"]
+    p = _problem()
+    made = allocate.solve(p)
+    after = reallocate(p, made, ReviewInput.model_validate({"elapsed": "0.5"}))
+    ax = plot_reallocation(after, top=1)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2 others", "a"]
+    assert ax.figure.get_size_inches()[1] <= MAX_HEIGHT
+    plt.close("all")

@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from allocate.core import jsontext
-
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.frames import MoneyAs, frame, nullable_ints, numeric
 from allocate.core.model import (
