@@ -42,3 +42,26 @@ def test_trade_failures_catch_a_trade_that_moves_the_wrong_money() -> None:
     wrong = decision.model_copy(update={"awards": awards})
     found = trade_failures(p, made, wrong)
     assert any("another award" in f for f in found) and any("budget" in f for f in found)
+
+
+def test_reallocation_trade_and_takers_tables_give_money_as_asked() -> None:
+    from allocate.review import takers, takers_frame
+
+    p = _problem(CAPS)
+    made = allocate.solve(p)
+    review = ReviewInput.model_validate(
+        {"elapsed": "0.5", "deliveries": [{"member": "a", "lot": "l1", "amount": "100.01"}]}
+    )
+    after = reallocate(p, made, review)
+    pence = after.to_frame(money="pence")
+    assert pence["delivered"].dtype == "Int64"
+    assert dict(zip(pence["member"], pence["delivered"], strict=True))["a"] == 10001
+    exact = after.to_frame(money="decimal")
+    assert all(exact["award"] == exact["delivered"] + exact["remaining_after"])
+    assert after.to_frame()["moved"].dtype == "float64"
+    decision = trade(p, after, Trade(lot="l1", seller="c", buyer="a", amount="10"))
+    assert decision.to_frame(money="pence")["amount"].sum() == sum(
+        int(a.amount * 100) for a in decision.awards
+    )
+    table = takers_frame(takers(p, after, "c", "l1"), money="pence")
+    assert table["amount"].dtype == "Int64" and set(table["member"]) <= {"a", "b"}
