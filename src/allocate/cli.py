@@ -11,6 +11,14 @@
     to standard error); an invalid problem's issues are written as JSON
     (:class:`allocate.schema.Rejection`) to ``--errors-json``, or to standard output with
     ``--json -``.
+``allocate review PROBLEM.json VERSION.json REVIEW.json [--json OUT|-] [--report OUT] ...``
+    Review a version (an allocation as made, a reallocation or an approved trade's decision)
+    and re-allocate what remains (:func:`allocate.review.reallocate`).
+``allocate trade PROBLEM.json VERSION.json TRADE.json [--json OUT|-] [--report OUT] ...``
+    Approve or refuse a trade of outputs on a version (:func:`allocate.review.trade`); exit 1
+    when refused.
+``allocate years PROBLEM.json [PLAN.json] [--stability S] [--json OUT|-] [--report OUT] ...``
+    Allocate a multi-year contract year by year (:func:`allocate.review.plan_years`).
 ``allocate schema [input|output]``
     Print the JSON Schema of the problem format (``input``, the default) or of the output.
 ``allocate serve [--host H] [--port P] [--max-body-bytes N] [--solve-time-limit S] ...``
@@ -37,9 +45,20 @@ from allocate.core.errors import AllocateError, ProblemError
 from allocate.core.examples import demo_dict, tender_demo_dict
 from allocate.core.model import Problem
 from allocate.core.outcome import Allocation
+from allocate.core.review import (
+    Reallocation,
+    ReviewInput,
+    Trade,
+    TradeDecision,
+    read_document,
+)
 from allocate.core.schema import Rejection, input_schema, output_schema
+from allocate.core.years import YearPlan, YearPlanInput
+from allocate.pipeline.review import reallocate
 from allocate.pipeline.solve import solve
-from allocate.report import FORMATS, report_for
+from allocate.pipeline.trade import trade
+from allocate.pipeline.years import plan_years
+from allocate.report import FORMATS, LIFE_FORMATS, life_report_for, report_for
 
 __all__ = ["main"]
 
@@ -91,6 +110,52 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="write an invalid problem's issues as JSON ('-' for standard output)",
     )
+
+    def life(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--json", metavar="OUT", type=Path, help="write the document as JSON ('-': stdout)"
+        )
+        p.add_argument(
+            "--report",
+            metavar="OUT",
+            type=Path,
+            help=f"write a report in the format its suffix names ({', '.join(LIFE_FORMATS)})",
+        )
+        p.add_argument(
+            "--errors-json",
+            metavar="OUT",
+            type=Path,
+            help="write an invalid input's issues as JSON ('-' for standard output)",
+        )
+        p.add_argument("--time-limit", type=float, default=None, help="solver seconds")
+        p.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    review = sub.add_parser("review", help="review a version and re-allocate what remains")
+    review.add_argument("file", type=Path, help="problem JSON")
+    review.add_argument(
+        "version", type=Path, help="the version reviewed: allocation, reallocation or trade JSON"
+    )
+    review.add_argument("review", type=Path, help="the review JSON (ReviewInput)")
+    life(review)
+    tr = sub.add_parser("trade", help="approve or refuse a trade of outputs on a version")
+    tr.add_argument("file", type=Path, help="problem JSON")
+    tr.add_argument(
+        "version", type=Path, help="the version traded on: allocation, reallocation or trade JSON"
+    )
+    tr.add_argument("trade", type=Path, help="the trade JSON (Trade)")
+    life(tr)
+    years = sub.add_parser("years", help="allocate a multi-year contract year by year")
+    years.add_argument("file", type=Path, help="problem JSON (contracts over their whole term)")
+    years.add_argument(
+        "plan", type=Path, nargs="?", default=None, help="the year plan JSON (YearPlanInput)"
+    )
+    years.add_argument(
+        "--stability",
+        metavar="S",
+        default=None,
+        help="the stability rule's share (0.2: no award moves more than 20%%), over the plan's",
+    )
+    life(years)
     schema = sub.add_parser("schema", help="print the JSON Schema of the problem or the output")
     schema.add_argument(
         "document",
@@ -173,6 +238,99 @@ def _check_writable(path: Path) -> None:
         raise _UsageError(f"cannot write {path}: permission denied")
 
 
+def _life_format(path: Path) -> Callable[[Reallocation | TradeDecision | YearPlan], str]:
+    try:
+        return life_report_for(path)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+
+
+def _version(path: Path) -> Allocation | Reallocation | TradeDecision:
+    """The version document in ``path``: told apart by its ``kind`` (none: an allocation)."""
+    text = _read(path)
+    kind = None
+    try:
+        raw = json.loads(text)
+        if isinstance(raw, dict):
+            kind = raw.get("kind")
+            if kind == "year_plan":
+                raise _UsageError(f"{path} is a year plan, not a version of an allocation")
+            if raw.get("status") == "invalid_input":
+                raise _UsageError(f"{path} is a rejection of an invalid problem, not a version")
+    except json.JSONDecodeError:
+        pass  # read_document names the fault
+    if kind == "reallocation":
+        return read_document(Reallocation, text)
+    if kind == "trade":
+        return read_document(TradeDecision, text)
+    return read_document(Allocation, text)
+
+
+def _run_life(args: argparse.Namespace) -> int:
+    """``review``, ``trade`` and ``years``: read, compute, print a line, write the outputs."""
+    problem = Problem.model_validate_json(_read(args.file))
+    doc: Reallocation | TradeDecision | YearPlan
+    try:
+        if args.command == "review":
+            version = _version(args.version)
+            review = read_document(ReviewInput, _read(args.review))
+            doc = reallocate(problem, version, review, time_limit=args.time_limit)
+            ok = doc.status.is_ok
+            line = (
+                f"version {doc.version.number} ({doc.status.value}): "
+                f"£{doc.moved:,.2f} moved from the awards as made"
+            )
+            if doc.diagnosis is not None:
+                line += f"\n{doc.diagnosis.summary}"
+        elif args.command == "trade":
+            version = _version(args.version)
+            request = read_document(Trade, _read(args.trade))
+            doc = trade(problem, version, request)
+            ok = doc.approved
+            line = (
+                f"approved as version {doc.version.number}"
+                if doc.version is not None
+                else "refused: " + "; ".join(doc.reasons)
+            )
+        else:
+            plan = (
+                read_document(YearPlanInput, _read(args.plan))
+                if args.plan is not None
+                else YearPlanInput()
+            )
+            if args.stability is not None:
+                plan = read_document(
+                    YearPlanInput,
+                    json.dumps({**plan.model_dump(mode="json"), "stability": args.stability}),
+                )
+            doc = plan_years(problem, plan, time_limit=args.time_limit)
+            ok = doc.status.is_ok
+            line = f"{len(doc.years)} year(s) ({doc.status.value})"
+            for y in doc.years:
+                if y.diagnosis is not None:
+                    line += f"\nyear {y.year}: {y.diagnosis.summary}"
+    except ValueError as exc:
+        if isinstance(exc, ProblemError):
+            raise
+        raise _UsageError(str(exc)) from None  # a version that cannot be reviewed or traded
+    if not args.quiet or not ok:
+        print(line, file=sys.stderr if _is_stdout(args.json) else sys.stdout)
+    outputs: list[tuple[Path, Callable[[Reallocation | TradeDecision | YearPlan], str]]] = []
+    if args.json is not None:
+        outputs.append((args.json, lambda d: d.model_dump_json(indent=2) + "\n"))
+    if args.report is not None:
+        outputs.append((args.report, _life_format(args.report)))
+    failures = []
+    for path, render in outputs:
+        try:
+            _write(path, render(doc))
+        except _WriteError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise _WriteError("; ".join(failures))
+    return 0 if ok else 1
+
+
 def _report_format(path: Path) -> Callable[[Allocation], str]:
     """The renderer for ``--report``; an unsupported suffix is a usage error, before solving."""
     try:
@@ -238,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         for path in _outputs(args):
             _check_writable(path)
+        if args.command in ("review", "trade", "years"):
+            if args.report is not None:
+                _life_format(args.report)
+            return _run_life(args)
         if args.report is not None:
             _report_format(args.report)
         if args.command == "demo":
@@ -248,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         problem = Problem.model_validate_json(_read(args.file))
         return _run(args, problem)
     except ProblemError as exc:
-        print(f"allocate: invalid problem: {exc}", file=sys.stderr)
+        what = "problem" if args.command in ("demo", "solve") else "input"
+        print(f"allocate: invalid {what}: {exc}", file=sys.stderr)
         errors = _errors_path(args)
         if errors is not None:
             try:

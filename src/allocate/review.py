@@ -1,8 +1,9 @@
-"""Over the life of a contract: reviews and reallocation, output trading, versions.
+"""Over the life of a contract: reviews and reallocation, output trading, versions, years.
 
 The public home of :mod:`allocate.core.review` (the inputs and output documents),
 :mod:`allocate.pipeline.review` (reallocation at a review), :mod:`allocate.pipeline.trade`
-(output trading) and :mod:`allocate.pipeline.history` (replay and verification of a history).
+(output trading), :mod:`allocate.pipeline.history` (replay and verification of a history) and
+year-on-year allocation (:mod:`allocate.core.years`, :mod:`allocate.pipeline.years`).
 See ``docs/concepts.md``, "Over the life of a contract".
 
 Examples
@@ -36,10 +37,13 @@ from allocate.core.review import (
     TradeDecision,
     TradeStep,
     Version,
+    takers_frame,
 )
+from allocate.core.years import YearInput, YearMember, YearPlan, YearPlanInput, YearResult
 from allocate.pipeline.history import Document, replay, verify_history
 from allocate.pipeline.review import joined_problem, reallocate, remaining_problem, state_of
 from allocate.pipeline.trade import takers, trade
+from allocate.pipeline.years import plan_years, year_problem
 
 __all__ = [
     "Delivery",
@@ -59,12 +63,20 @@ __all__ = [
     "TradeDecision",
     "TradeStep",
     "Version",
+    "YearInput",
+    "YearMember",
+    "YearPlan",
+    "YearPlanInput",
+    "YearResult",
     "joined_problem",
+    "plan_years",
     "reallocate",
     "remaining_problem",
     "replay",
     "state_of",
     "takers",
+    "takers_frame",
     "trade",
     "verify_history",
+    "year_problem",
 ]

@@ -82,6 +82,7 @@ def test_plain_schema_is_the_input_schema_and_output_is_the_other(capsys):
         "#/$defs/Rejection",
         "#/$defs/Reallocation",
         "#/$defs/TradeDecision",
+        "#/$defs/YearPlan",
     }
 
 

@@ -216,9 +216,19 @@ def test_docs_format_md_documents_every_output_field() -> None:
 def test_every_model_that_writes_format_version_names_the_one_version() -> None:
     from typing import get_args
 
+    from allocate.review import Reallocation, TradeDecision, YearPlan
     from allocate.service import ServiceRefusal, Validated
 
-    for model in (Allocation, Rejection, Validated, ServiceRefusal):
+    models = (
+        Allocation,
+        Rejection,
+        Validated,
+        ServiceRefusal,
+        Reallocation,
+        TradeDecision,
+        YearPlan,
+    )
+    for model in models:
         field = model.model_fields["format_version"]
         assert get_args(field.annotation) == (FORMAT_VERSION,), model.__name__
         assert field.default == FORMAT_VERSION, model.__name__

@@ -1,57 +1,50 @@
-"""Invariants of reallocation at a review, on small random consortia (proportional rule)."""
+"""Invariants of reviews and trades, with the test kit's strategies and checkers
+(:mod:`allocate.testing.life`), on small random consortia."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import allocate
-from allocate.review import ReviewInput, reallocate
+from allocate.review import reallocate, trade
+from allocate.testing import (
+    assert_review_invariants,
+    check_nothing_changed_is_as_made,
+    check_on_track_never_worse,
+    reviews,
+    trade_failures,
+    trades,
+)
 from tests.unit.test_review import _problem
 
+_caps = st.lists(st.integers(50, 900), min_size=2, max_size=4)
 
-@settings(max_examples=20, deadline=None)
-@given(
-    caps=st.lists(st.integers(50, 900), min_size=2, max_size=4),
-    slow=st.integers(0, 3),
-    pace=st.integers(0, 9),
-)
-def test_delivered_stays_totals_balance_and_on_track_members_never_lose(
-    caps: list[int], slow: int, pace: int
-) -> None:
-    ids = [f"m{k}" for k in range(len(caps))]
-    p = _problem({m: str(c) for m, c in zip(ids, caps, strict=True)}, value="1000")
-    made = allocate.solve(p)
+
+def _made(caps: list[int]) -> tuple[allocate.Problem, allocate.Allocation]:
+    p = _problem({f"m{k}": str(c) for k, c in enumerate(caps)}, value="1000")
+    return p, allocate.solve(p)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), caps=_caps)
+def test_delivered_money_never_moves_and_every_version_balances(data, caps) -> None:
+    p, made = _made(caps)
     if not made.status.is_ok:
         return
-    slow_id = ids[slow % len(ids)]
-    deliveries = []
-    for m in ids:
-        award = made.award(m, "l1")
-        share = Decimal("0.5") if m != slow_id else Decimal(pace) / 20  # slow: below half
-        deliveries.append(
-            {"member": m, "lot": "l1", "amount": str((award * share).quantize(Decimal("0.01")))}
-        )
-    review = ReviewInput.model_validate(
-        {
-            "elapsed": "0.5",
-            "deliveries": deliveries,
-            "outcomes": [{"member": slow_id, "outcome": "requires_improvement"}],
-        }
-    )
+    review = data.draw(reviews(p, made))
     after = reallocate(p, made, review)
-    if not after.status.is_ok:
+    assert_review_invariants(p, made, review, after)
+    if after.status.is_ok and after.awards:
+        request = data.draw(trades(p, after))
+        assert not trade_failures(p, after, trade(p, after, request))
+
+
+@settings(max_examples=15, deadline=None)
+@given(caps=_caps, slow=st.integers(0, 3))
+def test_on_track_members_never_lose_and_nothing_changed_is_as_made(caps, slow) -> None:
+    p, made = _made(caps)
+    if not made.status.is_ok:
         return
-    total = sum((a.amount for a in after.awards), Decimal(0)) + after.contracts[0].top_slice
-    assert total == Decimal(1000)
-    delivered = {d["member"]: Decimal(d["amount"]) for d in deliveries}
-    for row in after.rows:
-        assert row.delivered == delivered[row.member]  # delivered money never moves
-        assert row.award == row.delivered + row.remaining_after
-        if row.member != slow_id:
-            # on track: never worse off because another under-delivers (a penny of rounding)
-            assert row.remaining_after >= row.remaining_before - Decimal("0.01")
-    unchanged = reallocate(p, made, ReviewInput.model_validate({"elapsed": "0.5"}))
-    assert unchanged.awards == made.awards and unchanged.moved == 0
+    assert check_on_track_never_worse(p, made, f"m{slow % len(caps)}")
+    assert check_nothing_changed_is_as_made(p, made)

@@ -101,6 +101,16 @@ def test_every_table_takes_the_same_money_keyword() -> None:
         constraint_prices,
         Results.to_frame,
     ]
+    from allocate.review import Reallocation, TradeDecision, YearPlan, takers_frame
+
+    functions += [
+        Reallocation.to_frame,
+        TradeDecision.to_frame,
+        takers_frame,
+        YearPlan.to_frame,
+        YearPlan.years_frame,
+        YearPlan.contracts_frame,
+    ]
     for f in functions:
         p = inspect.signature(f).parameters["money"]
         assert p.kind is inspect.Parameter.KEYWORD_ONLY, f.__qualname__

@@ -14,7 +14,11 @@ largest ``top`` members (or items) and gather the rest into one "others" bar, ba
   years (from :func:`allocate.scenarios.glide_path`);
 * :func:`plot_lorenz` — the Lorenz curve of awards relative to capacity, with the Gini;
 * :func:`plot_comparison` — each member's change of award in each scenario (from
-  :func:`allocate.scenarios.compare`).
+  :func:`allocate.scenarios.compare`);
+* :func:`plot_reallocation` — each member's award as made, what it delivered and its award
+  after a review's reallocation (:func:`allocate.review.reallocate`);
+* :func:`plot_years` — each member's award year by year in a year plan
+  (:func:`allocate.review.plan_years`), with the hub's top-slice.
 
 Examples
 --------
@@ -37,11 +41,21 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from allocate.core.outcome import Allocation
+from allocate.core.review import Reallocation
+from allocate.core.years import YearPlan
 
 if TYPE_CHECKING:  # matplotlib is an optional extra: imported at run time by _matplotlib()
     from matplotlib.axes import Axes
 
-__all__ = ["MAX_HEIGHT", "plot_awards", "plot_comparison", "plot_glide_path", "plot_lorenz"]
+__all__ = [
+    "MAX_HEIGHT",
+    "plot_awards",
+    "plot_comparison",
+    "plot_glide_path",
+    "plot_lorenz",
+    "plot_reallocation",
+    "plot_years",
+]
 
 #: The tallest new figure a plot makes, in inches (900 pixels at matplotlib's default 100 dpi).
 MAX_HEIGHT = 9.0
@@ -315,5 +329,108 @@ def plot_comparison(
     if scenarios:
         ax.legend(frameon=False, fontsize="small")
     ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    return ax
+
+
+_DELIVERED = "#1a7f37"
+
+
+def plot_reallocation(reallocation: Reallocation, *, ax: Axes | None = None, top: int = 30) -> Axes:
+    """Each member's award as made (outline), delivered (green) and reallocated (blue).
+
+    Per member over the lots: the outlined bar is the award as made; the filled bar is the
+    award after the review, its delivered part (kept, to the penny) and its remaining part as
+    reallocated.  Members by id, the ``top`` largest awards as made; the rest one bar, "N
+    others".
+    """
+    _check_top(top)
+    totals: dict[str, list[Decimal]] = {}
+    for r in reallocation.rows:
+        t = totals.setdefault(r.member, [Decimal(0)] * 3)
+        t[0] += r.as_made
+        t[1] += r.delivered
+        t[2] += r.remaining_after
+    members = sorted(totals, key=lambda m: (totals[m][0], totals[m][1] + totals[m][2], m))
+    rest, shown = (
+        (members[: len(members) - top], members[-top:]) if len(members) > top else ([], members)
+    )
+    labels = list(shown)
+    rows = [totals[m] for m in shown]
+    if rest:
+        labels.insert(0, _others(len(rest)))
+        rows.insert(0, [sum((totals[m][i] for m in rest), Decimal(0)) for i in range(3)])
+    ax = _axes(ax, (8, 0.3 * len(labels) + 1.5))
+    y = list(range(len(labels)))
+    made = [float(r[0]) for r in rows]
+    done = [float(r[1]) for r in rows]
+    after = [float(r[2]) for r in rows]
+    ax.barh(y, done, color=_DELIVERED, height=0.5, label="delivered")
+    ax.barh(y, after, left=done, color=_AWARD, height=0.5, label="reallocated (remaining)")
+    ax.barh(y, made, fill=False, edgecolor=_FAIR, linewidth=1.2, height=0.75, label="as made")
+    ax.set_yticks(y, labels, fontsize="small" if len(labels) > 15 else None)
+    ax.set_xlabel("£")
+    _pounds(ax)
+    ax.set_title(
+        f"As made, delivered and reallocated: {reallocation.version.label} "
+        f"(version {reallocation.version.number})",
+        loc="left",
+    )
+    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    return ax
+
+
+def plot_years(plan: YearPlan, *, ax: Axes | None = None, top: int = 12) -> Axes:
+    """Each member's award year by year (a line each), and the hub's top-slice (dashed).
+
+    Members by id, the ``top`` with the largest awards over the plan; the rest one line, "N
+    others" (their awards added up).  A year a member was held at a stability bound is marked
+    with a diamond.
+    """
+    _check_top(top)
+    years = [y.year for y in plan.years if y.status.is_ok]
+    award: dict[str, dict[int, float]] = {}
+    bound: dict[str, list[int]] = {}
+    for y in plan.years:
+        for row in y.members:
+            award.setdefault(row.member, {})[y.year] = float(row.award)
+            if row.held and row.award in (row.low, row.high):
+                bound.setdefault(row.member, []).append(y.year)
+    members = sorted(award, key=lambda m: (-sum(award[m].values()), m))
+    shown, rest = members[:top], members[top:]
+    ax = _axes(ax, (9, 5.5))
+    for m in shown:
+        values = [award[m].get(n, 0.0) for n in years]
+        (line,) = ax.plot(years, values, marker="o", markersize=3, label=m)
+        held = bound.get(m, [])
+        if held:
+            ax.scatter(
+                held,
+                [award[m][n] for n in held],
+                marker="D",
+                s=40,
+                color=line.get_color(),
+                zorder=3,
+            )
+    if rest:
+        values = [sum(award[m].get(n, 0.0) for m in rest) for n in years]
+        ax.plot(years, values, color="#8c959f", linewidth=2, label=_others(len(rest)))
+    hub = [
+        float(sum((c.top_slice for c in y.contracts), Decimal(0)))
+        for y in plan.years
+        if y.status.is_ok
+    ]
+    ax.plot(
+        years, hub, color=_HUB, linestyle="--", marker="s", linewidth=2, label="hub's top-slice"
+    )
+    ax.set_xticks(years, [f"year {n}" for n in years])
+    ax.set_ylabel("£")
+    _pounds(ax, "y")
+    rule = "no stability rule" if plan.stability is None else f"stability ±{plan.stability}"
+    ax.set_title(f"Awards year by year: {plan.label} ({rule}; ◆ at a bound)", loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     return ax

@@ -28,11 +28,13 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from allocate.core import jsontext
 from allocate.core.errors import Issue, ProblemError
+from allocate.core.frames import MoneyAs, frame, nullable_ints, numeric
 from allocate.core.model import (
     MAX_UNITS,
     Capacity,
@@ -41,9 +43,13 @@ from allocate.core.model import (
     Money,
     Problem,
     Rate,
+    _problem_error,
     _whole_number,
 )
 from allocate.core.outcome import FORMAT_VERSION, Award, Check, ContractResult, Diagnosis, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Delivery",
@@ -66,6 +72,8 @@ __all__ = [
     "check_review",
     "check_trade",
     "fingerprint_of",
+    "read_document",
+    "takers_frame",
 ]
 
 Units = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_UNITS)]
@@ -83,6 +91,32 @@ class _Out(BaseModel):
         use_attribute_docstrings=True,
         json_schema_serialization_defaults_required=True,
     )
+
+
+def read_document[M: BaseModel](cls: type[M], text: str | bytes) -> M:
+    """``cls`` read from JSON text strictly; a :class:`~allocate.ProblemError` when invalid.
+
+    As :meth:`allocate.Problem.model_validate_json`: duplicate keys, ``NaN`` and absurd numbers
+    are refused by name, and every issue names its location, the id and the value.
+
+    >>> read_document(Trade, '{"lot": "l1", "seller": "a", "buyer": "b", "amount": "-1"}')
+    Traceback (most recent call last):
+    ...
+    allocate.core.errors.ProblemError: 1 problem in the input:
+      - amount: money must not be negative [value: '-1']
+    """
+    try:
+        raw = jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise ProblemError([Issue(exc.where, str(exc))]) from None
+    if not isinstance(raw, dict):
+        raise ProblemError(
+            [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
+        )
+    try:
+        return cls.model_validate(raw)
+    except ValidationError as exc:
+        raise _problem_error(exc, raw) from None
 
 
 def fingerprint_of(*parts: BaseModel) -> str:
@@ -297,6 +331,19 @@ class Reallocation(_Out):
     diagnosis: Diagnosis | None = None
     """Why no reallocation exists, when none does."""
 
+    def to_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """One row per member and lot: as made, delivered, remaining before and after, why.
+
+        ``money`` as every table of ``allocate`` (:mod:`allocate.core.frames`): ``float``
+        pounds (the default), whole ``pence`` or exact ``decimal`` pounds.
+        """
+        columns = list(ReviewRow.model_fields)
+        table = frame([r.model_dump() for r in self.rows], columns=columns)
+        for c in ("units_as_made", "units_delivered", "units_after"):
+            table[c] = nullable_ints([getattr(r, c) for r in self.rows])
+        money_columns = ["as_made", "delivered", "remaining_before", "remaining_after"]
+        return numeric(table, money, pounds=[*money_columns, "award", "moved"])
+
 
 class TradeDecision(_Out):
     """A trade approved (with the new version) or refused (with the conditions that refuse it)."""
@@ -317,6 +364,22 @@ class TradeDecision(_Out):
     left: list[str]
     """Members who have left, carried from the version traded on."""
 
+    def to_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
+        """The awards after the trade (the version traded on, when refused), one row each.
+
+        ``money`` as every table of ``allocate`` (:mod:`allocate.core.frames`).
+        """
+        table = frame(
+            {
+                "member": [a.member for a in self.awards],
+                "lot": [a.lot for a in self.awards],
+                "contract": [a.contract for a in self.awards],
+                "amount": [a.amount for a in self.awards],
+                "units": nullable_ints([a.units for a in self.awards]),
+            }
+        )
+        return numeric(table, money, pounds=["amount"])
+
 
 class Taker(_Out):
     """A member who could take over some of another member's remaining outputs on a lot."""
@@ -328,6 +391,27 @@ class Taker(_Out):
     units: int | None
     limited_by: str
     """What stops it taking more."""
+
+
+def takers_frame(takers: list[Taker], *, money: MoneyAs = "float") -> pd.DataFrame:
+    """:func:`allocate.review.takers`'s answer as a table: who could take how much, and why no more.
+
+    ``money`` as every table of ``allocate`` (:mod:`allocate.core.frames`).
+
+    >>> t = takers_frame([Taker(member="b", lot="l1", amount="50", units=None, limited_by="x")])
+    >>> t["amount"].tolist()
+    [50.0]
+    """
+    table = frame(
+        {
+            "member": [t.member for t in takers],
+            "lot": [t.lot for t in takers],
+            "amount": [t.amount for t in takers],
+            "units": nullable_ints([t.units for t in takers]),
+            "limited_by": [t.limited_by for t in takers],
+        }
+    )
+    return numeric(table, money, pounds=["amount"])
 
 
 # -- checks against the problem --------------------------------------------------------------

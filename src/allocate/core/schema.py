@@ -44,6 +44,7 @@ from allocate.core.errors import Issue, ProblemError
 from allocate.core.model import Problem
 from allocate.core.outcome import FORMAT_VERSION, Allocation
 from allocate.core.review import Reallocation, TradeDecision
+from allocate.core.years import YearPlan
 
 __all__ = [
     "FORMAT_VERSION",
@@ -145,8 +146,8 @@ def input_schema() -> dict[str, Any]:
     }
 
 
-_OUTPUT: TypeAdapter[Allocation | Rejection | Reallocation | TradeDecision] = TypeAdapter(
-    Allocation | Rejection | Reallocation | TradeDecision
+_OUTPUT: TypeAdapter[Allocation | Rejection | Reallocation | TradeDecision | YearPlan] = (
+    TypeAdapter(Allocation | Rejection | Reallocation | TradeDecision | YearPlan)
 )
 
 
@@ -154,7 +155,8 @@ def output_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of every output.
 
     An allocation or a rejection; over a contract's life, a reallocation (``kind``
-    ``reallocation``) or a trade decision (``kind`` ``trade``).
+    ``reallocation``), a trade decision (``kind`` ``trade``) or a year plan (``kind``
+    ``year_plan``).
 
     Generated from :class:`~allocate.Allocation` and :class:`Rejection` as they are written
     (money as strings, every field present); ``allocate schema output`` prints it.
@@ -166,7 +168,7 @@ def output_schema() -> dict[str, Any]:
         "description": (
             f"Format version {FORMAT_VERSION}: an allocation (any status) for a valid problem, "
             "or a rejection (status invalid_input) listing every issue of an invalid one; over "
-            "a contract's life, a reallocation or a trade decision (by 'kind')."
+            "a contract's life, a reallocation, a trade decision or a year plan (by 'kind')."
         ),
         **_OUTPUT.json_schema(mode="serialization"),
     }

@@ -75,10 +75,12 @@ class VersionState:
 
 
 def state_of(problem: Problem, current: Allocation | Reallocation | TradeDecision) -> VersionState:
-    """The version ``current`` is: an allocation as made (version 1), a reallocation or a trade.
+    """The version ``current`` stands for: its awards, contracts, number and members who left.
 
-    Raises ``ValueError`` for a version with no awards (not solved, or a refused trade's is
-    the one it was refused on, which is fine) or a status that is not ok.
+    An allocation is version 1 (the allocation as made); a reallocation or an approved trade's
+    decision is the version it made.  Raises ``ValueError`` when ``current`` made no version to
+    build on: an allocation or a reallocation whose status is not ok (no awards), or a refused
+    trade (its awards are those of the version it was refused on: build on that one instead).
     """
     if isinstance(current, Allocation):
         if not current.status.is_ok:
@@ -279,7 +281,8 @@ def least_movement(
 
     ``reference`` gives, per pair index, the award as made in the lot's quantity (pence or
     units).  Minimises Σ |y − reference| in money (each lot's fraction times its value), keeping
-    every row of ``spec``, each claimant at least at its frozen level and the pairs the rule gives
+    every row of ``spec``, each claimant at its frozen level (within :data:`LEVEL_SLACK` either
+    side) and the pairs the rule gives
     nothing at most what the engine gave them in total.  Returns the engine's own answer, with a
     note saying so, when HiGHS does not solve it to optimality.
     """
@@ -293,10 +296,16 @@ def least_movement(
     for k in range(n):
         cap = max(0.0, spec.pair_cap[k])
         low = min(floors[k], cap)
+        high = cap
         level = res.pair_level[k]
         if not math.isnan(level):
-            low = max(low, min(res.pair_values[k], level * spec.pair_target[k]) - LEVEL_SLACK)
-        ys.append(m.var(min(max(low, 0.0), cap), cap))
+            frozen = level * spec.pair_target[k]
+            low = max(low, min(res.pair_values[k], frozen) - LEVEL_SLACK)
+            # held above as well: a claimant's leximin award is unique, and the slack left
+            # open on one side only lets hundreds of claimants' slack flow to one of them
+            high = min(cap, max(res.pair_values[k], frozen) + LEVEL_SLACK)
+        low = min(max(low, 0.0), cap)
+        ys.append(m.var(low, max(high, low)))
     for j in range(len(spec.lot_names)):
         pairs = [k for k in range(n) if spec.pair_lot[k] == j]
         room = 1.0 - spec.hub_cap[j]

@@ -7,6 +7,16 @@ that the version before it kept (eligibility, capacity, every side-constraint: c
 seller still has that much undelivered.  The rule's fair shares are not a condition of a trade:
 a trade is a departure from them that both members ask for.  :func:`takers` answers the reverse
 question: who could take a member's remaining outputs, and how much each.
+
+**What a trade does not know.**  A trade is checked against the *problem's* conditions: the
+capacities declared in it, not a review's cuts.  A review's cuts (``delivery_rate``,
+``no_new_work``) are decided from the review's input and applied to the problem of what remains;
+the reallocation document records their effect on the awards, not the remaining capacities
+themselves, so a later trade cannot see them: a member cut to its delivery rate may buy up to
+its declared capacity.  Recording them would need a new field in the published reallocation
+document (a new format version); until then the hub should not approve a trade to a member whose
+last review was not ``good`` without looking at that review (the trade's ``label`` can say so).
+A member who *left* is known to the version (``left``) and is refused as a buyer.
 """
 
 from __future__ import annotations

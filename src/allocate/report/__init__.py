@@ -5,7 +5,8 @@ One module a format, on a few shared pieces:
 * :mod:`~allocate.report.text` (:func:`text_summary`), :mod:`~allocate.report.markdown`
   (:func:`markdown_report`), :mod:`~allocate.report.html` (:func:`html_report`, the stand-alone
   page) and :mod:`~allocate.report.notebook` (:func:`problem_html`, :func:`allocation_html`,
-  :func:`audit_html`, the Jupyter views);
+  :func:`audit_html`, the Jupyter views), and :mod:`~allocate.report.life` (a reallocation, a
+  trade decision and a year plan, :func:`life_markdown` and :func:`life_html`);
 * :mod:`~allocate.report.table` lays out a table in each format, :mod:`~allocate.report.markup`
   escapes every text that is not trusted markup, :mod:`~allocate.report.styles` reads the
   stylesheets kept as package data in ``static/``, :mod:`~allocate.report.common` and
@@ -35,15 +36,20 @@ from pathlib import PurePath
 from allocate.core import present
 from allocate.core.outcome import Allocation
 from allocate.report.html import html_report
+from allocate.report.life import LIFE_FORMATS, life_html, life_markdown, life_report_for
 from allocate.report.markdown import markdown_report
 from allocate.report.notebook import allocation_html, audit_html, problem_html
 from allocate.report.text import text_summary
 
 __all__ = [
     "FORMATS",
+    "LIFE_FORMATS",
     "allocation_html",
     "audit_html",
     "html_report",
+    "life_html",
+    "life_markdown",
+    "life_report_for",
     "markdown_report",
     "problem_html",
     "report_for",

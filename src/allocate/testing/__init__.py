@@ -16,6 +16,10 @@ Hypothesis, the optional extra: ``pip install 'allocate[testing]'``.
   :func:`check_resource_monotonicity`, :func:`check_consistency` ...), and the table of which
   rule has which property (:data:`RULE_PROPERTIES`); for sub-tenders
   :func:`check_best_bid_wins` and :func:`check_bid_monotonicity`;
+* :mod:`~allocate.testing.life` — over a contract's life: :func:`reviews` and :func:`trades`
+  (strategies for a version), :func:`review_failures`, :func:`assert_review_invariants`,
+  :func:`trade_failures`, :func:`check_on_track_never_worse`,
+  :func:`check_nothing_changed_is_as_made`;
 * :mod:`~allocate.testing.settings` — the ``allocate-dev``, ``allocate-ci`` and ``allocate-long``
   Hypothesis profiles, registered and loaded only when you call :func:`load_profile`.
 
@@ -95,6 +99,15 @@ from allocate.testing.invariants import (
     with_capacity,
     with_lot_value,
 )
+from allocate.testing.life import (
+    assert_review_invariants,
+    check_nothing_changed_is_as_made,
+    check_on_track_never_worse,
+    review_failures,
+    reviews,
+    trade_failures,
+    trades,
+)
 from allocate.testing.settings import examples, load_profile, profile_name, register_profiles
 from allocate.testing.strategies import (
     SIDE_CONSTRAINTS,
@@ -122,6 +135,7 @@ __all__ = [
     "assert_capacity",
     "assert_eligibility",
     "assert_fair_shares",
+    "assert_review_invariants",
     "assert_side_constraints",
     "assert_top_slice",
     "assert_valid_allocation",
@@ -137,6 +151,8 @@ __all__ = [
     "check_equal_treatment",
     "check_json_round_trip",
     "check_lp_matches_closed_form",
+    "check_nothing_changed_is_as_made",
+    "check_on_track_never_worse",
     "check_order_preservation",
     "check_population_monotonicity",
     "check_resource_monotonicity",
@@ -159,12 +175,16 @@ __all__ = [
     "remove_member",
     "rename_members",
     "replay_json",
+    "review_failures",
+    "reviews",
     "scores",
     "sub_problem",
     "tender_problem_dicts",
     "tender_problems",
     "top_slice_policies",
     "top_slice_rate",
+    "trade_failures",
+    "trades",
     "with_bid",
     "with_capacity",
     "with_lot_value",
