@@ -51,6 +51,7 @@ __all__ = [
     "LotShortfall",
     "MemberSummary",
     "PairTable",
+    "Record",
     "Relaxation",
     "SavingTransfer",
     "SolverError",
@@ -90,8 +91,13 @@ class SolverError(AllocateError):
         self.allocation = allocation
 
 
-class _Out(BaseModel):
-    # every field is always written, so the output schema marks every field required
+class Record(BaseModel):
+    """The base of every published output record: frozen, no extra fields.
+
+    Docstrings are the fields' descriptions, and every field is always written (so the output
+    schema marks each one required).
+    """
+
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -169,7 +175,7 @@ class Status(StrEnum):
         return self is Status.OPTIMAL
 
 
-class Award(_Out):
+class Award(Record):
     """The money (and units) one member receives on one lot."""
 
     member: str
@@ -184,7 +190,7 @@ class Award(_Out):
     """Whole units, on unit-priced lots."""
 
 
-class ContractResult(_Out):
+class ContractResult(Record):
     """One contract's split between the hub and the members."""
 
     id: str
@@ -273,7 +279,7 @@ class _DeferredField:
         raise AttributeError(f"{self.name} is read-only")
 
 
-class _Lazy(_Out):
+class _Lazy(Record):
     """A model whose fields named in ``_DEFERRED`` may be held as a :class:`Deferred`.
 
     Reading such a field, dumping the model (to Python or JSON), comparing it, iterating over it
@@ -352,7 +358,7 @@ class PairTable(_Lazy):
         return len(self.member)
 
 
-class MemberSummary(_Out):
+class MemberSummary(Record):
     """A member's totals across the whole portfolio."""
 
     member: str
@@ -370,7 +376,7 @@ class MemberSummary(_Out):
     """Its part of the hub's top-slice: each contract's top-slice in proportion to its awards."""
 
 
-class ConstraintReport(_Out):
+class ConstraintReport(Record):
     """One side-constraint row: its bound, where the allocation sits, and what it costs."""
 
     name: str
@@ -388,7 +394,7 @@ class ConstraintReport(_Out):
     """Change in the worst-off award/fair-share ratio per pound of relaxation (stage 1)."""
 
 
-class ConstraintPrice(_Out):
+class ConstraintPrice(Record):
     """What one side-constraint costs in fairness: the allocation with it against without it."""
 
     setting: str
@@ -405,7 +411,7 @@ class ConstraintPrice(_Out):
     """Worst award / fair share without this constraint."""
 
 
-class FairnessMetrics(_Out):
+class FairnessMetrics(Record):
     """How fair the allocation is, in numbers."""
 
     min_ratio: Decimal | None
@@ -422,7 +428,7 @@ class FairnessMetrics(_Out):
     |award − fair share| (0 up to rounding when nothing binds)."""
 
 
-class SolverInfo(_Out):
+class SolverInfo(Record):
     """How the allocation was computed."""
 
     method: str
@@ -439,7 +445,7 @@ class SolverInfo(_Out):
     """Optimum of the first stage: the worst-off award / fair share ratio."""
 
 
-class Check(_Out):
+class Check(Record):
     """One independent verification check."""
 
     name: str
@@ -448,7 +454,7 @@ class Check(_Out):
     detail: str
 
 
-class ExcludedCapacity(_Out):
+class ExcludedCapacity(Record):
     """Capacity on a lot held by a member that is not eligible for it."""
 
     member: str
@@ -456,7 +462,7 @@ class ExcludedCapacity(_Out):
     reasons: list[str]
 
 
-class LotShortfall(_Out):
+class LotShortfall(Record):
     """A lot that eligible capacity cannot absorb."""
 
     lot: str
@@ -471,7 +477,7 @@ class LotShortfall(_Out):
     excluded_total: Money
 
 
-class Relaxation(_Out):
+class Relaxation(Record):
     """The smallest relaxation of one condition, alone, that would make an allocation possible."""
 
     condition: str
@@ -492,7 +498,7 @@ class Relaxation(_Out):
     bisection on the full pipeline), or None when no value does."""
 
 
-class Diagnosis(_Out):
+class Diagnosis(Record):
     """Why no allocation exists, in words and numbers."""
 
     summary: str
@@ -503,7 +509,7 @@ class Diagnosis(_Out):
     """For conflicts between conditions: the smallest relaxation of each, alone."""
 
 
-class BidEvaluation(_Out):
+class BidEvaluation(Record):
     """One bid in a sub-tender's evaluation matrix."""
 
     member: str
@@ -533,7 +539,7 @@ class BidEvaluation(_Out):
     six decimal places (``"0.000000"``: tied, ranked below by quality, capacity or id)."""
 
 
-class SavingTransfer(_Out):
+class SavingTransfer(Record):
     """Where a winning price's saving went."""
 
     source: str
@@ -544,7 +550,7 @@ class SavingTransfer(_Out):
     """The saving, to the nearest penny (awards are rounded afterwards, exactly)."""
 
 
-class TenderReport(_Out):
+class TenderReport(Record):
     """The competition for one sub-tendered lot."""
 
     lot: str
@@ -630,7 +636,7 @@ class Audit(_Lazy):
         return present.render(present.AUDIT_HTML, self)
 
 
-class Allocation(_Out):
+class Allocation(Record):
     """The answer: status, top-slice per contract, awards and the audit."""
 
     format_version: Literal["1.1"] = FORMAT_VERSION

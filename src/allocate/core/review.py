@@ -46,7 +46,15 @@ from allocate.core.model import (
     _problem_error,
     _whole_number,
 )
-from allocate.core.outcome import FORMAT_VERSION, Award, Check, ContractResult, Diagnosis, Status
+from allocate.core.outcome import (
+    FORMAT_VERSION,
+    Award,
+    Check,
+    ContractResult,
+    Diagnosis,
+    Record,
+    Status,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,16 +89,6 @@ Units = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_UNITS)
 
 class _In(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-
-class _Out(BaseModel):
-    # every field always written, as in core.outcome, so the schema marks each required
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        use_attribute_docstrings=True,
-        json_schema_serialization_defaults_required=True,
-    )
 
 
 def read_document[M: BaseModel](cls: type[M], text: str | bytes) -> M:
@@ -263,7 +261,7 @@ class History(_In):
 # -- outputs ---------------------------------------------------------------------------------
 
 
-class Version(_Out):
+class Version(Record):
     """Where an allocation stands in a contract's history."""
 
     number: int
@@ -278,7 +276,7 @@ class Version(_Out):
     """The review's or trade's label."""
 
 
-class ReviewRow(_Out):
+class ReviewRow(Record):
     """One member on one lot at a review: as made, delivered, remaining before and after."""
 
     member: str
@@ -304,7 +302,7 @@ class ReviewRow(_Out):
     """Why it changed (or did not), in words."""
 
 
-class Reallocation(_Out):
+class Reallocation(Record):
     """A new version of an allocation after a review: delivered work kept, the rest re-allocated."""
 
     format_version: Literal["1.1"] = FORMAT_VERSION
@@ -345,7 +343,7 @@ class Reallocation(_Out):
         return numeric(table, money, pounds=[*money_columns, "award", "moved"])
 
 
-class TradeDecision(_Out):
+class TradeDecision(Record):
     """A trade approved (with the new version) or refused (with the conditions that refuse it)."""
 
     format_version: Literal["1.1"] = FORMAT_VERSION
@@ -381,7 +379,7 @@ class TradeDecision(_Out):
         return numeric(table, money, pounds=["amount"])
 
 
-class Taker(_Out):
+class Taker(Record):
     """A member who could take over some of another member's remaining outputs on a lot."""
 
     member: str

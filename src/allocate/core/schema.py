@@ -38,11 +38,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter
+from pydantic import JsonValue, TypeAdapter
 
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.model import Problem
-from allocate.core.outcome import FORMAT_VERSION, Allocation
+from allocate.core.outcome import FORMAT_VERSION, Allocation, Record
 from allocate.core.review import Reallocation, TradeDecision
 from allocate.core.years import YearPlan
 
@@ -64,17 +64,6 @@ JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 INPUT_SCHEMA_ID: Final = f"urn:allocate:schema:input:{FORMAT_VERSION}"
 #: The ``$id`` of the output format's schema.
 OUTPUT_SCHEMA_ID: Final = f"urn:allocate:schema:output:{FORMAT_VERSION}"
-
-
-class Record(BaseModel):
-    """The base of every published record: frozen, no extra fields, docstrings as descriptions."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        use_attribute_docstrings=True,
-        json_schema_serialization_defaults_required=True,
-    )
 
 
 class IssueRecord(Record):

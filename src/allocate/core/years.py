@@ -41,7 +41,15 @@ from allocate.core.model import (
     Rate,
     _whole_number,
 )
-from allocate.core.outcome import FORMAT_VERSION, Award, Check, ContractResult, Diagnosis, Status
+from allocate.core.outcome import (
+    FORMAT_VERSION,
+    Award,
+    Check,
+    ContractResult,
+    Diagnosis,
+    Record,
+    Status,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,15 +61,6 @@ Year = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_YEARS)]
 
 class _In(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        use_attribute_docstrings=True,
-        json_schema_serialization_defaults_required=True,
-    )
 
 
 class YearInput(_In):
@@ -97,7 +96,7 @@ class YearPlanInput(_In):
     """Per-year differences; a year not listed is the problem's contract as it stands."""
 
 
-class YearMember(_Out):
+class YearMember(Record):
     """One member in one year: its award over the year's lots, and the stability rule's bounds."""
 
     year: int
@@ -119,7 +118,7 @@ class YearMember(_Out):
     """Why the rule held it or not, in words."""
 
 
-class YearResult(_Out):
+class YearResult(Record):
     """One year of a plan: the year's contracts and top-slices, awards, members and checks."""
 
     year: int
@@ -138,7 +137,7 @@ class YearResult(_Out):
     members whose stability bounds conflict (the least relaxation of each, in pence)."""
 
 
-class YearPlan(_Out):
+class YearPlan(Record):
     """A multi-year contract allocated year by year (a years × members table)."""
 
     format_version: Literal["1.1"] = FORMAT_VERSION
