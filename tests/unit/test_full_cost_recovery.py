@@ -84,7 +84,9 @@ def test_without_the_policy_the_member_is_paid_below_cost_and_the_table_says_by_
 
 def test_cost_ratio_above_one_excludes_on_a_money_lot() -> None:
     # a costs £1.05 a pound: every award A costs ⌈1.05·A⌉ > A; b costs exactly what it is paid
-    p = _problem({"a": {"cost_ratio": "1.05"}, "b": {"cost_ratio": "1"}}, units=False, recovery=True)
+    p = _problem(
+        {"a": {"cost_ratio": "1.05"}, "b": {"cost_ratio": "1"}}, units=False, recovery=True
+    )
     a = allocate.solve(p)
     assert a.award("a") == 0
     assert (a.award("b"), a.award("c")) == (Decimal(4500), Decimal(4500))
@@ -94,9 +96,7 @@ def test_cost_ratio_above_one_excludes_on_a_money_lot() -> None:
 
 
 def test_everyone_below_cost_leaves_the_lot_short_and_the_diagnosis_says_so() -> None:
-    p = _problem(
-        {m: {"cost_ratio": "1.2"} for m in ("a", "b", "c")}, units=False, recovery=True
-    )
+    p = _problem({m: {"cost_ratio": "1.2"} for m in ("a", "b", "c")}, units=False, recovery=True)
     a = allocate.solve(p)
     # no member may take the lot: the whole member pot, £10,000 − 10% = £9,000, is short
     assert a.status == "infeasible"
@@ -111,8 +111,9 @@ def test_a_tampered_award_below_cost_fails_both_checks() -> None:
     p = _problem({"a": {"cost_ratio": "1.05"}}, units=False, recovery=True)
     a = allocate.solve(p)
     # move £100 from b to a (a was given nothing: its award is below cost)
-    awards = [x.model_copy(update={"amount": x.amount - 100}) if x.member == "b" else x
-              for x in a.awards]
+    awards = [
+        x.model_copy(update={"amount": x.amount - 100}) if x.member == "b" else x for x in a.awards
+    ]
     template = awards[0]
     bad_award = template.model_copy(update={"member": "a", "amount": Decimal(100)})
     bad = a.model_copy(update={"awards": [bad_award, *awards]})
@@ -122,8 +123,9 @@ def test_a_tampered_award_below_cost_fails_both_checks() -> None:
     assert kit == {"full_cost"}
 
 
-@pytest.mark.parametrize(("unit_cost", "excluded"), [("89.99", False), ("90", False),
-                                                    ("90.01", True)])
+@pytest.mark.parametrize(
+    ("unit_cost", "excluded"), [("89.99", False), ("90", False), ("90.01", True)]
+)
 def test_the_boundary_is_exact_to_the_penny(unit_cost: str, excluded: bool) -> None:
     # a unit pays exactly £90.00: a unit cost of £90.00 is covered, £90.01 is not
     p = _problem({"a": {"unit_cost": unit_cost}}, units=True, recovery=True)

@@ -46,11 +46,10 @@ within the pooled amount.
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
-
-from fractions import Fraction
 
 from allocate.core import cashflow
 from allocate.core.model import Bid, Capacity, Lot, Member, Membership, Policy, Problem

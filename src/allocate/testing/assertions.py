@@ -271,9 +271,11 @@ def _why_not(problem: Problem, m: Member, lot: Lot, contract: str) -> list[str]:
 
 
 def _lot_top_slice(problem: Problem, contract: Contract, lot: Lot) -> int:
-    """The hub's entitlement on a lot in pence: the contract's rate × value rounded down, spread
-    over its lots in proportion to value, the pennies left to the largest remainders (the
-    earlier lot first among equal ones)."""
+    """The hub's entitlement on a lot in pence.
+
+    The contract's rate × value rounded down, spread over its lots in proportion to value, the
+    pennies left to the largest remainders (the earlier lot first among equal ones).
+    """
     value = _pence(contract.value)
     exact = top_slice_rate(problem, contract) * value
     amount = exact.numerator // exact.denominator
@@ -286,8 +288,10 @@ def _lot_top_slice(problem: Problem, contract: Contract, lot: Lot) -> int:
 
 
 def _costs_more_than_paid(problem: Problem, member: str, lot: Lot, contract: str) -> bool:
-    """Whether the member's declared full cost on the lot is above what an award there pays:
-    a cost ratio above 1, or a unit cost above the lot's member pot over its units."""
+    """Whether the member's declared full cost on the lot is above what an award there pays.
+
+    A cost ratio above 1, or a unit cost above the lot's member pot over its units.
+    """
     cap = next((c for c in problem.capacities if c.member == member and c.lot == lot.id), None)
     if cap is None:
         return False
@@ -852,7 +856,7 @@ def _check_full_cost(f: _Facts) -> None:
     if not f.ok or not f.problem.policy.full_cost_recovery:
         return
     for a in f.allocation.awards:
-        contract, lot = f.lots[a.lot]
+        lot = f.lots[a.lot][1]
         cap = next(
             (c for c in f.problem.capacities if c.member == a.member and c.lot == a.lot), None
         )
@@ -862,7 +866,8 @@ def _check_full_cost(f: _Facts) -> None:
         if cap.cost_ratio is not None:
             cost = math.ceil(Fraction(cap.cost_ratio) * pence)
         else:
-            assert cap.unit_cost is not None and lot.unit_price is not None
+            assert cap.unit_cost is not None
+            assert lot.unit_price is not None
             pot = _pence(lot.value) - _pence(f.lot_top_slice[a.lot])
             units = _pence(lot.value) // _pence(lot.unit_price)
             cost = math.ceil(Fraction(_pence(cap.unit_cost) * units * pence, pot))
