@@ -104,3 +104,21 @@ def test_sections_round_trip_and_are_deferred_until_read() -> None:
     assert report is not None
     for m in report.members:
         assert m.flagged == (m.limit is None or m.peak_need > m.limit)
+
+
+def test_reports_have_the_sections_only_when_the_problem_uses_them() -> None:
+    from allocate.report.html import html_report
+    from allocate.report.markdown import markdown_report
+
+    plain = allocate.solve(demo_problem())
+    money = allocate.solve(Problem.model_validate(money_demo_dict()))
+    for title in ("Cash flow", "Full cost", "Social value"):
+        assert f"## {title}" not in markdown_report(plain)
+        assert f"<h2>{title}</h2>" not in html_report(plain)
+        assert f"## {title}" in markdown_report(money)
+        assert f"<h2>{title}</h2>" in html_report(money)
+    # the full-cost words add up the subsidies of the awards below cost, read from the audit
+    costs = money.audit.full_cost or []
+    subsidy = sum((c.subsidy for c in costs if not c.covered), Decimal(0))
+    assert subsidy > 0
+    assert f"subsidise £{subsidy:,.2f} in all" in markdown_report(money)
