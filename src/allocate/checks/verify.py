@@ -113,8 +113,8 @@ CONDITIONS: dict[str, str] = {
     "whole_units": "whole units on unit-priced lots, money following units",
     "fair_share": "every award within one penny (or unit) of the rule's exact share",
     "tender": "sub-tendered lots: awards only to qualifying bids, the competition's to a penny",
+    "full_cost": "no award below the member's declared full cost (policy.full_cost_recovery)",
     **{name: family.condition for name, family in _OWN_CHECK.items()},
-    "full_cost": "no award below the member's declared full cost",
 }
 
 
