@@ -37,6 +37,7 @@ MODULES = [
     "allocate.testing",
     "allocate.schema",
     "allocate.review",
+    "allocate.cashflow",
     "allocate.service",
 ]
 

@@ -18,7 +18,7 @@ import pytest
 
 from allocate import Allocation, Problem, solve
 from allocate.cli import main
-from allocate.examples import demo_dict
+from allocate.examples import demo_dict, money_demo_dict
 from allocate.schema import (
     FORMAT_VERSION,
     INPUT_SCHEMA_ID,
@@ -87,6 +87,7 @@ def test_both_schemas_are_draft_2020_12_with_an_id_naming_the_version() -> None:
         pytest.param(
             lambda: solve(Problem.model_validate(simple_problem({"a": "10"}))), id="short-capacity"
         ),
+        pytest.param(lambda: solve(Problem.model_validate(money_demo_dict())), id="money"),
     ],
 )
 def test_real_allocations_validate_against_the_output_schema(output_validator, make) -> None:

@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 #: which re-export a layer's names.  Nothing below them may import them.
 TOP = {
     "allocate",
+    "allocate.cashflow",
     "allocate.cli",
     "allocate.display",
     "allocate.examples",

@@ -13,15 +13,13 @@ Every table takes the ``money=`` keyword of :mod:`allocate.core.frames`.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from allocate.core import cashflow
+from allocate.core import cashflow, value
 from allocate.core.frames import MoneyAs, check_money, frame, numeric
-from allocate.core.model import Problem, SizeBand
+from allocate.core.model import Problem
 from allocate.core.money import from_pence
 from allocate.core.outcome import Allocation
 
@@ -29,8 +27,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["cash_flow", "cash_flow_summary", "forecast", "full_cost", "social_value"]
-
-_SMALL = (SizeBand.MICRO, SizeBand.SMALL)
 
 
 def forecast(problem: Problem, allocation: Allocation) -> cashflow.Forecast:
@@ -142,29 +138,19 @@ def full_cost(
     (negative: a loss); ``subsidy`` what the member would have to put in (0 when covered).
     """
     check_money(money)
-    costs = cashflow.declared_costs(problem)
-    tops = {lot: amount for c in allocation.contracts for lot, amount in c.lot_top_slices.items()}
-    rows = []
-    for a in allocation.awards:
-        _, lot = problem.lot_index[a.lot]
-        pot = int((lot.value - tops.get(a.lot, Decimal(0))) * 100)
-        kappa, declared = cashflow.cost_ratio(costs, a.member, lot, pot)
-        if not declared:
-            continue
-        cost = math.ceil(kappa * int(a.amount * 100))
-        margin = int(a.amount * 100) - cost
-        rows.append(
-            {
-                "member": a.member,
-                "lot": a.lot,
-                "contract": a.contract,
-                "award": a.amount,
-                "full_cost": from_pence(cost),
-                "margin": _signed(margin),
-                "subsidy": from_pence(max(0, -margin)),
-                "covered": margin >= 0,
-            }
-        )
+    rows = [
+        {
+            "member": c.member,
+            "lot": c.lot,
+            "contract": c.contract,
+            "award": from_pence(c.award),
+            "full_cost": from_pence(c.cost),
+            "margin": _signed(c.margin),
+            "subsidy": from_pence(c.subsidy),
+            "covered": c.margin >= 0,
+        }
+        for c in value.award_costs(problem, _awards(allocation), _lot_tops(allocation))
+    ]
     columns = ["member", "lot", "contract", "award", "full_cost", "margin", "subsidy", "covered"]
     return numeric(
         frame(rows, columns=columns), money, pounds=["award", "full_cost", "margin", "subsidy"]
@@ -182,60 +168,23 @@ def social_value(
     ``policy.social_value`` targets, ``targets_missed`` names each target a row misses.
     """
     check_money(money)
-    members = problem.member_index
-    sums: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"awards": 0, "small": 0, "local": 0, "funded": set()}
-    )
-    for a in allocation.awards:
-        _, lot = problem.lot_index[a.lot]
-        pence = int(a.amount * 100)
-        m = members[a.member]
-        for key in (a.contract, "total"):
-            s = sums[key]
-            s["awards"] += pence
-            s["small"] += pence if m.size_band in _SMALL else 0
-            s["local"] += pence if m.based_in is not None and m.based_in == lot.area else 0
-            if pence > 0:
-                s["funded"].add(a.member)
-    results = {c.id: c for c in allocation.contracts}
-    targets = problem.policy.social_value
-    rows = []
-    for key in [*(c.id for c in problem.contracts), "total"]:
-        s = sums[key]
-        chosen = list(results.values()) if key == "total" else [results[key]]
-        value = sum((c.value for c in chosen), Decimal(0))
-        top = sum((c.top_slice for c in chosen), Decimal(0))
-        awards = s["awards"]
-        row = {
-            "contract": key,
-            "value": value,
-            "top_slice": top,
-            "hub_share": _ratio(Fraction(top) / Fraction(value)) if value else None,
-            "awards": from_pence(awards),
-            "small": from_pence(s["small"]),
-            "small_share": _ratio(Fraction(s["small"], awards)) if awards else None,
-            "local": from_pence(s["local"]),
-            "local_share": _ratio(Fraction(s["local"], awards)) if awards else None,
-            "organisations": len(s["funded"]),
+    tops = {c.id: c.top_slice for c in allocation.contracts}
+    rows = [
+        {
+            "contract": r.contract,
+            "value": from_pence(r.value),
+            "top_slice": from_pence(r.top_slice),
+            "hub_share": _share(r.hub_share),
+            "awards": from_pence(r.awards),
+            "small": from_pence(r.small),
+            "small_share": _share(r.small_share),
+            "local": from_pence(r.local),
+            "local_share": _share(r.local_share),
+            "organisations": r.organisations,
+            "targets_missed": r.targets_missed,
         }
-        missed = []
-        if targets is not None:
-            if targets.min_small_share is not None and not (
-                awards and Fraction(s["small"], awards) >= Fraction(targets.min_small_share)
-            ):
-                missed.append("min_small_share")
-            if targets.min_local_share is not None and not (
-                awards and Fraction(s["local"], awards) >= Fraction(targets.min_local_share)
-            ):
-                missed.append("min_local_share")
-            if targets.min_organisations is not None and (
-                len(s["funded"]) < targets.min_organisations
-            ):
-                missed.append("min_organisations")
-            if targets.max_hub_share is not None and value and top > targets.max_hub_share * value:
-                missed.append("max_hub_share")
-        row["targets_missed"] = missed
-        rows.append(row)
+        for r in value.social_value(problem, _awards(allocation), tops)
+    ]
     columns = [
         "contract", "value", "top_slice", "hub_share", "awards", "small", "small_share",
         "local", "local_share", "organisations", "targets_missed",
@@ -246,6 +195,18 @@ def social_value(
         pounds=["value", "top_slice", "awards", "small", "local"],
         numbers=["hub_share", "small_share", "local_share"],
     )
+
+
+def _awards(allocation: Allocation) -> list[tuple[str, str, str, Decimal]]:
+    return [(a.member, a.lot, a.contract, a.amount) for a in allocation.awards]
+
+
+def _lot_tops(allocation: Allocation) -> dict[str, Decimal]:
+    return {lot: amount for c in allocation.contracts for lot, amount in c.lot_top_slices.items()}
+
+
+def _share(x: Fraction | None) -> Decimal | None:
+    return None if x is None else _ratio(x)
 
 
 def _ratio(x: Fraction) -> Decimal:

@@ -40,6 +40,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from allocate.analysis import money_over_time
+from allocate.core.model import Problem
+from allocate.core.money import format_money
 from allocate.core.outcome import Allocation
 from allocate.core.review import Reallocation
 from allocate.core.years import YearPlan
@@ -50,6 +53,7 @@ if TYPE_CHECKING:  # matplotlib is an optional extra: imported at run time by _m
 __all__ = [
     "MAX_HEIGHT",
     "plot_awards",
+    "plot_cash_flow",
     "plot_comparison",
     "plot_glide_path",
     "plot_lorenz",
@@ -433,4 +437,52 @@ def plot_years(plan: YearPlan, *, ax: Axes | None = None, top: int = 12) -> Axes
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
+    return ax
+
+
+def plot_cash_flow(
+    problem: Problem, allocation: Allocation, member: str, *, ax: Axes | None = None
+) -> Axes:
+    """A member's running balance month by month (below zero: money it is owed), peak marked.
+
+    ``member`` is a member id (``"hub"`` for the hub), which labels the plot.  The dashed line
+    is its flag limit, the flag share of its reserves below zero, when it declares reserves.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from allocate import Problem, solve
+    >>> from allocate.examples import money_demo_dict
+    >>> p = Problem.model_validate(money_demo_dict())
+    >>> ax = plot_cash_flow(p, solve(p), "harpur-arts")
+    >>> ax.get_title(loc="left")
+    'harpur-arts: running balance, peak need £2,934.79 in month 4'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    f = money_over_time.forecast(problem, allocation)
+    if member == "hub":
+        hub = f.hub
+        assert hub is not None  # a forecast always has the hub's
+        balance, need, month, limit = hub.balance, hub.peak_need, hub.peak_month, None
+    elif member in f.members:
+        m = f.members[member]
+        balance, need, month, limit = m.balance, m.peak_need, m.peak_month, m.limit
+    else:
+        known = ", ".join(["hub", *f.members][:8])
+        raise ValueError(f"member {member!r} has no award to forecast (known: {known} ...)")
+    ax = _axes(ax, (7.5, 3.5))
+    months = list(range(1, len(balance) + 1))
+    pounds = [b / 100 for b in balance]
+    ax.axhline(0, color="#8c959f", linewidth=0.8)
+    ax.step(months, pounds, where="post", color=_AWARD, label="running balance")
+    ax.fill_between(months, pounds, 0, step="post", where=[p < 0 for p in pounds],
+                    color=_AWARD, alpha=0.12)  # fmt: skip
+    if limit is not None:
+        ax.axhline(-limit / 100, color=_HUB, linestyle="--", label="flag limit (reserves share)")
+    title = f"{member}: running balance"
+    if month is not None:
+        ax.plot([month], [pounds[month - 1]], "o", color=_FAIR, label="peak need")
+        title += f", peak need {format_money(need, pence=True)} in month {month}"
+    ax.set_xlabel("month (1: first month of delivery)")
+    _pounds(ax, "y")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="lower right", frameon=False)
     return ax

@@ -78,6 +78,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -97,6 +98,7 @@ __all__ = [
     "AREAS",
     "BAND_INCOME",
     "NCVO_BANDS",
+    "PAYMENT_TERMS",
     "SIDE_CONSTRAINT_DEFAULTS",
     "THEMES",
     "VALUE_MEDIAN",
@@ -222,6 +224,7 @@ def consortium(
     quality_threshold: float = 0.5,
     reporting_threshold: float = 0.6,
     top_slice_rate: float = 0.1,
+    payment_terms: str | Mapping[str, Any] | None = None,
 ) -> Problem:
     """A seeded synthetic consortium, validated.
 
@@ -260,6 +263,12 @@ def consortium(
         The policy's eligibility thresholds.
     top_slice_rate
         The hub's fixed top-slice rate, at most 0.10 (the founding rule).
+    payment_terms
+        Payment terms for the cash-flow forecast (off by default: no ``cash_flow`` block, the
+        consortium exactly as before).  A name from :data:`PAYMENT_TERMS` (``monthly_arrears``,
+        ``quarterly_arrears``, ``quarterly_by_results``, ``quarterly_with_advances``) or the
+        ``cash_flow`` object itself.  Members then declare realistic reserves
+        (:data:`RESERVE_MONTHS` of income), as with the ``max_reserves_share`` side-constraint.
 
     Returns
     -------
@@ -296,6 +305,7 @@ def consortium(
             quality_threshold=quality_threshold,
             reporting_threshold=reporting_threshold,
             top_slice_rate=top_slice_rate,
+            payment_terms=payment_terms,
         )
     )
 
@@ -319,6 +329,7 @@ def consortium_dict(
     quality_threshold: float = 0.5,
     reporting_threshold: float = 0.6,
     top_slice_rate: float = 0.1,
+    payment_terms: str | Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The same consortium as :func:`consortium`, as plain JSON-ready data (not validated).
 
@@ -354,6 +365,7 @@ def consortium_dict(
         quality_threshold=_fraction("quality_threshold", quality_threshold),
         reporting_threshold=_fraction("reporting_threshold", reporting_threshold),
         rate=_top_slice_rate(top_slice_rate),
+        payment_terms=_payment_terms(payment_terms),
     )
     return _generate(settings)
 
@@ -459,7 +471,36 @@ def _generate(s: _Settings) -> dict[str, Any]:
             "rate": repr(s.rate),
         },
         "policy": policy,
+        **({"cash_flow": s.payment_terms} if s.payment_terms is not None else {}),
     }
+
+
+#: Named payment terms for :func:`consortium` (``payment_terms=``), as ``cash_flow`` objects:
+#: what commissioners commonly offer, and a hub that pays its micro and small members ahead.
+PAYMENT_TERMS: Final[Mapping[str, Mapping[str, Any]]] = {
+    "monthly_arrears": {},
+    "quarterly_arrears": {"commissioner": {"frequency": "quarterly"}},
+    "quarterly_by_results": {
+        "commissioner": {"frequency": "quarterly", "results_share": "0.2", "results_lag_months": 3}
+    },
+    "quarterly_with_advances": {
+        "commissioner": {"frequency": "quarterly"},
+        "members": {"advance_bands": ["micro", "small"]},
+    },
+}
+
+
+def _payment_terms(terms: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if terms is None:
+        return None
+    if isinstance(terms, str):
+        if terms not in PAYMENT_TERMS:
+            known = ", ".join(PAYMENT_TERMS)
+            raise ValueError(f"payment_terms must be one of {known} or a mapping, not {terms!r}")
+        return copy.deepcopy(dict(PAYMENT_TERMS[terms]))
+    if isinstance(terms, Mapping):
+        return copy.deepcopy(dict(terms))
+    raise TypeError(f"payment_terms must be a name or a mapping, not {terms!r}")
 
 
 def _draw_members(rng: np.random.Generator, s: _Settings) -> _Members:
@@ -654,11 +695,11 @@ RESERVE_MONTHS: Final[Mapping[SizeBand, int]] = {
 
 
 def _with_reserves(s: _Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """With the cash-flow condition switched on, each member's reserves (months of income).
+    """With the cash-flow condition or payment terms, each member's reserves (months of income).
 
     Off by default: a consortium without it is generated exactly as before.
     """
-    if families.CASH_FLOW.switch not in s.side:
+    if families.CASH_FLOW.switch not in s.side and s.payment_terms is None:
         return rows
     for row in rows:
         pence = int(Decimal(row["annual_income"]) * 100)
@@ -1009,6 +1050,8 @@ class _Settings:
     reporting_threshold: float
     rate: float
     """``top_slice_rate``."""
+    payment_terms: dict[str, Any] | None = None
+    """``payment_terms`` as the problem's ``cash_flow`` object (None: none)."""
 
 
 def _contract_count(contracts: int | None, n_l: int) -> int:

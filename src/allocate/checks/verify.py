@@ -59,6 +59,10 @@ Each group of checks below reports under the names of the conditions it checks.
 ``cash_flow``
     No member's peak working capital, worked out month by month from the payment terms with
     exact fractions, exceeds ``max_reserves_share`` × its reserves.
+``full_cost``
+    With ``policy.full_cost_recovery``: no award below its full cost, the award times the
+    declared cost of a pound (``cost_ratio``, or ``unit_cost`` × the lot's units over its
+    member pot as the allocation leaves it), exactly.
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ CONDITIONS: dict[str, str] = {
     "whole_units": "whole units on unit-priced lots, money following units",
     "fair_share": "every award within one penny (or unit) of the rule's exact share",
     "tender": "sub-tendered lots: awards only to qualifying bids, the competition's to a penny",
+    "full_cost": "no award below the member's declared full cost (policy.full_cost_recovery)",
     **{name: family.condition for name, family in _OWN_CHECK.items()},
 }
 
@@ -329,7 +334,27 @@ class _Index:
             if lot.id in self.problem.tendered:
                 qualified = {e.member for e in self.tender(lot).evaluations if e.qualified}
                 self._eligible[lot.id] &= qualified
+            if self.problem.policy.full_cost_recovery:
+                self._eligible[lot.id] -= {
+                    mid for mid in self.caps_of_lot.get(lot.id, {}) if self.below_cost(mid, lot)
+                }
         return self._eligible[lot.id]
+
+    def below_cost(self, member_id: str, lot: Lot) -> bool:
+        """Whether the member's declared full cost on the lot is above what an award pays.
+
+        A cost ratio above 1; or a unit cost × the lot's units above its member pot (the lot's
+        value less the top-slice the allocation reports on it).
+        """
+        cap = self.caps_of_lot.get(lot.id, {}).get(member_id)
+        if cap is None:
+            return False
+        if cap.cost_ratio is not None:
+            return cap.cost_ratio > 1
+        if cap.unit_cost is None or lot.unit_price is None:
+            return False
+        pot = lot.value - self.lot_top_slice.get(lot.id, Decimal(0))
+        return pot > 0 and cap.unit_cost * (lot.value / lot.unit_price) > pot
 
     def why_not(self, member: Member, lot: Lot) -> list[str]:
         """Why the member may not receive the lot (empty: eligible)."""
@@ -348,6 +373,8 @@ class _Index:
                 why.extend(f"bid not qualified: {r}" for r in evaluation.reasons)
         elif self.claims(lot).get(member.id, 0) <= 0:
             why.append("no capacity declared")
+        if self.problem.policy.full_cost_recovery and self.below_cost(member.id, lot):
+            why.append("paid below its declared full cost (policy.full_cost_recovery)")
         return why
 
 
@@ -452,6 +479,7 @@ def verify(problem: Problem, allocation: Allocation) -> list[Check]:
         for name, description in CONDITIONS.items()
         if (name not in _OWN_CHECK or _OWN_CHECK[name].is_on(problem.policy))
         and (name != "tender" or problem.tendered)
+        and (name != "full_cost" or problem.policy.full_cost_recovery)
     ]
 
 
@@ -1002,6 +1030,22 @@ def _paid_and_done(
     return out
 
 
+def _check_full_cost(index: _Index, awards: _Awards, failures: _Failures) -> None:
+    """With ``policy.full_cost_recovery``: every award covers its declared full cost, exactly."""
+    if not index.problem.policy.full_cost_recovery or not awards.ok:
+        return
+    for a, lot in awards.known():
+        failures.count("full_cost")
+        ratio = _full_cost_per_pound(index, awards, a.member, lot)
+        if ratio * Fraction(a.amount) > Fraction(a.amount):
+            cost = ratio * Fraction(a.amount)
+            failures.fail(
+                "full_cost",
+                f"{a.member} on {a.lot}: award £{a.amount:,} below its full cost "
+                f"£{float(cost):,.2f}",
+            )
+
+
 _ON_ALLOCATION: Mapping[str, _Checker] = {
     families.MAX_MEMBER_SHARE.name: _check_max_member_share,
     families.MAX_DEPENDENCY.name: _check_max_dependency,
@@ -1034,6 +1078,7 @@ _CHECKS: tuple[_Checker, ...] = (
     _check_fair_shares,
     _check_tender,
     _check_side_constraints,
+    _check_full_cost,
 )
 
 

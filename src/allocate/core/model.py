@@ -757,8 +757,12 @@ class Policy(_Frozen):
     reserves; every member that may receive an award must declare ``reserves``."""
     social_value: SocialValueTargets | None = None
     """Targets for the social value section of the audit (reported, not enforced)."""
+    full_cost_recovery: bool = False
+    """No award below its full cost: a member whose declared full cost (``cost_ratio`` above 1,
+    or a ``unit_cost`` above what a unit pays the members) would subsidise the lot may not
+    receive a share of it (eligibility reason ``below_full_cost``)."""
 
-    _ABSENT_BY_DEFAULT = ("max_reserves_share", "social_value")
+    _ABSENT_BY_DEFAULT = ("max_reserves_share", "social_value", "full_cost_recovery")
 
     @property
     def side_constraints(self) -> tuple[str, ...]:

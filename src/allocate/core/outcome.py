@@ -38,7 +38,10 @@ __all__ = [
     "Allocation",
     "Audit",
     "Award",
+    "AwardCost",
     "BidEvaluation",
+    "CashFlowMember",
+    "CashFlowReport",
     "Check",
     "ConstraintPrice",
     "ConstraintReport",
@@ -54,6 +57,7 @@ __all__ = [
     "Record",
     "Relaxation",
     "SavingTransfer",
+    "SocialValueRow",
     "SolverError",
     "SolverInfo",
     "Status",
@@ -577,6 +581,82 @@ class TenderReport(Record):
     work a side-constraint moved down the ranking."""
 
 
+class CashFlowMember(Record):
+    """One member's peak working capital in the cash-flow forecast."""
+
+    member: str
+    size_band: str
+    awards: Money
+    """Its awards."""
+    full_cost: Money
+    """Its full cost of delivering them."""
+    peak_need: Money
+    """Its peak working capital: exact, rounded up to the penny."""
+    peak_month: int | None
+    """The first month (1: the first month of delivery) the peak occurs in; null: never short."""
+    reserves: Money | None
+    """Its declared reserves."""
+    limit: Money | None
+    """``cash_flow.reserves_flag_share`` × its reserves, rounded down to the penny."""
+    flagged: bool
+    """Whether its peak is above that limit (or it needs working capital and declares no
+    reserves)."""
+
+
+class CashFlowReport(Record):
+    """The cash-flow forecast of the allocation, in short (the months: ``money_over_time``)."""
+
+    horizon: int
+    """Months forecast: the longest term plus the last payments' delays."""
+    members: list[CashFlowMember]
+    """Every member with an award, by id."""
+    hub_peak_need: Money
+    """The hub's peak working capital."""
+    hub_peak_month: int | None
+    hub_advance_cost: Money
+    """How much the hub's advances to members raise its peak."""
+    flagged: list[str]
+    """The members flagged, by id."""
+
+
+class AwardCost(Record):
+    """One award on a capacity that declares its full cost."""
+
+    member: str
+    lot: str
+    contract: str
+    award: Money
+    full_cost: Money
+    """The award × the full cost of a pound (``cost_ratio``, or ``unit_cost`` over what a unit
+    pays the members), rounded up to the penny."""
+    surplus: Money
+    """Award less full cost when it covers it (0 otherwise)."""
+    subsidy: Money
+    """Full cost less award when it does not: what the member would have to put in (0 when
+    covered).  The margin is ``surplus − subsidy``."""
+    covered: bool
+
+
+class SocialValueRow(Record):
+    """Where one contract's money goes (``contract`` = ``total``: every contract's)."""
+
+    contract: str
+    value: Money
+    top_slice: Money
+    hub_share: Decimal | None
+    """Top-slice over value (six decimal places)."""
+    awards: Money
+    """The members' awards."""
+    small_share: Decimal | None
+    """Share of the awards to micro and small organisations (null: no awards)."""
+    local_share: Decimal | None
+    """Share to organisations based in the lot's area (``members[].based_in``)."""
+    organisations: int
+    """Members with an award."""
+    targets_missed: list[str]
+    """The ``policy.social_value`` targets this row misses, by name."""
+
+
 class Audit(_Lazy):
     """The explanation of an allocation.
 
@@ -585,7 +665,7 @@ class Audit(_Lazy):
     the awards it fixed, and they are the same either way.
     """
 
-    _DEFERRED = ("pairs", "members", "fingerprint")
+    _DEFERRED = ("pairs", "members", "fingerprint", "cash_flow", "full_cost", "social_value")
 
     @field_serializer("pairs")
     def _pairs(self, value: Any) -> PairTable:
@@ -598,6 +678,18 @@ class Audit(_Lazy):
     @field_serializer("fingerprint")
     def _fingerprint(self, value: Any) -> str:
         return self.fingerprint
+
+    @field_serializer("cash_flow")
+    def _cash_flow(self, value: Any) -> CashFlowReport | None:
+        return self.cash_flow
+
+    @field_serializer("full_cost")
+    def _full_cost(self, value: Any) -> list[AwardCost] | None:
+        return self.full_cost
+
+    @field_serializer("social_value")
+    def _social_value(self, value: Any) -> list[SocialValueRow] | None:
+        return self.social_value
 
     pairs: PairTable
     members: list[MemberSummary]
@@ -623,6 +715,34 @@ class Audit(_Lazy):
         json_schema_extra={"description": "Written only when the problem has a sub-tendered lot."},
     )
     """The competition of each sub-tendered lot; written only when there is one."""
+    # money over time: each written only when the problem uses it, so other outputs are unchanged
+    cash_flow: CashFlowReport | None = Field(
+        default=None,
+        exclude_if=lambda report: report is None,
+        json_schema_extra={
+            "description": "Written only when the problem has cash_flow terms or "
+            "policy.max_reserves_share."
+        },
+    )
+    """Each member's peak working capital; written only when the problem forecasts cash flow."""
+    full_cost: list[AwardCost] | None = Field(
+        default=None,
+        exclude_if=lambda costs: costs is None,
+        json_schema_extra={
+            "description": "Written only when a capacity declares a full cost or the policy "
+            "asks for full-cost recovery."
+        },
+    )
+    """Each award's full cost and margin; written only when a capacity declares a full cost."""
+    social_value: list[SocialValueRow] | None = Field(
+        default=None,
+        exclude_if=lambda rows: rows is None,
+        json_schema_extra={
+            "description": "Written only when the policy sets social_value targets or a member "
+            "gives based_in."
+        },
+    )
+    """Per contract and in total, where the money goes; written only when asked for."""
 
     def __repr__(self) -> str:
         passed = sum(c.passed for c in self.checks)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from allocate.core import cashflow, value
 from allocate.core import families as fam
 from allocate.core.model import Problem
 from allocate.core.money import from_pence
@@ -31,6 +32,9 @@ from allocate.core.outcome import (
     Allocation,
     Audit,
     Award,
+    AwardCost,
+    CashFlowMember,
+    CashFlowReport,
     ConstraintReport,
     ContractResult,
     Deferred,
@@ -38,6 +42,7 @@ from allocate.core.outcome import (
     FairnessMetrics,
     MemberSummary,
     PairTable,
+    SocialValueRow,
     SolverInfo,
     Status,
 )
@@ -356,6 +361,7 @@ def build(
     }
     if p.tenders:
         audit["tenders"] = tender_reports(p, awards)
+    audit.update(_money_over_time(p, outcomes.awards))
     return Allocation(
         status=status,
         problem_name=problem.name,
@@ -364,6 +370,101 @@ def build(
         awards=outcomes.awards,
         audit=Audit.model_construct(None, **audit),
         diagnosis=None if status is Status.OPTIMAL else diagnosis,
+    )
+
+
+def _money_over_time(p: Plan, awards: list[Award]) -> dict[str, Deferred]:
+    """The cash-flow, full-cost and social-value sections the problem uses, each made when read.
+
+    A problem that uses none of them gets none, so its output is what it was before they existed.
+    """
+    problem = p.problem
+    rows = [(a.member, a.lot, a.contract, a.amount) for a in awards]
+    lot_tops = {
+        lot: _pounds(pence)
+        for ts in p.top_slices.values()
+        for lot, pence in ts.lot_amounts_pence.items()
+    }
+    out: dict[str, Deferred] = {}
+    if value.uses_cash_flow(problem):
+        out["cash_flow"] = Deferred(functools.partial(_cash_flow_report, problem, rows, lot_tops))
+    if value.uses_full_cost(problem):
+        out["full_cost"] = Deferred(functools.partial(_award_costs, problem, rows, lot_tops))
+    if value.uses_social_value(problem):
+        tops = {c: _pounds(ts.amount_pence) for c, ts in p.top_slices.items()}
+        out["social_value"] = Deferred(functools.partial(_social_value, problem, rows, tops))
+    return out
+
+
+def _cash_flow_report(
+    problem: Problem, rows: list[value.AwardRow], lot_tops: dict[str, Decimal]
+) -> CashFlowReport:
+    f = cashflow.forecast(problem, [(m, lot, amount) for m, lot, _, amount in rows], lot_tops)
+    members = CashFlowMember.many_from_trusted(
+        {
+            "member": m.member,
+            "size_band": problem.member_index[m.member].size_band.value,
+            "awards": _pounds(m.awards),
+            "full_cost": _pounds(m.cost),
+            "peak_need": _pounds(m.peak_need),
+            "peak_month": m.peak_month,
+            "reserves": None if m.reserves is None else _pounds(m.reserves),
+            "limit": None if m.limit is None else _pounds(m.limit),
+            "flagged": m.flagged,
+        }
+        for m in f.members.values()
+    )
+    hub = f.hub
+    assert hub is not None  # the forecast always has the hub's
+    return CashFlowReport.from_trusted(
+        {
+            "horizon": f.horizon,
+            "members": members,
+            "hub_peak_need": _pounds(hub.peak_need),
+            "hub_peak_month": hub.peak_month,
+            "hub_advance_cost": _pounds(max(0, hub.advance_cost)),
+            "flagged": [m.member for m in f.members.values() if m.flagged],
+        }
+    )
+
+
+def _award_costs(
+    problem: Problem, rows: list[value.AwardRow], lot_tops: dict[str, Decimal]
+) -> list[AwardCost]:
+    return AwardCost.many_from_trusted(
+        {
+            "member": c.member,
+            "lot": c.lot,
+            "contract": c.contract,
+            "award": _pounds(c.award),
+            "full_cost": _pounds(c.cost),
+            "surplus": _pounds(max(0, c.margin)),
+            "subsidy": _pounds(c.subsidy),
+            "covered": c.margin >= 0,
+        }
+        for c in value.award_costs(problem, rows, lot_tops)
+    )
+
+
+def _social_value(
+    problem: Problem, rows: list[value.AwardRow], tops: dict[str, Decimal]
+) -> list[SocialValueRow]:
+    def share(x: Fraction | None) -> Decimal | None:
+        return None if x is None else _dec(x)
+
+    return SocialValueRow.many_from_trusted(
+        {
+            "contract": r.contract,
+            "value": _pounds(r.value),
+            "top_slice": _pounds(r.top_slice),
+            "hub_share": share(r.hub_share),
+            "awards": _pounds(r.awards),
+            "small_share": share(r.small_share),
+            "local_share": share(r.local_share),
+            "organisations": r.organisations,
+            "targets_missed": list(r.targets_missed),
+        }
+        for r in value.social_value(problem, rows, tops)
     )
 
 

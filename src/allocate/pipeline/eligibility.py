@@ -19,7 +19,20 @@ Reasons (:class:`Reason`), in the order the audit lists them:
 ``no_bid``             a sub-tendered lot the member did not bid for
 ``not_qualified``      a sub-tendered lot whose bid did not qualify (set by the tender step,
                        :mod:`allocate.pipeline.tender`, with the competition's reasons)
+``below_full_cost``    with ``policy.full_cost_recovery``: every award on the lot would be below
+                       the member's declared full cost (a ``cost_ratio`` above 1, or a
+                       ``unit_cost`` above what a unit pays the members)
 =====================  ===========================================================
+
+**Full-cost recovery.**  An award ``A`` (pence) costs the member ``⌈κ·A⌉``, with ``κ`` the full
+cost of a pound of award (:func:`allocate.core.cashflow.cost_ratio`).  For a whole number
+``A > 0``, ``⌈κ·A⌉ ≤ A`` exactly when ``κ ≤ 1``: whether an award covers its full cost does not
+depend on its size, so "no award below full cost" is a condition on the pair, decided here.  On
+a unit-priced lot ``κ`` is the unit cost over what a unit pays the members, the lot's member pot
+(value less the hub's entitlement) over its units; money follows units, and a member with ``u``
+units receives at least ``⌊u·pot/units⌋`` pence, never less than ``u × unit_cost`` when a unit
+pays at least its cost.  The hub's entitlement is what it receives whenever an allocation exists
+(:mod:`allocate.pipeline.topslice`).
 
 On a **sub-tendered** lot a bidder's capacity is its bid's (in pounds or units), or its declared
 capacity on the lot when smaller or when the bid gives none, or else the whole lot.
@@ -33,15 +46,25 @@ within the pooled amount.
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
+from allocate.core import cashflow
 from allocate.core.model import Bid, Capacity, Lot, Member, Membership, Policy, Problem
-from allocate.core.money import to_pence
+from allocate.core.money import format_money, to_pence
+from allocate.pipeline import topslice
 from allocate.pipeline.plan import Eligibility, Pool, Reason
 
-__all__ = ["Eligibility", "Reason", "assess", "describe_reasons", "ineligible_sentences"]
+__all__ = [
+    "Eligibility",
+    "Reason",
+    "assess",
+    "below_full_cost",
+    "describe_reasons",
+    "ineligible_sentences",
+]
 
 
 def assess(problem: Problem) -> Eligibility:
@@ -68,6 +91,9 @@ def assess(problem: Problem) -> Eligibility:
         i = member_pos[ex.member]
         for j in [lot_pos[ex.lot]] if ex.lot is not None else contract_lots[str(ex.contract)]:
             reasons[j, i] |= np.uint16(Reason.EXCLUDED)
+    if problem.policy.full_cost_recovery:
+        for member_id, lot_id in below_full_cost(problem):
+            reasons[lot_pos[lot_id], member_pos[member_id]] |= np.uint16(Reason.BELOW_FULL_COST)
     return Eligibility(
         problem=problem,
         member_ids=tuple(m.id for m in members),
@@ -168,6 +194,47 @@ def _capacities(
     return declared, capacity, pools
 
 
+def below_full_cost(problem: Problem) -> dict[tuple[str, str], str]:
+    """The (member, lot) pairs whose every award would be below the member's full cost, in words.
+
+    Every per-lot capacity that declares a full cost (``cost_ratio`` or ``unit_cost``) whose
+    cost of a pound of award, ``κ``, is above 1, keyed by (member, lot), with the sentence the
+    audit gives.  Independent of ``policy.full_cost_recovery`` (which decides whether they are
+    excluded).
+
+    >>> from allocate.examples import example_dict
+    >>> data = example_dict()
+    >>> data["capacities"][0]["cost_ratio"] = "1.05"
+    >>> below_full_cost(Problem.model_validate(data))
+    {('a', 'l1'): 'full cost ratio 1.05 is above 1: every award would be below full cost'}
+    """
+    costs = cashflow.declared_costs(problem)
+    if not costs:
+        return {}
+    slices = topslice.compute(problem)
+    out: dict[tuple[str, str], str] = {}
+    for (member_id, lot_id), declared in sorted(costs.items()):
+        contract, lot = problem.lot_index[lot_id]
+        pot = to_pence(lot.value) - slices[contract.id].lot_amounts_pence[lot_id]
+        kappa, _ = cashflow.cost_ratio(costs, member_id, lot, pot)
+        if kappa <= 1:
+            continue
+        if declared.cost_ratio is not None or lot.units is None:
+            out[member_id, lot_id] = (
+                f"full cost ratio {declared.cost_ratio} is above 1: every award would be below "
+                "full cost"
+            )
+            continue
+        per_unit = Fraction(pot, lot.units)
+        out[member_id, lot_id] = (
+            f"unit cost {format_money(declared.unit_cost or 0)} is above what a unit pays the "
+            f"members ({format_money(pot, pence=True)} over {lot.units} units: "
+            f"{format_money(per_unit.numerator // per_unit.denominator, pence=True)} a unit, "
+            "rounded down): every award would be below full cost"
+        )
+    return out
+
+
 def _tender_capacities(
     problem: Problem,
     member_pos: dict[str, int],
@@ -231,6 +298,7 @@ _ASSOCIATE, _QA_NOT_PASSED = int(Reason.ASSOCIATE), int(Reason.QA_NOT_PASSED)
 _QUALITY, _REPORTING = int(Reason.QUALITY), int(Reason.REPORTING)
 _THEME, _AREA, _NO_CAPACITY = int(Reason.THEME), int(Reason.AREA), int(Reason.NO_CAPACITY)
 _NO_BID, _NOT_QUALIFIED = int(Reason.NO_BID), int(Reason.NOT_QUALIFIED)
+_BELOW_FULL_COST = int(Reason.BELOW_FULL_COST)
 
 
 def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -> list[str]:
@@ -247,6 +315,7 @@ def describe_reasons(problem: Problem, member_id: str, lot_id: str, mask: int) -
         *_member_words(problem.member_index[member_id], problem.policy, mask),
         *_lot_words(lot, mask),
         *(_exclusion_words(problem, member_id, lot_id, contract.id) if mask & _EXCLUDED else ()),
+        *([below_full_cost(problem)[member_id, lot_id]] if mask & _BELOW_FULL_COST else []),
     ]
 
 
@@ -316,6 +385,7 @@ def ineligible_sentences(
     of_lot: dict[tuple[int, int], tuple[str, ...]] = {}
     out: list[str] = [""] * len(words)
     masks = eligibility.reasons.reshape(-1).tolist()
+    full_cost = below_full_cost(problem) if policy.full_cost_recovery else {}
     for k, text in enumerate(words):
         if text is not None:
             out[k] = text
@@ -335,5 +405,7 @@ def ineligible_sentences(
             parts += _exclusion_words(problem, members[i].id, lots[j].id, contracts[j])
         if mask & _NOT_QUALIFIED:
             parts += (f"bid did not qualify: {(unqualified or {}).get((j, i), 'see the tender')}",)
+        if mask & _BELOW_FULL_COST:
+            parts += (full_cost[members[i].id, lots[j].id],)
         out[k] = "not eligible: " + "; ".join(parts)
     return out

@@ -75,6 +75,7 @@ class Reason(IntFlag):
     EXCLUDED = 128
     NO_BID = 256
     NOT_QUALIFIED = 512
+    BELOW_FULL_COST = 1024
 
     @property
     def code(self) -> str:
@@ -93,6 +94,7 @@ _CODES: dict[Reason, str] = {
     Reason.EXCLUDED: "excluded",
     Reason.NO_BID: "no_bid",
     Reason.NOT_QUALIFIED: "not_qualified",
+    Reason.BELOW_FULL_COST: "below_full_cost",
 }
 _SINGLE_REASONS: tuple[Reason, ...] = tuple(_CODES)
 

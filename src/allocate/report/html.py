@@ -23,13 +23,22 @@ from decimal import Decimal
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, ContractResult, PairTable, Relaxation
 from allocate.report.common import (
+    CASH_FLOW_HEADERS,
     CONTRACT_HEADERS,
     CONTRACT_NUMERIC,
+    FULL_COST_HEADERS,
+    SOCIAL_VALUE_HEADERS,
     TENDER_HEADERS,
+    cash_flow_lines,
+    cash_flow_rows,
     contract_rows,
     count,
+    full_cost_lines,
+    full_cost_rows,
     money_or_dash,
     percent,
+    social_value_lines,
+    social_value_rows,
     tender_lines,
     tender_rows,
     top_slice_rate,
@@ -101,6 +110,7 @@ def html_report(allocation: Allocation, *, date: dt.date | None = None) -> str:
         *(_awards_section(a) if a.status.is_ok else []),
         _constraints_section(a),
         *_tenders_section(a),
+        *_money_section(a),
         *_lots_section(a),
         *_checks_section(a),
         *_glossary_section(),
@@ -554,6 +564,33 @@ def _tenders_section(a: Allocation) -> list[Markup]:
             concat(format_html("<li>{}</li>", line) for line in rest),
             Markup("</ul>"),
             html_table(TENDER_HEADERS, rows, numeric=(0, 2, 3, 4, 5, 6, 7, 9, 10)),
+        ]
+    return out
+
+
+def _money_section(a: Allocation) -> list[Markup]:
+    """Cash flow, full cost and social value: each only when the problem uses it."""
+    audit, out = a.audit, []
+    if audit.cash_flow is not None:
+        out += [
+            Markup("<h2>Cash flow</h2>"),
+            concat(format_html("<p>{}</p>", line) for line in cash_flow_lines(audit.cash_flow)),
+            html_table(
+                CASH_FLOW_HEADERS, cash_flow_rows(audit.cash_flow), numeric=(2, 3, 4, 5, 6, 7)
+            ),
+        ]
+    if audit.full_cost:
+        out += [
+            Markup("<h2>Full cost</h2>"),
+            concat(format_html("<p>{}</p>", line) for line in full_cost_lines(audit.full_cost)),
+            html_table(FULL_COST_HEADERS, full_cost_rows(audit.full_cost), numeric=(2, 3, 4)),
+        ]
+    if audit.social_value is not None:
+        rows = audit.social_value
+        out += [
+            Markup("<h2>Social value</h2>"),
+            concat(format_html("<p>{}</p>", line) for line in social_value_lines(rows)),
+            html_table(SOCIAL_VALUE_HEADERS, social_value_rows(rows), numeric=(1, 2, 3, 4, 5, 6)),
         ]
     return out
 

@@ -13,12 +13,21 @@ from decimal import Decimal
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Diagnosis, Relaxation
 from allocate.report.common import (
+    CASH_FLOW_HEADERS,
     CONTRACT_HEADERS,
+    FULL_COST_HEADERS,
+    SOCIAL_VALUE_HEADERS,
     TENDER_HEADERS,
+    cash_flow_lines,
+    cash_flow_rows,
     contract_rows,
     count,
+    full_cost_lines,
+    full_cost_rows,
     money_or_dash,
     percent,
+    social_value_lines,
+    social_value_rows,
     tender_lines,
     tender_rows,
 )
@@ -49,10 +58,29 @@ def markdown_report(a: Allocation) -> str:
         lines += _section(
             f"Sub-tender: {t.lot}", [*body, "", markdown_table(TENDER_HEADERS, tender_rows(t))]
         )
+    lines += _money_over_time(a)
     checks = [f"- {'✔' if c.passed else '✘'} **{c.name}**: {c.detail}" for c in audit.checks]
     lines += _section("Checks", checks)
     lines += _section("Provenance", _provenance(a))
     return "\n".join(lines) + "\n"
+
+
+def _money_over_time(a: Allocation) -> list[str]:
+    """The cash-flow, full-cost and social-value sections the problem uses (none otherwise)."""
+    audit, lines = a.audit, []
+    if audit.cash_flow is not None:
+        body = [f"- {line}" for line in cash_flow_lines(audit.cash_flow)]
+        table = markdown_table(CASH_FLOW_HEADERS, cash_flow_rows(audit.cash_flow))
+        lines += _section("Cash flow", [*body, "", table])
+    if audit.full_cost is not None and audit.full_cost:
+        body = [f"- {line}" for line in full_cost_lines(audit.full_cost)]
+        table = markdown_table(FULL_COST_HEADERS, full_cost_rows(audit.full_cost))
+        lines += _section("Full cost", [*body, "", table])
+    if audit.social_value is not None:
+        body = [f"- {line}" for line in social_value_lines(audit.social_value)]
+        table = markdown_table(SOCIAL_VALUE_HEADERS, social_value_rows(audit.social_value))
+        lines += _section("Social value", [*body, "", table])
+    return lines
 
 
 def _section(title: str, body: Sequence[str]) -> list[str]:

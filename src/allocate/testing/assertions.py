@@ -26,7 +26,8 @@ Conditions (:data:`CONDITIONS`; the names follow :func:`allocate.verify`):
                             awards over a pooled capacity's lots within the pool
 ``eligibility``             awards only to eligible members: full, QA passed, above the
                             thresholds, delivering the lot's theme in its area, with capacity,
-                            not excluded
+                            not excluded (nor, with ``policy.full_cost_recovery``, paid less
+                            than their declared full cost)
 ``whole_units``             on unit-priced lots whole units that add up to the lot's units, the
                             money within a penny of the units' share of the pot; no units
                             elsewhere
@@ -44,6 +45,9 @@ Conditions (:data:`CONDITIONS`; the names follow :func:`allocate.verify`):
 ``cash_flow``               every member's peak working capital (the cash-flow forecast of
                             :mod:`allocate.core.cashflow`) within ``max_reserves_share`` × its
                             reserves
+``full_cost``               with ``policy.full_cost_recovery``, every award at least its full
+                            cost: ``⌈κ·A⌉ ≤ A`` pence, ``κ`` the declared cost ratio or the unit
+                            cost × units over the lot's member pot
 ``audit``                   the audit agrees with the awards: pair table, member totals, largest
                             member, contract results, checks (all passed), fingerprint, rule
 ==========================  =====================================================================
@@ -71,6 +75,7 @@ A tampered allocation is caught, by name:
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -267,11 +272,49 @@ def _why_not(problem: Problem, m: Member, lot: Lot, contract: str) -> list[str]:
             why.append(f"bid quality {bid.quality} below {pol.tender.min_quality}")
     if not _claim(problem, m.id, lot):
         why.append("no capacity declared (or none in whole units)")
+    if pol.full_cost_recovery and _costs_more_than_paid(problem, m.id, lot, contract):
+        why.append("every award would be below its full cost")
     return why
 
 
 def _bid(problem: Problem, member: str, lot: Lot) -> Bid | None:
     return next((b for b in problem.bids if b.member == member and b.lot == lot.id), None)
+
+
+def _lot_top_slice(problem: Problem, contract: Contract, lot: Lot) -> int:
+    """The hub's entitlement on a lot in pence.
+
+    The contract's rate × value rounded down, spread over its lots in proportion to value, the
+    pennies left to the largest remainders (the earlier lot first among equal ones).
+    """
+    value = _pence(contract.value)
+    exact = top_slice_rate(problem, contract) * value
+    amount = exact.numerator // exact.denominator
+    parts = [amount * _pence(x.value) for x in contract.lots]
+    floors = [v // value for v in parts]
+    left = amount - sum(floors)
+    order = sorted(range(len(parts)), key=lambda k: (-(parts[k] % value), k))
+    k = next(k for k, x in enumerate(contract.lots) if x.id == lot.id)
+    return floors[k] + (1 if k in order[:left] else 0)
+
+
+def _costs_more_than_paid(problem: Problem, member: str, lot: Lot, contract: str) -> bool:
+    """Whether the member's declared full cost on the lot is above what an award there pays.
+
+    A cost ratio above 1, or a unit cost above the lot's member pot over its units.
+    """
+    cap = next((c for c in problem.capacities if c.member == member and c.lot == lot.id), None)
+    if cap is None:
+        return False
+    if cap.cost_ratio is not None:
+        return cap.cost_ratio > 1
+    if cap.unit_cost is None or lot.unit_price is None:
+        return False
+    c = problem.lot_index[lot.id][0]
+    assert c.id == contract
+    pot = _pence(lot.value) - _lot_top_slice(problem, c, lot)
+    units = _pence(lot.value) // _pence(lot.unit_price)
+    return pot > 0 and _pence(cap.unit_cost) * units > pot
 
 
 def _claim(problem: Problem, member: str, lot: Lot) -> int:
@@ -834,6 +877,30 @@ def _check_cash_flow(f: _Facts) -> None:
             )
 
 
+def _check_full_cost(f: _Facts) -> None:
+    """Every award's full cost, rounded up to the penny, within the award."""
+    if not f.ok or not f.problem.policy.full_cost_recovery:
+        return
+    for a in f.allocation.awards:
+        lot = f.lots[a.lot][1]
+        cap = next(
+            (c for c in f.problem.capacities if c.member == a.member and c.lot == a.lot), None
+        )
+        if cap is None or (cap.cost_ratio is None and cap.unit_cost is None):
+            continue
+        pence = _pence(a.amount)
+        if cap.cost_ratio is not None:
+            cost = math.ceil(Fraction(cap.cost_ratio) * pence)
+        else:
+            assert cap.unit_cost is not None
+            assert lot.unit_price is not None
+            pot = _pence(lot.value) - _pence(f.lot_top_slice[a.lot])
+            units = _pence(lot.value) // _pence(lot.unit_price)
+            cost = math.ceil(Fraction(_pence(cap.unit_cost) * units * pence, pot))
+        if cost > pence:
+            f.fail("full_cost", f"{a.member} on {a.lot}: award {pence} pence < full cost {cost}")
+
+
 #: Each family's own check, by its condition's name (independent of :mod:`allocate.checks`).
 _SIDE_CHECKS: Mapping[str, Callable[[_Facts], None]] = {
     families.MIN_AWARD.name: _check_min_award,
@@ -927,6 +994,8 @@ def _check_audit_checks(f: _Facts) -> None:
     needed |= {"eligibility", "non_negative", "whole_units"}
     # each family switched on, under the condition that checks it
     needed |= {family.check for family in FAMILIES if family.is_on(f.problem.policy)}
+    if f.problem.policy.full_cost_recovery:
+        needed.add("full_cost")
     if names and not needed <= names:
         f.fail("audit", f"the audit's checks miss {sorted(needed - names)}")
 
@@ -941,6 +1010,7 @@ _CHECKS: dict[str, Callable[[_Facts], None]] = {
     "whole_units": _check_whole_units,
     "fair_share": _check_fair_share,
     "side_constraints": _check_side_constraints,
+    "full_cost": _check_full_cost,
     "audit": _check_audit,
 }
 
@@ -959,7 +1029,7 @@ def allocation_failures(
     checks
         Groups to run, from ``status``, ``budget_balance``, ``top_slice``, ``non_negative``,
         ``capacity``, ``eligibility``, ``whole_units``, ``fair_share``, ``side_constraints``,
-        ``audit``; all when None.
+        ``full_cost``, ``audit``; all when None.
 
     Examples
     --------

@@ -23,6 +23,10 @@ helper                             change
 :func:`set_tender`                 the sub-tender evaluation (weights merged, competition ...)
 :func:`set_bid`                    a member's bid for a sub-tendered lot, changed or made
 :func:`remove_bid`                 a member's bid withdrawn
+:func:`set_payment_terms`          how the commissioners pay (every contract, or one)
+:func:`set_member_payments`        how the hub pays members (basis, days, advance bands)
+:func:`set_advances`               the size bands the hub pays in advance
+:func:`set_reserves`               a member's reserves
 =================================  ===============================================================
 
 :func:`sweep` solves many scenarios, in the calling process or on any
@@ -67,11 +71,15 @@ from allocate.analysis.scenarios.changes import (
     remove_member,
     scale_capacity,
     scale_contract,
+    set_advances,
     set_bid,
     set_capacity,
     set_hub,
+    set_member_payments,
+    set_payment_terms,
     set_policy,
     set_quality,
+    set_reserves,
     set_tender,
     set_top_slice,
     update_contract,
@@ -119,11 +127,15 @@ __all__ = [
     "scale_capacity",
     "scale_contract",
     "sensitivity",
+    "set_advances",
     "set_bid",
     "set_capacity",
     "set_hub",
+    "set_member_payments",
+    "set_payment_terms",
     "set_policy",
     "set_quality",
+    "set_reserves",
     "set_tender",
     "set_top_slice",
     "sweep",

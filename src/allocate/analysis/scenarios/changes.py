@@ -18,7 +18,18 @@ from pydantic import BaseModel
 
 from allocate.analysis.scenarios.errors import ChangeError
 from allocate.analysis.scenarios.frozen import FrozenMap, freeze, thaw
-from allocate.core.model import Bid, Contract, Hub, Member, Policy, TenderPolicy, TopSlicePolicy
+from allocate.core.model import (
+    Bid,
+    Contract,
+    Hub,
+    Member,
+    MemberPaymentTerms,
+    PaymentTerms,
+    Policy,
+    SizeBand,
+    TenderPolicy,
+    TopSlicePolicy,
+)
 
 __all__ = [
     "Change",
@@ -27,11 +38,15 @@ __all__ = [
     "remove_member",
     "scale_capacity",
     "scale_contract",
+    "set_advances",
     "set_bid",
     "set_capacity",
     "set_hub",
+    "set_member_payments",
+    "set_payment_terms",
     "set_policy",
     "set_quality",
+    "set_reserves",
     "set_tender",
     "set_top_slice",
     "update_contract",
@@ -155,6 +170,67 @@ class SetTender(Change):
 
     def __str__(self) -> str:
         return _call(self.kind, **thaw(self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class SetPaymentTerms(Change):
+    """How a commissioner pays: every contract's default, or one contract's own terms."""
+
+    contract: str | None
+    fields: FrozenMap
+    kind: ClassVar[str] = "set_payment_terms"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        values = thaw(self.fields)
+        _check_fields(PaymentTerms, values, "payment terms")
+        if self.contract is None:
+            cash = dict(data.get("cash_flow") or {})
+            cash["commissioner"] = {**(cash.get("commissioner") or {}), **values}
+            data["cash_flow"] = cash
+        else:
+            contract = _find(data["contracts"], self.contract, "contract")
+            contract["payment_terms"] = {**(contract.get("payment_terms") or {}), **values}
+
+    def __str__(self) -> str:
+        args = () if self.contract is None else (self.contract,)
+        return _call(self.kind, *args, **thaw(self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class SetMemberPayments(Change):
+    """How the hub pays its members (``basis``, ``days``, ``advance_bands``)."""
+
+    fields: FrozenMap
+    kind: ClassVar[str] = "set_member_payments"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        values = thaw(self.fields)
+        _check_fields(MemberPaymentTerms, values, "cash_flow.members")
+        cash = dict(data.get("cash_flow") or {})
+        cash["members"] = {**(cash.get("members") or {}), **values}
+        data["cash_flow"] = cash
+
+    def __str__(self) -> str:
+        return _call(self.kind, **thaw(self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class SetReserves(Change):
+    """A member's declared reserves (``None``: none declared)."""
+
+    member: str
+    amount: Any
+    kind: ClassVar[str] = "set_reserves"
+
+    def apply_to(self, data: dict[str, Any]) -> None:
+        member = _find(data["members"], self.member, "member")
+        if self.amount is None:
+            member.pop("reserves", None)
+        else:
+            member["reserves"] = self.amount
+
+    def __str__(self) -> str:
+        return _call(self.kind, self.member, self.amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +597,47 @@ def set_bid(member: str, lot: str, **fields: Any) -> SetBid:
     "set_bid('a', 'l1', quality=0.9)"
     """
     return SetBid(member, lot, freeze(fields))
+
+
+def set_payment_terms(contract: str | None = None, **fields: Any) -> SetPaymentTerms:
+    """How the commissioners pay (merged): every contract's default, or ``contract``'s own.
+
+    Fields of :class:`~allocate.PaymentTerms`: ``frequency``, ``timing``, ``lag_months``,
+    ``results_share``, ``results_lag_months``, ``delivery_profile``.
+
+    >>> str(set_payment_terms(frequency="quarterly", results_share="0.2"))
+    "set_payment_terms(frequency='quarterly', results_share='0.2')"
+    >>> str(set_payment_terms("c1", timing="advance"))
+    "set_payment_terms('c1', timing='advance')"
+    """
+    return SetPaymentTerms(contract, freeze(fields))
+
+
+def set_member_payments(**fields: Any) -> SetMemberPayments:
+    """How the hub pays members (merged): ``basis``, ``days``, ``advance_bands``.
+
+    >>> str(set_member_payments(basis="on_claim", days=14))
+    "set_member_payments(basis='on_claim', days=14)"
+    """
+    return SetMemberPayments(freeze(fields))
+
+
+def set_advances(*bands: SizeBand | str) -> SetMemberPayments:
+    """The size bands the hub pays each month's delivery in advance (none: no advances).
+
+    >>> str(set_advances("micro", "small"))
+    "set_member_payments(advance_bands=['micro', 'small'])"
+    """
+    return SetMemberPayments(freeze({"advance_bands": tuple(str(b) for b in bands)}))
+
+
+def set_reserves(member: str, amount: Any) -> SetReserves:
+    """A member's unrestricted reserves in pounds (``None``: none declared).
+
+    >>> str(set_reserves("a", "5000"))
+    "set_reserves('a', '5000')"
+    """
+    return SetReserves(member, amount)
 
 
 def remove_bid(member: str, lot: str) -> RemoveBid:
