@@ -17,10 +17,14 @@ than the bound adds no row.
 from __future__ import annotations
 
 import math
+import weakref
+from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from allocate.core import cashflow
 from allocate.core import families as fam
+from allocate.core.model import Problem
 from allocate.core.money import format_money
 from allocate.pipeline.constraints.base import Relaxed, RowFamily, Rows
 
@@ -56,15 +60,44 @@ def member_rows(columns: list[list[Fraction]]) -> list[int]:
     return kept
 
 
+Kind = tuple[str, bool, Fraction]
+"""A kind of pair: its contract, whether its member is paid in advance, its cost per pound."""
+
+
+@dataclass
+class _Memo:
+    """What the rows of one problem need, whatever its plan: see :func:`_add_rows`."""
+
+    timing: cashflow.CashFlowTiming
+    costs: Any
+    columns: dict[Kind, list[Fraction]] = field(default_factory=dict)
+    peaks: dict[tuple[Kind, ...], list[int]] = field(default_factory=dict)
+
+
+#: Per problem (frozen, so its terms never change), for as long as it lives; by identity, as
+#: hashing a county's problem would cost more than the memo saves.
+_MEMO: dict[int, tuple[weakref.ref[Problem], _Memo]] = {}
+
+
+def _memo(problem: Problem) -> _Memo:
+    found = _MEMO.get(id(problem))
+    if found is not None and found[0]() is problem:
+        return found[1]
+    memo = _Memo(cashflow.CashFlowTiming(problem), cashflow.declared_costs(problem))
+    _MEMO[id(problem)] = (weakref.ref(problem), memo)
+    weakref.finalize(problem, _MEMO.pop, id(problem), None)
+    return memo
+
+
 def _add_rows(rows: Rows) -> None:
     problem = rows.p.problem
     share = problem.policy.max_reserves_share
     if share is None:
         return
-    timing = cashflow.CashFlowTiming(problem)
-    costs = cashflow.declared_costs(problem)
-    cache: dict[tuple[str, bool, Fraction], list[Fraction]] = {}
-    peaks: dict[tuple[tuple[str, bool, Fraction], ...], list[int]] = {}
+    # the rows are built three times a solve (and once per family priced), on the same
+    # problem: its timetables, columns and peak months are worked out once
+    memo = _memo(problem)
+    timing, costs, cache, peaks = memo.timing, memo.costs, memo.columns, memo.peaks
     for i, pairs in rows.members():
         member = problem.members[i]
         assert member.reserves is not None  # validated: the condition needs every member's
@@ -72,8 +105,8 @@ def _add_rows(rows: Rows) -> None:
         advanced = timing.advanced(member)
         # pairs with the same terms and cost have the same column: one per kind, with the
         # capacity its pairs can ever carry (a county's members share a handful of kinds)
-        key_of: list[tuple[str, bool, Fraction]] = []
-        capacity: dict[tuple[str, bool, Fraction], Fraction] = {}
+        key_of: list[Kind] = []
+        capacity: dict[Kind, Fraction] = {}
         for k in pairs:
             lot = rows.p.lots[rows.p.pair_lot[k]]
             contract, lot_in = problem.lot_index[lot.lot_id]
