@@ -317,7 +317,8 @@ def tables(results: list[dict[str, Any]], info: dict[str, Any], args: dict[str, 
         "warm-up (the baseline, forced-LP, pricing and sweep runs: one run each); memory is the "
         "peak resident set during the stage above the resident set at its start, in MiB, from a "
         f"separate run on a fresh heap.  Every case had {args.get('timeout', '?')} s."
-        + _calibration(info),
+        + _calibration(info)
+        + (f"  {args['note']}" if args.get("note") else ""),
         "",
         "**End to end** (`Problem.model_validate` + `allocate.solve(problem, "
         "price_constraints=False)`: eligibility, fair shares, solve, rounding, audit, "
