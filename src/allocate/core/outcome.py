@@ -11,7 +11,7 @@ run are on :attr:`Allocation.timings`, outside the serialised data.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self
@@ -756,6 +756,23 @@ class Audit(_Lazy):
         return present.render(present.AUDIT_HTML, self)
 
 
+def awards_frame(awards: Sequence[Award], money: MoneyAs = "float") -> pd.DataFrame:
+    """Awards as a DataFrame, one row each (member, lot, contract, amount, units).
+
+    ``money`` as every table of ``allocate`` (:mod:`allocate.core.frames`).
+    """
+    table = frame(
+        {
+            "member": [a.member for a in awards],
+            "lot": [a.lot for a in awards],
+            "contract": [a.contract for a in awards],
+            "amount": [a.amount for a in awards],
+            "units": nullable_ints([a.units for a in awards]),
+        }
+    )
+    return numeric(table, money, pounds=["amount"])
+
+
 class Allocation(Record):
     """The answer: status, top-slice per contract, awards and the audit."""
 
@@ -854,16 +871,7 @@ class Allocation(Record):
         or exact ``decimal`` pounds, as every table of ``allocate`` does
         (:mod:`allocate.core.frames`).
         """
-        table = frame(
-            {
-                "member": [a.member for a in self.awards],
-                "lot": [a.lot for a in self.awards],
-                "contract": [a.contract for a in self.awards],
-                "amount": [a.amount for a in self.awards],
-                "units": nullable_ints([a.units for a in self.awards]),
-            }
-        )
-        return numeric(table, money, pounds=["amount"])
+        return awards_frame(self.awards, money)
 
     def members_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
         """Per-member totals across the portfolio (``money`` as for :meth:`to_frame`)."""

@@ -54,6 +54,7 @@ from allocate.core.outcome import (
     Diagnosis,
     Record,
     Status,
+    awards_frame,
 )
 
 if TYPE_CHECKING:
@@ -367,16 +368,7 @@ class TradeDecision(Record):
 
         ``money`` as every table of ``allocate`` (:mod:`allocate.core.frames`).
         """
-        table = frame(
-            {
-                "member": [a.member for a in self.awards],
-                "lot": [a.lot for a in self.awards],
-                "contract": [a.contract for a in self.awards],
-                "amount": [a.amount for a in self.awards],
-                "units": nullable_ints([a.units for a in self.awards]),
-            }
-        )
-        return numeric(table, money, pounds=["amount"])
+        return awards_frame(self.awards, money)
 
 
 class Taker(Record):
