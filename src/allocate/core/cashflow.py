@@ -108,15 +108,38 @@ def cumulative_pence(total: int, stream: Stream, horizon: int) -> list[int]:
     >>> cumulative_pence(100, {1: Fraction(1, 3), 2: Fraction(1, 3), 3: Fraction(1, 3)}, 3)
     [33, 34, 33]
     """
+    den, shares = _cumulative(stream, horizon)
+    # ⌊total × done + ½⌋ with done = share / den, in whole numbers
     out: list[int] = []
-    done = Fraction(0)
     before = 0
-    for month in range(1, horizon + 1):
-        done += stream.get(month, Fraction(0))
-        now = math.floor(total * done + Fraction(1, 2))
+    for share in shares:
+        now = (2 * total * share + den) // (2 * den)
         out.append(now - before)
         before = now
     return out
+
+
+#: The streams last spread (a forecast spreads the same few, contract by contract, over
+#: thousands of awards), each held with the stream itself so that its identity stays its own.
+_SPREAD: dict[tuple[int, int], tuple[Stream, int, list[int]]] = {}
+
+
+def _cumulative(stream: Stream, horizon: int) -> tuple[int, list[int]]:
+    """The running shares of ``stream`` after months 1..``horizon``, over one denominator."""
+    found = _SPREAD.get((id(stream), horizon))
+    if found is not None and found[0] is stream:
+        return found[1], found[2]
+    done = Fraction(0)
+    running: list[Fraction] = []
+    for month in range(1, horizon + 1):
+        done += stream.get(month, Fraction(0))
+        running.append(done)
+    den = math.lcm(*(x.denominator for x in running)) if running else 1
+    shares = [x.numerator * (den // x.denominator) for x in running]
+    if len(_SPREAD) > 256:
+        _SPREAD.clear()
+    _SPREAD[id(stream), horizon] = (stream, den, shares)
+    return den, shares
 
 
 def peak(needs: Iterable[Fraction]) -> tuple[Fraction, int | None]:
@@ -141,6 +164,8 @@ class CashFlowTiming:
         self.members_terms: MemberPaymentTerms = self.terms.members
         self._delivery: dict[str, list[Fraction]] = {}
         self._paid: dict[str, dict[int, Fraction]] = {}
+        self._streams: dict[tuple[str, str], dict[int, Fraction]] = {}
+        self._needs: dict[tuple[str, bool, Fraction], list[Fraction]] = {}
         self.horizon = max(
             (self._last_month(c) for c in problem.contracts),
             default=12,
@@ -189,14 +214,32 @@ class CashFlowTiming:
         return member.size_band in self.members_terms.advance_bands
 
     def to_member(self, contract: Contract, member: Member) -> dict[int, Fraction]:
-        """The share of an award on the contract the hub pays the member in each month."""
-        d = self.delivery(contract)
+        """The share of an award on the contract the hub pays the member in each month.
+
+        The same dict for every member paid alike on the contract: read it, never change it.
+        """
         if self.advanced(member):
-            return dict(enumerate(d, start=1))
-        delay = months_after(self.members_terms.days)
-        if self.members_terms.basis is MemberPayBasis.ON_CLAIM:
-            return {m + delay: share for m, share in enumerate(d, start=1)}
-        return {m + delay: share for m, share in self.commissioner(contract).items()}
+            return self.delivered(contract)
+        return self.ordinary(contract)
+
+    def delivered(self, contract: Contract) -> dict[int, Fraction]:
+        """:meth:`delivery` by month (1-based), as a stream; one dict per contract."""
+        key = ("delivered", contract.id)
+        if key not in self._streams:
+            self._streams[key] = dict(enumerate(self.delivery(contract), start=1))
+        return self._streams[key]
+
+    def ordinary(self, contract: Contract) -> dict[int, Fraction]:
+        """How the hub pays a member with no advance on the contract; one dict per contract."""
+        key = ("ordinary", contract.id)
+        if key not in self._streams:
+            delay = months_after(self.members_terms.days)
+            if self.members_terms.basis is MemberPayBasis.ON_CLAIM:
+                stream = {m + delay: x for m, x in enumerate(self.delivery(contract), start=1)}
+            else:
+                stream = {m + delay: x for m, x in self.commissioner(contract).items()}
+            self._streams[key] = stream
+        return self._streams[key]
 
 
 def cost_ratio(
@@ -235,7 +278,14 @@ def declared_costs(problem: Problem) -> dict[tuple[str, str], DeclaredCost]:
 def need_coefficients(
     timing: CashFlowTiming, contract: Contract, member: Member, kappa: Fraction
 ) -> list[Fraction]:
-    """``κ·O(t) − I(t)`` for months 1..horizon: the need per penny of award at each month's end."""
+    """``κ·O(t) − I(t)`` for months 1..horizon: the need per penny of award at each month's end.
+
+    One list per contract, way of paying and cost (kept on ``timing``): read it, never change it.
+    """
+    key = (contract.id, timing.advanced(member), kappa)
+    found = timing._needs.get(key)
+    if found is not None:
+        return found
     d = timing.delivery(contract)
     paid = timing.to_member(contract, member)
     out: list[Fraction] = []
@@ -245,6 +295,7 @@ def need_coefficients(
             delivered += d[month - 1]
         received += paid.get(month, Fraction(0))
         out.append(kappa * delivered - received)
+    timing._needs[key] = out
     return out
 
 
@@ -371,18 +422,25 @@ def _member(timing: CashFlowTiming, pairs: list[_Pair], flag_share: Fraction) ->
     money_in, money_out = [0] * h, [0] * h
     needs = [Fraction(0)] * h
     awards = cost = 0
+    kinds: dict[tuple[str, Fraction], tuple[list[Fraction], int]] = {}
     for pair in pairs:
         pair_cost = math.ceil(pair.kappa * pair.pence)
         awards += pair.pence
         cost += pair_cost
         paid = timing.to_member(pair.contract, pair.member)
-        delivered = dict(enumerate(timing.delivery(pair.contract), start=1))
+        delivered = timing.delivered(pair.contract)
         for t, x in enumerate(cumulative_pence(pair.pence, paid, h)):
             money_in[t] += x
         for t, x in enumerate(cumulative_pence(pair_cost, delivered, h)):
             money_out[t] += x
-        coefficients = need_coefficients(timing, pair.contract, pair.member, pair.kappa)
-        needs = [n + c * pair.pence for n, c in zip(needs, coefficients, strict=True)]
+        kind = (pair.contract.id, pair.kappa)
+        if kind not in kinds:
+            kinds[kind] = (need_coefficients(timing, pair.contract, pair.member, pair.kappa), 0)
+        coefficients, pence = kinds[kind]
+        kinds[kind] = (coefficients, pence + pair.pence)
+    # pairs of one kind move together: their pence are added first, then each month once
+    for coefficients, pence in kinds.values():
+        needs = [n + c * pence for n, c in zip(needs, coefficients, strict=True)]
     top, month = peak(needs)
     member = pairs[0].member
     reserves = None if member.reserves is None else int(member.reserves * 100)
@@ -449,8 +507,4 @@ def _hub(problem: Problem, timing: CashFlowTiming, pairs: dict[str, list[_Pair]]
 
 def _as_not_advanced(timing: CashFlowTiming, pair: _Pair) -> dict[int, Fraction]:
     """How the member would be paid on the ordinary terms, had it no advance."""
-    delay = months_after(timing.members_terms.days)
-    d = timing.delivery(pair.contract)
-    if timing.members_terms.basis is MemberPayBasis.ON_CLAIM:
-        return {m + delay: share for m, share in enumerate(d, start=1)}
-    return {m + delay: share for m, share in timing.commissioner(pair.contract).items()}
+    return timing.ordinary(pair.contract)
