@@ -70,6 +70,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"allocate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_solve_commands(sub)
+    _add_life_commands(sub)
+    schema = sub.add_parser("schema", help="print the JSON Schema of the problem or the output")
+    schema.add_argument(
+        "document",
+        nargs="?",
+        choices=["input", "output"],
+        default="input",
+        help="the problem format (input, the default) or the output format",
+    )
+    _add_serve_command(sub)
+    return parser
+
+
+#: The sub-command table of the parser (argparse's own, private, type).
+type _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    """``--time-limit`` and ``--quiet``, which every solving command takes."""
+    p.add_argument("--time-limit", type=float, default=None, help="solver seconds")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+
+def _errors_json(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--errors-json",
+        metavar="OUT",
+        type=Path,
+        help=f"write an invalid {what}'s issues as JSON ('-' for standard output)",
+    )
+
+
+def _add_solve_commands(sub: _Commands) -> None:
+    """``demo`` and ``solve``: an allocation, its JSON and its report."""
 
     def outputs(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -90,8 +125,7 @@ def _parser() -> argparse.ArgumentParser:
             default="auto",
             help="closed form when provably optimal (auto), or force one",
         )
-        p.add_argument("--time-limit", type=float, default=None, help="solver seconds")
-        p.add_argument("--quiet", action="store_true", help="print nothing on success")
+        _run_options(p)
 
     demo = sub.add_parser("demo", help="solve the built-in example consortium")
     outputs(demo)
@@ -104,12 +138,11 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("solve", help="solve a problem file (JSON)")
     s.add_argument("file", type=Path, help="problem JSON ('-' for standard input)")
     outputs(s)
-    s.add_argument(
-        "--errors-json",
-        metavar="OUT",
-        type=Path,
-        help="write an invalid problem's issues as JSON ('-' for standard output)",
-    )
+    _errors_json(s, "problem")
+
+
+def _add_life_commands(sub: _Commands) -> None:
+    """``review``, ``trade`` and ``years``: the documents over a contract's life."""
 
     def life(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -121,14 +154,8 @@ def _parser() -> argparse.ArgumentParser:
             type=Path,
             help=f"write a report in the format its suffix names ({', '.join(LIFE_FORMATS)})",
         )
-        p.add_argument(
-            "--errors-json",
-            metavar="OUT",
-            type=Path,
-            help="write an invalid input's issues as JSON ('-' for standard output)",
-        )
-        p.add_argument("--time-limit", type=float, default=None, help="solver seconds")
-        p.add_argument("--quiet", action="store_true", help="print nothing on success")
+        _errors_json(p, "input")
+        _run_options(p)
 
     review = sub.add_parser("review", help="review a version and re-allocate what remains")
     review.add_argument("file", type=Path, help="problem JSON")
@@ -156,14 +183,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the stability rule's share (0.2: no award moves more than 20%%), over the plan's",
     )
     life(years)
-    schema = sub.add_parser("schema", help="print the JSON Schema of the problem or the output")
-    schema.add_argument(
-        "document",
-        nargs="?",
-        choices=["input", "output"],
-        default="input",
-        help="the problem format (input, the default) or the output format",
-    )
+
+
+def _add_serve_command(sub: _Commands) -> None:
+    """``serve``: the HTTP service, with its limits."""
     serve = sub.add_parser("serve", help="run the HTTP service (the 'service' extra)")
     defaults = service.ServiceLimits()
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -187,7 +210,6 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.max_solves,
         help=f"solves running at once; more are refused as busy ({defaults.max_solves})",
     )
-    return parser
 
 
 def _read(path: Path) -> str:

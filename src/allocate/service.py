@@ -47,6 +47,7 @@ from allocate.pipeline.solve import solve
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from fastapi.responses import Response
 
 __all__ = [
     "ServiceLimits",
@@ -302,7 +303,6 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
     try:
         from fastapi import FastAPI, Request
         from fastapi.exceptions import RequestValidationError
-        from fastapi.openapi.utils import get_openapi
         from fastapi.responses import JSONResponse, Response
         from starlette.concurrency import run_in_threadpool
     except ImportError as exc:
@@ -327,19 +327,6 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
     app.state.solve_slots = slots
     app.add_middleware(_BodyLimit, max_bytes=limits.max_body_bytes)
 
-    def rejected(error: ProblemError) -> Response:
-        return Response(
-            Rejection.from_error(error).model_dump_json(),
-            status_code=422,
-            media_type="application/json",
-        )
-
-    def refused(code: int, status: str, summary: str, **headers: str) -> Response:
-        body = ServiceRefusal.model_validate({"status": status, "summary": summary})
-        return Response(
-            body.model_dump_json(), status_code=code, media_type="application/json", headers=headers
-        )
-
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError) -> Response:
         issues = [
@@ -351,7 +338,7 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
             )
             for err in exc.errors()
         ]
-        return rejected(ProblemError(issues))
+        return _rejected(ProblemError(issues))
 
     refusals: dict[int | str, dict[str, Any]] = {
         413: {"model": ServiceRefusal, "description": "The body is over the size limit."},
@@ -370,7 +357,7 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
         try:
             problem = await run_in_threadpool(Problem.model_validate_json, text)
         except ProblemError as exc:
-            return rejected(exc)
+            return _rejected(exc)
         answer = Validated(
             problem_name=problem.name,
             members=len(problem.members),
@@ -379,6 +366,52 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
             capacities=len(problem.capacities),
         )
         return Response(answer.model_dump_json(), media_type="application/json")
+
+    _add_solve(app, limits, slots, refusals)
+
+    @app.get("/schema/input", summary="JSON Schema of the problem format")
+    async def schema_input() -> JSONResponse:
+        return JSONResponse(input_schema())
+
+    @app.get("/schema/output", summary="JSON Schema of the output format")
+    async def schema_output() -> JSONResponse:
+        return JSONResponse(output_schema())
+
+    _install_openapi(app)
+    return app
+
+
+def _rejected(error: ProblemError) -> "Response":
+    """The 422 answer to an invalid problem: its :class:`Rejection`, every issue."""
+    from fastapi.responses import Response
+
+    return Response(
+        Rejection.from_error(error).model_dump_json(),
+        status_code=422,
+        media_type="application/json",
+    )
+
+
+def _refused(code: int, status: str, summary: str, **headers: str) -> "Response":
+    """A :class:`ServiceRefusal` with its status code (413, 500, 503, 504)."""
+    from fastapi.responses import Response
+
+    body = ServiceRefusal.model_validate({"status": status, "summary": summary})
+    return Response(
+        body.model_dump_json(), status_code=code, media_type="application/json", headers=headers
+    )
+
+
+def _add_solve(
+    app: "FastAPI",
+    limits: ServiceLimits,
+    slots: threading.BoundedSemaphore,
+    refusals: dict[int | str, dict[str, Any]],
+) -> None:
+    """``POST /solve``: each solve in a worker process, within the limits."""
+    from fastapi import Request
+    from fastapi.responses import Response
+    from starlette.concurrency import run_in_threadpool
 
     @app.post(
         "/solve",
@@ -398,9 +431,9 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
         try:
             await run_in_threadpool(Problem.model_validate_json, text)
         except ProblemError as exc:
-            return rejected(exc)
+            return _rejected(exc)
         if not slots.acquire(blocking=False):
-            return refused(
+            return _refused(
                 503,
                 "busy",
                 f"all {limits.max_solves} solving slot(s) are taken; try again shortly",
@@ -411,7 +444,7 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
                 _solve_in_process, text, method, limits.solve_seconds
             )
         except _TimeLimitError:
-            return refused(
+            return _refused(
                 504,
                 "time_limit",
                 f"the solve took longer than the service's limit of {limits.solve_seconds:g} s "
@@ -423,15 +456,12 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
             return Response(answer, media_type="application/json")
         if kind == "invalid":
             return Response(answer, status_code=422, media_type="application/json")
-        return refused(500, "error", answer)
+        return _refused(500, "error", answer)
 
-    @app.get("/schema/input", summary="JSON Schema of the problem format")
-    async def schema_input() -> JSONResponse:
-        return JSONResponse(input_schema())
 
-    @app.get("/schema/output", summary="JSON Schema of the output format")
-    async def schema_output() -> JSONResponse:
-        return JSONResponse(output_schema())
+def _install_openapi(app: "FastAPI") -> None:
+    """The OpenAPI document, with the problem's schema as the request bodies' (see below)."""
+    from fastapi.openapi.utils import get_openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -452,7 +482,6 @@ def create_app(limits: ServiceLimits | None = None) -> "FastAPI":
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    return app
 
 
 def serve(
