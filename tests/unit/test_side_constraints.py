@@ -327,7 +327,20 @@ def test_the_price_of_each_constraint_is_measured_against_solving_without_it():
     assert set(prices) == {"max_member_share", "max_dependency"}
     # without the share cap nothing binds: the whole movement is the share cap's price
     assert prices["max_member_share"].moved_without == Decimal("0.00")
-    assert prices["max_member_share"].price == a.audit.metrics.moved_from_rule
+    # the exact optimum, worked out here: a pot of 900 split 9:3:3 is 540/180/180; the cap holds
+    # a at 0.4 × 900 = 360 and b and c, equal claimants with room, take 90 more each
+    pot = Fraction(Decimal(a.contracts[0].value) - a.contracts[0].top_slice)
+    fair = [pot * 9 / 15, pot * 3 / 15, pot * 3 / 15]
+    capped = Fraction(4, 10) * pot
+    exact = [capped, fair[1] + (fair[0] - capped) / 2, fair[2] + (fair[0] - capped) / 2]
+    moved = sum(abs(x - f) for x, f in zip(exact, fair, strict=True)) / 2
+    want = round(Decimal(moved.numerator) / moved.denominator, 2)
+    assert prices["max_member_share"].price == want
+    assert prices["max_member_share"].moved_from_rule == prices["max_member_share"].price
+    # the audit's own figure is the rounded awards': within a penny an award of the exact one
+    assert abs(a.audit.metrics.moved_from_rule - prices["max_member_share"].price) <= Decimal(
+        "0.03"
+    )
     assert prices["max_dependency"].price == Decimal("0.00")
     md = a.to_markdown()
     assert "## The price of each side-constraint" in md and "## Side-constraints" in md

@@ -399,20 +399,27 @@ class ConstraintReport(Record):
 
 
 class ConstraintPrice(Record):
-    """What one side-constraint costs in fairness: the allocation with it against without it."""
+    """What one side-constraint costs in fairness: the optimum with it against without it.
+
+    Every figure is measured on the programme's exact optimum, before rounding to whole pence
+    and units (so rounding is never counted as a price), and stated to the penny or to six
+    places; the audit's ``metrics`` are those of the rounded awards.
+    """
 
     setting: str
     """The policy field (``max_member_share`` ...; ``pooled capacities`` for pools)."""
     moved_from_rule: Money
-    """Money moved away from the rule's fair shares with every constraint in force."""
+    """Money the exact optimum moves away from the rule's fair shares with every constraint in
+    force: half the sum of |award − fair share|."""
     moved_without: Money | None
     """The same with this constraint switched off (None if the problem then has no solution)."""
     price: Money | None
-    """How much of the movement this constraint causes: the difference of the two."""
+    """How much of the movement this constraint causes: the difference of the two exact
+    movements (never below zero), to the penny."""
     min_ratio: Decimal | None
-    """Worst award / fair share with every constraint."""
+    """Worst award / fair share of the exact optimum with every constraint."""
     min_ratio_without: Decimal | None
-    """Worst award / fair share without this constraint."""
+    """Worst award / fair share of the exact optimum without this constraint."""
 
 
 class FairnessMetrics(Record):

@@ -1,25 +1,92 @@
-"""The price of each side-constraint: the allocation with it against the allocation without it.
+"""The price of each side-constraint: the exact optimum with it against the optimum without it.
 
 :func:`active` lists the side-constraint families a problem switches on and :func:`without`
 gives the problem with some of them switched off (a policy value to its ``off`` value from the
 registry, :mod:`allocate.core.families`; pooled capacities declared in full on every lot they
-cover).  :func:`prices` re-solves once per family, through the ``resolve`` callable it is given
-(the orchestrator passes :func:`allocate.pipeline.solve.solve`, so this step imports no step
-above it), and reports what each costs in money moved from the rule and in the worst ratio.
-:func:`allocate.scenarios.constraint_prices` builds its scenarios from the same :func:`active`
-families and off values.
+cover).  :func:`prices` re-solves once per family, through the ``optimum`` callable it is given
+(the orchestrator passes its own exact solve, so this step imports no step above it), and
+reports what each costs in money moved from the rule and in the worst ratio.
+
+A price compares **exact optima, before rounding to whole pence** (:func:`measure`): what a
+condition costs is a property of the condition, not of the pennies rounding moves, and a
+re-solve then never waits on the rounding's integer search (deciding whether whole units can
+meet every case-mix band exactly is an integer programme, which at county scale can run for
+minutes on a variant nobody will be paid by).  The allocation's own audit metrics stay those of
+its rounded awards; the two differ by at most the rounding, a penny (or a unit's worth) per
+award.  :func:`allocate.scenarios.constraint_prices` builds its scenarios from the same
+:func:`active` families and off values, and solves each in full.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 
 from allocate.core import families as fam
 from allocate.core.model import Problem
-from allocate.core.outcome import Allocation, ConstraintPrice
+from allocate.core.outcome import ConstraintPrice
+from allocate.pipeline.plan import Plan, Solution
 
-__all__ = ["active", "prices", "without", "without_pools"]
+__all__ = ["Measure", "active", "measure", "prices", "without", "without_pools"]
+
+_PENNY = Decimal("0.01")
+_Q6 = Decimal("0.000001")
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """How far an exact optimum (before rounding) lies from the rule's fair shares."""
+
+    moved: Fraction
+    """Money moved away from the rule's fair shares, in pence: half the sum of
+    |award − fair share| over every eligible pair (exact)."""
+    min_ratio: Fraction | None
+    """The smallest award / fair share over the pairs with a fair share (None without one)."""
+
+
+def measure(p: Plan, solution: Solution) -> Measure:
+    """The exact optimum ``solution`` of plan ``p`` against the rule's fair shares, exactly.
+
+    Awards and fair shares are in each lot's quantity (pence, or units at the lot's exact pence
+    per unit); a lot without fair shares (its rule gives nothing) counts every award as moved.
+    """
+    moved = Fraction(0)
+    least: Fraction | None = None
+    for lot in p.lots:
+        shares = solution.shares.get(lot.index)
+        if shares is None:
+            continue
+        den = shares.denominator
+        fair = lot.fair
+        per = lot.unit_value
+        if fair is None:
+            moved += Fraction(sum(shares.numerators), den) * per
+            continue
+        fden = fair.denominator
+        # |a/den − f/fden| summed over the lot, over the common denominator den·fden
+        gap = sum(
+            abs(a * fden - f * den) for a, f in zip(shares.numerators, fair.numerators, strict=True)
+        )
+        moved += Fraction(gap, den * fden) * per
+        for a, f in zip(shares.numerators, fair.numerators, strict=True):
+            if f > 0:
+                ratio = Fraction(a * fden, den * f)
+                if least is None or ratio < least:
+                    least = ratio
+    return Measure(moved=moved / 2, min_ratio=least)
+
+
+def _money(pence: Fraction) -> Decimal:
+    """Exact pence as pounds to the nearest penny (half to even)."""
+    return (Decimal(pence.numerator) / Decimal(pence.denominator * 100)).quantize(
+        _PENNY, rounding=ROUND_HALF_EVEN
+    )
+
+
+def _ratio(x: Fraction | None) -> Decimal | None:
+    return None if x is None else (Decimal(x.numerator) / Decimal(x.denominator)).quantize(_Q6)
 
 
 def active(problem: Problem, *, exclusions: bool = False, pools: bool = True) -> list[fam.Family]:
@@ -52,28 +119,29 @@ def without(problem: Problem, families: Iterable[fam.Family]) -> Problem:
 
 
 def prices(
-    problem: Problem, allocation: Allocation, resolve: Callable[[Problem], Allocation]
+    problem: Problem, with_all: Measure, optimum: Callable[[Problem], Measure | None]
 ) -> list[ConstraintPrice]:
-    """Each side-constraint of ``problem`` against ``allocation`` re-solved without it.
+    """Each side-constraint of ``problem``: its exact optimum against the one without it.
 
-    ``resolve`` solves a variant of the problem (without verification, diagnosis or prices of
-    its own).
+    ``with_all`` measures the optimum with every constraint in force; ``optimum`` solves a
+    variant of the problem to its exact optimum and measures it (None when the variant has no
+    allocation).  Figures are exact until stated: money to the nearest penny, ratios to six
+    places, and a price is the difference of the exact movements, never below zero.
     """
-    metrics = allocation.audit.metrics
-    moved = metrics.moved_from_rule or Decimal(0)
+    moved = _money(with_all.moved)
     out = []
     for family in active(problem):
-        other = resolve(without(problem, [family]))
-        ok = other.status.is_ok
-        moved_without = other.audit.metrics.moved_from_rule if ok else None
+        other = optimum(without(problem, [family]))
         out.append(
             ConstraintPrice(
                 setting=family.setting or "pooled capacities",
                 moved_from_rule=moved,
-                moved_without=moved_without,
-                price=None if moved_without is None else max(moved - moved_without, Decimal(0)),
-                min_ratio=metrics.min_ratio,
-                min_ratio_without=other.audit.metrics.min_ratio if ok else None,
+                moved_without=None if other is None else _money(other.moved),
+                price=None
+                if other is None
+                else _money(max(with_all.moved - other.moved, Fraction(0))),
+                min_ratio=_ratio(with_all.min_ratio),
+                min_ratio_without=None if other is None else _ratio(other.min_ratio),
             )
         )
     return out

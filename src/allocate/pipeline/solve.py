@@ -43,7 +43,7 @@ from allocate.pipeline.engine import solve_by_components
 from allocate.pipeline.formulation import ease, lp_spec, solution_from_lp
 from allocate.pipeline.plan import LeximinResult, LpSpec, Method, Plan, RowInfo, Solution
 from allocate.pipeline.planning import plan
-from allocate.pipeline.prices import prices
+from allocate.pipeline.prices import Measure, measure, prices
 from allocate.pipeline.repair import RepairTimeLimitError
 from allocate.pipeline.rounding import round_awards
 from allocate.pipeline.subcontracts import (
@@ -54,7 +54,7 @@ from allocate.pipeline.subcontracts import (
 )
 from allocate.pipeline.tender import close_reserve, retender, retender_rounds
 
-__all__ = ["solve"]
+__all__ = ["exact_measure", "solve"]
 
 #: Above this many eligible pairs, side-constraints are not priced unless asked for.
 PRICE_PAIRS = 5000
@@ -139,38 +139,49 @@ def solve(
             "method='closed_form' is only exact without side-constraints or pooled capacities; "
             f"this policy sets {', '.join(problem.policy.side_constraints) or 'pooled capacities'}"
         )
+    found = _exact(run, p, diagnose)
+    if isinstance(found, Allocation):
+        return run.finish(found)
+    allocation = _round_and_audit(run, p, found, verify)
+    if price_constraints is None:
+        price_constraints = len(p.pair_lot) <= PRICE_PAIRS
+    if price_constraints and found.method == "lp" and p.needs_lp:
+        allocation = _with_prices(run, allocation, measure(p, found))
+    return run.finish(allocation)
+
+
+def _exact(run: _Run, p: Plan, diagnose: bool) -> Solution | Allocation:
+    """The exact optimum of a feasible plan before rounding, or the allocation saying why none.
+
+    The closed form when it is provably the programme's optimum, else the leximin programme
+    (with the sub-contract choice and a sub-tender's pass-down rounds).
+    """
     t0 = time.perf_counter()
-    if method == "lp" or p.needs_lp or p.has_floors:
-        spec, info, res = _solve_programme(run, p)
-        run.timings["build"] = res.build_seconds
-        run.timings["solve"] = res.solve_seconds
-        if res.status is not Status.OPTIMAL:
-            return run.finish(_not_solved(run, p, spec, info, res, diagnose))
-        solution = solution_from_lp(p, res, spec, info)
-        # a tender winner a side-constraint held back: the rest passes down the ranking, one
-        # held winner (at least) per round, so the rounds are bounded by the qualifying bids
-        for _ in range(retender_rounds(p) if p.tenders else 0):
-            if not (retender(p, solution) or close_reserve(p)):
-                break
-            spec, info, res = _solve_programme(run, p)
-            if res.status is not Status.OPTIMAL:
-                return run.finish(_not_solved(run, p, spec, info, res, diagnose))
-            solution = solution_from_lp(p, res, spec, info)
-        else:
-            if p.tenders:
-                return run.finish(_unsolved(p, Status.SOLVER_ERROR, tender_unsettled(p)))
-    else:
+    if not (run.method == "lp" or p.needs_lp or p.has_floors):
         solution = Solution(
             shares={lot.index: lot.fair for lot in p.lots if lot.fair is not None},
             method="closed_form",
         )
         run.timings["solve"] = time.perf_counter() - t0
-    allocation = _round_and_audit(run, p, solution, verify)
-    if price_constraints is None:
-        price_constraints = len(p.pair_lot) <= PRICE_PAIRS
-    if price_constraints and solution.method == "lp" and p.needs_lp:
-        allocation = _with_prices(run, allocation)
-    return run.finish(allocation)
+        return solution
+    spec, info, res = _solve_programme(run, p)
+    run.timings["build"] = res.build_seconds
+    run.timings["solve"] = res.solve_seconds
+    if res.status is not Status.OPTIMAL:
+        return _not_solved(run, p, spec, info, res, diagnose)
+    solution = solution_from_lp(p, res, spec, info)
+    if not p.tenders:
+        return solution
+    # a tender winner a side-constraint held back: the rest passes down the ranking, one
+    # held winner (at least) per round, so the rounds are bounded by the qualifying bids
+    for _ in range(retender_rounds(p)):
+        if not (retender(p, solution) or close_reserve(p)):
+            return solution
+        spec, info, res = _solve_programme(run, p)
+        if res.status is not Status.OPTIMAL:
+            return _not_solved(run, p, spec, info, res, diagnose)
+        solution = solution_from_lp(p, res, spec, info)
+    return _unsolved(p, Status.SOLVER_ERROR, tender_unsettled(p))
 
 
 def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], LeximinResult]:
@@ -226,7 +237,7 @@ def _not_solved(
     info: dict[str, RowInfo],
     res: LeximinResult,
     diagnose: bool,
-) -> Allocation:
+) -> Solution | Allocation:
     """The allocation of a programme the engine did not solve, with the diagnosis.
 
     An "infeasible" is trusted only with a certificate: the elastic programme's least relaxation
@@ -250,8 +261,7 @@ def _not_solved(
     )
     if eased.status is not Status.OPTIMAL:
         return _unsolved(p, eased.status, solver_stopped(eased), eased)
-    solution = solution_from_lp(p, eased, spec, info)
-    return _round_and_audit(run, p, solution, run.verify)
+    return solution_from_lp(p, eased, spec, info)
 
 
 def _no_allocation(least: int | None) -> str:
@@ -288,19 +298,40 @@ def _round_and_audit(run: _Run, p: Plan, solution: Solution, verify: bool) -> Al
     )
 
 
-def _with_prices(run: _Run, allocation: Allocation) -> Allocation:
-    """The allocation with the price of each side-constraint in its audit."""
+def _with_prices(run: _Run, allocation: Allocation, with_all: Measure) -> Allocation:
+    """The allocation with the price of each side-constraint in its audit.
+
+    Each family switched off is solved to its exact optimum (no rounding, audit, verification or
+    diagnosis: :mod:`allocate.pipeline.prices` says why), under the same method and limits.
+    """
     t4 = time.perf_counter()
-    resolve = functools.partial(
-        solve,
+    optimum = functools.partial(
+        exact_measure,
+        method=run.method,
         time_limit=run.time_limit,
         solver_options=run.solver_options,
-        verify=False,
-        diagnose=False,
-        price_constraints=False,
     )
-    found = prices(run.problem, allocation, resolve)
+    found = prices(run.problem, with_all, optimum)
     run.timings["prices"] = time.perf_counter() - t4
     return allocation.model_copy(
         update={"audit": allocation.audit.model_copy(update={"prices": found})}
     )
+
+
+def exact_measure(
+    problem: Problem,
+    *,
+    method: Method = "auto",
+    time_limit: float | None = None,
+    solver_options: dict[str, Any] | None = None,
+) -> Measure | None:
+    """``problem``'s exact optimum, before rounding, measured against the rule's fair shares.
+
+    What a price compares (:mod:`allocate.pipeline.prices`); None when no allocation exists.
+    """
+    run = _Run(problem, method, time_limit, solver_options, verify=False)
+    p = plan(problem)
+    if not p.feasible:
+        return None
+    found = _exact(run, p, diagnose=False)
+    return None if isinstance(found, Allocation) else measure(p, found)

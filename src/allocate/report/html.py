@@ -413,7 +413,9 @@ def _constraints_section(a: Allocation) -> Markup:
         parts.append(
             Markup(
                 "<p>What each policy constraint costs in fairness: the money it moves away from "
-                "the rule's fair shares, compared with solving without it.</p>"
+                "the rule's fair shares, compared with solving without it.  Both are measured "
+                "on the exact optimum, before rounding to whole pence and units, so that "
+                "rounding is not counted as a price.</p>"
             )
         )
         rows = [

@@ -208,7 +208,10 @@ def _prices_table(a: Allocation) -> str:
         for pr in a.audit.prices
     ]
     headers = ["constraint", "moved from the rule", "without it", "its price", "worst ratio"]
-    return markdown_table([*headers, "without it"], rows)
+    return (
+        "Measured on the exact optimum, before rounding to whole pence and units, so that "
+        "rounding is not counted as a price.\n\n" + markdown_table([*headers, "without it"], rows)
+    )
 
 
 def _provenance(a: Allocation) -> list[str]:
