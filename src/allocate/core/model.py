@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -47,7 +47,6 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
-    SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
     WithJsonSchema,
@@ -183,9 +182,11 @@ Label = Annotated[str, Field(min_length=1, max_length=200)]
 class _Frozen(BaseModel):
     """Base of every input class: immutable, unknown fields rejected, docstrings as field docs.
 
-    Fields added after the first published format (money over time, issue 15) are listed in
-    ``_ABSENT_BY_DEFAULT`` and left out of a dump while they hold their default: a problem that
-    does not use them dumps (and so fingerprints) exactly as it did before they existed.
+    Fields added after the first published format (money over time, issue 15) are declared with
+    :data:`ABSENT` (or :data:`ABSENT_FALSE`) and left out of a dump while they hold their default:
+    a problem that does not use them dumps (and so fingerprints) exactly as it did before they
+    existed.  The leaving out is pydantic's own ``exclude_if``, done as each field is written,
+    so a county's dump calls no Python per member or capacity.
     """
 
     model_config = ConfigDict(
@@ -196,23 +197,19 @@ class _Frozen(BaseModel):
         ser_json_inf_nan="strings",
     )
 
-    _ABSENT_BY_DEFAULT: ClassVar[tuple[str, ...]] = ()
 
-    @model_serializer(mode="wrap")
-    def _leave_out_absent(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> Any:
-        return _drop_absent(self, handler(self))
+def _is_none(value: object) -> bool:
+    return value is None
 
 
-def _drop_absent(model: _Frozen, data: Any) -> Any:
-    """``data`` (the model's dump) without its ``_ABSENT_BY_DEFAULT`` fields at their default."""
-    if model._ABSENT_BY_DEFAULT and isinstance(data, dict):
-        fields = type(model).model_fields
-        for name in model._ABSENT_BY_DEFAULT:
-            if name in data and getattr(model, name) == fields[name].default:
-                del data[name]
-    return data
+def _is_false(value: object) -> bool:
+    return value is False
+
+
+#: A field absent by default: None, left out of every dump while it is None.
+ABSENT: Any = Field(default=None, exclude_if=_is_none)
+#: A switch absent by default: False, left out of every dump while it is False.
+ABSENT_FALSE: Any = Field(default=False, exclude_if=_is_false)
 
 
 class Membership(StrEnum):
@@ -282,12 +279,10 @@ class Member(_Frozen):
     """Areas the member serves (e.g. ``Luton``)."""
     impact_score: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = None
     """Assessed potential impact, above 0 up to 1 (weights the weighted rules on request)."""
-    reserves: Money | None = None
+    reserves: Money | None = ABSENT
     """Unrestricted reserves in pounds: what the member can carry a contract's cash flow with."""
-    based_in: Label | None = None
+    based_in: Label | None = ABSENT
     """The area the organisation is based in (social value: money kept local)."""
-
-    _ABSENT_BY_DEFAULT = ("reserves", "based_in")
 
     @property
     def size_band(self) -> SizeBand:
@@ -486,10 +481,8 @@ class Contract(_Frozen):
         """How ``lot`` (one of this contract's) is awarded."""
         return lot.award if lot.award is not None else self.award
 
-    payment_terms: PaymentTerms | None = None
+    payment_terms: PaymentTerms | None = ABSENT
     """How the commissioner pays this contract (``cash_flow.commissioner`` when absent)."""
-
-    _ABSENT_BY_DEFAULT = ("payment_terms",)
 
     @property
     def annual_value(self) -> Decimal:
@@ -517,13 +510,11 @@ class Capacity(_Frozen):
     """Capacity in pounds."""
     units: Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_UNITS)] | None = None
     """Capacity in whole units (unit-priced lots only)."""
-    unit_cost: Money | None = None
+    unit_cost: Money | None = ABSENT
     """Full cost of delivering one unit, overheads included (unit-priced lots only)."""
-    cost_ratio: CostRatio | None = None
+    cost_ratio: CostRatio | None = ABSENT
     """Full cost of delivering a pound of award, overheads included (1.1: costs 10% more than
     it is paid); on any per-lot capacity, instead of ``unit_cost``."""
-
-    _ABSENT_BY_DEFAULT = ("unit_cost", "cost_ratio")
 
 
 class Bid(_Frozen):
@@ -752,17 +743,15 @@ class Policy(_Frozen):
     """Member/lot or member/contract pairs that may not be awarded, with the reason."""
     tender: TenderPolicy = TenderPolicy()
     """How sub-tendered lots are evaluated and awarded (lots with ``award: sub_tender``)."""
-    max_reserves_share: Rate | None = None
+    max_reserves_share: Rate | None = ABSENT
     """No member's peak working capital (cash-flow forecast) exceeds this share of its
     reserves; every member that may receive an award must declare ``reserves``."""
-    social_value: SocialValueTargets | None = None
+    social_value: SocialValueTargets | None = ABSENT
     """Targets for the social value section of the audit (reported, not enforced)."""
-    full_cost_recovery: bool = False
+    full_cost_recovery: bool = ABSENT_FALSE
     """No award below its full cost: a member whose declared full cost (``cost_ratio`` above 1,
     or a ``unit_cost`` above what a unit pays the members) would subsidise the lot may not
     receive a share of it (eligibility reason ``below_full_cost``)."""
-
-    _ABSENT_BY_DEFAULT = ("max_reserves_share", "social_value", "full_cost_recovery")
 
     @property
     def side_constraints(self) -> tuple[str, ...]:
@@ -795,11 +784,9 @@ class Problem(_Frozen):
     """How the hub's share is set."""
     policy: Policy = Policy()
     """Fairness rule, thresholds and constraints."""
-    cash_flow: CashFlowTerms | None = None
+    cash_flow: CashFlowTerms | None = ABSENT
     """Payment terms for the cash-flow forecast (money over time); none: no forecast, unless
     ``policy.max_reserves_share`` asks for one, then the default terms."""
-
-    _ABSENT_BY_DEFAULT = ("cash_flow",)
 
     # -- construction that reports every issue ------------------------------------------------
 
@@ -870,13 +857,10 @@ class Problem(_Frozen):
     def _without_unused_tender(self, handler: SerializerFunctionWrapHandler) -> Any:
         """The dump, without the sub-tender fields when no lot is sub-tendered.
 
-        (Nor the fields absent by default, as every input class: see :class:`_Frozen`.)
-
         They cannot change such a problem's allocation, and leaving them out keeps its canonical
         JSON, and so its fingerprint, what it was before they existed.
         """
-        # one serializer per class: this one also leaves out the fields absent by default
-        data = _drop_absent(self, handler(self))
+        data = handler(self)
         if self.bids or self.tendered or not isinstance(data, dict):
             return data
         data.pop("bids", None)
