@@ -51,6 +51,7 @@ from allocate.core.review import (
     Trade,
     TradeDecision,
     read_document,
+    read_version,
 )
 from allocate.core.schema import Rejection, input_schema, output_schema
 from allocate.core.years import YearPlan, YearPlanInput
@@ -268,24 +269,22 @@ def _life_format(path: Path) -> Callable[[Reallocation | TradeDecision | YearPla
 
 
 def _version(path: Path) -> Allocation | Reallocation | TradeDecision:
-    """The version document in ``path``: told apart by its ``kind`` (none: an allocation)."""
+    """The version document in ``path``: told apart by its ``kind`` (none: an allocation).
+
+    :func:`allocate.review.read_version` reads it (and refuses a reallocation or trade decision
+    of format 1.1, which does not record the last review's remaining capacities).
+    """
     text = _read(path)
-    kind = None
     try:
         raw = json.loads(text)
         if isinstance(raw, dict):
-            kind = raw.get("kind")
-            if kind == "year_plan":
+            if raw.get("kind") == "year_plan":
                 raise _UsageError(f"{path} is a year plan, not a version of an allocation")
             if raw.get("status") == "invalid_input":
                 raise _UsageError(f"{path} is a rejection of an invalid problem, not a version")
     except json.JSONDecodeError:
-        pass  # read_document names the fault
-    if kind == "reallocation":
-        return read_document(Reallocation, text)
-    if kind == "trade":
-        return read_document(TradeDecision, text)
-    return read_document(Allocation, text)
+        pass  # read_version names the fault
+    return read_version(text)
 
 
 def _run_life(args: argparse.Namespace) -> int:

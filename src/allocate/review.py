@@ -27,7 +27,9 @@ from allocate.core.review import (
     MemberOutcome,
     OutcomeAction,
     Reallocation,
+    RemainingCapacity,
     ReviewInput,
+    ReviewLimits,
     ReviewOutcome,
     ReviewPolicy,
     ReviewRow,
@@ -37,11 +39,18 @@ from allocate.core.review import (
     TradeDecision,
     TradeStep,
     Version,
+    read_version,
     takers_frame,
 )
 from allocate.core.years import YearInput, YearMember, YearPlan, YearPlanInput, YearResult
 from allocate.pipeline.history import Document, replay, verify_history
-from allocate.pipeline.review import joined_problem, reallocate, remaining_problem, state_of
+from allocate.pipeline.review import (
+    joined_problem,
+    reallocate,
+    remaining_problem,
+    review_limits,
+    state_of,
+)
 from allocate.pipeline.trade import takers, trade
 from allocate.pipeline.years import plan_years, year_problem
 
@@ -53,7 +62,9 @@ __all__ = [
     "MemberOutcome",
     "OutcomeAction",
     "Reallocation",
+    "RemainingCapacity",
     "ReviewInput",
+    "ReviewLimits",
     "ReviewOutcome",
     "ReviewPolicy",
     "ReviewRow",
@@ -70,9 +81,11 @@ __all__ = [
     "YearResult",
     "joined_problem",
     "plan_years",
+    "read_version",
     "reallocate",
     "remaining_problem",
     "replay",
+    "review_limits",
     "state_of",
     "takers",
     "takers_frame",

@@ -119,6 +119,7 @@ def test_exported_names_are_exactly_the_curated_api():
             "rename_members",
             "replay_json",
             "review_failures",
+            "review_limit_failures",
             "reviews",
             "scores",
             "sub_problem",

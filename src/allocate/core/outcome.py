@@ -68,7 +68,7 @@ __all__ = [
 #: The version of the published JSON formats (the problem and every output; see
 #: :mod:`allocate.core.schema`).  The minor number grows when a field is added, the major number
 #: when one is removed, renamed or changes meaning.
-FORMAT_VERSION: Final = "1.1"
+FORMAT_VERSION: Final = "1.2"
 
 
 class InfeasibleError(AllocateError):
@@ -783,7 +783,7 @@ def awards_frame(awards: Sequence[Award], money: MoneyAs = "float") -> pd.DataFr
 class Allocation(Record):
     """The answer: status, top-slice per contract, awards and the audit."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     """The version of the output format (:data:`FORMAT_VERSION`); first in the JSON."""
     status: Status
     problem_name: str = ""

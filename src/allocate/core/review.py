@@ -48,6 +48,7 @@ from allocate.core.model import (
 )
 from allocate.core.outcome import (
     FORMAT_VERSION,
+    Allocation,
     Award,
     Check,
     ContractResult,
@@ -67,7 +68,9 @@ __all__ = [
     "MemberOutcome",
     "OutcomeAction",
     "Reallocation",
+    "RemainingCapacity",
     "ReviewInput",
+    "ReviewLimits",
     "ReviewOutcome",
     "ReviewPolicy",
     "ReviewRow",
@@ -82,6 +85,7 @@ __all__ = [
     "check_trade",
     "fingerprint_of",
     "read_document",
+    "read_version",
     "takers_frame",
 ]
 
@@ -303,10 +307,59 @@ class ReviewRow(Record):
     """Why it changed (or did not), in words."""
 
 
+class RemainingCapacity(Record):
+    """A capacity as a review left it: what its member may still take on until the next review.
+
+    ``remaining`` is what the problem of what remains gave the member (its capacity less what it
+    delivered on the lots the capacity covers, cut further by a ``delivery_rate`` outcome); a
+    trade on this version or a later one, until the next review, may take the member's awards on
+    those lots to at most ``delivered + remaining`` (:attr:`limit`).
+    """
+
+    member: str
+    lot: str | None
+    """The lot, for a per-lot capacity."""
+    theme: str | None
+    """The theme, for a pooled capacity."""
+    area: str | None
+    """The area, for a pooled capacity."""
+    delivered: Money
+    """What the member had delivered at the review on the lots the capacity covers."""
+    remaining: Money | None
+    """What it may still take on, in pounds (a capacity in money)."""
+    units_delivered: int | None
+    """Units delivered at the review (a capacity in units)."""
+    units_remaining: int | None
+    """Units it may still take on (a capacity in units)."""
+    cut: bool
+    """Whether the review policy cut it below the capacity less the delivery."""
+    reason: str
+    """Why it is what it is, in words."""
+
+    @property
+    def limit(self) -> Decimal | int:
+        """The most the member's awards on the lots covered may total: pounds, or units."""
+        if self.units_remaining is not None:
+            return (self.units_delivered or 0) + self.units_remaining
+        assert self.remaining is not None
+        return self.delivered + self.remaining
+
+
+class ReviewLimits(Record):
+    """What a review left each member able to take on, honoured by trades until the next review."""
+
+    review: str
+    """The label of the review that set them."""
+    capacities: list[RemainingCapacity]
+    """Every capacity of a member still in the consortium, as the review left it."""
+    no_new_work: list[str]
+    """Members given no new work until a review is passed (a ``no_new_work`` outcome)."""
+
+
 class Reallocation(Record):
     """A new version of an allocation after a review: delivered work kept, the rest re-allocated."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     kind: Literal["reallocation"] = "reallocation"
     status: Status
     version: Version
@@ -327,6 +380,9 @@ class Reallocation(Record):
     checks: list[Check]
     """The new version re-checked against the problem as a whole (every condition but the
     rule's fair shares, which apply to what remains)."""
+    limits: ReviewLimits | None = None
+    """The remaining capacities and no-new-work members the review left, which a trade on this
+    version (or a later one, until the next review) honours; None when no version was made."""
     diagnosis: Diagnosis | None = None
     """Why no reallocation exists, when none does."""
 
@@ -347,7 +403,7 @@ class Reallocation(Record):
 class TradeDecision(Record):
     """A trade approved (with the new version) or refused (with the conditions that refuse it)."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     kind: Literal["trade"] = "trade"
     approved: bool
     trade: Trade
@@ -362,6 +418,9 @@ class TradeDecision(Record):
     """The awards after the trade (the version traded on, when refused)."""
     left: list[str]
     """Members who have left, carried from the version traded on."""
+    limits: ReviewLimits | None = None
+    """The last review's remaining capacities and no-new-work members, carried from the version
+    traded on (None: no review since the allocation as made; its declared capacities apply)."""
 
     def to_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
         """The awards after the trade (the version traded on, when refused), one row each.
@@ -402,6 +461,80 @@ def takers_frame(takers: list[Taker], *, money: MoneyAs = "float") -> pd.DataFra
         }
     )
     return numeric(table, money, pounds=["amount"])
+
+
+#: Earlier output format versions whose allocations :func:`read_version` still reads: their
+#: fields are the current format's (1.2 added fields to the reallocation and trade documents).
+READABLE_ALLOCATION_FORMATS: tuple[str, ...] = ("1.1",)
+
+
+def read_version(text: str | bytes) -> Allocation | Reallocation | TradeDecision:
+    """A version of an allocation read from its JSON document, strictly, told apart by ``kind``.
+
+    ``kind`` ``reallocation`` or ``trade``; none: an allocation as made.  An allocation written
+    in an earlier format (:data:`READABLE_ALLOCATION_FORMATS`) is read as the current one: its
+    fields did not change.  A reallocation or trade decision written in format 1.1 is refused:
+    it does not record the review's remaining capacities (``limits``), which a trade on it must
+    honour; recompute it from its inputs (``allocate review``, or
+    :func:`allocate.review.replay`).  Anything else wrong raises
+    :class:`~allocate.ProblemError` naming the field and the value.
+
+    >>> read_version('{"format_version": "1.1", "kind": "trade"}')
+    Traceback (most recent call last):
+    ...
+    allocate.core.errors.ProblemError: 1 problem in the input:
+      - format_version: a trade decision in format 1.1 does not record the last review's \
+remaining capacities, which a trade on it must honour: recompute it with this version \
+(format 1.2) from its inputs (allocate review / allocate trade, or replay) [value: '1.1']
+    """
+    try:
+        raw = jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise ProblemError([Issue(exc.where, str(exc))]) from None
+    if not isinstance(raw, dict):
+        raise ProblemError(
+            [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
+        )
+    kind, version = raw.get("kind"), raw.get("format_version")
+    cls: type[Allocation | Reallocation | TradeDecision]
+    if kind is None and raw.get("status") == "invalid_input":
+        raise ProblemError([Issue("status", "a rejection of an invalid problem, not a version")])
+    if kind in ("reallocation", "trade"):
+        cls = Reallocation if kind == "reallocation" else TradeDecision
+        if version != FORMAT_VERSION and version in READABLE_ALLOCATION_FORMATS:
+            what = "reallocation" if kind == "reallocation" else "trade decision"
+            raise ProblemError(
+                [
+                    Issue(
+                        "format_version",
+                        f"a {what} in format {version} does not record the last review's "
+                        "remaining capacities, which a trade on it must honour: recompute it "
+                        f"with this version (format {FORMAT_VERSION}) from its inputs "
+                        "(allocate review / allocate trade, or replay)",
+                        None,
+                        version,
+                    )
+                ]
+            )
+    elif kind is None:
+        cls = Allocation
+        if version in READABLE_ALLOCATION_FORMATS:
+            raw = {**raw, "format_version": FORMAT_VERSION}
+    else:
+        raise ProblemError(
+            [
+                Issue(
+                    "kind",
+                    "not a version of an allocation (allocation, reallocation, trade)",
+                    None,
+                    kind,
+                )
+            ]
+        )
+    try:
+        return cls.model_validate(raw)
+    except ValidationError as exc:
+        raise _problem_error(exc, raw) from None
 
 
 # -- checks against the problem --------------------------------------------------------------

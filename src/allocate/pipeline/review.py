@@ -35,7 +35,9 @@ from allocate.core.review import (
     Delivery,
     OutcomeAction,
     Reallocation,
+    RemainingCapacity,
     ReviewInput,
+    ReviewLimits,
     ReviewRow,
     TradeDecision,
     Version,
@@ -55,6 +57,7 @@ __all__ = [
     "least_movement",
     "reallocate",
     "remaining_problem",
+    "review_limits",
     "solve_least_movement",
     "state_of",
 ]
@@ -72,6 +75,8 @@ class VersionState:
     contracts: list[ContractResult]
     version: Version
     left: tuple[str, ...] = ()
+    limits: ReviewLimits | None = None
+    """The last review's remaining capacities and no-new-work members (None: no review yet)."""
 
 
 def state_of(problem: Problem, current: Allocation | Reallocation | TradeDecision) -> VersionState:
@@ -97,12 +102,20 @@ def state_of(problem: Problem, current: Allocation | Reallocation | TradeDecisio
         if not current.status.is_ok:
             raise ValueError(f"the reallocation has status {current.status.value}: no new version")
         return VersionState(
-            list(current.awards), list(current.contracts), current.version, tuple(current.left)
+            list(current.awards),
+            list(current.contracts),
+            current.version,
+            tuple(current.left),
+            current.limits,
         )
     if current.version is None:
         raise ValueError("the trade was refused: it made no version")
     return VersionState(
-        list(current.awards), list(current.contracts), current.version, tuple(current.left)
+        list(current.awards),
+        list(current.contracts),
+        current.version,
+        tuple(current.left),
+        current.limits,
     )
 
 
@@ -162,7 +175,7 @@ def joined_problem(problem: Problem, review: ReviewInput) -> Problem:
     )
 
 
-def _covers(cap: Capacity, lot: Lot) -> bool:
+def _covers(cap: Capacity | RemainingCapacity, lot: Lot) -> bool:
     if cap.lot is not None:
         return cap.lot == lot.id
     return (cap.theme is None or cap.theme == lot.theme) and (
@@ -179,7 +192,7 @@ def remaining_problem(
 
     ``problem`` already holds the joiners (:func:`joined_problem`).  None when nothing remains.
     """
-    delivered, delivered_units = delivered_pence(problem, state.contracts, review.deliveries)
+    delivered, _ = delivered_pence(problem, state.contracts, review.deliveries)
     top = _lot_top_slices(state.contracts)
     left = set(state.left) | set(review.left)
     outcome = {o.member: o.outcome for o in review.outcomes}
@@ -197,7 +210,6 @@ def remaining_problem(
             why[m] = f"review outcome {o.value}: capacity cut to its demonstrated delivery rate"
     for j in review.joined:
         why[j.member.id] = f"joined the consortium at {review.label}"
-    elapsed = Fraction(review.elapsed)
     contracts: list[Contract] = []
     unit_price: dict[str, int] = {}
     kept_lots: dict[str, Lot] = {}
@@ -221,30 +233,11 @@ def remaining_problem(
     if not contracts:
         return None, why
     kept_contracts = {c.id for c in contracts}
-    capacities: list[Capacity] = []
-    for cap in problem.capacities:
-        covered = [lot for lot in problem.lots if _covers(cap, lot)]
-        if not any(lot.id in kept_lots for lot in covered):
-            continue
-        used = sum(delivered.get((cap.member, lot.id), 0) for lot in covered)
-        cut = outcome.get(cap.member)
-        rate_cut = (
-            cut is not None
-            and cap.member not in left
-            and review.policy.action(cut) is OutcomeAction.DELIVERY_RATE
-        )
-        if cap.units is not None:
-            done = delivered_units.get((cap.member, cap.lot or ""), 0)
-            units = cap.units - done
-            if rate_cut:
-                units = min(units, math.floor(done * (1 - elapsed) / elapsed))
-            capacities.append(cap.model_copy(update={"units": max(units, 0)}))
-        else:
-            assert cap.amount is not None
-            amount = int(cap.amount * 100) - used
-            if rate_cut:
-                amount = min(amount, math.floor(used * (1 - elapsed) / elapsed))
-            capacities.append(cap.model_copy(update={"amount": Decimal(max(amount, 0)) / 100}))
+    capacities = [
+        cap
+        for cap, _, covered in _capacities_left(problem, state, review)
+        if any(lot_id in kept_lots for lot_id in covered)
+    ]
     exclusions = [
         ex
         for ex in problem.policy.exclusions
@@ -272,6 +265,94 @@ def remaining_problem(
         }
     )
     return remaining, why
+
+
+def _capacities_left(
+    problem: Problem, state: VersionState, review: ReviewInput
+) -> list[tuple[Capacity, RemainingCapacity, list[str]]]:
+    """Each capacity as ``review`` leaves it, with its record and the ids of the lots it covers.
+
+    Remaining capacity is the capacity less its member's delivery on the lots it covers; a
+    ``delivery_rate`` outcome cuts it further to ``⌊delivered × (1 − elapsed) / elapsed⌋``
+    (pence, or units).  Members who left keep theirs here (they are excluded by name).
+    """
+    delivered, delivered_units = delivered_pence(problem, state.contracts, review.deliveries)
+    left = set(state.left) | set(review.left)
+    outcome = {o.member: o.outcome for o in review.outcomes}
+    elapsed = Fraction(review.elapsed)
+    out: list[tuple[Capacity, RemainingCapacity, list[str]]] = []
+    for cap in problem.capacities:
+        covered = [lot.id for lot in problem.lots if _covers(cap, lot)]
+        used = sum(delivered.get((cap.member, lot_id), 0) for lot_id in covered)
+        given = outcome.get(cap.member)
+        rate_cut = (
+            given is not None
+            and cap.member not in left
+            and review.policy.action(given) is OutcomeAction.DELIVERY_RATE
+        )
+        reason = "capacity less delivery"
+        if rate_cut:
+            assert given is not None
+            reason = (
+                f"review outcome {given.value} at {review.label}: cut to its demonstrated "
+                f"delivery rate (delivered × (1 − {review.elapsed}) / {review.elapsed})"
+            )
+        units_done: int | None = None
+        units_left: int | None = None
+        amount_left: Decimal | None = None
+        if cap.units is not None:
+            units_done = delivered_units.get((cap.member, cap.lot or ""), 0)
+            units = cap.units - units_done
+            if rate_cut:
+                units = min(units, math.floor(units_done * (1 - elapsed) / elapsed))
+            cut = rate_cut and units < cap.units - units_done
+            units_left = max(units, 0)
+            remaining = cap.model_copy(update={"units": units_left})
+        else:
+            assert cap.amount is not None
+            amount = int(cap.amount * 100) - used
+            if rate_cut:
+                amount = min(amount, math.floor(used * (1 - elapsed) / elapsed))
+            cut = rate_cut and amount < int(cap.amount * 100) - used
+            amount_left = _money(max(amount, 0))
+            remaining = cap.model_copy(update={"amount": Decimal(max(amount, 0)) / 100})
+        record = RemainingCapacity(
+            member=cap.member,
+            lot=cap.lot,
+            theme=cap.theme,
+            area=cap.area,
+            delivered=_money(used),
+            remaining=amount_left,
+            units_delivered=units_done,
+            units_remaining=units_left,
+            cut=cut,
+            reason=reason if cut or not rate_cut else f"{reason}: no cut below it",
+        )
+        out.append((remaining, record, covered))
+    return out
+
+
+def review_limits(problem: Problem, state: VersionState, review: ReviewInput) -> ReviewLimits:
+    """The remaining capacities and no-new-work members ``review`` leaves, for later trades.
+
+    ``problem`` already holds the joiners (:func:`joined_problem`).  Members who have left are
+    not listed (a trade to one is refused as ``left``).
+    """
+    left = set(state.left) | set(review.left)
+    barred = sorted(
+        o.member
+        for o in review.outcomes
+        if o.member not in left and review.policy.action(o.outcome) is OutcomeAction.NO_NEW_WORK
+    )
+    return ReviewLimits(
+        review=review.label,
+        capacities=[
+            record
+            for _, record, _ in _capacities_left(problem, state, review)
+            if record.member not in left
+        ],
+        no_new_work=barred,
+    )
 
 
 def least_movement(
@@ -428,6 +509,7 @@ def reallocate(
         )
     awards, rows, moved = _combine(whole, before, delivered, delivered_units, after, why)
     checks = _whole_checks(whole, state.contracts, awards)
+    limits = review_limits(whole, state, review)
     return Reallocation(
         status=status,
         version=version,
@@ -439,6 +521,7 @@ def reallocate(
         least_movement=note,
         left=left,
         checks=checks,
+        limits=limits,
         diagnosis=None,
     )
 

@@ -8,15 +8,13 @@ seller still has that much undelivered.  The rule's fair shares are not a condit
 a trade is a departure from them that both members ask for.  :func:`takers` answers the reverse
 question: who could take a member's remaining outputs, and how much each.
 
-**What a trade does not know.**  A trade is checked against the *problem's* conditions: the
-capacities declared in it, not a review's cuts.  A review's cuts (``delivery_rate``,
-``no_new_work``) are decided from the review's input and applied to the problem of what remains;
-the reallocation document records their effect on the awards, not the remaining capacities
-themselves, so a later trade cannot see them: a member cut to its delivery rate may buy up to
-its declared capacity.  Recording them would need a new field in the published reallocation
-document (a new format version); until then the hub should not approve a trade to a member whose
-last review was not ``good`` without looking at that review (the trade's ``label`` can say so).
-A member who *left* is known to the version (``left``) and is refused as a buyer.
+**After a review.**  A review's cuts are part of the version it makes: the reallocation records
+the remaining capacities and no-new-work members (``limits``), and every trade decision carries
+them on, until the next review sets its own.  A trade to a member given no new work is refused
+(``no_new_work``); a trade that would take the buyer's awards on the lots a capacity covers above
+what was delivered at the review plus what remains of it is refused (``review_capacity``), with
+the numbers; up to it, to the penny, is approved.  A member who *left* is known to the version
+(``left``) and is refused as a buyer.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from allocate.core.outcome import Allocation, Award
 from allocate.core.review import (
     Delivery,
     Reallocation,
+    RemainingCapacity,
     Taker,
     Trade,
     TradeDecision,
@@ -41,6 +40,7 @@ from allocate.core.review import (
 from allocate.pipeline.review import (
     VersionState,
     _as_allocation,
+    _covers,
     _lot_top_slices,
     _pence_per_unit,
     delivered_pence,
@@ -106,6 +106,65 @@ def _tradeable(state: VersionState, problem: Problem, t: Trade) -> tuple[int, in
     return int(award.amount * 100) - money.get(key, 0), rest_units
 
 
+def _pence(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def _scope(cap: RemainingCapacity) -> str:
+    if cap.lot is not None:
+        return f"on lot {cap.lot}"
+    return "on its pooled capacity (" + "/".join(x for x in (cap.theme, cap.area) if x) + ")"
+
+
+def _limit_refusals(
+    problem: Problem, state: VersionState, t: Trade, after: list[Award]
+) -> tuple[list[str], list[str]]:
+    """What the last review's limits refuse: a buyer given no new work, a capacity it cut."""
+    limits = state.limits
+    if limits is None:
+        return [], []
+    names: list[str] = []
+    words: list[str] = []
+    if t.buyer in limits.no_new_work:
+        names.append("no_new_work")
+        words.append(
+            f"no_new_work: review {limits.review!r} gave {t.buyer} no new work until a review "
+            "is passed"
+        )
+    lot = problem.lot_index[t.lot][1]
+    mine = [a for a in after if a.member == t.buyer]
+    for cap in limits.capacities:
+        if cap.member != t.buyer or not _covers(cap, lot):
+            continue
+        if cap.units_remaining is not None:
+            held = sum(a.units or 0 for a in mine if a.lot == cap.lot)
+            limit = (cap.units_delivered or 0) + cap.units_remaining
+            if held > limit:
+                names.append("review_capacity")
+                words.append(
+                    f"review_capacity: review {limits.review!r} left {t.buyer} "
+                    f"{cap.units_remaining} units {_scope(cap)} after {cap.units_delivered} "
+                    f"delivered ({cap.reason}); the trade would take it to {held} units, "
+                    f"{held - limit} above the {limit} it may hold"
+                )
+            continue
+        assert cap.remaining is not None
+        covered = {x.id for x in problem.lots if _covers(cap, x)}
+        held = sum(_pence(a.amount) for a in mine if a.lot in covered)
+        limit = _pence(cap.delivered) + _pence(cap.remaining)
+        if held > limit:
+            names.append("review_capacity")
+            words.append(
+                f"review_capacity: review {limits.review!r} left {t.buyer} "
+                f"{format_money(_pence(cap.remaining), pence=True)} {_scope(cap)} after "
+                f"{format_money(_pence(cap.delivered), pence=True)} delivered ({cap.reason}); "
+                f"the trade would take its awards to {format_money(held, pence=True)}, "
+                f"{format_money(held - limit, pence=True)} above the "
+                f"{format_money(limit, pence=True)} it may hold"
+            )
+    return names, words
+
+
 def _refusals(
     problem: Problem, state: VersionState, t: Trade, pence: int, units: int | None
 ) -> tuple[list[str], list[str], list[Award]]:
@@ -128,6 +187,9 @@ def _refusals(
         names.append("left")
         words.append(f"left: {t.buyer} has left the consortium")
     after = _moved(state.awards, problem, t, pence, units)
+    limit_names, limit_words = _limit_refusals(problem, state, t, after)
+    names += limit_names
+    words += limit_words
     before_checks = {
         c.name: c for c in verify(problem, _as_allocation(problem, state.contracts, state.awards))
     }
@@ -164,6 +226,7 @@ def trade(
             contracts=state.contracts,
             awards=state.awards,
             left=list(state.left),
+            limits=state.limits,
         )
     version = Version(
         number=state.version.number + 1,
@@ -181,6 +244,7 @@ def trade(
         contracts=state.contracts,
         awards=after,
         left=list(state.left),
+        limits=state.limits,
     )
 
 

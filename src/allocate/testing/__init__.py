@@ -18,6 +18,7 @@ Hypothesis, the optional extra: ``pip install 'allocate[testing]'``.
   :func:`check_best_bid_wins` and :func:`check_bid_monotonicity`;
 * :mod:`~allocate.testing.life` — over a contract's life: :func:`reviews` and :func:`trades`
   (strategies for a version), :func:`review_failures`, :func:`assert_review_invariants`,
+  :func:`review_limit_failures` (a trade after a review keeps what the review left),
   :func:`trade_failures`, :func:`check_on_track_never_worse`,
   :func:`check_nothing_changed_is_as_made`;
 * :mod:`~allocate.testing.settings` — the ``allocate-dev``, ``allocate-ci`` and ``allocate-long``
@@ -104,6 +105,7 @@ from allocate.testing.life import (
     check_nothing_changed_is_as_made,
     check_on_track_never_worse,
     review_failures,
+    review_limit_failures,
     reviews,
     trade_failures,
     trades,
@@ -176,6 +178,7 @@ __all__ = [
     "rename_members",
     "replay_json",
     "review_failures",
+    "review_limit_failures",
     "reviews",
     "scores",
     "sub_problem",

@@ -9,6 +9,10 @@ out what must hold from the documents and the problem alone, with checking code 
   (awards plus top-slice equal every contract's value);
 * :func:`trade_failures`: an approved trade moves exactly its quantity from seller to buyer and
   nothing else; a refused one changes nothing and names what refused it; both balance;
+* :func:`review_limit_failures`: a trade after a review keeps what the review left each member
+  (worked out here from the review and the problem: capacity less delivery, cut to the delivery
+  rate for a ``delivery_rate`` outcome; nothing new for a ``no_new_work`` one), and the
+  reallocation records those remaining capacities;
 * :func:`check_on_track_never_worse`: a member on track is never worse off (beyond a penny of
   rounding) because another under-delivers (the proportional rule);
 * :func:`check_nothing_changed_is_as_made`: a review with nothing delivered and nothing changed
@@ -30,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -37,10 +42,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from allocate.core.model import Problem, Rule
+from allocate.core.model import Capacity, Lot, Problem, Rule
 from allocate.core.outcome import Allocation, Award, ContractResult
 from allocate.core.review import (
     Delivery,
+    OutcomeAction,
     Reallocation,
     ReviewInput,
     ReviewOutcome,
@@ -54,6 +60,7 @@ __all__ = [
     "check_nothing_changed_is_as_made",
     "check_on_track_never_worse",
     "review_failures",
+    "review_limit_failures",
     "reviews",
     "trade_failures",
     "trades",
@@ -205,6 +212,116 @@ def trade_failures(problem: Problem, before: Version, decision: TradeDecision) -
     for key in set(old) | set(new):
         if key not in (seller, buyer) and old.get(key, 0) != new.get(key, 0):
             failures.append(f"a trade changed another award: {key}")
+    return failures
+
+
+def _covers(cap: Capacity, lot: Lot) -> bool:
+    if cap.lot is not None:
+        return cap.lot == lot.id
+    return (cap.theme is None or cap.theme == lot.theme) and (
+        cap.area is None or cap.area == lot.area
+    )
+
+
+def _left_by_review(
+    problem: Problem, review: ReviewInput, contracts: Sequence[ContractResult]
+) -> dict[int, Fraction]:
+    """Per capacity (its position in the problem): the most its member's awards may hold.
+
+    In pence for money capacities, units for unit capacities.
+    """
+    done: dict[tuple[str, str], Fraction] = {}
+    done_units: dict[tuple[str, str], int] = {}
+    for d in review.deliveries:
+        if d.units is not None:
+            done_units[d.member, d.lot] = d.units
+            done[d.member, d.lot] = d.units * _per_unit(problem, contracts, d.lot)
+        elif d.amount is not None:
+            done[d.member, d.lot] = Fraction(_pence(d.amount))
+    outcome = {o.member: review.policy.action(o.outcome) for o in review.outcomes}
+    e = Fraction(review.elapsed)
+    out: dict[int, Fraction] = {}
+    for k, cap in enumerate(problem.capacities):
+        rate = outcome.get(cap.member) is OutcomeAction.DELIVERY_RATE
+        if cap.units is not None:
+            used = Fraction(done_units.get((cap.member, cap.lot or ""), 0))
+            room = cap.units - used
+        else:
+            assert cap.amount is not None
+            used = sum(
+                (
+                    done.get((cap.member, lot.id), Fraction(0))
+                    for lot in problem.lots
+                    if _covers(cap, lot)
+                ),
+                Fraction(0),
+            )
+            room = _pence(cap.amount) - used
+        if rate:
+            room = min(room, Fraction(math.floor(used * (1 - e) / e)))
+        out[k] = used + max(room, Fraction(0))
+    return out
+
+
+def review_limit_failures(
+    problem: Problem, review: ReviewInput, after: Reallocation, decision: TradeDecision | None
+) -> list[str]:
+    """What breaks what ``review`` left each member: in ``after``, and in a trade on it.
+
+    ``problem`` holds the review's joiners.  Checked from the review and the problem alone:
+    ``after.limits`` lists every capacity of a member still in the consortium with the room
+    worked out here (capacity less delivery; cut to ``⌊delivered × (1 − e) / e⌋`` for a
+    ``delivery_rate`` outcome) and every ``no_new_work`` member; an approved ``decision`` gives
+    its buyer nothing new when it has no new work, and keeps its awards on each capacity's lots
+    within delivered plus room.
+    """
+    if not after.status.is_ok:
+        return []
+    failures: list[str] = []
+    limits = after.limits
+    if limits is None:
+        return ["the reallocation records no limits"]
+    left = set(after.left)
+    expected = _left_by_review(problem, review, after.contracts)
+    caps = [(k, c) for k, c in enumerate(problem.capacities) if c.member not in left]
+    if len(caps) != len(limits.capacities):
+        failures.append(f"{len(limits.capacities)} remaining capacities recorded, {len(caps)} due")
+    for (k, cap), got in zip(caps, limits.capacities, strict=False):
+        most = expected[k]
+        if cap.units is not None:
+            held = Fraction((got.units_delivered or 0) + (got.units_remaining or 0))
+        else:
+            held = Fraction(_pence(got.delivered) + _pence(got.remaining or Decimal(0)))
+        if (got.member, got.lot, got.theme, got.area) != (cap.member, cap.lot, cap.theme, cap.area):
+            failures.append(
+                f"remaining capacity {k} names {got.member}/{got.lot}, not {cap.member}"
+            )
+        elif held != most:
+            failures.append(f"{cap.member}'s limit on {cap.lot or cap.theme}: {held}, not {most}")
+    barred = sorted(
+        o.member
+        for o in review.outcomes
+        if o.member not in left and review.policy.action(o.outcome) is OutcomeAction.NO_NEW_WORK
+    )
+    if limits.no_new_work != barred:
+        failures.append(f"no new work recorded for {limits.no_new_work}, not {barred}")
+    if decision is None or not decision.approved:
+        return failures
+    t = decision.trade
+    if t.buyer in barred:
+        failures.append(f"a trade gave new work to {t.buyer}, given none at the review")
+    lot = problem.lot_index[t.lot][1]
+    for k, cap in caps:
+        if cap.member != t.buyer or not _covers(cap, lot):
+            continue
+        covered = {x.id for x in problem.lots if _covers(cap, x)}
+        mine = [a for a in decision.awards if a.member == t.buyer and a.lot in covered]
+        if cap.units is not None:
+            held = Fraction(sum(a.units or 0 for a in mine))
+        else:
+            held = Fraction(sum(_pence(a.amount) for a in mine))
+        if held > expected[k]:
+            failures.append(f"a trade took {t.buyer} to {held} on {t.lot}, above {expected[k]}")
     return failures
 
 

@@ -29,6 +29,23 @@ helper                             change
 :func:`set_reserves`               a member's reserves
 =================================  ===============================================================
 
+Over the life of a contract, a scenario may also change the **review** a version is
+reallocated by, or the **year plan** a contract is allocated by
+(:mod:`~allocate.analysis.scenarios.life_changes`), and :func:`sweep` and :func:`compare` run
+them with ``version=`` and ``review=``, or ``years=``:
+
+=================================  ===============================================================
+helper                             change
+=================================  ===============================================================
+:func:`set_review`                 the review's fields (``elapsed``, ``left``, ``joined`` ...)
+:func:`set_review_policy`          what each outcome means (``keep``, ``delivery_rate`` ...)
+:func:`set_outcome`                a member's review outcome (``None``: good)
+:func:`set_delivery`               a member's delivery so far on a lot
+:func:`scale_deliveries`           deliveries so far times a factor (all, a member's, a lot's)
+:func:`set_stability`              the year plan's stability share (``None``: off)
+:func:`set_year`                   one contract year's values, capacities or members
+=================================  ===============================================================
+
 :func:`sweep` solves many scenarios, in the calling process or on any
 :class:`concurrent.futures.Executor` (a process pool, or a Dask cluster: its ``Client`` or
 ``client.get_executor()``); results come back in the order of the scenarios and are identical
@@ -57,6 +74,8 @@ Examples
 #   results        ScenarioResult, summarised from one allocation
 #   sweeps         sweep(): many scenarios on any executor; progress: its bar or callback
 #   comparison     compare(): a sweep against a baseline, as a tidy DataFrame
+#   life_changes   changes to a review or a year plan (set_review_policy, set_stability ...)
+#   life_results   ReviewResult, YearsResult: what a review or year-plan scenario gave
 #   glide_paths, sensitivities, prices
 #                  the built-in analyses glide_path(), sensitivity(), constraint_prices()
 #
@@ -98,6 +117,16 @@ from allocate.analysis.scenarios.comparison import COMPARE_COLUMNS as COMPARE_CO
 from allocate.analysis.scenarios.comparison import compare
 from allocate.analysis.scenarios.errors import ScenarioError
 from allocate.analysis.scenarios.glide_paths import glide_path
+from allocate.analysis.scenarios.life_changes import (
+    scale_deliveries,
+    set_delivery,
+    set_outcome,
+    set_review,
+    set_review_policy,
+    set_stability,
+    set_year,
+)
+from allocate.analysis.scenarios.life_results import ReviewResult, YearsResult
 from allocate.analysis.scenarios.prices import MEMBER_PRICE_COLUMNS as MEMBER_PRICE_COLUMNS
 from allocate.analysis.scenarios.prices import PRICE_COLUMNS as PRICE_COLUMNS
 from allocate.analysis.scenarios.prices import SWITCHED_OFF as SWITCHED_OFF
@@ -114,10 +143,12 @@ from allocate.analysis.scenarios.sweeps import sweep
 
 __all__ = [
     "Change",
+    "ReviewResult",
     "Scenario",
     "ScenarioError",
     "ScenarioResult",
     "SweepResults",
+    "YearsResult",
     "add_member",
     "compare",
     "constraint_prices",
@@ -126,18 +157,25 @@ __all__ = [
     "remove_member",
     "scale_capacity",
     "scale_contract",
+    "scale_deliveries",
     "sensitivity",
     "set_advances",
     "set_bid",
     "set_capacity",
+    "set_delivery",
     "set_hub",
     "set_member_payments",
+    "set_outcome",
     "set_payment_terms",
     "set_policy",
     "set_quality",
     "set_reserves",
+    "set_review",
+    "set_review_policy",
+    "set_stability",
     "set_tender",
     "set_top_slice",
+    "set_year",
     "sweep",
     "update_contract",
     "update_member",

@@ -100,6 +100,8 @@ class Change(ABC):
     """Base of every change: an immutable, picklable record of one edit to a problem."""
 
     kind: ClassVar[str] = "change"
+    #: What the change edits: ``problem``, or (:mod:`.life_changes`) ``review`` or ``years``.
+    edits: ClassVar[str] = "problem"
 
     @abstractmethod
     def apply_to(self, data: dict[str, Any]) -> None:

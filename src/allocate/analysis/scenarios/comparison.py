@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from allocate.analysis.scenarios.life_results import ReviewResult, YearsResult, life_compare
 from allocate.analysis.scenarios.results import METRICS, ScenarioResult, is_money
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.analysis.scenarios.sweeps import HasExecutor, sweep
@@ -61,13 +62,22 @@ def compare(
         The name of the scenario to compare against; by default the unchanged problem, added
         as a scenario named ``"baseline"``.
     executor, **sweep_options
-        As for :func:`sweep`.
+        As for :func:`sweep`; with ``version=`` and ``review=`` it compares reviews, with
+        ``years=`` year plans (below).
     money
         ``"float"`` (the default): money as ``float64`` pounds, other numbers as ``float64``;
         ``"pence"``: money as whole pence; ``"decimal"``: exact ``Decimal`` as computed.  The
         same keyword as every table of ``allocate`` (:mod:`allocate.core.frames`).
         ``value`` holds money and ratios together, so under ``"pence"`` it is ``float64``
         with the money rows in pence.
+
+    **Reviews and year plans.**  Compared the same way, measure by measure: for reviews
+    ``award`` (the new version's award), ``remaining_after``, ``moved``, ``delivered``,
+    ``remaining_before``, ``as_made`` per member and the ``total`` rows; for year plans, with a
+    ``year`` column, ``award`` per member and ``top_slice`` per contract each year, then the
+    term's ``term_award`` per member and ``total`` rows (``year`` missing); see
+    :meth:`SweepResults.to_frame`.  :func:`allocate.plots.plot_comparison` draws either
+    (``measure="remaining_after"``; a year plan's ``measure="term_award"``, or one year's rows).
 
     Examples
     --------
@@ -84,6 +94,8 @@ def compare(
     check_money(money)
     items, base = _with_baseline(list(scenarios), baseline)
     results = sweep(problem, items, executor, **sweep_options)
+    if isinstance(results[base], ReviewResult | YearsResult):
+        return life_compare(results, results[base], money)
     table = _tidy(results, results[base])
     money_rows = [is_money(m, i) for m, i in zip(table["measure"], table["item"], strict=True)]
     return numeric(table, money, mixed=["value", "baseline", "change"], money_rows=money_rows)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allocate.analysis.scenarios.errors import ScenarioError
+from allocate.analysis.scenarios.life_results import ReviewResult, YearsResult, life_frame
 from allocate.core.frames import MoneyAs, check_money, frame, numeric
 from allocate.core.outcome import Allocation, Status
 
@@ -100,12 +101,15 @@ def is_money(measure: str, item: str) -> bool:
     )
 
 
-class SweepResults(list[ScenarioResult]):
+class SweepResults(list[Any]):
     """The results of :func:`~allocate.analysis.scenarios.sweep`: a list, one per scenario.
 
     It is an ordinary ``list`` of :class:`ScenarioResult` (it compares equal to one, indexes,
     slices and pickles as one) with one addition, :meth:`to_frame`, which turns the whole
-    sweep into one tidy DataFrame.
+    sweep into one tidy DataFrame.  A sweep of reviews holds
+    :class:`~allocate.analysis.scenarios.life_results.ReviewResult` records instead, and a
+    sweep of year plans
+    :class:`~allocate.analysis.scenarios.life_results.YearsResult` records.
     """
 
     def to_frame(self, *, money: MoneyAs = "float") -> pd.DataFrame:
@@ -119,6 +123,15 @@ class SweepResults(list[ScenarioResult]):
         :func:`~allocate.analysis.scenarios.compare` lists them.  A scenario with no allocation
         keeps its rows with the values missing; an ``invalid`` one (``errors="record"``) has
         one row, its measure and item missing, so it shows up rather than vanishing.
+
+        A sweep of reviews has the same columns, with measures ``award``, ``remaining_after``,
+        ``moved``, ``delivered``, ``remaining_before``, ``as_made`` (item: a member id, its
+        lots summed) and ``total`` (``moved``, ``awards``, ``delivered``, ``remaining``,
+        ``members_changed``, ``members_cut``, ``members_no_new_work``).  A sweep of year plans
+        adds a ``year`` column (nullable integer): ``award`` (member) and ``top_slice``
+        (contract) per year, then, with ``year`` missing, ``term_award`` (member) and
+        ``total`` (``top_slice``, ``awards``, ``moved`` from one year to the next,
+        ``members_held``, ``largest_change``).
 
         ``money``: ``"float"`` (the default), ``"pence"`` or ``"decimal"``, as for every table
         (:mod:`allocate.core.frames`).  ``value`` holds money and ratios together, so under
@@ -143,6 +156,8 @@ class SweepResults(list[ScenarioResult]):
         [1159000.0, 1110200.0]
         """
         check_money(money)
+        if any(isinstance(r, ReviewResult | YearsResult) for r in self):
+            return life_frame(self, money)
         rows: list[tuple[str, str, str | None, str | None, Decimal | None]] = []
         for r in self:
             if r.status == "invalid":

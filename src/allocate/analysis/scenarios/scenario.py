@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 from allocate.analysis.scenarios.changes import Change
 from allocate.analysis.scenarios.errors import ChangeError, ScenarioError
 from allocate.core.errors import ProblemError
-from allocate.core.model import Problem
+from allocate.core.model import Problem, _problem_error
+from allocate.core.outcome import Allocation
+from allocate.core.review import Reallocation, ReviewInput, TradeDecision, check_review
+from allocate.core.years import YearPlanInput, check_years
+from allocate.pipeline.review import state_of
+
+#: What each kind of change edits, and the sweep option that runs scenarios with it.
+_INPUTS = "the inputs become"
+_WHAT = {"problem": "problem", "review": "review", "years": "year plan"}
+_RUN_WITH = {"review": "sweep(..., version=, review=)", "years": "sweep(..., years=)"}
 
 __all__ = ["Scenario"]
 
@@ -64,8 +75,10 @@ class Scenario:
         Raises
         ------
         ScenarioError
-            When a change names something unknown, or leaves the problem invalid.
+            When a change names something unknown, or leaves the problem invalid, or changes a
+            review or a year plan (apply those with :meth:`apply_review`, :meth:`apply_years`).
         """
+        self._only("problem")
         if not self.changes:
             return problem
         data = problem.model_dump()
@@ -75,6 +88,89 @@ class Scenario:
             return Problem.model_validate(data)
         except ProblemError as exc:
             raise self._blame(problem, exc) from None
+
+    def apply_review(
+        self,
+        problem: Problem,
+        review: ReviewInput,
+        version: Allocation | Reallocation | TradeDecision,
+    ) -> tuple[Problem, ReviewInput]:
+        """The problem and the review with the changes made, checked against ``version``.
+
+        Problem changes edit the problem as it stands at the review; review changes
+        (:func:`set_review_policy`, :func:`set_delivery` ...) edit the review.  Neither input is
+        touched.  Raises :class:`ScenarioError` naming the first change after which the review no
+        longer fits the version (a delivery above its award, an unknown member ...).
+        """
+        self._only("problem", "review")
+        state = state_of(problem, version)
+
+        def check(p: Problem, r: ReviewInput) -> None:
+            check_review(p, state.awards, r, state.left)
+
+        return self._apply_with(problem, review, "review", check)
+
+    def apply_years(self, problem: Problem, plan: YearPlanInput) -> tuple[Problem, YearPlanInput]:
+        """The problem and the year plan with the changes made, checked against each other.
+
+        Problem changes (a glide path with :func:`set_top_slice` ...) edit the problem; year
+        changes (:func:`set_stability`, :func:`set_year`) edit the plan.  Raises
+        :class:`ScenarioError` naming the first change after which the plan no longer fits.
+        """
+        self._only("problem", "years")
+        return self._apply_with(problem, plan, "years", check_years)
+
+    def _only(self, *kinds: str) -> None:
+        for k, change in enumerate(self.changes, 1):
+            if change.edits not in kinds:
+                run = _RUN_WITH.get(change.edits, "Scenario.apply")
+                raise ScenarioError(
+                    self.name,
+                    k,
+                    str(change),
+                    f"a change to the {_WHAT[change.edits]}: run this scenario with {run}",
+                    change.kind,
+                )
+
+    def _apply_with[M: BaseModel](
+        self, problem: Problem, doc: M, edits: str, check: Callable[[Problem, M], None]
+    ) -> tuple[Problem, M]:
+        """``problem`` and ``doc`` with the changes made in order, validated and checked once."""
+        made = self._made(problem, doc, edits, check, len(self.changes))
+        if isinstance(made, tuple):
+            return made
+        for k in range(1, len(self.changes)):  # blame the first change that breaks it
+            early = self._made(problem, doc, edits, check, k)
+            if not isinstance(early, tuple):
+                raise _invalid(self.name, k, str(self.changes[k - 1]), early, _INPUTS)
+        last = len(self.changes)
+        change = str(self.changes[-1]) if last else ""
+        raise _invalid(self.name, last, change, made, _INPUTS)
+
+    def _made[M: BaseModel](
+        self, problem: Problem, doc: M, edits: str, check: Callable[[Problem, M], None], n: int
+    ) -> tuple[Problem, M] | ProblemError:
+        """The inputs after the first ``n`` changes, or the error that refuses them."""
+        changes = self.changes[:n]
+        p_data: dict[str, Any] | None = None
+        d_data: dict[str, Any] | None = None
+        for k, change in enumerate(changes, 1):
+            if change.edits == edits:
+                d_data = doc.model_dump() if d_data is None else d_data
+                self._apply_one(d_data, k, change)
+            else:
+                p_data = problem.model_dump() if p_data is None else p_data
+                self._apply_one(p_data, k, change)
+        try:
+            new_p = problem if p_data is None else Problem.model_validate(p_data)
+            try:
+                new_d = doc if d_data is None else type(doc).model_validate(d_data)
+            except ValidationError as exc:
+                return _problem_error(exc, d_data)
+            check(new_p, new_d)
+        except ProblemError as exc:
+            return exc
+        return new_p, new_d
 
     def _apply_one(self, data: dict[str, Any], k: int, change: Change) -> None:
         try:
@@ -98,9 +194,11 @@ class Scenario:
         return f"Scenario({self.name!r}: {inner})"
 
 
-def _invalid(name: str, k: int, change: str, exc: ProblemError) -> ScenarioError:
+def _invalid(
+    name: str, k: int, change: str, exc: ProblemError, what: str = "the problem becomes"
+) -> ScenarioError:
     first = exc.issues[0] if exc.issues else None
-    reason = "the problem becomes invalid: " + "; ".join(
+    reason = f"{what} invalid: " + "; ".join(
         f"{i.location}{f' (id {i.id!r})' if i.id else ''}: {i.message}" for i in exc.issues
     )
     return ScenarioError(name, k, change, reason, first.value if first else None)

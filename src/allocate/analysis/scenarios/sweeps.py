@@ -11,11 +11,28 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from allocate.analysis.scenarios.errors import ScenarioError
+from allocate.analysis.scenarios.life_results import (
+    ReviewResult,
+    YearsResult,
+    invalid_review,
+    invalid_years,
+    summarise_review,
+    summarise_years,
+)
 from allocate.analysis.scenarios.progress import Progress, Reporter
 from allocate.analysis.scenarios.results import ScenarioResult, SweepResults, summarise
 from allocate.analysis.scenarios.scenario import Scenario
 from allocate.core.model import Problem
+from allocate.core.outcome import Allocation
+from allocate.core.review import Reallocation, ReviewInput, TradeDecision, check_review
+from allocate.core.years import YearPlanInput, check_years
+from allocate.pipeline.review import reallocate, state_of
 from allocate.pipeline.solve import solve
+from allocate.pipeline.years import plan_years
+
+#: One scenario's record: of an allocation, a reallocation after a review, or a year plan.
+Result = ScenarioResult | ReviewResult | YearsResult
+Version = Allocation | Reallocation | TradeDecision
 
 __all__ = ["SWEEP_SOLVE_DEFAULTS", "HasExecutor", "sweep"]
 
@@ -58,9 +75,19 @@ class _Work:
     problem: Problem
     solve_options: Mapping[str, Any]
     keep_allocations: bool
+    version: Version | None = None
+    """The version reviewed, in a sweep of reviews."""
+    review: ReviewInput | None = None
+    """The review every scenario changes, in a sweep of reviews."""
+    years: YearPlanInput | None = None
+    """The year plan every scenario changes, in a sweep of year plans."""
 
 
-def _run_one(work: _Work, scenario: Scenario) -> ScenarioResult:
+def _run_one(work: _Work, scenario: Scenario) -> Result:
+    if work.review is not None:
+        return _run_review(work, scenario)
+    if work.years is not None:
+        return _run_years(work, scenario)
     t0 = time.perf_counter()
     try:
         changed = scenario.apply(work.problem)
@@ -77,7 +104,33 @@ def _run_one(work: _Work, scenario: Scenario) -> ScenarioResult:
     return summarise(scenario.name, allocation, keep, time.perf_counter() - t0)
 
 
-def _run_chunk(work: _Work, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
+def _run_review(work: _Work, scenario: Scenario) -> ReviewResult:
+    """One review scenario: the changes made, then the version reallocated by the review."""
+    t0 = time.perf_counter()
+    assert work.review is not None
+    assert work.version is not None
+    try:
+        problem, review = scenario.apply_review(work.problem, work.review, work.version)
+    except ScenarioError as exc:
+        return invalid_review(scenario.name, exc, time.perf_counter() - t0)
+    limit = work.solve_options.get("time_limit")
+    doc = reallocate(problem, work.version, review, time_limit=limit)
+    return summarise_review(scenario.name, doc, work.keep_allocations, time.perf_counter() - t0)
+
+
+def _run_years(work: _Work, scenario: Scenario) -> YearsResult:
+    """One year-plan scenario: the changes made, then the contract allocated year by year."""
+    t0 = time.perf_counter()
+    assert work.years is not None
+    try:
+        problem, years = scenario.apply_years(work.problem, work.years)
+    except ScenarioError as exc:
+        return invalid_years(scenario.name, exc, time.perf_counter() - t0)
+    plan = plan_years(problem, years, time_limit=work.solve_options.get("time_limit"))
+    return summarise_years(scenario.name, plan, work.keep_allocations, time.perf_counter() - t0)
+
+
+def _run_chunk(work: _Work, scenarios: Sequence[Scenario]) -> list[Result]:
     """Worker entry point: one task per chunk, so the problem is shipped once per chunk."""
     return [_run_one(work, s) for s in scenarios]
 
@@ -97,8 +150,17 @@ def sweep(
     errors: Literal["raise", "record"] = "raise",
     keep_allocations: bool = False,
     solve_options: Mapping[str, Any] | None = None,
+    version: Version | None = None,
+    review: ReviewInput | None = None,
+    years: YearPlanInput | None = None,
 ) -> SweepResults:
     """Solve many scenarios of one problem; results in the order of ``scenarios``.
+
+    Over the life of a contract, the same sweep explores reviews and year plans: with
+    ``version`` and ``review``, each scenario reallocates the version by its changed review
+    (:func:`allocate.review.reallocate`); with ``years``, each allocates the contract year by
+    year under its changed plan (:func:`allocate.review.plan_years`).  Their scenarios may
+    change the problem as well (a capacity, the rule, a glide path with ``set_top_slice``).
 
     Parameters
     ----------
@@ -127,18 +189,29 @@ def sweep(
         ``"raise"`` (default): an invalid scenario raises its :class:`ScenarioError`.
         ``"record"``: it comes back with status ``invalid`` and the error in words.
     keep_allocations
-        Keep every scenario's whole :class:`~allocate.Allocation` (memory: one full audit each).
+        Keep every scenario's whole :class:`~allocate.Allocation` (memory: one full audit each),
+        or its reallocation or year plan (``document``).
     solve_options
         Keyword arguments for :func:`allocate.solve` (``method``, ``time_limit`` ...).  Sweeps
         default to ``diagnose=False`` and ``price_constraints=False``: the extra solves that
         explain an infeasible problem or price its constraints are rarely wanted thousands of
-        times (ask for them here, or use :func:`constraint_prices`).
+        times (ask for them here, or use :func:`constraint_prices`).  Sweeps of reviews and
+        year plans take ``time_limit`` only.
+    version, review
+        A sweep of reviews: the version reviewed (an allocation, a reallocation or an approved
+        trade's decision) and the review every scenario changes (review changes:
+        :func:`set_review_policy`, :func:`set_outcome`, :func:`set_delivery`,
+        :func:`scale_deliveries`, :func:`set_review`).
+    years
+        A sweep of year plans: the plan every scenario changes (year changes:
+        :func:`set_stability`, :func:`set_year`).
 
     Returns
     -------
     SweepResults
-        A list of :class:`ScenarioResult`, one per scenario, in order;
-        ``.to_frame()`` makes it one tidy DataFrame.
+        A list of :class:`ScenarioResult` (a :class:`ReviewResult` or :class:`YearsResult`
+        over a contract's life), one per scenario, in order; ``.to_frame()`` makes it one tidy
+        DataFrame.
 
     Examples
     --------
@@ -151,8 +224,11 @@ def sweep(
     """
     items = _checked_scenarios(problem, scenarios, errors)
     pool = executor_of(executor)
-    options = {**SWEEP_SOLVE_DEFAULTS, **(solve_options or {})}
-    work = _Work(problem, options, keep_allocations)
+    if review is None and years is None and version is None:
+        options = {**SWEEP_SOLVE_DEFAULTS, **(solve_options or {})}
+    else:
+        options = _life_options(problem, version, review, years, solve_options)
+    work = _Work(problem, options, keep_allocations, version, review, years)
     reporter = Reporter(progress, len(items))
     try:
         if pool is None:
@@ -160,6 +236,39 @@ def sweep(
         return SweepResults(_sweep_on(pool, work, items, chunksize, errors, reporter))
     finally:
         reporter.close()
+
+
+def _life_options(
+    problem: Problem,
+    version: Version | None,
+    review: ReviewInput | None,
+    years: YearPlanInput | None,
+    solve_options: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The options of a sweep of reviews or year plans, once its inputs are known to fit."""
+    if years is not None and (review is not None or version is not None):
+        raise ValueError("sweep() takes either years= or version= and review=, not both")
+    if years is not None:
+        if not isinstance(years, YearPlanInput):
+            raise TypeError(f"years must be a YearPlanInput, not {type(years).__name__}")
+        check_years(problem, years)
+    else:
+        if review is None or version is None:
+            missing = "review=" if review is None else "version="
+            raise ValueError(f"a sweep of reviews needs version= and review=: {missing} missing")
+        if not isinstance(review, ReviewInput):
+            raise TypeError(f"review must be a ReviewInput, not {type(review).__name__}")
+        if not isinstance(version, Allocation | Reallocation | TradeDecision):
+            raise TypeError(
+                "version must be an Allocation, a Reallocation or a TradeDecision, "
+                f"not {type(version).__name__}"
+            )
+        state = state_of(problem, version)
+        check_review(problem, state.awards, review, state.left)
+    extra = sorted(set(solve_options or {}) - {"time_limit"})
+    if extra:
+        raise ValueError(f"sweeps of reviews and year plans take time_limit only, not {extra}")
+    return dict(solve_options or {})
 
 
 def _checked_scenarios(
@@ -179,9 +288,9 @@ def _checked_scenarios(
 
 def _sweep_here(
     work: _Work, items: Sequence[Scenario], errors: str, reporter: Reporter
-) -> list[ScenarioResult]:
+) -> list[Result]:
     """The scenarios one after another in this process."""
-    results: list[ScenarioResult] = []
+    results: list[Result] = []
     for s in items:
         result = _run_one(work, s)
         _check(result, errors)
@@ -197,7 +306,7 @@ def _sweep_on(
     chunksize: int | None,
     errors: str,
     reporter: Reporter,
-) -> list[ScenarioResult]:
+) -> list[Result]:
     """The scenarios in chunks as the executor's tasks, put back in order as they finish."""
     if chunksize is None:
         chunksize = max(1, min(64, math.ceil(len(items) / (4 * (os.cpu_count() or 1)))))
@@ -205,7 +314,7 @@ def _sweep_on(
         raise ValueError(f"chunksize must be at least 1, not {chunksize}")
     chunks = list(_chunks(items, chunksize))
     futures = {executor.submit(_run_chunk, work, chunk): k for k, chunk in enumerate(chunks)}
-    done: dict[int, list[ScenarioResult]] = {}
+    done: dict[int, list[Result]] = {}
     try:
         for future in cf.as_completed(futures):
             chunk_results = future.result()
@@ -220,7 +329,7 @@ def _sweep_on(
     return [r for k in range(len(chunks)) for r in done[k]]
 
 
-def _check(result: ScenarioResult, errors: str) -> None:
+def _check(result: Result, errors: str) -> None:
     if errors == "raise" and result.status == "invalid":
         if result.exception is not None:
             raise result.exception
