@@ -487,3 +487,131 @@ def test_a_capacity_shortfall_gives_the_competitions_reasons_for_bids_that_did_n
     )
     words = " ".join(a.diagnosis.messages)
     assert "quality 0.2 is below the minimum 0.5" in words
+
+
+# -- a minimum award in the pass-down: never infeasible when an allocation exists ---------------
+
+
+def _min_award_case(**policy: Any) -> dict[str, Any]:
+    """Four bidders, d > a > b > c by quality; d, a and c can deliver only £8,000 each, b the
+    whole lot; a minimum award of £8,000 and a share cap of 0.8 (b at most £72,000 of the
+    £90,000 pot), two winners split by score.  d and a cannot cover the lot, so b joins them;
+    the cap holds b back, and the rest (£2,000) is below c's minimum award."""
+    members = [_member(m) for m in "abcd"]
+    return {
+        "members": members,
+        "contracts": [
+            {
+                "id": "c1",
+                "value": "100000",
+                "award": "sub_tender",
+                "lots": [{"id": "t1", "value": "100000", "theme": "advice", "area": "Luton"}],
+            }
+        ],
+        "bids": [
+            {"member": "a", "lot": "t1", "quality": 0.85, "capacity": "8000"},
+            {"member": "b", "lot": "t1", "quality": 0.8},
+            {"member": "c", "lot": "t1", "quality": 0.5, "capacity": "8000"},
+            {"member": "d", "lot": "t1", "quality": 0.9, "capacity": "8000"},
+        ],
+        "policy": {
+            "min_award": "8000",
+            "max_member_share": "0.8",
+            "max_dependency": "2",
+            "tender": {**QUALITY_ONLY, "max_winners": 2, "split": "score_proportional"},
+            **policy,
+        },
+    }
+
+
+def test_a_held_winner_gives_way_to_the_minimum_award_of_a_bid_further_down() -> None:
+    from tests.support import tender_oracle as oracle
+
+    data = _min_award_case()
+    case = oracle.case(data)
+    found = oracle.find_allocation(case)
+    assert found is not None  # an allocation keeping every condition exists (the only one)
+    a = solve(Problem.model_validate(data))
+    assert a.status.value == "optimal"  # was "infeasible": b's held level stayed its floor
+    assert_valid_allocation(Problem.model_validate(data), a, require_ok=True)
+    got = _pence_awards(a)
+    assert got == {m: v for (m, _), v in found.items() if v}
+    assert got == oracle.best_ranked_first(case, "t1", {})
+    assert got["b"] == 6_600_000 and got["c"] == 800_000
+
+
+def _chain_min_award(capacity_c: str, income_b: str) -> dict[str, Any]:
+    """A share cap holds a, b's dependency limit holds b, and c can deliver less than the
+    minimum award: a chain of limits, in rank order."""
+    incomes = {"a": "900000", "b": income_b, "c": "900000", "d": "900000", "e": "900000"}
+    quality = {"a": 0.9, "b": 0.8, "c": 0.7, "d": 0.6, "e": 0.5}
+    bids = [{"member": m, "lot": "t1", "quality": q} for m, q in quality.items()]
+    bids[2]["capacity"] = capacity_c
+    return {
+        "members": [{**_member(m), "annual_income": v} for m, v in incomes.items()],
+        "contracts": [
+            {
+                "id": "c1",
+                "value": "100000",
+                "award": "sub_tender",
+                "lots": [{"id": "t1", "value": "100000", "theme": "advice", "area": "Luton"}],
+            }
+        ],
+        "bids": bids,
+        "policy": {
+            "min_award": "8000",
+            "max_member_share": "0.5",
+            "max_dependency": "1",
+            "tender": QUALITY_ONLY,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("capacity_c", "income_b"),
+    [("3000", "40000"), ("3000", "41000"), ("20000", "38000"), ("9000", "36500")],
+)
+def test_a_chain_of_limits_with_a_minimum_award_is_the_best_ranked_first_allocation(
+    capacity_c: str, income_b: str
+) -> None:
+    from tests.support import tender_oracle as oracle
+
+    data = _chain_min_award(capacity_c, income_b)
+    case = oracle.case(data)
+    assert oracle.find_allocation(case) is not None
+    expected = oracle.best_ranked_first(case, "t1", {})
+    a = solve(Problem.model_validate(data))
+    assert a.status.value == "optimal"
+    assert_valid_allocation(Problem.model_validate(data), a, require_ok=True)
+    got = _pence_awards(a)
+    assert set(got) == set(expected or {}), (got, expected)
+    assert all(abs(got[m] - v) <= 1 for m, v in (expected or {}).items()), (got, expected)
+    assert all(v >= 800_000 for v in got.values())
+
+
+def test_rank_first_splits_in_rank_order_with_every_share_zero_or_the_minimum() -> None:
+    from allocate.core.tendering import rank_first
+
+    # the best bid gives up what the next needs to reach the minimum
+    assert rank_first(Fraction(90), [86, 50], 5) == [85, 5]
+    # a bid below the minimum takes nothing; the next takes its place
+    assert rank_first(Fraction(90), [80, 3, 20], 8) == [80, 0, 10]
+    # two bids of 8 cannot take 12 with each at least 8, one alone cannot either
+    assert rank_first(Fraction(12), [8, 8], 8) is None
+    # brute force over whole numbers: the best-ranked-first split, each zero or in [least, cap]
+    for caps in ([7, 5, 9], [10, 4, 4, 6], [3, 12, 5]):
+        for estate in range(30):
+            for least in (1, 3, 4):
+                got = rank_first(Fraction(estate), caps, least)
+                options = [
+                    list(x)
+                    for x in _grid(caps)
+                    if sum(x) == estate and all(v == 0 or v >= least for v in x)
+                ]
+                assert got == (max(options) if options else None), (caps, estate, least)
+
+
+def _grid(caps: list[int]) -> list[tuple[int, ...]]:
+    import itertools
+
+    return list(itertools.product(*(range(c + 1) for c in caps)))

@@ -27,10 +27,11 @@ member id (only bids equal in all three are ordered by id).
 **Winners and split**: the first ``max_winners`` in rank order (all when ``None``), more down the
 ranking while their capacities cannot cover the lot; split in rank order (each up to its
 capacity) or in proportion to the totals (water-filling, capped at capacity).  With a
-``min_award``, the lowest-ranked winner whose share would fall below it is passed over, and the
-split made again, as long as the others can still cover the lot; in a ``rank_order`` split only
-when its capacity is below the minimum (otherwise the next bid would get the same remainder:
-the winner keeps its share, and its floor takes what it lacks from the winners above it).
+``min_award``, a bid whose capacity (or limit) is below it receives nothing, passed over while
+the others can cover the lot; in rank order each winner, best first, takes the most that still
+lets the bids after it take the rest with every share zero or at least the minimum
+(:func:`rank_first`); split by score, the lowest-ranked winner whose share would fall below it
+is passed over, and the split made again, as long as the others can still cover the lot.
 
 **Savings**: a winner's price for its share *t* is *t·r*; the saving *t·(1 − r)* stays with it
 as more units (``more_units``), or goes to the lot's other winners in proportion to their shares,
@@ -57,7 +58,16 @@ from fractions import Fraction
 from allocate.core.model import Competition, PriceScoring, SavingUse, Split, TenderPolicy
 from allocate.core.rules import weighted_proportional
 
-__all__ = ["CRITERIA", "Evaluation", "LotTender", "Offer", "Transfer", "evaluate", "median"]
+__all__ = [
+    "CRITERIA",
+    "Evaluation",
+    "LotTender",
+    "Offer",
+    "Transfer",
+    "evaluate",
+    "median",
+    "rank_first",
+]
 
 #: The award criteria, in the order reports list them (the fields of ``TenderWeights``).
 CRITERIA: tuple[str, ...] = ("quality", "social_value", "impact", "capacity", "price")
@@ -278,20 +288,30 @@ def _split(
     min_award: int | None,
 ) -> tuple[dict[str, Fraction], list[str]]:
     """Each ranked bid's share of the lot (0 for those that do not win), and the notes."""
-    passed: list[str] = []
+    least = min_award or 0
+    everyone = ranked
     notes: list[str] = []
+    # a bid that cannot reach the minimum award (its capacity, or the level a side-constraint
+    # holds it to, is below it) can receive nothing at all
+    short = [m for m in ranked if 0 < caps[m] < least]
+    if short and sum(caps[m] for m in ranked if caps[m] >= least) >= estate:
+        ranked = [m for m in ranked if m not in short]
+        notes += [
+            f"{m}: passed over, it can deliver at most {_show(Fraction(caps[m]))}, below the "
+            "minimum award"
+            for m in short
+        ]
+    passed: list[str] = []
     while True:
         targets, added = _split_once(
-            policy, estate, [m for m in ranked if m not in passed], caps, totals
+            policy, estate, [m for m in ranked if m not in passed], caps, totals, least
         )
-        small = [m for m in ranked if 0 < targets.get(m, 0) < (min_award or 0)]
+        small = [m for m in ranked if 0 < targets.get(m, 0) < least]
         if not small:
             break
         candidate = small[-1]
-        if policy.split is Split.RANK_ORDER and caps[candidate] >= (min_award or 0):
-            # its share is small because little of the lot is left, not because it cannot
-            # deliver more: the next bid would get the same little (the floor decides)
-            break
+        if policy.split is Split.RANK_ORDER and caps[candidate] >= least:
+            break  # no split in rank order reaches the minimum for every winner
         left = [m for m in ranked if m not in passed and m != candidate]
         if sum(caps[m] for m in left) < estate:
             break  # the others cannot cover the lot: the share stands (and the floor decides)
@@ -305,7 +325,7 @@ def _split(
             "winners added down the ranking, as the first winners' capacities cannot cover the "
             f"lot: {', '.join(added)}"
         )
-    return {m: targets.get(m, Fraction(0)) for m in ranked}, notes
+    return {m: targets.get(m, Fraction(0)) for m in everyone}, notes
 
 
 def _split_once(
@@ -314,6 +334,7 @@ def _split_once(
     ranked: list[str],
     caps: dict[str, int],
     totals: dict[str, Fraction],
+    least: int = 0,
 ) -> tuple[dict[str, Fraction], list[str]]:
     k = policy.max_winners if policy.max_winners is not None else len(ranked)
     winners = [m for m in ranked if caps[m] > 0][:k]
@@ -334,10 +355,65 @@ def _split_once(
             out[m] = Fraction(caps[m])
         winners = [m for m in winners if m not in positive]
     left = Fraction(estate) - sum(out.values(), Fraction(0))
+    if least and not out:
+        # in rank order with a minimum award: each winner, best first, as much as still lets
+        # the winners after it (and then the next bids down the ranking) take the rest with
+        # every award zero or at least the minimum
+        while True:
+            firsts = rank_first(left, [caps[m] for m in winners], least)
+            if firsts is not None or not rest:
+                break
+            added.append(rest[0])
+            winners.append(rest.pop(0))
+        if firsts is not None:
+            return dict(zip(winners, firsts, strict=True)), added
     for m in winners:
         out[m] = min(Fraction(caps[m]), left)
         left -= out[m]
     return out, added
+
+
+def rank_first(estate: Fraction, caps: Sequence[int], least: int) -> list[Fraction] | None:
+    """Split ``estate`` in rank order, each share zero or between ``least`` and its cap.
+
+    Each bid in turn, best first, takes the most that still lets the bids after it take the
+    rest: a rest *R* can be taken by the later bids exactly when *R* = 0 or, for some *k*,
+    *k* × ``least`` ≤ *R* ≤ the sum of their *k* largest caps (give *k* of them the minimum and
+    share out the rest up to their caps).  ``None`` when no such split exists.
+
+    >>> rank_first(Fraction(90), [86, 50], 5)
+    [Fraction(85, 1), Fraction(5, 1)]
+    >>> rank_first(Fraction(9), [6, 6], 5) is None
+    True
+    """
+    usable = [c if c >= least else 0 for c in caps]  # below the minimum: nothing at all
+    if not _fits(estate, usable, least):
+        return None
+    out: list[Fraction] = []
+    left = estate
+    for i, cap in enumerate(usable):
+        later = sorted(usable[i + 1 :], reverse=True)
+        # what this bid leaves must be 0, or in [k·least, the k largest later caps] for a k:
+        # so its share lies in [left − top k, left − k·least], or is the whole of what is left
+        spans = [(left, left)] + [
+            (left - sum(later[:k]), left - k * least) for k in range(1, len(later) + 1)
+        ]
+        best = Fraction(0)
+        for lo, hi in spans:
+            v = min(hi, Fraction(cap))
+            if v >= lo and v >= least and v > 0:
+                best = max(best, v)
+        out.append(best)
+        left -= best
+    return out if left == 0 else None
+
+
+def _fits(rest: Fraction, caps: list[int], least: int) -> bool:
+    """Whether bids with ``caps`` can take ``rest`` exactly, each zero or at least ``least``."""
+    if rest == 0:
+        return True
+    top = sorted(caps, reverse=True)
+    return any(k * least <= rest <= sum(top[:k]) for k in range(1, len(top) + 1))
 
 
 def _savings(

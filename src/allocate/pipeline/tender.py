@@ -56,6 +56,11 @@ __all__ = [
 #: the lot (far above the solver's noise, far below a penny on any realistic lot).
 HELD_BACK = 1e-7
 
+#: A held level this close to a whole penny (unit), as a part of the lot, is that penny: the
+#: solver's noise (about 1e-10 of the lot) must not cost a held winner a penny, which a minimum
+#: award further down the ranking would turn into pounds.
+SNAP = 1e-9
+
 
 def offers(problem: Problem, eligibility: Eligibility, j: int, pot: int) -> list[Offer]:
     """The bids for lot ``j`` as the evaluation reads them (every bidder, eligible or not)."""
@@ -157,10 +162,16 @@ def set_targets(
         # a floor kept for providers per area stays; every other floor is the competition's
         floor = lot.floor[pos] if pos in lot.kept else 0
         if t > 0:
-            floor = max(floor, held.get(m, 0), min(least or 0, lot.claims[pos]))
+            # a held winner keeps its level as a floor, or its new share when the split gave
+            # it less (the minimum award of a bid further down, or a split by score)
+            held_floor = min(held.get(m, 0), math.floor(t))
+            floor = max(floor, held_floor, min(least or 0, lot.claims[pos]))
         lot.floor[pos] = floor
         if least:
-            lot.open[pos] = True
+            # a bid that cannot deliver the minimum award can receive nothing at all
+            lot.open[pos] = pos in lot.kept or lot.claims[pos] >= least
+            if not lot.open[pos]:
+                lot.floor[pos] = 0
 
 
 def close_reserve(p: Plan) -> bool:
@@ -201,8 +212,9 @@ def retender(p: Plan, solution: Solution) -> bool:
     and the level a floor, so no later round can push it lower, while the leximin programme may
     still give it more where a condition lets it (its ratio may pass 1).  The lot is then split
     again with the winner limited to its level (:func:`allocate.core.tendering.evaluate`): the
-    rest passes to the next-ranked qualifying bids.  With a minimum award, held winners give up
-    what the next winners need to reach it, lowest-ranked first.
+    rest passes to the next-ranked qualifying bids.  The split is made again from scratch with
+    every level held so far as a cap, so with a minimum award a held winner gives up what the
+    next winners need to reach it (its floor is then its new share, not its held level).
 
     Returns whether any lot changed (then the programme must be solved again).  A winner is held
     once: every change adds a winner to the held ones, which bounds the rounds
@@ -222,7 +234,7 @@ def retender(p: Plan, solution: Solution) -> bool:
             target = lot.fair_share(pos)
             got = Fraction(shares.numerators[pos], shares.denominator)
             if member not in limits and target > 0 and target - got > tolerance:
-                limits[member] = max(0, math.floor(got))
+                limits[member] = max(0, _whole(got, lot.estate))
                 new.append(member)
         if not new:
             continue
@@ -236,6 +248,13 @@ def retender(p: Plan, solution: Solution) -> bool:
         )
         held = dict(limits)
         gave = _make_room(p, lot, again, held, least)
+        gave += [
+            f"{m}: gives up {_amount(lot, level - math.floor(t))} so that the next-ranked winners "
+            "reach the minimum award"
+            for m, level in sorted(limits.items())
+            for t in [again.targets.get(m, Fraction(0))]
+            if 0 < t < level and m not in {g.split(":")[0] for g in gave}
+        ]
         p.tenders[j] = again
         set_targets(p.problem, lot, again, held)
         p.tender_moves[j] = [
@@ -247,6 +266,16 @@ def retender(p: Plan, solution: Solution) -> bool:
     if changed:
         p.sync_open()
     return changed
+
+
+def _whole(got: Fraction, estate: int) -> int:
+    """A level the programme gave, in whole pence (units).
+
+    Rounded down, unless the solver's noise put it a hair below a whole number (then that
+    number; a real bound is kept exactly by the rounding, which never trusts this level).
+    """
+    near = round(got)
+    return near if abs(got - near) <= SNAP * max(estate, 1) else math.floor(got)
 
 
 def _make_room(
