@@ -42,7 +42,7 @@ __all__ = [
 STATEMENT_MAX_ROWS = 12
 #: Rows of the HTML statement's table of lots, so that it stays on one A4 page; the Markdown
 #: lists every lot.
-STATEMENT_HTML_ROWS = 16
+STATEMENT_HTML_ROWS = 13
 #: Contracts of the HTML statement's top-slice table (the rest are summed in one row).
 STATEMENT_HTML_CONTRACTS = 8
 #: Sentences of the HTML statement's "what would bring you more".
