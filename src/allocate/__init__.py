@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from allocate import report as _report  # noqa: F401  (registers the renderers; see core.present)
 from allocate.analysis.scenarios import Scenario, ScenarioError, compare, sweep
+from allocate.analysis.statements import member_statement, member_statements
 from allocate.checks.verify import verify
 from allocate.core.errors import AllocateError, Issue, ProblemError, VerificationError
 from allocate.core.model import (
@@ -33,6 +34,7 @@ from allocate.core.model import (
     TopSlicePolicy,
 )
 from allocate.core.outcome import Allocation, Award, InfeasibleError, SolverError, Status
+from allocate.core.statement import MemberStatement, StatementError
 from allocate.pipeline.solve import solve
 
 try:
@@ -51,6 +53,7 @@ __all__ = [
     "Issue",
     "Lot",
     "Member",
+    "MemberStatement",
     "Membership",
     "Policy",
     "Problem",
@@ -60,12 +63,15 @@ __all__ = [
     "ScenarioError",
     "SizeBand",
     "SolverError",
+    "StatementError",
     "Status",
     "TopSliceMethod",
     "TopSlicePolicy",
     "VerificationError",
     "__version__",
     "compare",
+    "member_statement",
+    "member_statements",
     "solve",
     "sweep",
     "verify",

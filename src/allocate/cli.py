@@ -19,6 +19,10 @@
     when refused.
 ``allocate years PROBLEM.json [PLAN.json] [--stability S] [--json OUT|-] [--report OUT] ...``
     Allocate a multi-year contract year by year (:func:`allocate.review.plan_years`).
+``allocate statements PROBLEM.json --out DIR [--allocation FILE] [--member ID]... [--format F]``
+    Write a statement for every member (or each ``--member``), as HTML and/or Markdown, with
+    the problem, the allocation explained (solved afresh unless ``--allocation`` gives one)
+    and an index (:func:`allocate.member_statement`).
 ``allocate schema [input|output]``
     Print the JSON Schema of the problem format (``input``, the default) or of the output.
 ``allocate serve [--host H] [--port P] [--max-body-bytes N] [--solve-time-limit S] ...``
@@ -33,6 +37,7 @@ written after all (the message names the temporary file that holds it instead).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -41,6 +46,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from allocate import __version__, service
+from allocate.analysis.statements import DEFAULT_MAX_SOLVES, check_allocation, member_statements
 from allocate.core.errors import AllocateError, ProblemError
 from allocate.core.examples import demo_dict, tender_demo_dict
 from allocate.core.model import Problem
@@ -54,12 +60,21 @@ from allocate.core.review import (
     read_version,
 )
 from allocate.core.schema import Rejection, input_schema, output_schema
+from allocate.core.statement import MemberStatement, StatementError
 from allocate.core.years import YearPlan, YearPlanInput
 from allocate.pipeline.review import reallocate
 from allocate.pipeline.solve import solve
 from allocate.pipeline.trade import trade
 from allocate.pipeline.years import plan_years
 from allocate.report import FORMATS, LIFE_FORMATS, life_report_for, report_for
+from allocate.report.html import report_date
+from allocate.report.statement import (
+    file_stems,
+    index_html,
+    index_markdown,
+    statement_html,
+    statement_markdown,
+)
 
 __all__ = ["main"]
 
@@ -73,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_solve_commands(sub)
     _add_life_commands(sub)
+    _add_statements_command(sub)
     schema = sub.add_parser("schema", help="print the JSON Schema of the problem or the output")
     schema.add_argument(
         "document",
@@ -184,6 +200,42 @@ def _add_life_commands(sub: _Commands) -> None:
         help="the stability rule's share (0.2: no award moves more than 20%%), over the plan's",
     )
     life(years)
+
+
+def _add_statements_command(sub: _Commands) -> None:
+    """``statements``: a statement for every member, written into a folder."""
+    st = sub.add_parser("statements", help="write a statement for every member (HTML, Markdown)")
+    st.add_argument("file", type=Path, help="problem JSON ('-' for standard input)")
+    st.add_argument("--out", metavar="DIR", type=Path, required=True, help="the folder to fill")
+    st.add_argument(
+        "--allocation",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="the allocation of this problem to explain (solve --json); solved afresh if none",
+    )
+    st.add_argument(
+        "--member",
+        metavar="ID",
+        action="append",
+        default=None,
+        help="write only this member's statement (repeatable; every member by default)",
+    )
+    st.add_argument(
+        "--format",
+        choices=["html", "md", "both"],
+        default="both",
+        help="HTML, Markdown or both (the default)",
+    )
+    st.add_argument(
+        "--max-solves",
+        type=int,
+        default=DEFAULT_MAX_SOLVES,
+        metavar="N",
+        help=f"solves a statement may make to show what would bring more ({DEFAULT_MAX_SOLVES})",
+    )
+    _errors_json(st, "problem")
+    _run_options(st)
 
 
 def _add_serve_command(sub: _Commands) -> None:
@@ -405,6 +457,104 @@ def _run(args: argparse.Namespace, problem: Problem) -> int:
     return 0 if allocation.status.is_ok else 1
 
 
+def _statements_folder(folder: Path) -> None:
+    """Make the statements' folder (its parent must exist); refuse one that cannot be written."""
+    if folder.exists() and not folder.is_dir():
+        raise _UsageError(f"--out {folder}: it is a file, not a folder")
+    if not folder.exists():
+        if not folder.parent.is_dir():
+            raise _UsageError(f"--out {folder}: no such folder {folder.parent}")
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            raise _UsageError(f"--out {folder}: cannot make the folder ({exc})") from None
+    if not os.access(folder, os.W_OK):
+        raise _UsageError(f"--out {folder}: permission denied")
+
+
+def _explained(args: argparse.Namespace, problem: Problem) -> tuple[Allocation, str | None]:
+    """The allocation to explain, and its text when read from a file (None: solved here)."""
+    if args.allocation is None:
+        return solve(problem, time_limit=args.time_limit), None
+    text = _read(args.allocation)
+    try:
+        allocation = read_document(Allocation, text)
+    except ProblemError as exc:
+        raise _UsageError(f"--allocation {args.allocation}: not an allocation: {exc}") from None
+    try:
+        check_allocation(problem, allocation)
+    except StatementError as exc:
+        raise _UsageError(f"--allocation {args.allocation}: {exc}") from None
+    return allocation, text
+
+
+def _run_statements(args: argparse.Namespace) -> int:
+    """``statements``: solve (or read) the allocation, then write every statement and the index."""
+    if args.max_solves < 0:
+        raise _UsageError(f"--max-solves must be 0 or more, not {args.max_solves}")
+    try:
+        date = report_date()
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    _statements_folder(args.out)
+    errors = _errors_path(args)
+    if errors is not None and not _is_stdout(errors):
+        _check_writable(errors)
+    problem_text = _read(args.file)
+    problem = Problem.model_validate_json(problem_text)
+    chosen = args.member or [m.id for m in problem.members]
+    for member in chosen:
+        if member not in problem.member_index:
+            raise _UsageError(f"--member: no member with id {member!r} in the problem")
+    allocation, allocation_text = _explained(args, problem)
+    if not allocation.status.is_ok:
+        print(allocation.summary(), file=sys.stderr)
+        print("allocate: no statements written: no allocation was made", file=sys.stderr)
+        return 1
+    statements = member_statements(
+        problem,
+        allocation,
+        list(dict.fromkeys(chosen)),
+        max_solves=args.max_solves,
+        time_limit=args.time_limit,
+    )
+    stems = file_stems([m.id for m in problem.members])
+    formats = ["html", "md"] if args.format == "both" else [args.format]
+    files = _statement_files(statements, stems, formats, date)
+    files.insert(0, ("problem.json", problem_text))
+    files.insert(
+        1, ("allocation.json", allocation_text or allocation.model_dump_json(indent=2) + "\n")
+    )
+    failures = []
+    for name, text in files:
+        try:
+            _write(args.out / name, text)
+        except _WriteError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise _WriteError("; ".join(failures))
+    if not args.quiet:
+        print(f"{len(statements)} statement(s) written to {args.out} ({', '.join(formats)})")
+    return 0
+
+
+def _statement_files(
+    statements: list[MemberStatement], stems: dict[str, str], formats: list[str], date: dt.date
+) -> list[tuple[str, str]]:
+    """Each statement's files and the index, as (file name, text)."""
+    files: list[tuple[str, str]] = []
+    for st in statements:
+        if "html" in formats:
+            files.append((f"{stems[st.member]}.html", statement_html(st, date=date)))
+        if "md" in formats:
+            files.append((f"{stems[st.member]}.md", statement_markdown(st)))
+    if "html" in formats:
+        files.append(("index.html", index_html(statements, stems, formats, date=date)))
+    if "md" in formats:
+        files.append(("index.md", index_markdown(statements, stems)))
+    return files
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -415,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             return _serve(args)
+        if args.command == "statements":
+            return _run_statements(args)
         for path in _outputs(args):
             _check_writable(path)
         if args.command in ("review", "trade", "years"):
@@ -431,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
         problem = Problem.model_validate_json(_read(args.file))
         return _run(args, problem)
     except ProblemError as exc:
-        what = "problem" if args.command in ("demo", "solve") else "input"
+        what = "problem" if args.command in ("demo", "solve", "statements") else "input"
         print(f"allocate: invalid {what}: {exc}", file=sys.stderr)
         errors = _errors_path(args)
         if errors is not None:

@@ -34,7 +34,7 @@ def _style_elements(html: str) -> list[str]:
     return re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
 
 
-@pytest.mark.parametrize("name", [styles.REPORT_CSS, styles.NOTEBOOK_CSS])
+@pytest.mark.parametrize("name", [styles.REPORT_CSS, styles.NOTEBOOK_CSS, styles.STATEMENT_CSS])
 def test_stylesheet_is_the_file_in_the_package(name: str) -> None:
     on_disk = (STATIC / name).read_text(encoding="utf-8")
     assert on_disk.strip()
@@ -45,8 +45,20 @@ def test_stylesheet_is_the_file_in_the_package(name: str) -> None:
 
 def test_every_stylesheet_in_static_is_one_the_views_use() -> None:
     assert sorted(p.name for p in STATIC.glob("*.css")) == sorted(
-        [styles.REPORT_CSS, styles.NOTEBOOK_CSS]
+        [styles.REPORT_CSS, styles.NOTEBOOK_CSS, styles.STATEMENT_CSS]
     )
+
+
+def test_a_member_statement_inlines_the_report_and_statement_stylesheets() -> None:
+    from allocate import member_statement
+
+    problem = demo_problem()
+    page = member_statement(problem, solve(problem), "luton-advice", max_solves=0).to_html()
+    inlined = _style_elements(page)
+    assert inlined == [
+        "\n" + styles.stylesheet(styles.REPORT_CSS),
+        "\n" + styles.stylesheet(styles.STATEMENT_CSS),
+    ]
 
 
 def test_stylesheet_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,10 @@ One module a format, on a few shared pieces:
 * :mod:`~allocate.report.text` (:func:`text_summary`), :mod:`~allocate.report.markdown`
   (:func:`markdown_report`), :mod:`~allocate.report.html` (:func:`html_report`, the stand-alone
   page) and :mod:`~allocate.report.notebook` (:func:`problem_html`, :func:`allocation_html`,
-  :func:`audit_html`, the Jupyter views), and :mod:`~allocate.report.life` (a reallocation, a
-  trade decision and a year plan, :func:`life_markdown` and :func:`life_html`);
+  :func:`audit_html`, the Jupyter views), :mod:`~allocate.report.life` (a reallocation, a
+  trade decision and a year plan, :func:`life_markdown` and :func:`life_html`) and
+  :mod:`~allocate.report.statement` (a member's statement, :func:`statement_markdown` and
+  :func:`statement_html`);
 * :mod:`~allocate.report.table` lays out a table in each format, :mod:`~allocate.report.markup`
   escapes every text that is not trusted markup, :mod:`~allocate.report.styles` reads the
   stylesheets kept as package data in ``static/``, :mod:`~allocate.report.common` and
@@ -17,7 +19,8 @@ format is a module here and one entry there.
 
 Importing this package registers its renderers with :mod:`allocate.core.present`, through which
 ``Problem._repr_html_``, ``Audit._repr_html_``, ``Allocation._repr_html_``,
-``Allocation.to_markdown`` and ``Allocation.summary`` reach them.
+``Allocation.to_markdown``, ``Allocation.summary``, ``MemberStatement.to_markdown`` and
+``MemberStatement.to_html`` reach them.
 
 Examples
 --------
@@ -39,6 +42,7 @@ from allocate.report.html import html_report
 from allocate.report.life import LIFE_FORMATS, life_html, life_markdown, life_report_for
 from allocate.report.markdown import markdown_report
 from allocate.report.notebook import allocation_html, audit_html, problem_html
+from allocate.report.statement import statement_html, statement_markdown
 from allocate.report.text import text_summary
 
 __all__ = [
@@ -53,6 +57,8 @@ __all__ = [
     "markdown_report",
     "problem_html",
     "report_for",
+    "statement_html",
+    "statement_markdown",
     "text_summary",
 ]
 
@@ -85,3 +91,5 @@ present.register(present.AUDIT_HTML, audit_html)
 present.register(present.ALLOCATION_HTML, allocation_html)
 present.register(present.ALLOCATION_MARKDOWN, markdown_report)
 present.register(present.ALLOCATION_TEXT, text_summary)
+present.register(present.STATEMENT_MARKDOWN, statement_markdown)
+present.register(present.STATEMENT_HTML, statement_html)

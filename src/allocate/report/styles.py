@@ -2,7 +2,8 @@ r"""The stylesheets of the HTML views, kept as package data in ``allocate/report
 
 ``notebook.css`` styles the Jupyter views (every rule scoped under ``.allocate`` so it cannot
 restyle the notebook around them); ``report.css`` styles the stand-alone page, on screen and
-in print.  Both are inlined into the HTML they style, so a view or a page needs no other file.
+in print, and ``statement.css`` adds the print rules that fit a member's statement on one A4
+page.  Each are inlined into the HTML they style, so a view or a page needs no other file.
 
 Examples
 --------
@@ -19,12 +20,14 @@ from importlib.resources import files
 
 from allocate.report.markup import Markup, format_html
 
-__all__ = ["NOTEBOOK_CSS", "REPORT_CSS", "style_element", "stylesheet"]
+__all__ = ["NOTEBOOK_CSS", "REPORT_CSS", "STATEMENT_CSS", "style_element", "stylesheet"]
 
 #: Styles for the notebook views.
 NOTEBOOK_CSS = "notebook.css"
 #: Styles for the stand-alone report.
 REPORT_CSS = "report.css"
+#: Styles a member's statement adds to the report's.
+STATEMENT_CSS = "statement.css"
 
 
 @cache  # every view of a notebook inlines the same file: read it once
