@@ -615,3 +615,60 @@ def _grid(caps: list[int]) -> list[tuple[int, ...]]:
     import itertools
 
     return list(itertools.product(*(range(c + 1) for c in caps)))
+
+
+@pytest.mark.parametrize("unit_price", ["400", "430"])
+def test_a_saving_kept_as_more_units_states_the_units_it_buys(unit_price: str) -> None:
+    # 200 clients at £500 on the contract; after the 10% top-slice the member pot is £90,000,
+    # £450 a client.  A lone winner bidding below that keeps its saving as more clients.
+    data = {
+        "members": [_member(m) for m in "ab"],
+        "contracts": [
+            {
+                "id": "c1",
+                "value": "100000",
+                "award": "sub_tender",
+                "lots": [
+                    {
+                        "id": "t1",
+                        "value": "100000",
+                        "theme": "advice",
+                        "area": "Luton",
+                        "unit": "client",
+                        "unit_price": "500",
+                    }
+                ],
+            }
+        ],
+        "capacities": [],
+        "bids": [
+            {"member": "a", "lot": "t1", "quality": 0.9, "price": unit_price},
+            {"member": "b", "lot": "t1", "quality": 0.5, "price": "450"},
+        ],
+        "policy": {
+            "tender": {
+                "competition": "price_quality",
+                "weights": {
+                    "quality": "0.9",
+                    "social_value": 0,
+                    "impact": 0,
+                    "capacity": 0,
+                    "price": "0.1",
+                },
+                "max_winners": 1,
+                "saving": "more_units",
+            }
+        },
+    }
+    a = solve(Problem.model_validate(data))
+    assert a.status.is_ok
+    (saving,) = a.audit.tenders[0].savings
+    assert saving.source == "a" and saving.to is None
+    pot, clients = Fraction(90_000), 200
+    paid = Fraction(Decimal(unit_price)) * clients  # the winner's own price for the lot's work
+    assert Fraction(saving.amount) == pot - paid
+    assert saving.units == math.floor((pot - paid) / Fraction(Decimal(unit_price)))
+    # the winner is paid the whole pot for the lot's own clients; the extra is on top
+    (award,) = a.awards
+    assert award.amount == Decimal("90000.00") and award.units == clients
+    assert f"{saving.units:,} more units at its price" in a.to_markdown()

@@ -559,6 +559,10 @@ class SavingTransfer(Record):
     """The winner it went to; ``null``: it stayed with the source as more units."""
     amount: Money
     """The saving, to the nearest penny (awards are rounded afterwards, exactly)."""
+    units: int | None = None
+    """On a lot priced per unit, a saving kept as more units: the whole units it buys at the
+    winner's own unit price (⌊saving ÷ unit price⌋), delivered on top of ``award_units``;
+    ``null`` otherwise."""
 
 
 class TenderReport(Record):

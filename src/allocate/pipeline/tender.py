@@ -26,10 +26,10 @@ from fractions import Fraction
 import numpy as np
 
 from allocate.core.apportion import ExactShares
-from allocate.core.model import Competition, Problem
+from allocate.core.model import Bid, Competition, Problem
 from allocate.core.money import format_money, from_pence, to_pence
 from allocate.core.outcome import BidEvaluation, SavingTransfer, TenderReport
-from allocate.core.tendering import CRITERIA, LotTender, Offer, evaluate
+from allocate.core.tendering import CRITERIA, LotTender, Offer, Transfer, evaluate
 from allocate.pipeline.eligibility import describe_reasons
 from allocate.pipeline.plan import (
     ContractTopSlice,
@@ -404,7 +404,13 @@ def reports(p: Plan, awards: dict[int, Rounded] | None) -> list[TenderReport]:
                 winners=winners,
                 savings=[
                     SavingTransfer.model_construct(
-                        None, source=t.source, to=t.to, amount=_pounds(t.amount * per)
+                        None,
+                        source=t.source,
+                        to=t.to,
+                        amount=_pounds(t.amount * per),
+                        units=_more_units(
+                            t, bids.get((t.source, lot.lot_id)), spec.unit_price, per
+                        ),
                     )
                     for t in result.transfers
                 ],
@@ -412,3 +418,16 @@ def reports(p: Plan, awards: dict[int, Rounded] | None) -> list[TenderReport]:
             )
         )
     return out
+
+
+def _more_units(
+    t: Transfer, bid: Bid | None, unit_price: Decimal | None, per: Fraction
+) -> int | None:
+    """The whole units a saving kept as more units buys at its winner's own unit price.
+
+    ``t.amount`` is in the lot's quantity (``per`` pence each); None when the saving went to
+    another winner, the lot is not priced per unit, or the bid names no price.
+    """
+    if t.to is not None or unit_price is None or bid is None or not bid.price:
+        return None
+    return math.floor(t.amount * per / (Fraction(bid.price) * 100))

@@ -156,6 +156,8 @@ def tender_lines(t: TenderReport) -> list[str]:
             lines.append(f"{b.member}: abnormally low price, {b.abnormally_low}")
     for s in t.savings:
         where = f"went to {s.to}" if s.to else "stayed with it for more units"
+        if s.units is not None:
+            where += f" ({s.units:,} more {'unit' if s.units == 1 else 'units'} at its price)"
         lines.append(f"{s.source}: its saving of {format_money(s.amount)} {where}")
     return lines
 
