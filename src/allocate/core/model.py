@@ -212,6 +212,23 @@ ABSENT: Any = Field(default=None, exclude_if=_is_none)
 ABSENT_FALSE: Any = Field(default=False, exclude_if=_is_false)
 
 
+def read_object(text: str | bytes | bytearray) -> dict[str, Any]:
+    """A JSON object read strictly (:mod:`allocate.core.jsontext`), or a :class:`ProblemError`.
+
+    Duplicate keys, ``NaN``, overlong numbers, deep nesting and a top level that is not an
+    object are refused by name.
+    """
+    try:
+        raw = jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise ProblemError([Issue(exc.where, str(exc))]) from None
+    if not isinstance(raw, dict):
+        raise ProblemError(
+            [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
+        )
+    return raw
+
+
 class Membership(StrEnum):
     """Level of membership (prospectus, section 13)."""
 
@@ -830,14 +847,7 @@ class Problem(_Frozen):
         The text is read strictly (:mod:`allocate.core.jsontext`): duplicate keys, ``NaN``,
         overlong numbers and deep nesting are refused by name; numbers are read exactly.
         """
-        try:
-            raw = jsontext.loads(json_data)
-        except jsontext.JsonTextError as exc:
-            raise ProblemError([Issue(exc.where, str(exc))]) from None
-        if not isinstance(raw, dict):
-            raise ProblemError(
-                [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
-            )
+        raw = read_object(json_data)
         return cls.model_validate(raw, strict=strict, context=context, **kwargs)
 
     def evolve(self, **changes: Any) -> Problem:

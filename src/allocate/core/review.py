@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from allocate.core import jsontext
 from allocate.core.errors import Issue, ProblemError
 from allocate.core.frames import MoneyAs, frame, nullable_ints, numeric
 from allocate.core.model import (
@@ -45,6 +44,7 @@ from allocate.core.model import (
     Rate,
     _problem_error,
     _whole_number,
+    read_object,
 )
 from allocate.core.outcome import (
     FORMAT_VERSION,
@@ -108,14 +108,7 @@ def read_document[M: BaseModel](cls: type[M], text: str | bytes) -> M:
     allocate.core.errors.ProblemError: 1 problem in the input:
       - amount: money must not be negative [value: '-1']
     """
-    try:
-        raw = jsontext.loads(text)
-    except jsontext.JsonTextError as exc:
-        raise ProblemError([Issue(exc.where, str(exc))]) from None
-    if not isinstance(raw, dict):
-        raise ProblemError(
-            [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
-        )
+    raw = read_object(text)
     try:
         return cls.model_validate(raw)
     except ValidationError as exc:
@@ -487,14 +480,7 @@ def read_version(text: str | bytes) -> Allocation | Reallocation | TradeDecision
 remaining capacities, which a trade on it must honour: recompute it with this version \
 (format 1.2) from its inputs (allocate review / allocate trade, or replay) [value: '1.1']
     """
-    try:
-        raw = jsontext.loads(text)
-    except jsontext.JsonTextError as exc:
-        raise ProblemError([Issue(exc.where, str(exc))]) from None
-    if not isinstance(raw, dict):
-        raise ProblemError(
-            [Issue("", f"the top level must be a JSON object, not {type(raw).__name__}")]
-        )
+    raw = read_object(text)
     kind, version = raw.get("kind"), raw.get("format_version")
     cls: type[Allocation | Reallocation | TradeDecision]
     if kind is None and raw.get("status") == "invalid_input":
