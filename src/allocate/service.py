@@ -122,7 +122,7 @@ class ServiceLimits:
 class Validated(Record):
     """The answer of ``POST /validate`` for a valid problem."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     """The version of the formats (:data:`allocate.schema.FORMAT_VERSION`)."""
     status: Literal["valid"] = "valid"
     """Always ``valid``."""
@@ -141,7 +141,7 @@ class Validated(Record):
 class ServiceRefusal(Record):
     """Why the service did not answer a request: too large, busy, or out of time."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     """The version of the formats."""
     status: Literal["too_large", "busy", "time_limit", "error"]
     """``too_large`` (413), ``busy`` (503), ``time_limit`` (504) or ``error`` (500)."""

@@ -306,7 +306,7 @@ class ReviewRow(Record):
 class Reallocation(Record):
     """A new version of an allocation after a review: delivered work kept, the rest re-allocated."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     kind: Literal["reallocation"] = "reallocation"
     status: Status
     version: Version
@@ -347,7 +347,7 @@ class Reallocation(Record):
 class TradeDecision(Record):
     """A trade approved (with the new version) or refused (with the conditions that refuse it)."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     kind: Literal["trade"] = "trade"
     approved: bool
     trade: Trade

@@ -15,7 +15,7 @@ Examples
 >>> error = ProblemError([Issue("members[0].annual_income", "must not be negative", "a", "-5")])
 >>> print(Rejection.from_error(error).model_dump_json(indent=1))
 {
- "format_version": "1.1",
+ "format_version": "1.2",
  "status": "invalid_input",
  "summary": "1 problem in the input",
  "issues": [
@@ -28,7 +28,7 @@ Examples
  ]
 }
 >>> output_schema()["$id"]
-'urn:allocate:schema:output:1.1'
+'urn:allocate:schema:output:1.2'
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class IssueRecord(Record):
 class Rejection(Record):
     """The output for an invalid problem: every issue found, each with location, id and value."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     """The version of the output format (:data:`FORMAT_VERSION`)."""
     status: Literal["invalid_input"] = "invalid_input"
     """Always ``invalid_input``: no allocation was attempted."""

@@ -140,7 +140,7 @@ class YearResult(Record):
 class YearPlan(Record):
     """A multi-year contract allocated year by year (a years × members table)."""
 
-    format_version: Literal["1.1"] = FORMAT_VERSION
+    format_version: Literal["1.2"] = FORMAT_VERSION
     kind: Literal["year_plan"] = "year_plan"
     label: str
     status: Status

@@ -87,7 +87,7 @@ import highspy
 import pulp
 
 from allocate.core.outcome import Status
-from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow
+from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow, StageDuals
 
 __all__ = [
     "SOLVER_OPTIONS",
@@ -609,13 +609,41 @@ class _Leximin:
             if not frozen:  # pragma: no cover - LP theory guarantees a tight claimant
                 result.status, result.message = Status.SOLVER_ERROR, "no claimant could be frozen"
                 return False
+            fixed = self.fixed(unfrozen - frozen)
+            self.record_stage(unfrozen, t_star, frozen, fixed)
             self.freeze(frozen, t_star)
             unfrozen -= frozen
-            for c, bound in self.fixed(unfrozen).items():
+            for c, bound in fixed.items():
                 # held at the bound itself: the bound is the award in every later answer
                 self.hold(c, bound, bound / self.ratio[c])
                 unfrozen.discard(c)
         return True
+
+    def record_stage(
+        self, unfrozen: set[int], t_star: float, frozen: set[int], fixed: dict[int, float]
+    ) -> None:
+        """Keep the stage's level, who it freezes and its non-zero duals, for the certificate.
+
+        Each dual is the row's as formulated (the solver's over the factor the row was divided
+        by, and over the pair's scale for a ratio or hold row, which the solver sees divided by
+        it).
+        """
+        m, rd = self.m, self.row_dual
+        at_bound = {
+            c: "capacity" if bound == self.m.zs[c].upBound else "floor"
+            for c, bound in fixed.items()
+        }
+        stage = StageDuals(level=t_star, at_level=sorted(frozen), at_bound=at_bound)
+        for j, row in enumerate(m.budget_rows):
+            if value := rd[row.constraint.id] / row.factor:
+                stage.budget[j] = value
+        for name, row in m.side.items():
+            if value := rd[row.constraint.id] / row.factor:
+                stage.side[name] = value
+        for c, rid in self.rrow.items():
+            if value := rd[rid] / m.scale[c]:
+                (stage.ratio if c in unfrozen else stage.hold)[c] = value
+        self.result.stage_duals.append(stage)
 
     def settle_zero_targets(self) -> bool:
         """Pairs the rule gives nothing receive only what the constraints demand."""
@@ -704,6 +732,8 @@ class _Elastic:
     unalloc: dict[int, Any] = field(default_factory=dict)
     floor_slack: dict[int, Any] = field(default_factory=dict)
     side_slack: dict[str, tuple[Any | None, Any | None, float]] = field(default_factory=dict)
+    rows: dict[str, _Row] = field(default_factory=dict)
+    """The budget and side rows, by name (their duals make the infeasibility certificate)."""
 
     def gives(self, family: str) -> bool:
         """Whether the family's rows may give."""
@@ -719,7 +749,7 @@ class _Elastic:
                 terms.append((self.unalloc[j], 1.0))
                 # unplaced money weighs more than a relaxed policy: prefer relaxing the policy
                 self.objective.append((self.unalloc[j], 1.5 * float(self.lot_value[j])))
-            _scaled_row(m.prob, terms, "==", 1.0, f"budget:{name}")
+            self.rows[f"budget:{name}"] = _scaled_row(m.prob, terms, "==", 1.0, f"budget:{name}")
 
     def add_floor_rows(self) -> None:
         """Floors as rows with a shortfall slack, when ``floor`` may give."""
@@ -754,7 +784,7 @@ class _Elastic:
                 terms.append((up, unit))
                 self.objective.append((up, row.scale * unit))
         self.side_slack[row.name] = (down, up, unit)
-        _scaled_row(m.prob, terms, row.sense, row.rhs, row.name)
+        self.rows[row.name] = _scaled_row(m.prob, terms, row.sense, row.rhs, row.name)
 
     def read(self, status: Status) -> ElasticResult:
         """The relaxations in pence, leaving out solver noise below half a penny."""
@@ -814,6 +844,7 @@ def solve_elastic(
         return ElasticResult(status=solved.status, retries=retries)
     out = e.read(solved.status)
     out.retries = retries
+    out.row_duals = {name: v for name, row in e.rows.items() if (v := row.dual())}
     return out
 
 
@@ -917,7 +948,23 @@ def _merge(merged: LeximinResult, res: LeximinResult, pairs: list[int], lots: li
             merged.budget_dual[j] = res.budget_dual[local]
     merged.side_duals.update(res.side_duals)
     merged.side_activity.update(res.side_activity)
+    group = 1 + max((s.group for s in merged.stage_duals), default=-1)
+    merged.stage_duals += [_global_stage(s, pairs, lots, group) for s in res.stage_duals]
     return True
+
+
+def _global_stage(stage: StageDuals, pairs: list[int], lots: list[int], group: int) -> StageDuals:
+    """A group's stage with its pairs and lots by their index in the whole programme."""
+    return StageDuals(
+        level=stage.level,
+        group=group,
+        at_level=[pairs[c] for c in stage.at_level],
+        at_bound={pairs[c]: kind for c, kind in stage.at_bound.items()},
+        budget={lots[j]: v for j, v in stage.budget.items()},
+        ratio={pairs[c]: v for c, v in stage.ratio.items()},
+        hold={pairs[c]: v for c, v in stage.hold.items()},
+        side=dict(stage.side),
+    )
 
 
 def solve_by_components(
