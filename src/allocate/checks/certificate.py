@@ -41,6 +41,7 @@ from fractions import Fraction
 
 from allocate.checks.verify import _Index, verify
 from allocate.core import cashflow
+from allocate.core.apportion import ExactShares
 from allocate.core.certificate import Certificate, CertificateStage
 from allocate.core.families import CASH_FLOW
 from allocate.core.model import ClientGroup, Lot, Problem, Rule
@@ -98,21 +99,24 @@ class _RefusedError(Exception):
 
 @dataclass(slots=True)
 class _Pair:
-    """One eligible (member, lot) pair, in pence (exact) unless said otherwise."""
+    """One eligible (member, lot) pair, in whole numbers of the lot's quantity (pence or units).
+
+    An amount in pence is the quantity times the lot's :attr:`_Lot.unit`.
+    """
 
     member: str
     lot: int
     """Index into :attr:`_Facts.lots`."""
-    hi: Fraction
-    lo: Fraction
-    phi: Fraction
-    """Fair share, in pence."""
-    award: Fraction
-    """The allocation's award, in pence (units × the pence a unit carries, on unit-priced lots)."""
-    claim: int = 0
-    """The member's claim (capacity) in the lot's quantity: pence, or units."""
-    made: bool = False
-    closed: bool = False
+    claim: int
+    """The member's claim (capacity)."""
+    phi: int
+    """The fair share times the lot's :attr:`_Lot.den`."""
+    got: int
+    """The allocation's award: pence, or units on a unit-priced lot."""
+    hi: int
+    """The most it may receive under the choice: its claim, or 0 when not made."""
+    lo: int = 0
+    """The least: the floor of a sub-contract made, else 0."""
 
 
 @dataclass(slots=True)
@@ -124,6 +128,8 @@ class _Lot:
     units: int | None
     unit: Fraction
     """Pence a quantity carries: 1, or the pot over the units."""
+    den: int = 1
+    """The denominator of the fair shares (in the lot's quantity)."""
     pairs: list[str] = field(default_factory=list)
 
 
@@ -158,42 +164,45 @@ class _Facts:
         claims = [claims_of[m] for m in members]
         estate = units if units is not None else pot
         shares = self._shares(estate, claims, members)
+        entry.den = shares.denominator if shares is not None else 1
         for n, (m, claim) in enumerate(zip(members, claims, strict=True)):
             award = got.get((m, lot.id))
             if award is None:
-                amount = Fraction(0)
+                amount = 0
             elif units is not None:
-                amount = (award.units or 0) * unit
+                amount = award.units or 0
             else:
-                amount = Fraction(int(award.amount * _HUNDRED))
-            phi = shares[n] * unit if shares is not None else Fraction(0)
+                amount = int(award.amount * _HUNDRED)
+            phi = shares.numerators[n] if shares is not None else 0
             name = f"{m}:{lot.id}"
             if name in self.pairs:
                 raise _RefusedError(f"pair name {name!r} is ambiguous (ids containing ':')")
-            self.pairs[name] = _Pair(m, j, claim * unit, Fraction(0), phi, amount, claim)
+            self.pairs[name] = _Pair(m, j, claim, phi, amount, claim)
             entry.pairs.append(name)
 
-    def _shares(self, estate: int, claims: list[int], members: list[str]) -> list[Fraction] | None:
+    def _shares(self, estate: int, claims: list[int], members: list[str]) -> ExactShares | None:
         if not members or estate > sum(claims):
             return None
         rule = self.problem.policy.rule
         factors = [self.factor(m) for m in members] if rule.is_weighted else None
-        s = lot_shares(rule.value, estate, claims, factors)
-        return [Fraction(n, s.denominator) for n in s.numerators]
+        return lot_shares(rule.value, estate, claims, factors)
 
     def factor(self, member: str) -> Fraction:
         """The member's score weighting the weighted rules (a missing one counts 1)."""
         raw = getattr(self.problem.member_index[member], self.problem.policy.weight_factor.value)
         return Fraction(repr(raw if raw is not None else 1.0))
 
-    def floor(self, lot: _Lot) -> Fraction:
-        """A made sub-contract's least award, in pence: the minimum award (or a penny, a unit)."""
+    def pence(self, pair: _Pair, quantity: int | Fraction) -> Fraction:
+        """A quantity of the pair's lot in pence."""
+        return quantity * self.lots[pair.lot].unit
+
+    def floor(self, lot: _Lot) -> int:
+        """A made sub-contract's least award: the minimum award (or a penny, a unit)."""
         min_award = self.problem.policy.min_award
         pence = int(min_award * _HUNDRED) if min_award else 1
         if lot.units is None:
-            return Fraction(pence)
-        units = max(1, math.ceil(pence / lot.unit)) if pence > 0 else 1
-        return units * lot.unit
+            return pence
+        return max(1, math.ceil(pence / lot.unit)) if pence > 0 else 1
 
     def apply_choice(self, cert: Certificate, *, awards: bool = True) -> list[str]:
         """Set the boxes the choice states.
@@ -216,15 +225,15 @@ class _Facts:
                     out.append(f"choice: {name} is not an eligible pair")
                     continue
                 if closed:
-                    pair.closed, pair.hi = True, Fraction(0)
+                    pair.hi = 0
                 else:
-                    pair.made, pair.lo = True, min(self.floor(self.lots[pair.lot]), pair.hi)
+                    pair.lo = min(self.floor(self.lots[pair.lot]), pair.hi)
         for name, pair in self.pairs.items() if awards else ():
-            if not pair.lo <= pair.award <= pair.hi:
+            if not pair.lo <= pair.got <= pair.hi:
                 out.append(
-                    f"choice: {name} receives {float(pair.award) / 100:,.2f} pounds, outside "
-                    f"[{float(pair.lo) / 100:,.2f}, {float(pair.hi) / 100:,.2f}] as the choice "
-                    "and its capacity allow"
+                    f"choice: {name} receives {pair.got}, outside [{pair.lo}, {pair.hi}] "
+                    f"({'units' if self.lots[pair.lot].units else 'pence'}) as the choice and its "
+                    "capacity allow"
                 )
         return out
 
@@ -232,25 +241,19 @@ class _Facts:
         """Pairs with a positive fair share whose sub-contract may be made."""
         return {n for n, p in self.pairs.items() if p.phi > 0 and p.hi > 0}
 
-    def window(self, pair: _Pair) -> Fraction:
-        """How far rounding may have moved an award, in pence.
+    def window(self, pair: _Pair) -> int:
+        """How far rounding may have moved an award, in the lot's quantity.
 
         A penny or a unit, or the wider window the certificate declares for the lot.
         """
-        lot = self.lots[pair.lot]
-        return self.tolerance(pair) * max(1, self.windows.get(lot.lot.id, 1))
-
-    def tolerance(self, pair: _Pair) -> Fraction:
-        """What rounding may move an award: a penny, or a unit's pence."""
-        lot = self.lots[pair.lot]
-        return lot.unit if lot.units is not None else Fraction(1)
+        return max(1, self.windows.get(self.lots[pair.lot].lot.id, 1))
 
 
 # -- the side-constraint rows, by name, in pence ------------------------------------------------
 
 #: A row: its terms (pair name, weight on the award in pence), sense and bound (pence).
-_Row = tuple[list[tuple[str, Fraction]], str, Fraction]
-_ONE = Fraction(1)
+_Row = tuple[list[tuple[str, int | Fraction]], str, int]
+_ONE = 1
 
 
 class _Rows:
@@ -304,12 +307,12 @@ class _Rows:
             for k in pairs:
                 on[self._lot(k).contract].append(k)
             for contract, mine in on.items():
-                bound = Fraction(math.floor(share * self.pot_of[contract]))
+                bound = math.floor(share * self.pot_of[contract])
                 yield (
                     f"max_member_share:{member}:{contract}",
                     ([(k, _ONE) for k in mine], "<=", bound),
                 )
-            bound = Fraction(math.floor(share * total))
+            bound = math.floor(share * total)
             yield f"max_member_share:{member}:portfolio", ([(k, _ONE) for k in pairs], "<=", bound)
 
     def _max_dependency(self) -> Iterable[tuple[str, _Row]]:
@@ -318,7 +321,7 @@ class _Rows:
             return
         for member, pairs in self.by_member.items():
             income = Fraction(self.problem.member_index[member].annual_income) * 100
-            bound = Fraction(math.floor(Fraction(value) * income))
+            bound = math.floor(Fraction(value) * income)
             yield f"max_dependency:{member}", ([(k, _ONE) for k in pairs], "<=", bound)
 
     def _small_org_share(self) -> Iterable[tuple[str, _Row]]:
@@ -327,13 +330,13 @@ class _Rows:
             return
         share, bands = Fraction(policy.small_org_share), set(policy.small_org_bands)
         for contract in self.problem.contracts:
-            terms = [
+            terms: list[tuple[str, int | Fraction]] = [
                 (k, _ONE)
                 for k, pair in self.facts.pairs.items()
                 if self.facts.lots[pair.lot].contract == contract.id
                 and self.problem.member_index[pair.member].size_band in bands
             ]
-            bound = Fraction(math.ceil(share * self.pot_of[contract.id]))
+            bound = math.ceil(share * self.pot_of[contract.id])
             yield f"small_org_share:{contract.id}", (terms, ">=", bound)
 
     def _case_mix(self) -> Iterable[tuple[str, _Row]]:
@@ -359,24 +362,24 @@ class _Rows:
                 hard_of = {k: Fraction(int(self.facts.pairs[k].lot in groups[True])) for k in mine}
                 yield (
                     f"case_mix:{member}:{key}:max",
-                    ([(k, hard_of[k] - r - tol) for k in mine], "<=", Fraction(0)),
+                    ([(k, hard_of[k] - r - tol) for k in mine], "<=", 0),
                 )
                 yield (
                     f"case_mix:{member}:{key}:min",
-                    ([(k, hard_of[k] - r + tol) for k in mine], ">=", Fraction(0)),
+                    ([(k, hard_of[k] - r + tol) for k in mine], ">=", 0),
                 )
 
     def _pooled_capacity(self) -> Iterable[tuple[str, _Row]]:
         pools = [c for c in self.problem.capacities if c.lot is None]
         for n, cap in enumerate(pools):
             assert cap.amount is not None  # validated: pools are money
-            terms = [
+            terms: list[tuple[str, int | Fraction]] = [
                 (k, _ONE)
                 for k in self.by_member.get(cap.member, [])
                 if (cap.theme is None or self._lot(k).lot.theme == cap.theme)
                 and (cap.area is None or self._lot(k).lot.area == cap.area)
             ]
-            bound = Fraction(int(cap.amount * _HUNDRED))
+            bound = int(cap.amount * _HUNDRED)
             yield f"pooled_capacity:{cap.member}:{n}", (terms, "<=", bound)
 
     def _cash_flow(self, name: str) -> _Row | None:
@@ -392,13 +395,13 @@ class _Rows:
         t = int(month) - 1
         if not 0 <= t < self._cash.horizon:
             return None
-        terms = []
+        terms: list[tuple[str, int | Fraction]] = []
         for k in self.by_member.get(member_id, []):
             lot = self._lot(k)
             contract = self.problem.lot_index[lot.lot.id][0]
             kappa, _ = cashflow.cost_ratio(self._costs, member_id, lot.lot, lot.pot)
             terms.append((k, cashflow.need_coefficients(self._cash, contract, member, kappa)[t]))
-        bound = Fraction(math.floor(Fraction(share) * Fraction(member.reserves) * 100))
+        bound = math.floor(Fraction(share) * Fraction(member.reserves) * 100)
         return terms, "<=", bound
 
 
@@ -420,6 +423,24 @@ def _fraction(text: str, what: str) -> Fraction:
 
 
 @dataclass
+class _Bound:
+    """One stage's bound, worked out lot by lot in whole numbers where the rows allow."""
+
+    total: Fraction
+    """The bound on the level, times the stage's denominator."""
+    reduced: dict[str, int | Fraction]
+    """Each pair's reduced cost times the denominator, per pence (pairs of a budget alone: see
+    :attr:`budget`)."""
+    ratio: dict[str, int]
+    budget: dict[int, int]
+
+    def cost(self, facts: _Facts, name: str) -> int | Fraction:
+        """A pair's reduced cost, times the denominator, per pence."""
+        pair = facts.pairs[name]
+        return self.reduced.get(name, 0) - self.budget.get(pair.lot, 0)
+
+
+@dataclass
 class _Stages:
     """The progressive filling's stages checked in order: who is frozen, at what award."""
 
@@ -427,24 +448,27 @@ class _Stages:
     rows: _Rows
     rising: set[str]
     failures: list[str]
-    value: dict[str, Fraction] = field(default_factory=dict)
-    """The certified award of each claimant frozen so far, pence."""
     level: Fraction = Fraction(0)
     largest: Fraction = Fraction(0)
+    """The largest slack bound on a frozen claimant, pence."""
     rounded: Fraction = Fraction(0)
-    """The largest distance of an award from its certified value, in pence (units)."""
-    top: Fraction = Fraction(0)
-    """An upper bound on any level: the largest capacity over fair share."""
+    """The largest distance of an award from its certified value, in pennies (units)."""
+    held_at_level: dict[str, Fraction] = field(default_factory=dict)
+    """The level of each claimant frozen at a level."""
+    held_at: dict[str, int] = field(default_factory=dict)
+    """The award (in the lot's quantity) of each claimant frozen at a bound of its own."""
 
     def __post_init__(self) -> None:
-        pairs = self.facts.pairs
-        self.top = max((pairs[c].hi / pairs[c].phi for c in self.rising), default=Fraction(1))
-        self.sums: dict[int, tuple[Fraction, Fraction]] = {}
-        for j, lot in enumerate(self.facts.lots):
-            self.sums[j] = (
-                sum((pairs[k].lo for k in lot.pairs), Fraction(0)),
-                sum((pairs[k].hi for k in lot.pairs), Fraction(0)),
-            )
+        pairs, lots = self.facts.pairs, self.facts.lots
+        # no level passes a claimant's capacity over its fair share: a box for the level
+        self.top = max(
+            (Fraction(pairs[c].hi * lots[pairs[c].lot].den, pairs[c].phi) for c in self.rising),
+            default=Fraction(1),
+        )
+        self.sums = {
+            j: (sum(pairs[k].lo for k in lot.pairs), sum(pairs[k].hi for k in lot.pairs))
+            for j, lot in enumerate(lots)
+        }
 
     def check(self, n: int, stage: CertificateStage) -> None:
         where = f"stage {n}"
@@ -455,53 +479,65 @@ class _Stages:
         den = _integer(stage.denominator, f"{where} denominator")
         if den <= 0:
             raise _RefusedError(f"{where}: denominator {den} is not positive")
-        bound, d, ratio, budget = self._bound(where, stage, den)
-        gap = max(bound / den - t, Fraction(0))
+        bound = self._bound(where, stage, den)
+        gap = max(bound.total / den - t, Fraction(0))
         for f in stage.frozen:
             name = f"{f.member}:{f.lot}"
             if name not in self.rising:
                 raise _RefusedError(f"{where}: {name} is frozen but is no claimant still rising")
-            pair = self.facts.pairs[name]
-            if f.at == "level":
-                weight = Fraction(ratio.get(name, 0))
-                value = pair.phi * t
-            elif pair.lo == pair.hi:
-                weight, value = Fraction(0), pair.hi  # a fixed award: nothing can move it
-            else:
-                weight = d.get(name, Fraction(0)) - budget.get(pair.lot, 0)
-                weight = weight if f.at == "capacity" else -weight
-                value = pair.hi if f.at == "capacity" else pair.lo
-            fixed = f.at != "level" and pair.lo == pair.hi
-            if weight <= 0 and not fixed:
-                raise _RefusedError(
-                    f"{where}: {name} is frozen at its {f.at} but no multiplier holds it there"
-                )
-            slack = Fraction(0) if fixed else gap * den / weight
-            self.largest = max(self.largest, slack)
-            tol = self.facts.tolerance(pair)
-            if slack > tol:
-                self.failures.append(
-                    f"{where}: {name} is held at its {f.at} only to within "
-                    f"{float(slack):.4g} pence (more than {float(tol):.4g})"
-                )
-            off = abs(pair.award - value)
-            self.rounded = max(self.rounded, off / tol)
-            if off > self.facts.window(pair):
-                self.failures.append(
-                    f"{where}: {name} receives {float(pair.award):.2f} pence, not within "
-                    f"{float(self.facts.window(pair)):.4g} of its certified {float(value):.4f}"
-                )
-            self.value[name] = value
+            self._freeze(where, name, f.at, t, gap * den, bound)
         self.rising -= {f"{f.member}:{f.lot}" for f in stage.frozen}
 
-    def _bound(
-        self, where: str, stage: CertificateStage, den: int
-    ) -> tuple[Fraction, dict[str, Fraction], dict[str, int], dict[int, int]]:
-        """``U × den`` exactly; each touched pair's reduced cost × den; ratio, budget numerators."""
+    def _freeze(
+        self, where: str, name: str, at: str, t: Fraction, gap: Fraction, b: _Bound
+    ) -> None:
+        """Check one frozen claimant: what holds it, how tightly, and its award."""
         facts = self.facts
-        const = Fraction(0)
-        dt = Fraction(den)
-        d: dict[str, Fraction] = defaultdict(Fraction)
+        pair = facts.pairs[name]
+        lot = facts.lots[pair.lot]
+        fixed = at != "level" and pair.lo == pair.hi
+        if at == "level":
+            weight: int | Fraction = b.ratio.get(name, 0)
+            value = Fraction(pair.phi * t.numerator, lot.den * t.denominator)  # lot's quantity
+            self.held_at_level[name] = t
+        else:
+            cost = b.cost(facts, name)
+            weight = cost if at == "capacity" else -cost
+            quantity = pair.hi if at == "capacity" else pair.lo
+            value = Fraction(quantity)
+            self.held_at[name] = quantity
+        if weight <= 0 and not fixed:
+            raise _RefusedError(f"{where}: {name} is frozen at its {at} but no multiplier holds it")
+        # the slack term's bound, in pence (gap is the bound's excess over the level × den)
+        if gap and not fixed:
+            slack = gap / weight
+            self.largest = max(self.largest, slack)
+            if slack > lot.unit:
+                self.failures.append(
+                    f"{where}: {name} is held at its {at} only to within {float(slack):.4g} "
+                    f"pence (more than {float(lot.unit):.4g})"
+                )
+        # |award − value| ≤ window, in whole numbers: value = num / den
+        num, vden = value.numerator, value.denominator
+        off = abs(pair.got * vden - num)
+        window = facts.window(pair)
+        if off > self.rounded * vden:
+            self.rounded = Fraction(off, vden)
+        if off > window * vden:
+            what = "units" if lot.units else "pence"
+            self.failures.append(
+                f"{where}: {name} receives {pair.got} {what}, not within {window} of its "
+                f"certified {float(value):.4f}"
+            )
+
+    def _bound(self, where: str, stage: CertificateStage, den: int) -> _Bound:
+        """The stage's bound times ``den``, exactly; whole numbers per lot, then each lot's unit."""
+        facts, pairs = self.facts, self.facts.pairs
+        const: int | Fraction = 0
+        phi_sum: dict[int, int] = defaultdict(int)  # Σ n·φ per lot (× lot.den)
+        held_level: dict[tuple[int, Fraction], int] = defaultdict(int)
+        held_q: dict[int, int] = defaultdict(int)
+        d: dict[str, int | Fraction] = defaultdict(int)
         ratio: dict[str, int] = {}
         budget: dict[int, int] = {}
         for name, text in stage.multipliers.items():
@@ -514,17 +550,20 @@ class _Stages:
                 continue
             if n < 0:
                 raise _RefusedError(f"{where}: multiplier of {name} is negative ({n})")
-            if kind == "ratio" and rest in facts.pairs:
+            if kind == "ratio" and rest in pairs:
                 if rest not in self.rising:
                     raise _RefusedError(f"{where}: {rest} has a ratio row but is frozen already")
                 ratio[rest] = n
                 d[rest] += n
-                dt -= n * facts.pairs[rest].phi
-            elif kind == "hold" and rest in facts.pairs:
-                if rest not in self.value:
-                    raise _RefusedError(f"{where}: {rest} is held but was never frozen")
+                phi_sum[pairs[rest].lot] += n * pairs[rest].phi
+            elif kind == "hold" and rest in pairs:
                 d[rest] += n
-                const -= n * self.value[rest]
+                if rest in self.held_at_level:
+                    held_level[pairs[rest].lot, self.held_at_level[rest]] += n * pairs[rest].phi
+                elif rest in self.held_at:
+                    held_q[pairs[rest].lot] += n * self.held_at[rest]
+                else:
+                    raise _RefusedError(f"{where}: {rest} is held but was never frozen")
             elif (row := self.rows.get(name)) is not None:
                 terms, sense, b = row
                 sign = 1 if sense == ">=" else -1
@@ -533,25 +572,34 @@ class _Stages:
                     d[k] += sign * n * w
             else:
                 raise _RefusedError(f"{where}: {name!r} is no condition of this problem")
-        box = Fraction(0)
+        box: dict[int, int | Fraction] = defaultdict(int)
         touched: dict[int, list[str]] = defaultdict(list)
-        pairs = facts.pairs
         for k, dk in d.items():
             pair = pairs[k]
             touched[pair.lot].append(k)
             full = dk - budget.get(pair.lot, 0)
-            box += full * (pair.hi if full > 0 else pair.lo)
+            box[pair.lot] += full * (pair.hi if full > 0 else pair.lo)
         for j, n in budget.items():
             # the lot's other pairs have reduced cost −n: at their floor or capacity
             lo, hi = self.sums[j]
-            others = hi if n < 0 else lo
-            others -= sum(
-                ((pairs[k].hi if n < 0 else pairs[k].lo) for k in touched[j]), Fraction(0)
+            others = (hi if n < 0 else lo) - sum(
+                (pairs[k].hi if n < 0 else pairs[k].lo) for k in touched[j]
             )
-            box += -n * others
+            box[j] += -n * others
+        lots = facts.lots
+        total = Fraction(const)
+        total += sum((lots[j].unit * v for j, v in box.items() if v), Fraction(0))
+        total -= sum((lots[j].unit * v for j, v in held_q.items() if v), Fraction(0))
+        total -= sum(
+            (lots[j].unit * t * Fraction(v, lots[j].den) for (j, t), v in held_level.items()),
+            Fraction(0),
+        )
+        dt = den - sum(
+            (lots[j].unit * Fraction(v, lots[j].den) for j, v in phi_sum.items()), Fraction(0)
+        )
         if dt > 0:
-            box += dt * self.top
-        return const + box, d, ratio, budget
+            total += dt * self.top
+        return _Bound(total, d, ratio, budget)
 
 
 # -- the whole check ----------------------------------------------------------------------------
@@ -572,11 +620,24 @@ def _rounding(cert: Certificate, stages: _Stages) -> str:
     )
 
 
-def check_certificate(problem: Problem, allocation: Allocation) -> CertificateCheck:
+def check_certificate(
+    problem: Problem, allocation: Allocation, *, conditions: bool = True
+) -> CertificateCheck:
     """Verify the allocation's certificate in exact rational arithmetic, without a solver.
 
     Every condition is derived from ``problem`` alone; the certificate gives only levels, who is
     frozen when, the sub-contract choice and the multipliers (see ``docs/certificates.md``).
+
+    Parameters
+    ----------
+    problem
+        The problem the allocation answers.
+    allocation
+        The allocation, with its :attr:`~allocate.Allocation.certificate`.
+    conditions
+        Also re-check that the allocation satisfies every condition
+        (:func:`allocate.verify`), which the proof of optimality assumes.  ``False`` skips it
+        for an allocation verified already (:func:`allocate.solve` verifies every allocation).
 
     Returns
     -------
@@ -600,7 +661,7 @@ def check_certificate(problem: Problem, allocation: Allocation) -> CertificateCh
     try:
         if cert.kind == "infeasible":
             return _check_infeasible(problem, allocation, cert)
-        return _check_optimal(problem, allocation, cert)
+        return _check_optimal(problem, allocation, cert, conditions)
     except _RefusedError as refused:
         return _refused(cert.kind, [str(refused)])
 
@@ -609,12 +670,15 @@ def _refused(kind: str | None, failures: list[str]) -> CertificateCheck:
     return CertificateCheck(ok=False, kind=kind, proved="", rounding="", failures=failures)
 
 
-def _check_optimal(problem: Problem, allocation: Allocation, cert: Certificate) -> CertificateCheck:
+def _check_optimal(
+    problem: Problem, allocation: Allocation, cert: Certificate, conditions: bool
+) -> CertificateCheck:
     if not allocation.status.is_ok:
         raise _RefusedError(
             f"a {cert.kind} certificate on an allocation of status {allocation.status.value}"
         )
-    failures = [f"{c.name}: {c.detail}" for c in verify(problem, allocation) if not c.passed]
+    checks = verify(problem, allocation) if conditions else []
+    failures = [f"{c.name}: {c.detail}" for c in checks if not c.passed]
     facts = _Facts(problem, allocation)
     failures += facts.apply_choice(cert)
     claimants = facts.claimants()
@@ -695,7 +759,7 @@ def _water_levels(facts: _Facts, cert: Certificate) -> list[str]:
         else:
             weights = [Fraction(1)] * len(claims)
         over_half = 2 * (lot.units if lot.units is not None else lot.pot) > sum(claims)
-        shares = [p.phi / lot.unit for p in pairs]
+        shares = [Fraction(p.phi, lot.den) for p in pairs]
         given = [
             level_share(rule.value, c, wt, level, over_half)
             for c, wt in zip(claims, weights, strict=True)
@@ -766,7 +830,7 @@ def _check_infeasible(
     allow = Fraction(0)
     for name, pair in facts.pairs.items():
         c = coef.get(name, Fraction(0)) + budget.get(pair.lot, 0)
-        allow += c * (pair.hi if c > 0 else pair.lo)
+        allow += c * facts.pence(pair, pair.hi if c > 0 else pair.lo)
     need, allow = need / den, allow / den
     if not allow < need:
         failures.append(
