@@ -756,9 +756,12 @@ def _check_optimal(
     failures += facts.apply_choice(cert)
     claimants = facts.claimants()
     stages = _Stages(facts, _Rows(facts), set(claimants), failures)
-    for n, stage in enumerate(cert.stages, 1):
-        stages.check(n, stage)
-    if stages.rising:
+    try:
+        for n, stage in enumerate(cert.stages, 1):
+            stages.check(n, stage)
+    except _RefusedError as refused:  # the proof stops here; what was found before stands
+        failures.append(str(refused))
+    if stages.rising and not failures:
         some = ", ".join(sorted(stages.rising)[:5])
         failures.append(f"{len(stages.rising)} claimant(s) never frozen by a stage: {some}")
     if cert.kind == "closed_form":
