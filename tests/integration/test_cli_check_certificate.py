@@ -1,4 +1,4 @@
-"""``allocate check-certificate``: exit 0 when the certificate proves its claim, 1 refused, 2 bad."""
+"""``allocate check-certificate``: exit 0 proved, 1 refused, 2 bad input."""
 
 from __future__ import annotations
 

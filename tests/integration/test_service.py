@@ -81,7 +81,7 @@ def test_validate_summarises_a_valid_problem(app) -> None:
     assert response.status_code == 200
     problem = Problem.model_validate(demo_dict())
     assert response.json() == {
-        "format_version": "1.1",
+        "format_version": "1.2",
         "status": "valid",
         "problem_name": problem.name,
         "members": len(problem.members),

@@ -307,7 +307,7 @@ def test_the_new_documents_validate_against_the_published_output_schema() -> Non
     ]
     for doc in docs:
         written = json.loads(doc.model_dump_json())
-        assert written["format_version"] == "1.1"
+        assert written["format_version"] == "1.2"
         errors = [e.message for e in validator.iter_errors(written)]
         assert not errors, errors
         assert type(doc).model_validate_json(doc.model_dump_json()) == doc
