@@ -84,6 +84,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
+import numpy as np
 import pulp
 
 from allocate.core.outcome import Status
@@ -379,11 +380,15 @@ class _Leximin:
         time_limit: float | None,
         solver_options: dict[str, Any] | None,
         warm: bool = True,
+        record: bool = False,
     ) -> None:
         t0 = time.perf_counter()
         self.spec = spec
         self.options = solver_options
         self.warm = warm
+        #: whether each stage's duals are kept for the certificate (``LeximinResult.stage_duals``)
+        self.record = record
+        self._rows: dict[str, Any] | None = None
         #: the solver's model of the last PuLP solve, and its answer (see :meth:`_attach`)
         self.h: Any = None
         self.col: dict[int, int] = {}
@@ -619,6 +624,29 @@ class _Leximin:
                 unfrozen.discard(c)
         return True
 
+    def _certified_rows(self) -> dict[str, Any]:
+        """The rows a certificate names, as arrays of the solver's row indices (made once)."""
+        if self._rows is None:
+            m = self.m
+            claimants = list(self.ratio_rows)
+            self._rows = {
+                "budget": (
+                    np.array([r.constraint.id for r in m.budget_rows], dtype=np.int64),
+                    np.array([r.factor for r in m.budget_rows]),
+                ),
+                "side": (
+                    np.array([r.constraint.id for r in m.side.values()], dtype=np.int64),
+                    np.array([r.factor for r in m.side.values()]),
+                    list(m.side),
+                ),
+                "ratio": (
+                    np.array(claimants, dtype=np.int64),
+                    np.array([self.ratio_rows[c].id for c in claimants], dtype=np.int64),
+                    np.array([m.scale[c] for c in claimants]),
+                ),
+            }
+        return self._rows
+
     def record_stage(
         self, unfrozen: set[int], t_star: float, frozen: set[int], fixed: dict[int, float]
     ) -> None:
@@ -626,23 +654,28 @@ class _Leximin:
 
         Each dual is the row's as formulated (the solver's over the factor the row was divided
         by, and over the pair's scale for a ratio or hold row, which the solver sees divided by
-        it).
+        it).  The rows are read as arrays: a county has tens of thousands of rows a stage.
         """
-        m, rd = self.m, self.row_dual
+        if not self.record:
+            return
         at_bound = {
             c: "capacity" if bound == self.m.zs[c].upBound else "floor"
             for c, bound in fixed.items()
         }
         stage = StageDuals(level=t_star, at_level=sorted(frozen), at_bound=at_bound)
-        for j, row in enumerate(m.budget_rows):
-            if value := rd[row.constraint.id] / row.factor:
-                stage.budget[j] = value
-        for name, row in m.side.items():
-            if value := rd[row.constraint.id] / row.factor:
-                stage.side[name] = value
-        for c, rid in self.rrow.items():
-            if value := rd[rid] / m.scale[c]:
-                (stage.ratio if c in unfrozen else stage.hold)[c] = value
+        rd = np.asarray(self.row_dual, dtype=np.float64)
+        rows = self._certified_rows()
+        ids, factor = rows["budget"]
+        values = rd[ids] / factor
+        stage.budget = {int(j): float(values[j]) for j in np.flatnonzero(values)}
+        ids, factor, names = rows["side"]
+        values = rd[ids] / factor
+        stage.side = {names[i]: float(values[i]) for i in np.flatnonzero(values)}
+        claimants, ids, scale = rows["ratio"]
+        values = rd[ids] / scale
+        for i in np.flatnonzero(values):
+            c = int(claimants[i])
+            (stage.ratio if c in unfrozen else stage.hold)[c] = float(values[i])
         self.result.stage_duals.append(stage)
 
     def settle_zero_targets(self) -> bool:
@@ -693,6 +726,7 @@ def solve_leximin(
     solver_options: dict[str, Any] | None = None,
     max_stages: int | None = None,
     warm: bool = True,
+    record: bool = False,
 ) -> LeximinResult:
     """Build the programme and solve it to leximin optimality (progressive filling).
 
@@ -700,9 +734,11 @@ def solve_leximin(
     its level: the plain progressive filling, one stage per distinct level, kept as the reference
     the default (``warm=True``: one solver model kept and re-solved from its last basis, and
     claimants held at a bound of their own frozen as soon as a stage shows it) is checked
-    against.
+    against.  ``record`` keeps each stage's level, who it froze and its duals
+    (``LeximinResult.stage_duals``), which :mod:`allocate.pipeline.certify` makes the optimality
+    certificate of.
     """
-    lex = _Leximin(spec, time_limit, solver_options, warm)
+    lex = _Leximin(spec, time_limit, solver_options, warm, record)
     if lex.fill(max_stages) and lex.settle_zero_targets():
         lex.read_answer()
     return lex.result
@@ -974,6 +1010,7 @@ def solve_by_components(
     time_limit: float | None = None,
     solver_options: dict[str, Any] | None = None,
     warm: bool = True,
+    record: bool = False,
 ) -> LeximinResult:
     """Solve each independent group of lots on its own, and merge the answers.
 
@@ -981,6 +1018,7 @@ def solve_by_components(
     leximin optimum, and avoids the extra stages a large degenerate programme needs to freeze
     lots one by one.  Lots in ``exact_lots`` (alone in their group, with no floor and no side
     row) are at their fair shares without solving: that is the programme's proven optimum.
+    ``record`` keeps each stage's duals for the certificate (``LeximinResult.stage_duals``).
     """
     n = len(spec.pair_names)
     merged = LeximinResult(
@@ -1013,7 +1051,9 @@ def solve_by_components(
             merged.status, merged.solver_status = Status.TIME_LIMIT, "TimeLimit"
             merged.message = "time limit reached before every group of lots was solved"
             return merged
-        res = solve_leximin(sub, time_limit=remaining, solver_options=solver_options, warm=warm)
+        res = solve_leximin(
+            sub, time_limit=remaining, solver_options=solver_options, warm=warm, record=record
+        )
         solved_groups += 1
         merged.retries += [f"lots {', '.join(sub.lot_names)}, {r}" for r in res.retries]
         if not _merge(merged, res, pairs, lots):

@@ -199,7 +199,11 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
             p.pair_lot[k] for row in spec.side_rows for k in row.coefficients
         }
     res = solve_by_components(
-        spec, exact_lots=exact, time_limit=run.time_limit, solver_options=run.solver_options
+        spec,
+        exact_lots=exact,
+        time_limit=run.time_limit,
+        solver_options=run.solver_options,
+        record=run.certify,
     )
     policy = run.problem.policy
     if res.status is Status.INFEASIBLE and (
@@ -223,7 +227,11 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
             p.sync_open()
             spec, info = lp_spec(p)
             res = solve_by_components(
-                spec, exact_lots=None, time_limit=run.time_limit, solver_options=run.solver_options
+                spec,
+                exact_lots=None,
+                time_limit=run.time_limit,
+                solver_options=run.solver_options,
+                record=run.certify,
             )
     return spec, info, res
 
@@ -262,7 +270,10 @@ def _not_solved(
         cert = infeasibility_certificate(p, spec, elastic) if run.certify else None
         return _with_farkas(_unsolved(p, res.status, diagnosis, res), cert)
     eased = solve_by_components(
-        ease(spec), time_limit=run.time_limit, solver_options=run.solver_options
+        ease(spec),
+        time_limit=run.time_limit,
+        solver_options=run.solver_options,
+        record=run.certify,
     )
     if eased.status is not Status.OPTIMAL:
         return _unsolved(p, eased.status, solver_stopped(eased), eased)
