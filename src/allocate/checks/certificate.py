@@ -22,11 +22,15 @@ tight, and a claimant at its own bound (reduced cost :math:`d_c \ne 0`) within
 :math:`(U-t_k)/|d_c|` of it.
 
 **What is checked, stage by stage** (stages in order of level): the multipliers' signs and names;
-:math:`U_k` computed exactly; each claimant frozen at the level has a positive ratio multiplier,
-each frozen at its capacity (floor) a positive (negative) reduced cost; each such slack bound
-within one penny (one unit on a unit-priced lot); the allocation gives every claimant within one
-penny (one unit) of its certified award; every claimant is frozen by the last stage.  With it, the
-allocation satisfies every condition (:func:`allocate.checks.verify.verify`), and its
+:math:`U_k` computed exactly, the level boxed by the least capacity over fair share among the
+claimants still rising; :math:`(U_k - t_k)\varphi_c` at most a penny (one unit's pence) for each
+claimant frozen at the level, which has a positive ratio multiplier (or is at its capacity, or at
+its floor with a negative reduced cost); each claimant frozen at its capacity (floor) has a
+positive (negative) reduced cost, unless its box is a point; each such slack bound within a penny
+(a unit's pence); the allocation gives every claimant within one penny (one unit, or the wider
+window the certificate declares for a lot), and a billionth of the award for the solver's
+floating point, of its certified award; every claimant is frozen by the last stage.  With it,
+the allocation satisfies every condition (:func:`allocate.checks.verify.verify`), and its
 sub-contracts are those the certificate's choice states.
 """
 
@@ -882,7 +886,7 @@ def _check_infeasible(
     den = _integer(farkas.denominator, "farkas denominator")
     if den <= 0:
         raise _RefusedError(f"farkas: denominator {den} is not positive")
-    need = Fraction(0)
+    need = placed = Fraction(0)
     coef: dict[str, Fraction] = defaultdict(Fraction)
     budget: dict[int, int] = {}
     for name, text in farkas.multipliers.items():
@@ -892,6 +896,7 @@ def _check_infeasible(
             j = facts.lot_pos[rest]
             budget[j] = n
             need += n * facts.lots[j].pot
+            placed += n * facts.lots[j].pot
             continue
         row = rows.get(name)
         if row is None:
@@ -901,6 +906,8 @@ def _check_infeasible(
         terms, sense, bound, row_den = row
         sign = 1 if sense == ">=" else -1
         need += sign * n * bound
+        if sign > 0:
+            placed += n * bound
         for k, w in terms:
             coef[k] += Fraction(sign * n * w, row_den)
     allow = Fraction(0)
@@ -913,6 +920,8 @@ def _check_infeasible(
             f"farkas: the combination needs {float(need) / 100:,.2f} pounds and the boxes allow "
             f"{float(allow) / 100:,.2f}: no contradiction"
         )
+    # in words: what budgets and ≥ rows need placed, and the most the boxes and caps allow
+    need, allow = placed / den, placed / den - (need - allow)
     if failures:
         return CertificateCheck(ok=False, kind=cert.kind, proved="", rounding="", failures=failures)
     return CertificateCheck(

@@ -112,10 +112,11 @@ class Farkas(Record):
     each side-constraint row ``<family>:<ids>`` (at least 0).  Capacities and floors enter
     through each award's bounds."""
     need: str
-    """What the combination needs, in pence (exact rational ``"p/q"``)."""
+    """What the combination's budgets and ``≥`` rows need placed, in pence (exact rational
+    ``"p/q"``; the largest of their multipliers is 1)."""
     allow: str
-    """The most the capacities, floors and caps allow the combination, in pence (``"p/q"``);
-    less than ``need``."""
+    """The most the capacities, floors and caps allow against it, in pence (``"p/q"``); less
+    than ``need``."""
 
 
 class Certificate(Record):

@@ -332,11 +332,16 @@ def _boxes(p: Plan) -> tuple[list[Fraction], list[Fraction]]:
     return lo, hi
 
 
-def _farkas(p: Plan, spec: LpSpec | None, nu: dict[str, Fraction]) -> tuple[Fraction, Fraction]:
-    """What the combination ``Σ ν·row`` (each row as ``≥``) needs, and the most the boxes allow."""
+def _farkas(
+    p: Plan, spec: LpSpec | None, nu: dict[str, Fraction]
+) -> tuple[Fraction, Fraction, Fraction]:
+    """What the combination ``Σ ν·row`` (each row as ``≥``) needs, and the most the boxes allow.
+
+    Also the part of the need its budgets and ``≥`` rows make: the money that must be placed.
+    """
     lo, hi = _boxes(p)
     coef: dict[int, Fraction] = {}
-    need = Fraction(0)
+    need = placed = Fraction(0)
     lot_of = {lot.lot_id: lot for lot in p.lots}
     by_lot: dict[int, list[int]] = {}
     for k, j in enumerate(p.pair_lot):
@@ -346,29 +351,43 @@ def _farkas(p: Plan, spec: LpSpec | None, nu: dict[str, Fraction]) -> tuple[Frac
         if name.startswith("budget:") and name[7:] in lot_of:
             lot = lot_of[name[7:]]
             need += v * lot.pot
+            placed += v * lot.pot
             for k in by_lot.get(lot.index, []):
                 coef[k] = coef.get(k, Fraction(0)) + v
             continue
         row = side[name]
         sign = 1 if row.sense == ">=" else -1
         need += sign * v * row.bound
+        if sign > 0:
+            placed += v * row.bound
         for k, w in row.weights.items():
             coef[k] = coef.get(k, Fraction(0)) + sign * v * w
     allow = sum((c * (hi[k] if c > 0 else lo[k]) for k, c in coef.items()), Fraction(0))
-    return need, allow
+    return need, allow, placed
 
 
 def _farkas_certificate(p: Plan, spec: LpSpec | None, raw: dict[str, float]) -> Certificate | None:
+    """The combination as a certificate, or None when the rounded multipliers prove nothing.
+
+    The largest multiplier of a budget or a ``≥`` row is made 1, so that its money reads as
+    pounds: what must be placed, against what the capacities, floors and caps allow.
+    """
+    sides = {row.name: row.sense for row in spec.side_rows} if spec is not None else {}
+    needs = [abs(v) for k, v in raw.items() if k.startswith("budget:") or sides.get(k) == ">="]
+    largest = max(needs or [abs(v) for v in raw.values()] or [0.0])
+    if largest > 0:
+        raw = {k: v / largest for k, v in raw.items()}
     den, multipliers = _integers(raw)
     nu = {name: Fraction(int(n), den) for name, n in multipliers.items()}
-    need, allow = _farkas(p, spec, nu)
+    need, allow, placed = _farkas(p, spec, nu)
     if not allow < need:
-        return None  # the rounded multipliers prove nothing: no certificate rather than a wrong one
+        return None  # no certificate rather than a wrong one
+    # in words: `placed` must be placed; the capacities, floors and caps allow at most this
     farkas = {
         "denominator": str(den),
         "multipliers": multipliers,
-        "need": _rational(need),
-        "allow": _rational(allow),
+        "need": _rational(placed),
+        "allow": _rational(placed - (need - allow)),
     }
     return Certificate.from_trusted(
         {
