@@ -17,7 +17,9 @@ from importlib.metadata import PackageNotFoundError, version
 from allocate import report as _report  # noqa: F401  (registers the renderers; see core.present)
 from allocate.analysis.scenarios import Scenario, ScenarioError, compare, sweep
 from allocate.analysis.statements import member_statement, member_statements
+from allocate.checks.certificate import CertificateCheck, check_certificate
 from allocate.checks.verify import verify
+from allocate.core.certificate import Certificate
 from allocate.core.errors import AllocateError, Issue, ProblemError, VerificationError
 from allocate.core.model import (
     Capacity,
@@ -47,6 +49,8 @@ __all__ = [
     "Allocation",
     "Award",
     "Capacity",
+    "Certificate",
+    "CertificateCheck",
     "Contract",
     "Hub",
     "InfeasibleError",
@@ -69,6 +73,7 @@ __all__ = [
     "TopSlicePolicy",
     "VerificationError",
     "__version__",
+    "check_certificate",
     "compare",
     "member_statement",
     "member_statements",

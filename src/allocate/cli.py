@@ -23,6 +23,10 @@
     Write a statement for every member (or each ``--member``), as HTML and/or Markdown, with
     the problem, the allocation explained (solved afresh unless ``--allocation`` gives one)
     and an index (:func:`allocate.member_statement`).
+``allocate check-certificate PROBLEM.json ALLOCATION.json [--json] [--skip-conditions]``
+    Verify the allocation's certificate of optimality (or of infeasibility) in exact rational
+    arithmetic, without a solver (:func:`allocate.check_certificate`); exit 0 when it proves its
+    claim, 1 when refused, 2 for bad input.  ``--json`` prints the finding as JSON.
 ``allocate schema [input|output]``
     Print the JSON Schema of the problem format (``input``, the default) or of the output.
 ``allocate serve [--host H] [--port P] [--max-body-bytes N] [--solve-time-limit S] ...``
@@ -47,6 +51,7 @@ from pathlib import Path
 
 from allocate import __version__, service
 from allocate.analysis.statements import DEFAULT_MAX_SOLVES, check_allocation, member_statements
+from allocate.checks.certificate import check_certificate
 from allocate.core.errors import AllocateError, ProblemError
 from allocate.core.examples import demo_dict, tender_demo_dict
 from allocate.core.model import Problem
@@ -89,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_solve_commands(sub)
     _add_life_commands(sub)
     _add_statements_command(sub)
+    _add_check_command(sub)
     schema = sub.add_parser("schema", help="print the JSON Schema of the problem or the output")
     schema.add_argument(
         "document",
@@ -236,6 +242,43 @@ def _add_statements_command(sub: _Commands) -> None:
     )
     _errors_json(st, "problem")
     _run_options(st)
+
+
+def _add_check_command(sub: _Commands) -> None:
+    check = sub.add_parser(
+        "check-certificate",
+        help="verify an allocation's certificate exactly, without a solver",
+    )
+    check.add_argument("problem", type=Path, help="the problem JSON ('-' for standard input)")
+    check.add_argument("allocation", type=Path, help="the allocation JSON (allocate solve --json)")
+    check.add_argument("--json", action="store_true", help="print the finding as JSON")
+    check.add_argument(
+        "--skip-conditions",
+        action="store_true",
+        help="do not re-check that the allocation satisfies every condition (allocate.verify)",
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``check-certificate``: 0 proved, 1 refused (bad input raises, exit 2)."""
+    problem = Problem.model_validate_json(_read(args.problem))
+    text = _read(args.allocation)
+    try:
+        allocation = Allocation.model_validate_json(text)
+    except ValueError as exc:
+        raise _UsageError(f"invalid allocation {args.allocation}: {exc}") from None
+    found = check_certificate(problem, allocation, conditions=not args.skip_conditions)
+    if args.json:
+        print(json.dumps(found.to_dict(), indent=2))
+    elif found.ok:
+        print(f"certificate ({found.kind}) proved.\n{found.proved}\n{found.rounding}")
+    else:
+        print(f"certificate refused ({found.kind or 'none'}):")
+        for failure in found.failures[:50]:
+            print(f"  - {failure}")
+        if len(found.failures) > 50:
+            print(f"  ... and {len(found.failures) - 50} more")
+    return 0 if found.ok else 1
 
 
 def _add_serve_command(sub: _Commands) -> None:
@@ -567,6 +610,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "statements":
             return _run_statements(args)
+        if args.command == "check-certificate":
+            return _check(args)
         for path in _outputs(args):
             _check_writable(path)
         if args.command in ("review", "trade", "years"):

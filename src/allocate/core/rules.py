@@ -56,7 +56,9 @@ __all__ = [
     "RULES",
     "constrained_equal_awards",
     "constrained_equal_losses",
+    "level_share",
     "proportional",
+    "rule_level",
     "talmud",
     "water_fill",
     "weighted_constrained_equal_awards",
@@ -330,3 +332,66 @@ def _zero_weight_fallback(
         ),
         den,
     )
+
+
+# -- the rules' levels (the closed form's certificate) ---------------------------------------
+
+
+def level_share(
+    rule: str, claim: Fraction, weight: Fraction, level: Fraction, over_half: bool
+) -> Fraction:
+    """One claimant's share at a rule's level: the rule's formula, written out.
+
+    ``min(claim, level × weight)`` for the water-filling rules, ``max(0, claim − level)`` for
+    constrained equal losses; for Talmud ``min(claim/2, level)`` while the estate is at most half
+    the claims (``over_half`` False), else ``claim − min(claim/2, level)``.
+
+    >>> level_share("talmud", Fraction(300), Fraction(1), Fraction(75), False)
+    Fraction(75, 1)
+    """
+    if rule == "constrained_equal_losses":
+        return max(Fraction(0), claim - level)
+    if rule == "talmud":
+        gain = min(claim / 2, level)
+        return claim - gain if over_half else gain
+    return min(claim, level * weight)
+
+
+def rule_level(
+    rule: str,
+    estate: Fraction,
+    claims: Sequence[Fraction],
+    weights: Sequence[Fraction],
+    shares: Sequence[Fraction],
+) -> tuple[Fraction, list[int]] | None:
+    """The level at which the rule's formula gives exactly ``shares``, and who is capped.
+
+    Capped: those at their whole claim (water-filling), at nothing (constrained equal losses) or
+    at half their claim (Talmud).  ``weights`` matter only for the water-filling rules (the claims
+    for proportional, 1 for constrained equal awards, claim × score or the score for the weighted
+    rules).  None when no level gives the shares (a weighted rule's fallback for zero scores).
+
+    >>> rule_level("talmud", Fraction(200), [Fraction(100), Fraction(200), Fraction(300)],
+    ...            [Fraction(1)] * 3, [Fraction(50), Fraction(75), Fraction(75)])
+    (Fraction(75, 1), [0])
+    """
+    over_half = 2 * estate > sum(claims)
+    triples = list(zip(claims, weights, shares, strict=True))
+    if rule == "constrained_equal_losses":
+        capped = [i for i, (c, _, s) in enumerate(triples) if s == 0]
+        free = [c - s for c, _, s in triples if s > 0]
+        fallback = max((c for c, _, _ in triples), default=Fraction(0))
+    elif rule == "talmud":
+        capped = [i for i, (c, _, s) in enumerate(triples) if s == c / 2]
+        free = [s if not over_half else c - s for c, _, s in triples if s != c / 2]
+        fallback = max((c / 2 for c, _, _ in triples), default=Fraction(0))
+    else:
+        capped = [i for i, (c, _, s) in enumerate(triples) if s == c]
+        if any(w <= 0 for _, w, _ in triples):
+            return None
+        free = [s / w for c, w, s in triples if s != c]
+        fallback = max((c / w for c, w, _ in triples), default=Fraction(0))
+    level = free[0] if free else fallback
+    if any(level_share(rule, c, w, level, over_half) != s for c, w, s in triples):
+        return None
+    return level, capped

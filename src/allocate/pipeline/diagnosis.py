@@ -67,6 +67,7 @@ __all__ = [
     "certificate",
     "diagnose_lp",
     "infeasible_within_tolerance",
+    "least_relaxation",
     "required_setting",
     "rounding_stopped",
     "solver_stopped",
@@ -336,9 +337,19 @@ def certificate(p: Plan, spec: LpSpec) -> int | None:
     At least a penny certifies that no allocation exists; 0 says the conditions conflict only
     within the solver's tolerance; None when the elastic programme itself gave no answer.
     """
+    return least_relaxation(p, spec)[0]
+
+
+def least_relaxation(p: Plan, spec: LpSpec) -> tuple[int | None, ElasticResult]:
+    """:func:`certificate`'s least relaxation, with the elastic programme's answer and duals.
+
+    The duals are the Farkas combination of the infeasibility certificate
+    (:func:`allocate.pipeline.certify.infeasibility_certificate`).
+    """
     values = [lot.value for lot in p.lots]
-    found = _Pence.of(solve_elastic(spec, values), spec, values)
-    return found.total if found.status is Status.OPTIMAL else None
+    res = solve_elastic(spec, values)
+    found = _Pence.of(res, spec, values)
+    return (found.total if found.status is Status.OPTIMAL else None), res
 
 
 def _within_tolerance() -> Diagnosis:

@@ -84,10 +84,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
+import numpy as np
 import pulp
 
 from allocate.core.outcome import Status
-from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow
+from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow, StageDuals
 
 __all__ = [
     "SOLVER_OPTIONS",
@@ -379,11 +380,15 @@ class _Leximin:
         time_limit: float | None,
         solver_options: dict[str, Any] | None,
         warm: bool = True,
+        record: bool = False,
     ) -> None:
         t0 = time.perf_counter()
         self.spec = spec
         self.options = solver_options
         self.warm = warm
+        #: whether each stage's duals are kept for the certificate (``LeximinResult.stage_duals``)
+        self.record = record
+        self._rows: dict[str, Any] | None = None
         #: the solver's model of the last PuLP solve, and its answer (see :meth:`_attach`)
         self.h: Any = None
         self.col: dict[int, int] = {}
@@ -609,13 +614,69 @@ class _Leximin:
             if not frozen:  # pragma: no cover - LP theory guarantees a tight claimant
                 result.status, result.message = Status.SOLVER_ERROR, "no claimant could be frozen"
                 return False
+            fixed = self.fixed(unfrozen - frozen)
+            self.record_stage(unfrozen, t_star, frozen, fixed)
             self.freeze(frozen, t_star)
             unfrozen -= frozen
-            for c, bound in self.fixed(unfrozen).items():
+            for c, bound in fixed.items():
                 # held at the bound itself: the bound is the award in every later answer
                 self.hold(c, bound, bound / self.ratio[c])
                 unfrozen.discard(c)
         return True
+
+    def _certified_rows(self) -> dict[str, Any]:
+        """The rows a certificate names, as arrays of the solver's row indices (made once)."""
+        if self._rows is None:
+            m = self.m
+            claimants = list(self.ratio_rows)
+            self._rows = {
+                "budget": (
+                    np.array([r.constraint.id for r in m.budget_rows], dtype=np.int64),
+                    np.array([r.factor for r in m.budget_rows]),
+                ),
+                "side": (
+                    np.array([r.constraint.id for r in m.side.values()], dtype=np.int64),
+                    np.array([r.factor for r in m.side.values()]),
+                    list(m.side),
+                ),
+                "ratio": (
+                    np.array(claimants, dtype=np.int64),
+                    np.array([self.ratio_rows[c].id for c in claimants], dtype=np.int64),
+                    np.array([m.scale[c] for c in claimants]),
+                ),
+            }
+        return self._rows
+
+    def record_stage(
+        self, unfrozen: set[int], t_star: float, frozen: set[int], fixed: dict[int, float]
+    ) -> None:
+        """Keep the stage's level, who it freezes and its non-zero duals, for the certificate.
+
+        Each dual is the row's as formulated (the solver's over the factor the row was divided
+        by, and over the pair's scale for a ratio or hold row, which the solver sees divided by
+        it).  The rows are read as arrays: a county has tens of thousands of rows a stage.
+        """
+        if not self.record:
+            return
+        at_bound = {
+            c: "capacity" if bound == self.m.zs[c].upBound else "floor"
+            for c, bound in fixed.items()
+        }
+        stage = StageDuals(level=t_star, at_level=sorted(frozen), at_bound=at_bound)
+        rd = np.asarray(self.row_dual, dtype=np.float64)
+        rows = self._certified_rows()
+        ids, factor = rows["budget"]
+        values = rd[ids] / factor
+        stage.budget = {int(j): float(values[j]) for j in np.flatnonzero(values)}
+        ids, factor, names = rows["side"]
+        values = rd[ids] / factor
+        stage.side = {names[i]: float(values[i]) for i in np.flatnonzero(values)}
+        claimants, ids, scale = rows["ratio"]
+        values = rd[ids] / scale
+        for i in np.flatnonzero(values):
+            c = int(claimants[i])
+            (stage.ratio if c in unfrozen else stage.hold)[c] = float(values[i])
+        self.result.stage_duals.append(stage)
 
     def settle_zero_targets(self) -> bool:
         """Pairs the rule gives nothing receive only what the constraints demand."""
@@ -665,6 +726,7 @@ def solve_leximin(
     solver_options: dict[str, Any] | None = None,
     max_stages: int | None = None,
     warm: bool = True,
+    record: bool = False,
 ) -> LeximinResult:
     """Build the programme and solve it to leximin optimality (progressive filling).
 
@@ -672,9 +734,11 @@ def solve_leximin(
     its level: the plain progressive filling, one stage per distinct level, kept as the reference
     the default (``warm=True``: one solver model kept and re-solved from its last basis, and
     claimants held at a bound of their own frozen as soon as a stage shows it) is checked
-    against.
+    against.  ``record`` keeps each stage's level, who it froze and its duals
+    (``LeximinResult.stage_duals``), which :mod:`allocate.pipeline.certify` makes the optimality
+    certificate of.
     """
-    lex = _Leximin(spec, time_limit, solver_options, warm)
+    lex = _Leximin(spec, time_limit, solver_options, warm, record)
     if lex.fill(max_stages) and lex.settle_zero_targets():
         lex.read_answer()
     return lex.result
@@ -704,6 +768,8 @@ class _Elastic:
     unalloc: dict[int, Any] = field(default_factory=dict)
     floor_slack: dict[int, Any] = field(default_factory=dict)
     side_slack: dict[str, tuple[Any | None, Any | None, float]] = field(default_factory=dict)
+    rows: dict[str, _Row] = field(default_factory=dict)
+    """The budget and side rows, by name (their duals make the infeasibility certificate)."""
 
     def gives(self, family: str) -> bool:
         """Whether the family's rows may give."""
@@ -719,7 +785,7 @@ class _Elastic:
                 terms.append((self.unalloc[j], 1.0))
                 # unplaced money weighs more than a relaxed policy: prefer relaxing the policy
                 self.objective.append((self.unalloc[j], 1.5 * float(self.lot_value[j])))
-            _scaled_row(m.prob, terms, "==", 1.0, f"budget:{name}")
+            self.rows[f"budget:{name}"] = _scaled_row(m.prob, terms, "==", 1.0, f"budget:{name}")
 
     def add_floor_rows(self) -> None:
         """Floors as rows with a shortfall slack, when ``floor`` may give."""
@@ -754,7 +820,7 @@ class _Elastic:
                 terms.append((up, unit))
                 self.objective.append((up, row.scale * unit))
         self.side_slack[row.name] = (down, up, unit)
-        _scaled_row(m.prob, terms, row.sense, row.rhs, row.name)
+        self.rows[row.name] = _scaled_row(m.prob, terms, row.sense, row.rhs, row.name)
 
     def read(self, status: Status) -> ElasticResult:
         """The relaxations in pence, leaving out solver noise below half a penny."""
@@ -814,6 +880,7 @@ def solve_elastic(
         return ElasticResult(status=solved.status, retries=retries)
     out = e.read(solved.status)
     out.retries = retries
+    out.row_duals = {name: v for name, row in e.rows.items() if (v := row.dual())}
     return out
 
 
@@ -917,7 +984,23 @@ def _merge(merged: LeximinResult, res: LeximinResult, pairs: list[int], lots: li
             merged.budget_dual[j] = res.budget_dual[local]
     merged.side_duals.update(res.side_duals)
     merged.side_activity.update(res.side_activity)
+    group = 1 + max((s.group for s in merged.stage_duals), default=-1)
+    merged.stage_duals += [_global_stage(s, pairs, lots, group) for s in res.stage_duals]
     return True
+
+
+def _global_stage(stage: StageDuals, pairs: list[int], lots: list[int], group: int) -> StageDuals:
+    """A group's stage with its pairs and lots by their index in the whole programme."""
+    return StageDuals(
+        level=stage.level,
+        group=group,
+        at_level=[pairs[c] for c in stage.at_level],
+        at_bound={pairs[c]: kind for c, kind in stage.at_bound.items()},
+        budget={lots[j]: v for j, v in stage.budget.items()},
+        ratio={pairs[c]: v for c, v in stage.ratio.items()},
+        hold={pairs[c]: v for c, v in stage.hold.items()},
+        side=dict(stage.side),
+    )
 
 
 def solve_by_components(
@@ -927,6 +1010,7 @@ def solve_by_components(
     time_limit: float | None = None,
     solver_options: dict[str, Any] | None = None,
     warm: bool = True,
+    record: bool = False,
 ) -> LeximinResult:
     """Solve each independent group of lots on its own, and merge the answers.
 
@@ -934,6 +1018,7 @@ def solve_by_components(
     leximin optimum, and avoids the extra stages a large degenerate programme needs to freeze
     lots one by one.  Lots in ``exact_lots`` (alone in their group, with no floor and no side
     row) are at their fair shares without solving: that is the programme's proven optimum.
+    ``record`` keeps each stage's duals for the certificate (``LeximinResult.stage_duals``).
     """
     n = len(spec.pair_names)
     merged = LeximinResult(
@@ -966,7 +1051,9 @@ def solve_by_components(
             merged.status, merged.solver_status = Status.TIME_LIMIT, "TimeLimit"
             merged.message = "time limit reached before every group of lots was solved"
             return merged
-        res = solve_leximin(sub, time_limit=remaining, solver_options=solver_options, warm=warm)
+        res = solve_leximin(
+            sub, time_limit=remaining, solver_options=solver_options, warm=warm, record=record
+        )
         solved_groups += 1
         merged.retries += [f"lots {', '.join(sub.lot_names)}, {r}" for r in res.retries]
         if not _merge(merged, res, pairs, lots):

@@ -51,6 +51,7 @@ __all__ = [
     "Sense",
     "SideRow",
     "Solution",
+    "StageDuals",
 ]
 
 #: How :func:`allocate.solve` computes the split: closed form when provably optimal, or forced.
@@ -322,6 +323,35 @@ class LpSpec:
 
 
 @dataclass
+class StageDuals:
+    """One stage of the progressive filling, as the optimality certificate needs it.
+
+    Pair indices are the programme's; every dual is that of the row as formulated (on fractions
+    of the lot's value, before the engine's scaling), in the orientation the row is written
+    (``≥`` rows ``award − fair share × level ≥ 0`` and holds, ``≤``/``≥`` side rows, ``==``
+    budgets), with the sign of a shadow price of a maximisation (see
+    :mod:`allocate.pipeline.certify`).  Only non-zero duals are kept.
+    """
+
+    level: float
+    """The stage's level (the largest worst ratio of award to fair share it reached)."""
+    at_level: list[int]
+    """Claimants frozen at the level."""
+    at_bound: dict[int, str]
+    """Claimants frozen at a bound of their own: ``"capacity"`` or ``"floor"``."""
+    budget: dict[int, float] = field(default_factory=dict)
+    """Dual of each lot's budget row, by lot index."""
+    ratio: dict[int, float] = field(default_factory=dict)
+    """Dual of the ratio row of each claimant still rising in this stage."""
+    hold: dict[int, float] = field(default_factory=dict)
+    """Dual of the hold row of each claimant frozen in an earlier stage."""
+    side: dict[str, float] = field(default_factory=dict)
+    """Dual of each side row, by name."""
+    group: int = 0
+    """The group of lots (:func:`allocate.pipeline.engine.components`) the stage belongs to."""
+
+
+@dataclass
 class LeximinResult:
     """The solver's answer."""
 
@@ -348,6 +378,8 @@ class LeximinResult:
     solve_seconds: float = 0.0
     build_seconds: float = 0.0
     message: str = ""
+    stage_duals: list[StageDuals] = field(default_factory=list)
+    """Each stage's level, who it froze and its duals: the optimality certificate's raw data."""
     retries: list[str] = field(default_factory=list)
     """Stages the solver failed at first and solved (or not) on a retry, in words: ``"stage 2:
     Infeasible; Optimal with presolve off"`` (see :data:`allocate.pipeline.engine.RETRIES`)."""
@@ -368,6 +400,9 @@ class ElasticResult:
     """Shortfall below each pair's floor, in pence, by pair index."""
     retries: list[str] = field(default_factory=list)
     """The solve's retries in words, when the first attempt failed (as in LeximinResult)."""
+    row_duals: dict[str, float] = field(default_factory=dict)
+    """The non-zero dual of each budget row (``budget:<lot>``) and side row, by name, of the row
+    as formulated (the infeasibility certificate's raw data)."""
 
 
 # -- the solution and its rounding -------------------------------------------------------------

@@ -25,15 +25,23 @@ from typing import Any
 
 from allocate.checks.verify import raise_on_failure
 from allocate.checks.verify import verify as verify_allocation
+from allocate.core.certificate import Certificate
 from allocate.core.model import Problem
 from allocate.core.money import format_money
 from allocate.core.outcome import Allocation, Diagnosis, Status
 from allocate.pipeline import audit
+from allocate.pipeline.certify import (
+    closed_form_certificate,
+    farkas_words,
+    infeasibility_certificate,
+    leximin_certificate,
+    shortfall_certificate,
+)
 from allocate.pipeline.choice import candidates, choose_subcontracts
 from allocate.pipeline.diagnosis import (
     capacity_shortfall,
-    certificate,
     diagnose_lp,
+    least_relaxation,
     no_whole_pence,
     rounding_stopped,
     solver_stopped,
@@ -69,6 +77,7 @@ class _Run:
     time_limit: float | None
     solver_options: dict[str, Any] | None
     verify: bool = True
+    certify: bool = True
     start: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -86,6 +95,7 @@ def solve(
     verify: bool = True,
     diagnose: bool = True,
     price_constraints: bool | None = None,
+    certificate: bool = True,
 ) -> Allocation:
     """Allocate every contract of ``problem``: top-slice, awards and audit.
 
@@ -111,6 +121,9 @@ def solve(
     price_constraints
         Price each side-constraint in fairness terms by solving again without it (one extra solve
         per constraint).  ``None`` (default) does so for problems of up to 5,000 eligible pairs.
+    certificate
+        Attach the leximin optimality certificate (:attr:`Allocation.certificate`), which
+        :func:`allocate.check_certificate` verifies without a solver (on by default).
 
     Returns
     -------
@@ -129,11 +142,13 @@ def solve(
         raise TypeError(f"solve() takes a Problem, not {type(problem).__name__}")
     if method not in ("auto", "closed_form", "lp"):
         raise ValueError(f"method must be 'auto', 'closed_form' or 'lp', not {method!r}")
-    run = _Run(problem, method, time_limit, solver_options, verify)
+    run = _Run(problem, method, time_limit, solver_options, verify, certificate)
     p = plan(problem)
     run.timings.update(p.timings)
     if not p.feasible:
-        return run.finish(_unsolved(p, Status.INFEASIBLE, capacity_shortfall(p)))
+        short = _unsolved(p, Status.INFEASIBLE, capacity_shortfall(p))
+        cert = shortfall_certificate(p) if run.certify else None
+        return run.finish(_with_farkas(short, cert))
     if method == "closed_form" and p.needs_lp:
         raise ValueError(
             "method='closed_form' is only exact without side-constraints or pooled capacities; "
@@ -195,7 +210,11 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
             p.pair_lot[k] for row in spec.side_rows for k in row.coefficients
         }
     res = solve_by_components(
-        spec, exact_lots=exact, time_limit=run.time_limit, solver_options=run.solver_options
+        spec,
+        exact_lots=exact,
+        time_limit=run.time_limit,
+        solver_options=run.solver_options,
+        record=run.certify,
     )
     policy = run.problem.policy
     if res.status is Status.INFEASIBLE and (
@@ -219,7 +238,11 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
             p.sync_open()
             spec, info = lp_spec(p)
             res = solve_by_components(
-                spec, exact_lots=None, time_limit=run.time_limit, solver_options=run.solver_options
+                spec,
+                exact_lots=None,
+                time_limit=run.time_limit,
+                solver_options=run.solver_options,
+                record=run.certify,
             )
     return spec, info, res
 
@@ -249,19 +272,35 @@ def _not_solved(
     if res.status is not Status.INFEASIBLE:
         return _unsolved(p, res.status, solver_stopped(res), res)
     t_d = time.perf_counter()
-    least = certificate(p, spec)
+    least, elastic = least_relaxation(p, spec)
     if least != 0:
         diagnosis = (
             diagnose_lp(p, spec, info) if diagnose else Diagnosis(summary=_no_allocation(least))
         )
         run.timings["diagnosis"] = time.perf_counter() - t_d
-        return _unsolved(p, res.status, diagnosis, res)
+        cert = infeasibility_certificate(p, spec, elastic) if run.certify else None
+        return _with_farkas(_unsolved(p, res.status, diagnosis, res), cert)
     eased = solve_by_components(
-        ease(spec), time_limit=run.time_limit, solver_options=run.solver_options
+        ease(spec),
+        time_limit=run.time_limit,
+        solver_options=run.solver_options,
+        record=run.certify,
     )
     if eased.status is not Status.OPTIMAL:
         return _unsolved(p, eased.status, solver_stopped(eased), eased)
     return solution_from_lp(p, eased, spec, info)
+
+
+def _with_farkas(allocation: Allocation, cert: Certificate | None) -> Allocation:
+    """An infeasible allocation with its certificate, which its diagnosis then refers to."""
+    if cert is None:
+        return allocation
+    diagnosis = allocation.diagnosis
+    if diagnosis is not None:
+        diagnosis = diagnosis.model_copy(
+            update={"messages": [*diagnosis.messages, farkas_words(cert)]}
+        )
+    return allocation.model_copy(update={"certificate": cert, "diagnosis": diagnosis})
 
 
 def _no_allocation(least: int | None) -> str:
@@ -287,6 +326,14 @@ def _round_and_audit(run: _Run, p: Plan, solution: Solution, verify: bool) -> Al
     t2 = time.perf_counter()
     allocation = audit.build(p, status=Status.OPTIMAL, awards=awards, solution=solution)
     run.timings["audit"] = time.perf_counter() - t2
+    if run.certify:
+        t5 = time.perf_counter()
+        if solution.lp is not None and solution.spec is not None:
+            cert = leximin_certificate(p, solution.spec, solution.lp, awards)
+        else:
+            cert = closed_form_certificate(p)
+        allocation = allocation.model_copy(update={"certificate": cert})
+        run.timings["certificate"] = time.perf_counter() - t5
     if not verify:
         return allocation
     t3 = time.perf_counter()
@@ -329,7 +376,7 @@ def exact_measure(
 
     What a price compares (:mod:`allocate.pipeline.prices`); None when no allocation exists.
     """
-    run = _Run(problem, method, time_limit, solver_options, verify=False)
+    run = _Run(problem, method, time_limit, solver_options, verify=False, certify=False)
     p = plan(problem)
     if not p.feasible:
         return None

@@ -1,0 +1,447 @@
+r"""The optimality certificate: the engine's stage duals, or the closed form, as exact numbers.
+
+A stage of the progressive filling maximises the level :math:`t` over the awards :math:`x` (in
+pence) subject to named conditions; any non-negative multipliers :math:`\lambda` on them give an
+upper bound on :math:`t` (the Neumaier–Shcherbina bound, see ``docs/certificates.md``), valid
+whatever the multipliers are, so the solver's floating duals can be rounded to rationals and
+stay a proof.  This module turns each stage's duals (:class:`~allocate.pipeline.plan.StageDuals`,
+on rows in fractions of each lot's value) into multipliers on the same conditions written in
+pence, integers over a power of two, and names them as the checker
+(:mod:`allocate.checks.certificate`) derives them from the problem.
+
+Conditions and their orientation (the sign of a multiplier):
+
+* ``budget:<lot>``: the awards on the lot add up to its member pot (signed);
+* ``ratio:<member>:<lot>``: award ≥ fair share × level, for a claimant still rising (≥ 0);
+* ``hold:<member>:<lot>``: award ≥ its certified award, for a claimant frozen earlier (≥ 0);
+* each side row by its name, in its own sense (≥ 0).
+
+A closed form (and a lot of the programme no side row touches, which is solved as one) is one
+exact stage per lot: multipliers ``1/pot`` on the budget and on every claimant's ratio row prove
+level 1, since the fair shares add up to the pot.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from allocate.core.certificate import (
+    Certificate,
+    CertificateStage,
+    Farkas,
+    FrozenClaimant,
+    PairRef,
+    SubcontractChoice,
+    WaterLevel,
+)
+from allocate.core.model import Rule
+from allocate.core.money import format_money
+from allocate.core.outcome import Status
+from allocate.core.rules import rule_level
+from allocate.pipeline.fair_shares import weight_factor
+from allocate.pipeline.plan import (
+    ElasticResult,
+    LeximinResult,
+    LotPlan,
+    LpSpec,
+    Plan,
+    Rounded,
+    StageDuals,
+)
+
+__all__ = [
+    "certifiable",
+    "closed_form_certificate",
+    "farkas_words",
+    "infeasibility_certificate",
+    "leximin_certificate",
+    "rounding_windows",
+    "shortfall_certificate",
+    "subcontract_choice",
+]
+
+#: Multipliers are integers over ``2**k``, the largest about ``2**MULTIPLIER_BITS``.
+MULTIPLIER_BITS = 62
+
+#: The claim of a leximin certificate, in words (the checker states what it proved itself).
+LEXIMIN_CLAIM = (
+    "Given the sub-contract choice stated, at every stage no allocation that keeps the members "
+    "frozen at earlier stages at their certified awards can lift every member still rising above "
+    "the stage's level: no member's award can rise above its share without lowering a member who "
+    "is already worse off relative to its fair share."
+)
+CLOSED_FORM_CLAIM = (
+    "Every member receives exactly its fair share under the rule (to the penny); the shares add "
+    "up to each lot's member pot, so any other split leaves some member below its fair share."
+)
+
+
+def certifiable(p: Plan) -> bool:
+    """Whether the checker derives every condition of this problem from the input.
+
+    Sub-tendered lots are not covered (their shares come from a competition, not a rule):
+    such allocations carry no certificate.
+    """
+    return not p.problem.tendered
+
+
+def subcontract_choice(p: Plan) -> SubcontractChoice:
+    """The sub-contracts made with a floor, and those not made, as the plan decided them."""
+    ids = p.eligibility.member_ids
+    made: list[PairRef] = []
+    closed: list[PairRef] = []
+    for lot in p.lots:
+        for pos, i in enumerate(lot.members):
+            ref = {"member": ids[i], "lot": lot.lot_id}
+            if not lot.open[pos]:
+                closed.append(PairRef.from_trusted(ref))
+            elif lot.floor[pos] > 0:
+                made.append(PairRef.from_trusted(ref))
+    return SubcontractChoice.from_trusted({"made": made, "closed": closed})
+
+
+def _rational(x: Fraction) -> str:
+    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+
+def _level(t: float) -> Fraction:
+    """The level as a short rational when one lies within the solver's noise of it."""
+    exact = Fraction(t)
+    simple = exact.limit_denominator(10**6)
+    return (
+        simple
+        if abs(simple - exact) <= Fraction(1, 10**12) * max(Fraction(1), abs(exact))
+        else exact
+    )
+
+
+def _integers(values: dict[str, float]) -> tuple[int, dict[str, str]]:
+    """Multipliers as integers over one power of two (the largest near 2**MULTIPLIER_BITS)."""
+    largest = max((abs(v) for v in values.values()), default=0.0)
+    if largest == 0.0 or not math.isfinite(largest):
+        return 1, {}
+    shift = max(0, MULTIPLIER_BITS - math.frexp(largest)[1])
+    den = 1 << shift
+    out = {}
+    for name, v in values.items():
+        n = round(math.ldexp(v, shift))
+        if n != 0:
+            out[name] = str(n)
+    return den, out
+
+
+class _Names:
+    """Condition names of the plan's pairs and lots, and each lot's value in pence."""
+
+    def __init__(self, p: Plan, spec: LpSpec) -> None:
+        self.pairs = list(spec.pair_names)
+        self.lot_ids = [lot.lot_id for lot in p.lots]
+        self.value = [lot.value for lot in p.lots]
+        self.pair_lot = list(spec.pair_lot)
+        ids = p.eligibility.member_ids
+        self.member = [ids[i] for i in p.pair_member]
+        self.side = {row.name: row for row in spec.side_rows}
+
+    def frozen(self, k: int, at: str) -> FrozenClaimant:
+        return FrozenClaimant.from_trusted(
+            {"member": self.member[k], "lot": self.lot_ids[self.pair_lot[k]], "at": at}
+        )
+
+
+def _stage(names: _Names, stage: StageDuals, level: Fraction) -> CertificateStage:
+    """One engine stage as multipliers on pence rows (duals over each row's pence per unit)."""
+    raw: dict[str, float] = {}
+    for j, dual in stage.budget.items():
+        raw[f"budget:{names.lot_ids[j]}"] = dual / names.value[j]
+    for prefix, duals in (("ratio", stage.ratio), ("hold", stage.hold)):
+        for k, dual in duals.items():
+            # a ≥ row's multiplier is minus the maximisation's dual; clipped at 0
+            value = -dual / names.value[names.pair_lot[k]]
+            if value > 0:
+                raw[f"{prefix}:{names.pairs[k]}"] = value
+    for name, dual in stage.side.items():
+        row = names.side[name]
+        value = (-dual if row.sense == ">=" else dual) / row.scale
+        if value > 0 or row.sense == "==":
+            raw[name] = value
+    den, multipliers = _integers(raw)
+    frozen = [names.frozen(k, "level") for k in stage.at_level]
+    frozen += [names.frozen(k, at) for k, at in sorted(stage.at_bound.items())]
+    return CertificateStage.from_trusted(
+        {
+            "level": _rational(level),
+            "frozen": frozen,
+            "denominator": str(den),
+            "multipliers": multipliers,
+        }
+    )
+
+
+def _exact_stage(p: Plan, lot: LotPlan) -> CertificateStage | None:
+    """A lot at its fair shares, proved at level 1: ``1/pot`` on its budget and every ratio row."""
+    ids = p.eligibility.member_ids
+    if lot.fair is None or lot.pot <= 0:
+        return None
+    claimants = [
+        pos
+        for pos, n in enumerate(lot.fair.numerators)
+        if n > 0 and lot.open[pos] and lot.claims[pos] > 0
+    ]
+    if not claimants:
+        return None
+    multipliers = {f"budget:{lot.lot_id}": "1"}
+    frozen = []
+    for pos in claimants:
+        member = ids[lot.members[pos]]
+        multipliers[f"ratio:{member}:{lot.lot_id}"] = "1"
+        frozen.append(
+            FrozenClaimant.from_trusted({"member": member, "lot": lot.lot_id, "at": "level"})
+        )
+    return CertificateStage.from_trusted(
+        {"level": "1", "frozen": frozen, "denominator": str(lot.pot), "multipliers": multipliers}
+    )
+
+
+def rounding_windows(p: Plan, res: LeximinResult, awards: dict[int, Rounded]) -> dict[str, int]:
+    """Lots where rounding moved an award more than a penny (unit) from the programme's answer.
+
+    The exact repair widens its window only when no whole allocation within one penny (unit)
+    keeps every side row; the window declared is what it moved, rounded up, with a thousandth of
+    a penny (unit) for the solver's noise.
+    """
+    out: dict[str, int] = {}
+    for k, (j, pos) in enumerate(zip(p.pair_lot, p.pair_pos, strict=True)):
+        lot, rounded = p.lots[j], awards.get(j)
+        if rounded is None:
+            continue
+        exact = res.pair_values[k] * lot.value / float(lot.unit_value)
+        whole = rounded.units[pos] if rounded.units is not None else rounded.pence[pos]
+        wide = math.ceil(abs(whole - exact) + 1e-3)
+        if wide > 1:
+            out[lot.lot_id] = max(out.get(lot.lot_id, 1), wide)
+    return out
+
+
+def leximin_certificate(
+    p: Plan, spec: LpSpec, res: LeximinResult, awards: dict[int, Rounded]
+) -> Certificate | None:
+    """The certificate of a programme the engine solved, or None when it is not certifiable."""
+    if not certifiable(p):
+        return None
+    names = _Names(p, spec)
+    staged: list[tuple[Fraction, int, CertificateStage]] = []
+    frozen_lots: set[int] = set()
+    last: dict[int, Fraction] = {}
+    for n, stage in enumerate(res.stage_duals):
+        # a group's levels never fall (each stage's answer is feasible for the next): noise
+        # below the solver's tolerance is not allowed to reorder them
+        level = max(_level(stage.level), last.get(stage.group, Fraction(0)))
+        last[stage.group] = level
+        staged.append((level, n, _stage(names, stage, level)))
+        frozen_lots.update(spec.pair_lot[k] for k in (*stage.at_level, *stage.at_bound))
+    for lot in p.lots:
+        if lot.index not in frozen_lots and (exact := _exact_stage(p, lot)) is not None:
+            staged.append((Fraction(1), len(staged), exact))
+    staged.sort(key=lambda s: (s[0], s[1]))
+    return Certificate.from_trusted(
+        {
+            "kind": "leximin",
+            "claim": LEXIMIN_CLAIM,
+            "choice": subcontract_choice(p),
+            "stages": [s for _, _, s in staged],
+            "water_levels": [],
+            "rounding": rounding_windows(p, res, awards),
+            "farkas": None,
+        }
+    )
+
+
+def closed_form_certificate(p: Plan) -> Certificate | None:
+    """The closed form's certificate: one exact stage and the water level of every lot."""
+    if not certifiable(p):
+        return None
+    stages = [s for lot in p.lots if (s := _exact_stage(p, lot)) is not None]
+    levels = [w for lot in p.lots if (w := water_level(p, lot)) is not None]
+    return Certificate.from_trusted(
+        {
+            "kind": "closed_form",
+            "claim": CLOSED_FORM_CLAIM,
+            "choice": subcontract_choice(p),
+            "stages": stages,
+            "water_levels": levels,
+            "rounding": {},
+            "farkas": None,
+        }
+    )
+
+
+def water_level(p: Plan, lot: LotPlan) -> WaterLevel | None:
+    """The rule's level on a lot (:func:`allocate.core.rules.rule_level`), None without one."""
+    if lot.fair is None or not lot.members:
+        return None
+    rule = p.problem.policy.rule
+    claims = [Fraction(c) for c in lot.claims]
+    if rule in (Rule.PROPORTIONAL,):
+        weights = claims
+    elif rule is Rule.WEIGHTED_PROPORTIONAL:
+        weights = [
+            c * weight_factor(p.problem, i) for c, i in zip(claims, lot.members, strict=True)
+        ]
+    elif rule is Rule.WEIGHTED_CONSTRAINED_EQUAL_AWARDS:
+        weights = [weight_factor(p.problem, i) for i in lot.members]
+    else:
+        weights = [Fraction(1)] * len(claims)
+    shares = [Fraction(n, lot.fair.denominator) for n in lot.fair.numerators]
+    found = rule_level(rule.value, Fraction(lot.estate), claims, weights, shares)
+    if found is None:
+        return None
+    level, capped = found
+    ids = p.eligibility.member_ids
+    return WaterLevel.from_trusted(
+        {
+            "lot": lot.lot_id,
+            "level": _rational(level),
+            "capped": sorted(ids[lot.members[pos]] for pos in capped),
+        }
+    )
+
+
+# -- infeasibility --------------------------------------------------------------------------
+
+INFEASIBLE_CLAIM = (
+    "Given the sub-contract choice stated, no allocation exists: the named conditions, added up "
+    "with the multipliers given, need more money placed than the capacities, floors and caps "
+    "allow."
+)
+
+
+def _boxes(p: Plan) -> tuple[list[Fraction], list[Fraction]]:
+    """Each pair's least and largest award in pence under the plan's decisions."""
+    lo: list[Fraction] = []
+    hi: list[Fraction] = []
+    for j, pos in zip(p.pair_lot, p.pair_pos, strict=True):
+        lot = p.lots[j]
+        if not lot.open[pos]:
+            lo.append(Fraction(0))
+            hi.append(Fraction(0))
+            continue
+        cap = lot.claims[pos] * lot.unit_value
+        hi.append(cap)
+        lo.append(min(lot.floor[pos] * lot.unit_value, cap))
+    return lo, hi
+
+
+def _farkas(
+    p: Plan, spec: LpSpec | None, nu: dict[str, Fraction]
+) -> tuple[Fraction, Fraction, Fraction]:
+    """What the combination ``Σ ν·row`` (each row as ``≥``) needs, and the most the boxes allow.
+
+    Also the part of the need its budgets and ``≥`` rows make: the money that must be placed.
+    """
+    lo, hi = _boxes(p)
+    coef: dict[int, Fraction] = {}
+    need = placed = Fraction(0)
+    lot_of = {lot.lot_id: lot for lot in p.lots}
+    by_lot: dict[int, list[int]] = {}
+    for k, j in enumerate(p.pair_lot):
+        by_lot.setdefault(j, []).append(k)
+    side = {row.name: row for row in spec.side_rows} if spec is not None else {}
+    for name, v in nu.items():
+        if name.startswith("budget:") and name[7:] in lot_of:
+            lot = lot_of[name[7:]]
+            need += v * lot.pot
+            placed += v * lot.pot
+            for k in by_lot.get(lot.index, []):
+                coef[k] = coef.get(k, Fraction(0)) + v
+            continue
+        row = side[name]
+        sign = 1 if row.sense == ">=" else -1
+        need += sign * v * row.bound
+        if sign > 0:
+            placed += v * row.bound
+        for k, w in row.weights.items():
+            coef[k] = coef.get(k, Fraction(0)) + sign * v * w
+    allow = sum((c * (hi[k] if c > 0 else lo[k]) for k, c in coef.items()), Fraction(0))
+    return need, allow, placed
+
+
+def _farkas_certificate(p: Plan, spec: LpSpec | None, raw: dict[str, float]) -> Certificate | None:
+    """The combination as a certificate, or None when the rounded multipliers prove nothing.
+
+    The largest multiplier of a budget or a ``≥`` row is made 1, so that its money reads as
+    pounds: what must be placed, against what the capacities, floors and caps allow.
+    """
+    sides = {row.name: row.sense for row in spec.side_rows} if spec is not None else {}
+    needs = [abs(v) for k, v in raw.items() if k.startswith("budget:") or sides.get(k) == ">="]
+    largest = max(needs or [abs(v) for v in raw.values()] or [0.0])
+    if largest > 0:
+        raw = {k: v / largest for k, v in raw.items()}
+    den, multipliers = _integers(raw)
+    nu = {name: Fraction(int(n), den) for name, n in multipliers.items()}
+    need, allow, placed = _farkas(p, spec, nu)
+    if not allow < need:
+        return None  # no certificate rather than a wrong one
+    # in words: `placed` must be placed; the capacities, floors and caps allow at most this
+    farkas = {
+        "denominator": str(den),
+        "multipliers": multipliers,
+        "need": _rational(placed),
+        "allow": _rational(placed - (need - allow)),
+    }
+    return Certificate.from_trusted(
+        {
+            "kind": "infeasible",
+            "claim": INFEASIBLE_CLAIM,
+            "choice": subcontract_choice(p),
+            "stages": [],
+            "water_levels": [],
+            "rounding": {},
+            "farkas": Farkas.from_trusted(farkas),
+        }
+    )
+
+
+def shortfall_certificate(p: Plan) -> Certificate | None:
+    """Lots whose eligible capacity is short of their pot: their budgets, each with multiplier 1."""
+    if not certifiable(p):
+        return None
+    raw = {f"budget:{lot.lot_id}": 1.0 for lot in p.lots if lot.shortfall > 0}
+    return _farkas_certificate(p, None, raw) if raw else None
+
+
+def infeasibility_certificate(p: Plan, spec: LpSpec, elastic: ElasticResult) -> Certificate | None:
+    """The elastic programme's duals as a Farkas combination, in pence; None if they prove nothing.
+
+    Each row as ``≥``: a budget's dual over the lot's value, a ``≥`` side row's dual over its
+    scale, a ``≤`` side row's minus that (the minimisation's duals, see the module's notes).
+    """
+    if not certifiable(p) or elastic.status is not Status.OPTIMAL:
+        return None
+    value = {lot.lot_id: lot.value for lot in p.lots}
+    side = {row.name: row for row in spec.side_rows}
+    raw: dict[str, float] = {}
+    for name, dual in elastic.row_duals.items():
+        if name.startswith("budget:") and name[7:] in value:
+            raw[name] = dual / value[name[7:]]
+        elif name in side:
+            row = side[name]
+            v = (-dual if row.sense == "<=" else dual) / row.scale
+            if v > 0 or row.sense == "==":
+                raw[name] = v
+    return _farkas_certificate(p, spec, raw)
+
+
+def farkas_words(cert: Certificate) -> str:
+    """The infeasibility certificate in words, for the diagnosis."""
+    assert cert.farkas is not None
+    f = cert.farkas
+    names = sorted(f.multipliers)
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    need = format_money(Fraction(f.need) / 100)
+    allow = format_money(Fraction(f.allow) / 100)
+    return (
+        f"certificate: added up with the multipliers in allocation.certificate, the conditions "
+        f"{shown} need {need} placed, where the capacities, floors and caps allow at most "
+        f"{allow}; `allocate check-certificate` verifies it exactly"
+    )
