@@ -724,8 +724,19 @@ def awards_frame(awards: Sequence[Award], money: MoneyAs = "float") -> pd.DataFr
     return numeric(table, money, pounds=["amount"])
 
 
-class Allocation(Record):
-    """The answer: status, top-slice per contract, awards and the audit."""
+class Allocation(_Lazy):
+    """The answer: status, top-slice per contract, awards and the audit.
+
+    The ``certificate`` may be held as a :class:`Deferred` until it is first read (as an
+    attribute, in a dump or JSON, a comparison, a copy or a pickle): the same certificate either
+    way, made once; a caller who never reads it never pays for it.
+    """
+
+    _DEFERRED = ("certificate",)
+
+    @field_serializer("certificate")
+    def _certificate(self, value: Any) -> Certificate | None:
+        return self.certificate
 
     format_version: Literal["1.2"] = FORMAT_VERSION
     """The version of the output format (:data:`FORMAT_VERSION`); first in the JSON."""
@@ -748,9 +759,11 @@ class Allocation(Record):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Allocation):
             return NotImplemented
+        self._resolve()
+        other._resolve()
         return self.__dict__ == other.__dict__
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     @property
     def timings(self) -> dict[str, float]:

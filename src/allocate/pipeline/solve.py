@@ -28,7 +28,7 @@ from allocate.checks.verify import verify as verify_allocation
 from allocate.core.certificate import Certificate
 from allocate.core.model import Problem
 from allocate.core.money import format_money
-from allocate.core.outcome import Allocation, Diagnosis, Status
+from allocate.core.outcome import Allocation, Deferred, Diagnosis, Status
 from allocate.pipeline import audit
 from allocate.pipeline.certify import (
     closed_form_certificate,
@@ -327,13 +327,12 @@ def _round_and_audit(run: _Run, p: Plan, solution: Solution, verify: bool) -> Al
     allocation = audit.build(p, status=Status.OPTIMAL, awards=awards, solution=solution)
     run.timings["audit"] = time.perf_counter() - t2
     if run.certify:
-        t5 = time.perf_counter()
+        # made when first read (a dump, check_certificate): the stage duals are kept for it
         if solution.lp is not None and solution.spec is not None:
-            cert = leximin_certificate(p, solution.spec, solution.lp, awards)
+            make = functools.partial(leximin_certificate, p, solution.spec, solution.lp, awards)
         else:
-            cert = closed_form_certificate(p)
-        allocation = allocation.model_copy(update={"certificate": cert})
-        run.timings["certificate"] = time.perf_counter() - t5
+            make = functools.partial(closed_form_certificate, p)
+        allocation = allocation.model_copy(update={"certificate": Deferred(make)})
     if not verify:
         return allocation
     t3 = time.perf_counter()
