@@ -66,15 +66,14 @@ def measure(p: Plan, solution: Solution) -> Measure:
             continue
         fden = fair.denominator
         # |a/den − f/fden| summed over the lot, over the common denominator den·fden
-        gap = sum(
-            abs(a * fden - f * den) for a, f in zip(shares.numerators, fair.numerators, strict=True)
-        )
-        moved += Fraction(gap, den * fden) * per
+        gap = 0
         for a, f in zip(shares.numerators, fair.numerators, strict=True):
+            gap += abs(a * fden - f * den)
             if f > 0:
                 ratio = Fraction(a * fden, den * f)
                 if least is None or ratio < least:
                     least = ratio
+        moved += Fraction(gap, den * fden) * per
     return Measure(moved=moved / 2, min_ratio=least)
 
 
