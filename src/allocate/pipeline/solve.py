@@ -157,7 +157,7 @@ def solve(
     found = _exact(run, p, diagnose)
     if isinstance(found, Allocation):
         return run.finish(found)
-    allocation = _round_and_audit(run, p, found, verify)
+    allocation = _round_and_audit(run, p, found)
     if price_constraints is None:
         price_constraints = len(p.pair_lot) <= PRICE_PAIRS
     if price_constraints and found.method == "lp" and p.needs_lp:
@@ -312,7 +312,7 @@ def _no_allocation(least: int | None) -> str:
     )
 
 
-def _round_and_audit(run: _Run, p: Plan, solution: Solution, verify: bool) -> Allocation:
+def _round_and_audit(run: _Run, p: Plan, solution: Solution) -> Allocation:
     """Round to whole pence and units, build the audit, and verify independently."""
     t1 = time.perf_counter()
     try:
@@ -333,7 +333,7 @@ def _round_and_audit(run: _Run, p: Plan, solution: Solution, verify: bool) -> Al
         else:
             make = functools.partial(closed_form_certificate, p)
         allocation = allocation.model_copy(update={"certificate": Deferred(make)})
-    if not verify:
+    if not run.verify:
         return allocation
     t3 = time.perf_counter()
     checks = verify_allocation(run.problem, allocation)
