@@ -68,11 +68,12 @@ class IntRow:
     def of(cls, row: SideRow) -> IntRow:
         """The row over the least common denominator of its weights and bound."""
         den = math.lcm(row.bound.denominator, *(w.denominator for w in row.weights.values()))
+        # w × den in integers: den is a multiple of every denominator
         return cls(
             name=row.name,
             family=row.family,
-            num={k: int(w * den) for k, w in row.weights.items()},
-            bound=int(row.bound * den),
+            num={k: w.numerator * (den // w.denominator) for k, w in row.weights.items()},
+            bound=row.bound.numerator * (den // row.bound.denominator),
             den=den,
             sense=row.sense,
         )
@@ -115,8 +116,22 @@ def case_mix_allowance(p: Plan, row: IntRow) -> Fraction:
 
 
 def crossed(rows: Sequence[IntRow], pence: Sequence[int]) -> list[int]:
-    """Indices of the rows the awards cross (exactly, no allowance)."""
-    return [r for r, row in enumerate(rows) if row.excess(pence) > 0]
+    """Indices of the rows whole awards cross (exactly, no allowance).
+
+    In integers: ``Σ num·pence`` against ``bound``, both over the row's ``den``.
+    """
+    out = []
+    for r, row in enumerate(rows):
+        lhs = sum(n * pence[k] for k, n in row.num.items())
+        if row.sense == "<=":
+            bad = lhs > row.bound
+        elif row.sense == ">=":
+            bad = lhs < row.bound
+        else:
+            bad = lhs != row.bound
+        if bad:
+            out.append(r)
+    return out
 
 
 class Repair:

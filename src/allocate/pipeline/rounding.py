@@ -45,7 +45,8 @@ class _RowGuard:
         for row in spec.side_rows:
             if row.family == fam.CASE_MIX.name or row.name not in info:
                 continue
-            weights = {k: float(w) for k, w in row.weights.items()}
+            # float(w) as an int quotient (the same float, without Fraction's overhead)
+            weights = {k: w.numerator / w.denominator for k, w in row.weights.items()}
             r = len(self.rows)
             self.rows.append((row.sense, weights, info[row.name].bound_pence))
             for k in row.coefficients:

@@ -179,6 +179,7 @@ class Rows:
             c: sum(lot.pot for lot in p.lots if lot.contract_id == c) for c in self.by_contract
         }
         self.pot_total = sum(lot.pot for lot in p.lots)
+        self._members: list[tuple[int, list[int]]] | None = None
         self.value = [lot.value for lot in p.lots]
         # each pair's capacity in pence: whole pence on money lots, exact fractions on
         # unit-priced ones (a county's rows ask for these hundreds of thousands of times)
@@ -189,8 +190,14 @@ class Rows:
             self._cap.append(claim if lot.units is None else claim * lot.unit_value)
 
     def members(self) -> list[tuple[int, list[int]]]:
-        """Each member with its open pairs, in member-id order."""
-        return sorted(self.by_member.items(), key=lambda kv: self.ids[kv[0]])
+        """Each member with its open pairs, in member-id order (sorted once, for every family)."""
+        if self._members is None:
+            self._members = sorted(self.by_member.items(), key=lambda kv: self.ids[kv[0]])
+        return self._members
+
+    def cap_exact(self, k: int) -> int | Fraction:
+        """A pair's capacity in pence, as it is held: an int on a money lot."""
+        return self._cap[k]
 
     def cap_pence(self, k: int) -> Fraction:
         """A pair's capacity in pence (units × the pence each unit carries)."""
@@ -231,7 +238,12 @@ class Rows:
             coefficients = {k: value[lot_of[k]] / scale for k in pairs}
         else:
             exact = {k: weights[k] for k in pairs}
-            coefficients = {k: float(w * value[lot_of[k]]) / scale for k, w in exact.items()}
+            # float(w × value) as an int quotient: Python's int / int is the float nearest the
+            # exact quotient, as float(Fraction) is, without a Fraction per pair
+            coefficients = {
+                k: (w.numerator * value[lot_of[k]] / w.denominator) / scale
+                for k, w in exact.items()
+            }
         self.rows.append(
             SideRow(
                 name=name,

@@ -45,13 +45,17 @@ def _add_rows(rows: Rows) -> None:
         pot_all = pot_h + sum(p.lots[j].pot for j in easy)
         r = Fraction(pot_h, pot_all)
         lots_here = set(hard) | set(easy)
+        hard_set = set(hard)
+        # each side's two weights, made once: 1 − bound on a hard-to-help lot, −bound otherwise
+        hi_w = (1 - (r + tol), -(r + tol))
+        lo_w = (1 - (r - tol), -(r - tol))
         for i, pairs in rows.members():
             mine = [k for k in pairs if p.pair_lot[k] in lots_here]
             if not mine:
                 continue
-            is_hard = {k: p.pair_lot[k] in hard for k in mine}
+            is_hard = {k: p.pair_lot[k] in hard_set for k in mine}
             if r + tol < 1:
-                hi = {k: (1 if is_hard[k] else 0) - (r + tol) for k in mine}
+                hi = {k: hi_w[0] if is_hard[k] else hi_w[1] for k in mine}
                 rows.add(
                     f"case_mix:{ids[i]}:{key}:max",
                     fam.CASE_MIX,
@@ -64,7 +68,7 @@ def _add_rows(rows: Rows) -> None:
                     member=ids[i],
                 )
             if r - tol > 0:
-                lo = {k: (1 if is_hard[k] else 0) - (r - tol) for k in mine}
+                lo = {k: lo_w[0] if is_hard[k] else lo_w[1] for k in mine}
                 rows.add(
                     f"case_mix:{ids[i]}:{key}:min",
                     fam.CASE_MIX,

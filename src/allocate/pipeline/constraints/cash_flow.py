@@ -72,6 +72,10 @@ class _Memo:
     costs: Any
     columns: dict[Kind, list[Fraction]] = field(default_factory=dict)
     peaks: dict[tuple[Kind, ...], list[int]] = field(default_factory=dict)
+    kinds: dict[tuple[int, str, int], Kind] = field(default_factory=dict)
+    """Each (member index, lot id, lot pot)'s kind: its contract, terms and cost per pound."""
+    bounds: dict[int, int] = field(default_factory=dict)
+    """Each member's bound in pence, ⌊share × reserves⌋, by member index."""
 
 
 #: Per problem (frozen, so its terms never change), for as long as it lives; by identity, as
@@ -97,30 +101,24 @@ def _add_rows(rows: Rows) -> None:
     # the rows are built three times a solve (and once per family priced), on the same
     # problem: its timetables, columns and peak months are worked out once
     memo = _memo(problem)
-    timing, costs, cache, peaks = memo.timing, memo.costs, memo.columns, memo.peaks
+    cache, peaks = memo.columns, memo.peaks
     for i, pairs in rows.members():
         member = problem.members[i]
-        assert member.reserves is not None  # validated: the condition needs every member's
-        bound = math.floor(Fraction(share) * Fraction(member.reserves) * 100)
-        advanced = timing.advanced(member)
+        bound = memo.bounds.get(i)
+        if bound is None:
+            assert member.reserves is not None  # validated: the condition needs every member's
+            bound = memo.bounds[i] = math.floor(Fraction(share) * Fraction(member.reserves) * 100)
         # pairs with the same terms and cost have the same column: one per kind, with the
         # capacity its pairs can ever carry (a county's members share a handful of kinds)
-        key_of: list[Kind] = []
-        capacity: dict[Kind, Fraction] = {}
-        for k in pairs:
-            lot = rows.p.lots[rows.p.pair_lot[k]]
-            contract, lot_in = problem.lot_index[lot.lot_id]
-            kappa, _ = cashflow.cost_ratio(costs, member.id, lot_in, lot.pot)
-            key = (contract.id, advanced, kappa)
-            if key not in cache:  # most pairs share their contract's terms and cost 1 a pound
-                cache[key] = cashflow.need_coefficients(timing, contract, member, kappa)
-            key_of.append(key)
-            capacity[key] = capacity.get(key, Fraction(0)) + rows.cap_pence(k)
+        key_of = [_kind(rows, memo, i, k) for k in pairs]
+        capacity: dict[Kind, int | Fraction] = {}
+        for k, key in zip(pairs, key_of, strict=True):
+            capacity[key] = capacity.get(key, 0) + rows.cap_exact(k)
         kinds = tuple(sorted(capacity, key=repr))
         if kinds not in peaks:
             peaks[kinds] = member_rows([cache[key] for key in kinds])
         for t in peaks[kinds]:
-            most = sum(max(cache[key][t], Fraction(0)) * capacity[key] for key in kinds)
+            most = sum(max(cache[key][t], _ZERO) * capacity[key] for key in kinds)
             if most <= bound:
                 continue
             weights = {k: cache[key][t] for k, key in zip(pairs, key_of, strict=True)}
@@ -136,6 +134,25 @@ def _add_rows(rows: Rows) -> None:
                 f"{share} × its reserves (£{member.reserves:,})",
                 member=member.id,
             )
+
+
+_ZERO = Fraction(0)
+
+
+def _kind(rows: Rows, memo: _Memo, i: int, k: int) -> Kind:
+    """Pair ``k``'s kind (member ``i``), its need column worked out once per problem."""
+    lot = rows.p.lots[rows.p.pair_lot[k]]
+    key = memo.kinds.get((i, lot.lot_id, lot.pot))
+    if key is not None:
+        return key
+    problem = rows.p.problem
+    member = problem.members[i]
+    contract, lot_in = problem.lot_index[lot.lot_id]
+    kappa, _ = cashflow.cost_ratio(memo.costs, member.id, lot_in, lot.pot)
+    key = memo.kinds[i, lot.lot_id, lot.pot] = (contract.id, memo.timing.advanced(member), kappa)
+    if key not in memo.columns:  # most pairs share their contract's terms and cost 1 a pound
+        memo.columns[key] = cashflow.need_coefficients(memo.timing, contract, member, kappa)
+    return key
 
 
 def _relaxation(r: Relaxed) -> str:

@@ -17,7 +17,8 @@ __all__ = ["ROWS"]
 def _add_rows(rows: Rows) -> None:
     p, ids = rows.p, rows.ids
     for n, pool in enumerate(p.eligibility.pools):
-        pairs = [k for k in rows.by_member.get(pool.member, []) if p.pair_lot[k] in set(pool.lots)]
+        covered = set(pool.lots)
+        pairs = [k for k in rows.by_member.get(pool.member, []) if p.pair_lot[k] in covered]
         if len(pairs) < 2 or rows.most(pairs) <= pool.amount:
             continue  # one lot (the pool is that pair's capacity already), or cannot bind
         rows.add(
