@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -181,13 +181,14 @@ class Rows:
         self.pot_total = sum(lot.pot for lot in p.lots)
         self._members: list[tuple[int, list[int]]] | None = None
         self.value = [lot.value for lot in p.lots]
-        # each pair's capacity in pence: whole pence on money lots, exact fractions on
-        # unit-priced ones (a county's rows ask for these hundreds of thousands of times)
-        self._cap: list[int | Fraction] = []
-        for j, pos in zip(p.pair_lot, p.pair_pos, strict=True):
-            lot = p.lots[j]
-            claim = lot.claims[pos]
-            self._cap.append(claim if lot.units is None else claim * lot.unit_value)
+        # each pair's capacity in its lot's quantity (whole pence, or whole units), and what a
+        # whole one is in pence times a common denominator (an integer per lot): capacities are
+        # added in integers (a county's rows ask for hundreds of thousands of such sums)
+        self._claim = [p.lots[j].claims[pos] for j, pos in zip(p.pair_lot, p.pair_pos, strict=True)]
+        self.den = math.lcm(*(lot.units for lot in p.lots if lot.units is not None))
+        self._per = [
+            self.den if lot.units is None else lot.pot * (self.den // lot.units) for lot in p.lots
+        ]
 
     def members(self) -> list[tuple[int, list[int]]]:
         """Each member with its open pairs, in member-id order (sorted once, for every family)."""
@@ -195,22 +196,19 @@ class Rows:
             self._members = sorted(self.by_member.items(), key=lambda kv: self.ids[kv[0]])
         return self._members
 
-    def cap_exact(self, k: int) -> int | Fraction:
-        """A pair's capacity in pence, as it is held: an int on a money lot."""
-        return self._cap[k]
+    def scaled_capacity(self, pairs: Iterable[int]) -> int:
+        """The pairs' capacities in pence times :attr:`den`, exactly."""
+        lot_of, claim, per = self.p.pair_lot, self._claim, self._per
+        return sum(claim[k] * per[lot_of[k]] for k in pairs)
 
-    def cap_pence(self, k: int) -> Fraction:
-        """A pair's capacity in pence (units × the pence each unit carries)."""
-        return Fraction(self._cap[k])
+    def can_pass(self, pairs: list[int], bound: int) -> bool:
+        """Whether these pairs can ever receive more than ``bound`` pence.
 
-    def most(self, pairs: list[int]) -> Fraction:
-        """The most these pairs can ever receive: their capacities, at most their lots' pots.
-
-        A bound at or above it cannot bind, so no row is added.
+        The most they can receive is their capacities, at most their lots' pots; a bound at or
+        above it cannot bind, so no row is added.
         """
-        cap = self._cap
-        lots = {self.p.pair_lot[k] for k in pairs}
-        return Fraction(min(sum(cap[k] for k in pairs), sum(self.p.lots[j].pot for j in lots)))
+        pots = sum(self.p.lots[j].pot for j in {self.p.pair_lot[k] for k in pairs})
+        return min(self.scaled_capacity(pairs), pots * self.den) > bound * self.den
 
     def add(
         self,

@@ -66,14 +66,22 @@ Kind = tuple[str, bool, Fraction]
 
 @dataclass
 class _Memo:
-    """What the rows of one problem need, whatever its plan: see :func:`_add_rows`."""
+    """What the rows of one problem need, whatever its plan: see :func:`_add_rows`.
+
+    Kinds are numbered as they are met: a county's members share a handful of them, and a
+    number hashes faster than a kind holding a fraction.
+    """
 
     timing: cashflow.CashFlowTiming
     costs: Any
-    columns: dict[Kind, list[Fraction]] = field(default_factory=dict)
-    peaks: dict[tuple[Kind, ...], list[int]] = field(default_factory=dict)
-    kinds: dict[tuple[int, str, int], Kind] = field(default_factory=dict)
-    """Each (member index, lot id, lot pot)'s kind: its contract, terms and cost per pound."""
+    kind_of: dict[tuple[int, str, int], int] = field(default_factory=dict)
+    """Each (member index, lot id, lot pot)'s kind number."""
+    numbers: dict[Kind, int] = field(default_factory=dict)
+    columns: list[list[Fraction]] = field(default_factory=list)
+    """Each kind's need per penny at the end of each month, by kind number."""
+    positive: list[list[Fraction]] = field(default_factory=list)
+    """The same, never below zero (what the most a member can need adds up)."""
+    peaks: dict[tuple[int, ...], list[int]] = field(default_factory=dict)
     bounds: dict[int, int] = field(default_factory=dict)
     """Each member's bound in pence, ⌊share × reserves⌋, by member index."""
 
@@ -101,7 +109,7 @@ def _add_rows(rows: Rows) -> None:
     # the rows are built three times a solve (and once per family priced), on the same
     # problem: its timetables, columns and peak months are worked out once
     memo = _memo(problem)
-    cache, peaks = memo.columns, memo.peaks
+    columns, positive, peaks = memo.columns, memo.positive, memo.peaks
     for i, pairs in rows.members():
         member = problem.members[i]
         bound = memo.bounds.get(i)
@@ -109,19 +117,20 @@ def _add_rows(rows: Rows) -> None:
             assert member.reserves is not None  # validated: the condition needs every member's
             bound = memo.bounds[i] = math.floor(Fraction(share) * Fraction(member.reserves) * 100)
         # pairs with the same terms and cost have the same column: one per kind, with the
-        # capacity its pairs can ever carry (a county's members share a handful of kinds)
-        key_of = [_kind(rows, memo, i, k) for k in pairs]
-        capacity: dict[Kind, int | Fraction] = {}
-        for k, key in zip(pairs, key_of, strict=True):
-            capacity[key] = capacity.get(key, 0) + rows.cap_exact(k)
-        kinds = tuple(sorted(capacity, key=repr))
+        # capacity its pairs can ever carry (times the rows' common denominator)
+        kind_of = [_kind(rows, memo, i, k) for k in pairs]
+        by_kind: dict[int, list[int]] = {}
+        for k, n in zip(pairs, kind_of, strict=True):
+            by_kind.setdefault(n, []).append(k)
+        kinds = tuple(sorted(by_kind))
         if kinds not in peaks:
-            peaks[kinds] = member_rows([cache[key] for key in kinds])
+            peaks[kinds] = member_rows([columns[n] for n in kinds])
+        capacity = [(n, rows.scaled_capacity(by_kind[n])) for n in kinds]
         for t in peaks[kinds]:
-            most = sum(max(cache[key][t], _ZERO) * capacity[key] for key in kinds)
-            if most <= bound:
+            most = sum(positive[n][t] * c for n, c in capacity)
+            if most <= bound * rows.den:
                 continue
-            weights = {k: cache[key][t] for k, key in zip(pairs, key_of, strict=True)}
+            weights = {k: columns[n][t] for k, n in zip(pairs, kind_of, strict=True)}
             rows.add(
                 f"cash_flow:{member.id}:{t + 1}",
                 fam.CASH_FLOW,
@@ -136,23 +145,29 @@ def _add_rows(rows: Rows) -> None:
             )
 
 
-_ZERO = Fraction(0)
-
-
-def _kind(rows: Rows, memo: _Memo, i: int, k: int) -> Kind:
-    """Pair ``k``'s kind (member ``i``), its need column worked out once per problem."""
+def _kind(rows: Rows, memo: _Memo, i: int, k: int) -> int:
+    """Pair ``k``'s kind number (member ``i``), its need column worked out once per problem."""
     lot = rows.p.lots[rows.p.pair_lot[k]]
-    key = memo.kinds.get((i, lot.lot_id, lot.pot))
-    if key is not None:
-        return key
+    at = (i, lot.lot_id, lot.pot)
+    n = memo.kind_of.get(at)
+    if n is not None:
+        return n
     problem = rows.p.problem
     member = problem.members[i]
     contract, lot_in = problem.lot_index[lot.lot_id]
     kappa, _ = cashflow.cost_ratio(memo.costs, member.id, lot_in, lot.pot)
-    key = memo.kinds[i, lot.lot_id, lot.pot] = (contract.id, memo.timing.advanced(member), kappa)
-    if key not in memo.columns:  # most pairs share their contract's terms and cost 1 a pound
-        memo.columns[key] = cashflow.need_coefficients(memo.timing, contract, member, kappa)
-    return key
+    kind = (contract.id, memo.timing.advanced(member), kappa)
+    n = memo.numbers.get(kind)
+    if n is None:  # most pairs share their contract's terms and cost 1 a pound
+        n = memo.numbers[kind] = len(memo.columns)
+        column = cashflow.need_coefficients(memo.timing, contract, member, kappa)
+        memo.columns.append(column)
+        memo.positive.append([max(x, _ZERO) for x in column])
+    memo.kind_of[at] = n
+    return n
+
+
+_ZERO = Fraction(0)
 
 
 def _relaxation(r: Relaxed) -> str:

@@ -25,7 +25,7 @@ def _add_rows(rows: Rows) -> None:
     for i, pairs in rows.members():
         income = Fraction(problem.members[i].annual_income) * 100
         bound = math.floor(multiple * income)
-        if rows.most(pairs) <= bound:
+        if not rows.can_pass(pairs, bound):
             continue
         rows.add(
             f"max_dependency:{rows.ids[i]}",

@@ -26,7 +26,7 @@ def _add_rows(rows: Rows) -> None:
     ordered = sorted(rows.by_member_contract.items(), key=lambda kv: (ids[kv[0][0]], kv[0][1]))
     for (i, c), pairs in ordered:
         bound = math.floor(share * rows.pot_of[c])
-        if rows.most(pairs) <= bound:
+        if not rows.can_pass(pairs, bound):
             continue  # cannot bind
         rows.add(
             f"max_member_share:{ids[i]}:{c}",
@@ -45,7 +45,7 @@ def _add_rows(rows: Rows) -> None:
         if len(contracts) < 2:
             continue  # implied by the per-contract rows
         bound = math.floor(share * rows.pot_total)
-        if rows.most(pairs) <= bound:
+        if not rows.can_pass(pairs, bound):
             continue
         rows.add(
             f"max_member_share:{ids[i]}:portfolio",

@@ -19,7 +19,7 @@ def _add_rows(rows: Rows) -> None:
     for n, pool in enumerate(p.eligibility.pools):
         covered = set(pool.lots)
         pairs = [k for k in rows.by_member.get(pool.member, []) if p.pair_lot[k] in covered]
-        if len(pairs) < 2 or rows.most(pairs) <= pool.amount:
+        if len(pairs) < 2 or not rows.can_pass(pairs, pool.amount):
             continue  # one lot (the pool is that pair's capacity already), or cannot bind
         rows.add(
             f"pooled_capacity:{ids[pool.member]}:{n}",
