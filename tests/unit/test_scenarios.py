@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from allocate import Problem, solve
+from allocate import Problem, check_certificate, solve
 from allocate.analysis.scenarios import progress as progress_module
+from allocate.analysis.scenarios import sweeps as sweeps_module
 from allocate.core import families
 from allocate.examples import demo_problem
 from allocate.scenarios import (
@@ -319,6 +320,28 @@ def test_sweep_keeps_allocations_on_request(demo: Problem) -> None:
     (lean,) = sweep(demo, [Scenario("b")])
     assert kept.allocation is not None and kept.allocation.status.is_ok
     assert lean.allocation is None
+
+
+def test_sweep_certifies_only_what_it_keeps(demo: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a kept allocation carries its certificate, which verifies; asking for none is honoured
+    (kept,) = sweep(demo, [Scenario("b")], keep_allocations=True)
+    assert kept.allocation is not None and kept.allocation.certificate is not None
+    assert check_certificate(demo, kept.allocation).ok
+    (bare,) = sweep(
+        demo, [Scenario("b")], keep_allocations=True, solve_options={"certificate": False}
+    )
+    assert bare.allocation is not None and bare.allocation.certificate is None
+    # a summary never reads the certificate: a lean sweep asks solve for none
+    asked: list[dict[str, Any]] = []
+
+    def recording(problem: Problem, **options: Any) -> Any:
+        asked.append(options)
+        return solve(problem, **options)
+
+    monkeypatch.setattr(sweeps_module, "solve", recording)
+    (lean,) = sweep(demo, [Scenario("b")])
+    assert [o["certificate"] for o in asked] == [False]
+    assert lean.awards == kept.awards
 
 
 def test_sweep_rejects_what_is_not_a_scenario(demo: Problem) -> None:

@@ -34,10 +34,15 @@ from allocate.pipeline.years import plan_years
 Result = ScenarioResult | ReviewResult | YearsResult
 Version = Allocation | Reallocation | TradeDecision
 
-__all__ = ["SWEEP_SOLVE_DEFAULTS", "HasExecutor", "sweep"]
+__all__ = ["CHUNK_MOST", "SWEEP_SOLVE_DEFAULTS", "TASKS_PER_CORE", "HasExecutor", "sweep"]
 
-#: What :func:`sweep` passes to :func:`allocate.solve` unless ``solve_options`` says otherwise.
+#: What :func:`sweep` passes to :func:`allocate.solve` unless ``solve_options`` says otherwise
+#: (and ``certificate=keep_allocations``: a summary never reads the certificate).
 SWEEP_SOLVE_DEFAULTS: dict[str, Any] = {"diagnose": False, "price_constraints": False}
+#: Tasks per core a sweep on an executor aims for, by default.
+TASKS_PER_CORE = 16
+#: The most scenarios in one task, by default.
+CHUNK_MOST = 16
 
 
 @runtime_checkable
@@ -177,8 +182,8 @@ def sweep(
         scenario is solved the same deterministic way wherever it runs, so the results are
         identical whichever executor ran them.
     chunksize
-        Scenarios per task (executors only); by default about four tasks per core, at most 64
-        scenarios each.
+        Scenarios per task (executors only); by default about :data:`TASKS_PER_CORE` tasks per
+        core, at most :data:`CHUNK_MOST` scenarios each.
     progress
         ``True`` for a progress bar (``tqdm.auto``: a widget in Jupyter, text in a terminal;
         ``pip install 'allocate[progress]'``), ``False`` for none, a callable
@@ -195,8 +200,9 @@ def sweep(
         Keyword arguments for :func:`allocate.solve` (``method``, ``time_limit`` ...).  Sweeps
         default to ``diagnose=False`` and ``price_constraints=False``: the extra solves that
         explain an infeasible problem or price its constraints are rarely wanted thousands of
-        times (ask for them here, or use :func:`constraint_prices`).  Sweeps of reviews and
-        year plans take ``time_limit`` only.
+        times (ask for them here, or use :func:`constraint_prices`); and to
+        ``certificate=keep_allocations``, as a scenario's summary never reads its certificate.
+        Sweeps of reviews and year plans take ``time_limit`` only.
     version, review
         A sweep of reviews: the version reviewed (an allocation, a reallocation or an approved
         trade's decision) and the review every scenario changes (review changes:
@@ -225,7 +231,11 @@ def sweep(
     items = _checked_scenarios(problem, scenarios, errors)
     pool = executor_of(executor)
     if review is None and years is None and version is None:
-        options = {**SWEEP_SOLVE_DEFAULTS, **(solve_options or {})}
+        options = {
+            **SWEEP_SOLVE_DEFAULTS,
+            "certificate": keep_allocations,
+            **(solve_options or {}),
+        }
     else:
         options = _life_options(problem, version, review, years, solve_options)
     work = _Work(problem, options, keep_allocations, version, review, years)
@@ -309,7 +319,12 @@ def _sweep_on(
 ) -> list[Result]:
     """The scenarios in chunks as the executor's tasks, put back in order as they finish."""
     if chunksize is None:
-        chunksize = max(1, min(64, math.ceil(len(items) / (4 * (os.cpu_count() or 1)))))
+        # many small tasks: the workers finish within a small chunk of each other (the pool
+        # idles for half a chunk at the end on average), and shipping the problem once per
+        # chunk costs milliseconds beside seconds of solving
+        chunksize = max(
+            1, min(CHUNK_MOST, math.ceil(len(items) / (TASKS_PER_CORE * (os.cpu_count() or 1))))
+        )
     if chunksize < 1:
         raise ValueError(f"chunksize must be at least 1, not {chunksize}")
     chunks = list(_chunks(items, chunksize))
