@@ -17,7 +17,8 @@ concerned together, as a small integer programme over whole pence and units:
 * the total distance from the exact solution is as small as possible.
 
 Only lots touched by a crossed row are re-rounded at first, the others held as they are; the set
-grows along the rows when that is not enough.  A side of the case-mix band (a share of awards,
+grows along the rows when that is not enough.  Before a window goes to the integer solver, exact
+bound propagation (:class:`_Propagation`) may prove it has no point; it is then skipped.  A side of the case-mix band (a share of awards,
 which whole pence may not meet exactly on a tiny award) is given its documented rounding
 allowance only when no whole-number point keeps it exactly.
 """
@@ -228,6 +229,8 @@ class Repair:
         The solver keeps rows to its tolerance, so a row with fractional weights may come back
         crossed by a hair: then once more with every bound drawn in by :data:`SHAVE` pence.
         """
+        if _Propagation(self, rounded, free, window, allow_mix).empty():
+            return None  # proved: no whole-number point in this window keeps every row
         for shave in (0.0, SHAVE):
             found = self._attempt(rounded, free, window, allow_mix, shave)
             if found is None or self._exact(found, free, window, allow_mix):
@@ -357,3 +360,143 @@ class Repair:
                 if row.family == fam.CASE_MIX.name and row.excess(pence) > 0
             ]
         return True
+
+
+#: Rounds of bound propagation tried before the integer programme decides.
+PROPAGATION_ROUNDS = 20
+
+
+class _Propagation:
+    """Whether a window's integer programme has no point, proved by exact bound propagation.
+
+    Each award's whole-number range (its window ∩ [floor, capacity]) is narrowed by every row it
+    is in, given the others' ranges, and by its lot's total, given the others' (the presolve of
+    an integer solver, here in exact integers): a range left empty proves that no whole-number
+    point in the window keeps every row, and the integer programme is not needed.  Propagation
+    never narrows a range a point of the programme lies outside, so a range left non-empty
+    decides nothing: the programme then decides, as before.  The money of a unit-priced award is
+    within a penny of its units' worth, ``⌊x·u⌋`` to ``⌈x·u⌉`` pence.
+    """
+
+    def __init__(
+        self,
+        repair: Repair,
+        rounded: dict[int, Rounded],
+        free: set[int],
+        window: int | None,
+        allow_mix: bool,
+    ) -> None:
+        p = repair.p
+        self.lo: dict[int, int] = {}
+        self.hi: dict[int, int] = {}
+        self.per: dict[int, tuple[int, int]] = {}
+        """Pence per unit of each award on a unit-priced lot, as ``(a, b)``: ``a/b``."""
+        self.lots: list[tuple[int, list[int]]] = []
+        for j in sorted(free):
+            lot = p.lots[j]
+            ks = []
+            for pos in range(len(lot.members)):
+                lo, hi = repair._bounds(lot, pos, window)
+                if hi == 0:
+                    continue  # nothing, as in the programme
+                k = repair.pair_of[j, pos]
+                self.lo[k], self.hi[k] = lo, hi
+                if lot.units is not None:
+                    uv = lot.unit_value
+                    self.per[k] = (uv.numerator, uv.denominator)
+                ks.append(k)
+            self.lots.append((lot.estate, ks))
+        pence = pence_of_pairs(p, rounded)
+        # each row as one or two ``Σ n·money ≤ bound`` (a ``>=`` side negated)
+        self.rows: list[tuple[list[tuple[int, int]], Fraction]] = []
+        touched = sorted({r for j in free for r in repair.rows_of_lot.get(j, ())})
+        for r in touched:
+            row = repair.rows[r]
+            fixed = sum(n * pence[k] for k, n in row.num.items() if k not in self.lo)
+            bound = Fraction(row.bound - fixed)  # over the row's den, as the terms are
+            extra = Fraction(0)
+            if allow_mix and row.family == fam.CASE_MIX.name:
+                extra = case_mix_allowance(p, row) * row.den
+            terms = [(k, n) for k, n in row.num.items() if k in self.lo and n != 0]
+            if row.sense in ("<=", "=="):
+                self.rows.append((terms, bound + extra))
+            if row.sense in (">=", "=="):
+                self.rows.append(([(k, -n) for k, n in terms], extra - bound))
+
+    def _money(self, k: int) -> tuple[int, int]:
+        """The least and most pence award ``k`` can carry within its range."""
+        lo, hi = self.lo[k], self.hi[k]
+        per = self.per.get(k)
+        if per is None:
+            return lo, hi
+        a, b = per
+        return (a * lo) // b, -((-a * hi) // b)
+
+    def _at_most(self, k: int, pence: int) -> bool:
+        """Narrow award ``k`` to carry at most ``pence``; whether its range changed."""
+        per = self.per.get(k)
+        if per is None:
+            most = pence
+        else:  # ⌊x·a/b⌋ ≤ pence  ⟺  a·x < b·(pence + 1)
+            a, b = per
+            most = (b * (pence + 1) - 1) // a
+        if most < self.hi[k]:
+            self.hi[k] = most
+            return True
+        return False
+
+    def _at_least(self, k: int, pence: int) -> bool:
+        """Narrow award ``k`` to carry at least ``pence``; whether its range changed."""
+        per = self.per.get(k)
+        if per is None:
+            least = pence
+        else:  # ⌈x·a/b⌉ ≥ pence  ⟺  a·x > b·(pence − 1)
+            a, b = per
+            least = (b * (pence - 1)) // a + 1
+        if least > self.lo[k]:
+            self.lo[k] = least
+            return True
+        return False
+
+    def _row(self, terms: list[tuple[int, int]], upper: Fraction) -> bool | None:
+        """``Σ n·money ≤ upper``: None when no point keeps it, else whether a range narrowed."""
+        least = {k: self._money(k) for k, _ in terms}
+        low = sum(n * (least[k][0] if n > 0 else least[k][1]) for k, n in terms)
+        if low > upper:
+            return None
+        changed = False
+        for k, n in terms:
+            own = n * (least[k][0] if n > 0 else least[k][1])
+            room = upper - (low - own)  # what this term may reach
+            if n > 0:
+                changed |= self._at_most(k, math.floor(room / n))
+            else:
+                changed |= self._at_least(k, math.ceil(room / n))
+        return changed
+
+    def empty(self) -> bool:
+        """True when propagation proves no point exists (never a guess)."""
+        for _ in range(PROPAGATION_ROUNDS):
+            changed = False
+            for terms, upper in self.rows:
+                narrowed = self._row(terms, upper)
+                if narrowed is None:
+                    return True
+                changed |= narrowed
+            for estate, ks in self.lots:
+                low = sum(self.lo[k] for k in ks)
+                high = sum(self.hi[k] for k in ks)
+                if not low <= estate <= high:
+                    return True
+                for k in ks:
+                    most = estate - (low - self.lo[k])
+                    least = estate - (high - self.hi[k])
+                    if most < self.hi[k] or least > self.lo[k]:
+                        self.hi[k] = min(self.hi[k], most)
+                        self.lo[k] = max(self.lo[k], least)
+                        changed = True
+            if any(self.lo[k] > self.hi[k] for k in self.lo):
+                return True
+            if not changed:
+                return False
+        return False
