@@ -18,9 +18,9 @@ concerned together, as a small integer programme over whole pence and units:
 
 Only lots touched by a crossed row are re-rounded at first, the others held as they are; the set
 grows along the rows when that is not enough.  Before a window goes to the integer solver, exact
-bound propagation (:class:`_Propagation`) may prove it has no point; it is then skipped.  A side of the case-mix band (a share of awards,
-which whole pence may not meet exactly on a tiny award) is given its documented rounding
-allowance only when no whole-number point keeps it exactly.
+bound propagation (:class:`_Propagation`) may prove it has no point; it is then skipped.  A side
+of the case-mix band (a share of awards, which whole pence may not meet exactly on a tiny award)
+is given its documented rounding allowance only when no whole-number point keeps it exactly.
 """
 
 from __future__ import annotations
@@ -407,8 +407,9 @@ class _Propagation:
                 ks.append(k)
             self.lots.append((lot.estate, ks))
         pence = pence_of_pairs(p, rounded)
-        # each row as one or two ``Σ n·money ≤ bound`` (a ``>=`` side negated)
-        self.rows: list[tuple[list[tuple[int, int]], Fraction]] = []
+        # each row as one or two ``Σ n·money ≤ bound`` (a ``>=`` side negated); the sum is a
+        # whole number, so the bound is too (rounded down)
+        self.rows: list[tuple[list[tuple[int, int]], int]] = []
         touched = sorted({r for j in free for r in repair.rows_of_lot.get(j, ())})
         for r in touched:
             row = repair.rows[r]
@@ -419,18 +420,9 @@ class _Propagation:
                 extra = case_mix_allowance(p, row) * row.den
             terms = [(k, n) for k, n in row.num.items() if k in self.lo and n != 0]
             if row.sense in ("<=", "=="):
-                self.rows.append((terms, bound + extra))
+                self.rows.append((terms, math.floor(bound + extra)))
             if row.sense in (">=", "=="):
-                self.rows.append(([(k, -n) for k, n in terms], extra - bound))
-
-    def _money(self, k: int) -> tuple[int, int]:
-        """The least and most pence award ``k`` can carry within its range."""
-        lo, hi = self.lo[k], self.hi[k]
-        per = self.per.get(k)
-        if per is None:
-            return lo, hi
-        a, b = per
-        return (a * lo) // b, -((-a * hi) // b)
+                self.rows.append(([(k, -n) for k, n in terms], math.floor(extra - bound)))
 
     def _at_most(self, k: int, pence: int) -> bool:
         """Narrow award ``k`` to carry at most ``pence``; whether its range changed."""
@@ -458,20 +450,27 @@ class _Propagation:
             return True
         return False
 
-    def _row(self, terms: list[tuple[int, int]], upper: Fraction) -> bool | None:
+    def _row(self, terms: list[tuple[int, int]], upper: int) -> bool | None:
         """``Σ n·money ≤ upper``: None when no point keeps it, else whether a range narrowed."""
-        least = {k: self._money(k) for k, _ in terms}
-        low = sum(n * (least[k][0] if n > 0 else least[k][1]) for k, n in terms)
+        lo, hi, per = self.lo, self.hi, self.per
+        parts = []  # each term at its least: n × (its least money if n > 0, else its most)
+        for k, n in terms:
+            unit = per.get(k)
+            if unit is None:
+                parts.append(n * (lo[k] if n > 0 else hi[k]))
+            else:
+                a, b = unit
+                parts.append(n * ((a * lo[k]) // b if n > 0 else -((-a * hi[k]) // b)))
+        low = sum(parts)
         if low > upper:
             return None
         changed = False
-        for k, n in terms:
-            own = n * (least[k][0] if n > 0 else least[k][1])
-            room = upper - (low - own)  # what this term may reach
+        for (k, n), own in zip(terms, parts, strict=True):
+            room = upper - (low - own)  # the most this term may reach, a whole number
             if n > 0:
-                changed |= self._at_most(k, math.floor(room / n))
-            else:
-                changed |= self._at_least(k, math.ceil(room / n))
+                changed |= self._at_most(k, room // n)
+            else:  # n·money ≤ room  ⟺  money ≥ ⌈room / n⌉ = −⌊room / −n⌋
+                changed |= self._at_least(k, -(room // -n))
         return changed
 
     def empty(self) -> bool:
