@@ -467,11 +467,11 @@ def farkas_words(cert: Certificate) -> str:
     if cert.proof is not None:
         leaves = sum(1 for node in cert.proof if node.branch is None)
         return (
-            f"certificate: checked over {leaves} case(s) of a proof tree of {len(cert.proof)} "
-            "node(s), which split the awards by whole pence (units) and by whether each "
-            "sub-contract is made, every case is impossible by a combination of the conditions "
-            "in allocation.certificate, so no allocation in whole pence exists for any choice of "
-            "sub-contracts; `allocate check-certificate` verifies it exactly"
+            f"certificate: a proof tree of {len(cert.proof)} node(s) splits the awards by whole "
+            "pence (units) and by whether each sub-contract is made; checked over "
+            f"{leaves} case(s), each impossible by a combination of the conditions in "
+            "allocation.certificate (or an empty range), so no allocation in whole pence exists "
+            "for any choice of sub-contracts; `allocate check-certificate` verifies it exactly"
         )
     assert cert.farkas is not None
     f = cert.farkas
