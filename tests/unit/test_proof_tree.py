@@ -245,3 +245,22 @@ def test_a_split_on_no_pair_or_at_no_integer_is_refused(proved):
         bad = [*nodes]
         bad[n] = nodes[n].model_copy(update={"branch": other})
         _refused(problem, _with(allocation, proof=bad), words)
+
+
+# -- the limits ---------------------------------------------------------------------------------
+
+
+def test_past_the_node_limit_no_tree_is_issued(monkeypatch):
+    import allocate.pipeline.infeasibility as infeasibility
+
+    monkeypatch.setattr(infeasibility, "NODE_LIMIT", 2)  # the root alone: no split fits
+    units = _units_problem()
+    allocation = solve(units)
+    assert allocation.status is Status.INFEASIBLE and allocation.certificate is None
+    # under a minimum award, the combination given the rule's choice stands, and says so
+    problem = _min_award_problem()
+    allocation = solve(problem)
+    cert = allocation.certificate
+    assert cert is not None and cert.proof is None and (cert.choice.made or cert.choice.closed)
+    found = check_certificate(problem, allocation)
+    assert found.ok and found.proved.startswith("Given the sub-contract choice")

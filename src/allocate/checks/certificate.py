@@ -32,6 +32,13 @@ window the certificate declares for a lot), and a billionth of the award for the
 floating point, of its certified award; every claimant is frozen by the last stage.  With it,
 the allocation satisfies every condition (:func:`allocate.checks.verify.verify`), and its
 sub-contracts are those the certificate's choice states.
+
+**Infeasibility.**  A Farkas combination needs more than the boxes allow
+(:func:`_check_infeasible`); a proof tree (:func:`_check_tree`) splits every award's
+``[0, capacity]`` into cases the checker derives itself (whole pence or units; a sub-contract
+not made, or made with at most the minimum award the policy sets), reaches every node once, and
+proves every leaf by its combination over the leaf's boxes or by an empty box: no allocation in
+whole pence and units exists, for any choice.
 """
 
 from __future__ import annotations
