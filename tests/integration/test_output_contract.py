@@ -57,6 +57,14 @@ def _demo_with(**policy: object) -> Problem:
     return Problem.model_validate(data)
 
 
+def _no_choice_meets_min_award() -> Problem:
+    """£10 in awards of 0 or at least £4, each at most 45%: two make £9, three £12."""
+    data = simple_problem({"m1": "6", "m2": "6", "m3": "6"}, value="10")
+    data["top_slice"] = {"max_rate": "0", "target_rate": "0", "method": "fixed", "rate": "0"}
+    data["policy"] = {"max_member_share": "0.45", "min_award": "4"}
+    return Problem.model_validate(data)
+
+
 def test_both_schemas_are_draft_2020_12_with_an_id_naming_the_version() -> None:
     for schema, ident in ((input_schema(), INPUT_SCHEMA_ID), (output_schema(), OUTPUT_SCHEMA_ID)):
         VALIDATOR.check_schema(schema)
@@ -87,6 +95,7 @@ def test_both_schemas_are_draft_2020_12_with_an_id_naming_the_version() -> None:
         pytest.param(
             lambda: solve(Problem.model_validate(simple_problem({"a": "10"}))), id="short-capacity"
         ),
+        pytest.param(lambda: solve(_no_choice_meets_min_award()), id="proof-tree"),
         pytest.param(lambda: solve(Problem.model_validate(money_demo_dict())), id="money"),
     ],
 )

@@ -53,7 +53,9 @@ def test_every_rule_s_certificate_verifies(rule, data):
     assume(allocation.status in (Status.OPTIMAL, Status.INFEASIBLE))
     assume(allocation.certificate is not None or allocation.status is Status.INFEASIBLE)
     if allocation.certificate is None:
-        return  # infeasible only in whole pence (no Farkas combination): see the next tests
+        # infeasible under the rule's sub-contract choice only, where another choice has a
+        # whole allocation (a known limit of solve, docs/certificates.md): nothing to prove
+        return
     found = check_certificate(problem, allocation)
     assert found.ok, found.failures
     assert found.proved
@@ -79,14 +81,12 @@ def test_infeasible_problems_carry_a_verifying_certificate(problem):
     allocation = _certified(problem)
     assume(allocation.status is Status.INFEASIBLE)
     assert allocation.diagnosis is not None
-    # a problem with a fractional allocation but none in whole pence or units has no Farkas
-    # combination (docs/certificates.md); every other is short of capacity or over a cap
-    assume(not allocation.diagnosis.summary.startswith("no allocation in whole pence"))
+    # one with a fractional allocation but none in whole pence or units carries a proof tree
     assert allocation.certificate is not None
     assert allocation.certificate.kind == "infeasible"
     found = check_certificate(problem, allocation)
     assert found.ok, found.failures
-    assert "no allocation exists" in found.proved
+    assert "no allocation" in found.proved.lower()
 
 
 def _ratios(problem: Problem, allocation: Allocation) -> list[tuple[Fraction, str, str]]:

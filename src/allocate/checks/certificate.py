@@ -32,6 +32,13 @@ window the certificate declares for a lot), and a billionth of the award for the
 floating point, of its certified award; every claimant is frozen by the last stage.  With it,
 the allocation satisfies every condition (:func:`allocate.checks.verify.verify`), and its
 sub-contracts are those the certificate's choice states.
+
+**Infeasibility.**  A Farkas combination needs more than the boxes allow
+(:func:`_check_infeasible`); a proof tree (:func:`_check_tree`) splits every award's
+``[0, capacity]`` into cases the checker derives itself (whole pence or units; a sub-contract
+not made, or made with at most the minimum award the policy sets), reaches every node once, and
+proves every leaf by its combination over the leaf's boxes or by an empty box: no allocation in
+whole pence and units exists, for any choice.
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from fractions import Fraction
 from allocate.checks.verify import _Index, verify
 from allocate.core import cashflow
 from allocate.core.apportion import ExactShares
-from allocate.core.certificate import Certificate, CertificateStage
+from allocate.core.certificate import Certificate, CertificateStage, Farkas, ProofNode
 from allocate.core.families import CASH_FLOW
 from allocate.core.model import ClientGroup, Lot, Problem, Rule
 from allocate.core.outcome import Allocation, Award
@@ -736,6 +743,8 @@ def check_certificate(
     if problem.tendered:
         return _refused(cert.kind, ["sub-tendered lots are not covered by certificates"])
     try:
+        if cert.kind == "infeasible" and cert.proof is not None:
+            return _check_tree(problem, allocation, cert)
         if cert.kind == "infeasible":
             return _check_infeasible(problem, allocation, cert)
         return _check_optimal(problem, allocation, cert, conditions)
@@ -874,6 +883,8 @@ def _check_infeasible(
     farkas = cert.farkas
     if farkas is None:
         raise _RefusedError("an infeasible certificate without its Farkas combination")
+    if cert.proof is not None or cert.stages:
+        raise _RefusedError("an infeasible certificate with a proof tree or stages")
     if allocation.status.is_ok:
         raise _RefusedError("an infeasibility certificate on an allocation that was found")
     facts = _Facts(problem, allocation)
@@ -882,15 +893,40 @@ def _check_infeasible(
         for f in facts.apply_choice(cert)
         if not f.startswith(("choice: ", "rounding")) or "outside" not in f
     ]
-    rows = _Rows(facts)
-    den = _integer(farkas.denominator, "farkas denominator")
+    need, allow, placed = _combination(facts, _Rows(facts), farkas, "farkas", {})
+    if not allow < need:
+        failures.append(
+            f"farkas: the combination needs {float(need) / 100:,.2f} pounds and the boxes allow "
+            f"{float(allow) / 100:,.2f}: no contradiction"
+        )
+    # in words: what budgets and ≥ rows need placed, and the most the boxes and caps allow
+    need, allow = placed, placed - (need - allow)
+    if failures:
+        return CertificateCheck(ok=False, kind=cert.kind, proved="", rounding="", failures=failures)
+    return CertificateCheck(
+        ok=True,
+        kind=cert.kind,
+        proved=_infeasible_words(cert, need, allow),
+        rounding="No allocation exists, so nothing is rounded.",
+    )
+
+
+def _combination(
+    facts: _Facts, rows: _Rows, farkas: Farkas, where: str, boxes: dict[str, tuple[int, int]]
+) -> tuple[Fraction, Fraction, Fraction]:
+    """What a Farkas combination needs, what the boxes allow against it, and what it places.
+
+    In pence.  ``boxes`` gives the least and largest award, in its lot's quantity, of each pair
+    it names; the others' are their own ``lo`` and ``hi``.
+    """
+    den = _integer(farkas.denominator, f"{where} denominator")
     if den <= 0:
-        raise _RefusedError(f"farkas: denominator {den} is not positive")
+        raise _RefusedError(f"{where}: denominator {den} is not positive")
     need = placed = Fraction(0)
     coef: dict[str, Fraction] = defaultdict(Fraction)
     budget: dict[int, int] = {}
     for name, text in farkas.multipliers.items():
-        n = _integer(text, f"farkas multiplier {name}")
+        n = _integer(text, f"{where} multiplier {name}")
         kind, _, rest = name.partition(":")
         if kind == "budget" and rest in facts.lot_pos:
             j = facts.lot_pos[rest]
@@ -900,9 +936,9 @@ def _check_infeasible(
             continue
         row = rows.get(name)
         if row is None:
-            raise _RefusedError(f"farkas: {name!r} is no condition of this problem")
+            raise _RefusedError(f"{where}: {name!r} is no condition of this problem")
         if n < 0:
-            raise _RefusedError(f"farkas: multiplier of {name} is negative ({n})")
+            raise _RefusedError(f"{where}: multiplier of {name} is negative ({n})")
         terms, sense, bound, row_den = row
         sign = 1 if sense == ">=" else -1
         need += sign * n * bound
@@ -913,23 +949,9 @@ def _check_infeasible(
     allow = Fraction(0)
     for name, pair in facts.pairs.items():
         c = coef.get(name, Fraction(0)) + budget.get(pair.lot, 0)
-        allow += c * facts.pence(pair, pair.hi if c > 0 else pair.lo)
-    need, allow = need / den, allow / den
-    if not allow < need:
-        failures.append(
-            f"farkas: the combination needs {float(need) / 100:,.2f} pounds and the boxes allow "
-            f"{float(allow) / 100:,.2f}: no contradiction"
-        )
-    # in words: what budgets and ≥ rows need placed, and the most the boxes and caps allow
-    need, allow = placed / den, placed / den - (need - allow)
-    if failures:
-        return CertificateCheck(ok=False, kind=cert.kind, proved="", rounding="", failures=failures)
-    return CertificateCheck(
-        ok=True,
-        kind=cert.kind,
-        proved=_infeasible_words(cert, need, allow),
-        rounding="No allocation exists, so nothing is rounded.",
-    )
+        lo, hi = boxes.get(name, (pair.lo, pair.hi))
+        allow += c * facts.pence(pair, hi if c > 0 else lo)
+    return need / den, allow / den, placed / den
 
 
 def _infeasible_words(cert: Certificate, need: Fraction, allow: Fraction) -> str:
@@ -951,3 +973,111 @@ def _infeasible_words(cert: Certificate, need: Fraction, allow: Fraction) -> str
         f"need £{float(need) / 100:,.2f} placed, but the capacities, floors and caps allow at most "
         f"£{float(allow) / 100:,.2f}."
     )
+
+
+# -- the proof tree ------------------------------------------------------------------------------
+
+#: A pair's box narrowed by the splits above a node: least and largest award, lot's quantity.
+_Boxes = dict[str, tuple[int, int]]
+
+
+def _check_tree(problem: Problem, allocation: Allocation, cert: Certificate) -> CertificateCheck:
+    """A proof tree: exhaustive splits from every award's ``[0, capacity]``, every leaf proved.
+
+    The root's boxes hold every allocation in whole pence (units), whatever sub-contracts are
+    made.  A split's two cases are computed here from its pair, kind and integer: ``integer``
+    (at most ``at``, at least ``at + 1``) is exhaustive because awards are whole numbers of the
+    lot's quantity; ``subcontract`` (0, or at least ``at``) only when ``at`` is at most the
+    minimum award in the lot's quantity, derived from the policy (a penny or a unit without
+    one).  So the leaves' boxes together hold every allocation; each leaf is proved by an empty
+    box or by its combination, computed with its boxes exactly.  Every node is reached once.
+    """
+    nodes = cert.proof
+    assert nodes is not None
+    if allocation.status.is_ok:
+        raise _RefusedError("an infeasibility certificate on an allocation that was found")
+    if cert.farkas is not None or cert.stages or cert.rounding:
+        raise _RefusedError("a proof tree with a combination, stages or rounding besides it")
+    if cert.choice.made or cert.choice.closed:
+        raise _RefusedError("a proof tree covers every sub-contract choice but states one")
+    if not nodes:
+        raise _RefusedError("proof: the tree has no node")
+    facts = _Facts(problem, allocation)
+    rows = _Rows(facts)
+    seen = [False] * len(nodes)
+    seen[0] = True
+    stack: list[tuple[int, _Boxes]] = [(0, {})]
+    leaves = 0
+    while stack:
+        n, boxes = stack.pop()
+        node, where = nodes[n], f"proof node {n}"
+        if node.branch is None:
+            leaves += 1
+            _check_leaf(facts, rows, node, where, boxes)
+            continue
+        if node.farkas is not None or len(node.children) != 2:
+            raise _RefusedError(
+                f"{where}: a split has two cases and no combination, not {len(node.children)} "
+                f"case(s){' and a combination' if node.farkas is not None else ''}"
+            )
+        for child, narrowed in zip(node.children, _cases(facts, node, where, boxes), strict=True):
+            if not 0 <= child < len(nodes) or seen[child]:
+                raise _RefusedError(f"{where}: case {child} is no node, or is reached twice")
+            seen[child] = True
+            stack.append((child, narrowed))
+    unreached = [str(n) for n, s in enumerate(seen) if not s]
+    if unreached:
+        raise _RefusedError(f"proof: node(s) {', '.join(unreached[:5])} are not in the tree")
+    return CertificateCheck(
+        ok=True,
+        kind=cert.kind,
+        proved=(
+            "No allocation in whole pence and whole units exists, whatever sub-contracts are "
+            f"made: checked over {leaves} case(s) of a proof tree of {len(nodes)} node(s), whose "
+            "splits (whole pence or units, a sub-contract made with the minimum award or not) "
+            "cover every allocation; in each case the conditions, added up with its multipliers, "
+            "need more money placed than the capacities, floors and caps allow, or a box is "
+            "empty."
+        ),
+        rounding="No allocation exists, so nothing is rounded.",
+    )
+
+
+def _cases(facts: _Facts, node: ProofNode, where: str, boxes: _Boxes) -> tuple[_Boxes, _Boxes]:
+    """The boxes of a split's two cases, derived from the pair, the kind and the integer."""
+    branch = node.branch
+    assert branch is not None
+    name = f"{branch.member}:{branch.lot}"
+    pair = facts.pairs.get(name)
+    if pair is None:
+        raise _RefusedError(f"{where}: {name} is not an eligible pair")
+    at = _integer(branch.at, f"{where} split of {name}")
+    lo, hi = boxes.get(name, (0, pair.claim))
+    if branch.kind == "integer":
+        low, high = (lo, min(hi, at)), (max(lo, at + 1), hi)
+    else:
+        least = facts.floor(facts.lots[pair.lot])
+        if at > least:
+            raise _RefusedError(
+                f"{where}: {name} split into 0 or at least {at} misses the awards from 1 to "
+                f"{at - 1}, which the minimum award ({least} in the lot's quantity) allows"
+            )
+        low, high = (lo, min(hi, 0)), (max(lo, at), hi)
+    return {**boxes, name: low}, {**boxes, name: high}
+
+
+def _check_leaf(facts: _Facts, rows: _Rows, node: ProofNode, where: str, boxes: _Boxes) -> None:
+    """A leaf is proved by an empty box, or by its combination over its boxes."""
+    if node.children:
+        raise _RefusedError(f"{where}: a leaf with cases")
+    if any(lo > hi for lo, hi in boxes.values()):
+        return
+    if node.farkas is None:
+        raise _RefusedError(f"{where}: a leaf with no combination and no empty box")
+    full = {name: boxes.get(name, (0, pair.claim)) for name, pair in facts.pairs.items()}
+    need, allow, _ = _combination(facts, rows, node.farkas, where, full)
+    if not allow < need:
+        raise _RefusedError(
+            f"{where}: the combination needs {float(need) / 100:,.2f} pounds and the case's "
+            f"boxes allow {float(allow) / 100:,.2f}: no contradiction"
+        )

@@ -12,7 +12,10 @@ rational arithmetic from the problem and the allocation alone (see ``docs/certif
   rising above the bound.  A closed form has one exact stage per lot (everyone at its fair share,
   level 1) and the water-filling level that explains the shares.
 * ``infeasible``: multipliers on named conditions whose combination needs more money placed than
-  the capacities and caps allow (a Farkas certificate).
+  the capacities and caps allow (a Farkas certificate); or a **proof tree** (``proof``) that
+  splits the awards into cases, by whole pence (units) and by whether each sub-contract is made,
+  and proves each case impossible with a Farkas combination: no allocation in whole pence and
+  units exists for any sub-contract choice.
 
 Multipliers and integers are written as decimal strings (they are often larger than JSON readers
 keep exactly), rationals as ``"p/q"`` (or ``"p"``).  A certificate is conditional on the
@@ -24,14 +27,18 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from allocate.core.record import Record
 
 __all__ = [
+    "Branch",
     "Certificate",
     "CertificateStage",
     "Farkas",
     "FrozenClaimant",
     "PairRef",
+    "ProofNode",
     "SubcontractChoice",
     "WaterLevel",
 ]
@@ -119,6 +126,40 @@ class Farkas(Record):
     than ``need``."""
 
 
+class Branch(Record):
+    """A case split on one pair's award, exhaustive for awards in whole pence (units).
+
+    ``integer``: the award is at most ``at`` or at least ``at + 1``, in the lot's quantity (pence,
+    or units on a unit-priced lot).  ``subcontract``: the award is 0 or at least ``at`` (at most
+    the minimum award in the lot's quantity, or one penny or unit without one).
+    """
+
+    member: str
+    """Member id."""
+    lot: str
+    """Lot id."""
+    kind: Literal["integer", "subcontract"]
+    """``integer`` (whole pence or units) or ``subcontract`` (made with the minimum, or not)."""
+    at: str
+    """The integer the split is at, in the lot's quantity (a decimal string)."""
+
+
+class ProofNode(Record):
+    """One case of an infeasibility proof tree: the awards' boxes narrowed along its path.
+
+    A node splits (``branch`` and two ``children``: the lower case first) or is a leaf proved by
+    a ``farkas`` combination over its boxes, or by a box left empty by the splits above it.
+    """
+
+    branch: Branch | None
+    """The split of this case into two (None on a leaf)."""
+    children: list[int]
+    """The indices in :attr:`Certificate.proof` of the two cases (``≤ at``/``= 0`` first);
+    empty on a leaf."""
+    farkas: Farkas | None
+    """A leaf's combination, computed with the leaf's boxes (None when a box is empty)."""
+
+
 class Certificate(Record):
     """A proof, checkable in exact arithmetic alone, that the allocation is leximin-optimal.
 
@@ -142,4 +183,13 @@ class Certificate(Record):
     allocation within one penny (unit) keeping every side row exactly and widened its window.
     Elsewhere every award is within one penny (one unit) of the certified solution."""
     farkas: Farkas | None = None
-    """The infeasibility proof (``infeasible`` only)."""
+    """The infeasibility proof (``infeasible`` only), when one combination proves it."""
+    # written only when there is one, so every other certificate is written as before
+    proof: list[ProofNode] | None = Field(
+        default=None,
+        exclude_if=lambda nodes: nodes is None,
+        json_schema_extra={"description": "Written only for an infeasibility proof tree."},
+    )
+    """An infeasibility proof tree (``infeasible`` only, instead of ``farkas``): node 0 is the
+    root, whose boxes are every award's ``[0, capacity]``; no allocation in whole pence and units
+    exists, whatever sub-contracts are made."""

@@ -53,6 +53,8 @@ from allocate.pipeline.plan import (
 __all__ = [
     "certifiable",
     "closed_form_certificate",
+    "farkas_combination",
+    "farkas_multipliers",
     "farkas_words",
     "infeasibility_certificate",
     "leximin_certificate",
@@ -253,6 +255,7 @@ def leximin_certificate(
             "water_levels": [],
             "rounding": rounding_windows(p, res, awards),
             "farkas": None,
+            "proof": None,
         }
     )
 
@@ -272,6 +275,7 @@ def closed_form_certificate(p: Plan) -> Certificate | None:
             "water_levels": levels,
             "rounding": {},
             "farkas": None,
+            "proof": None,
         }
     )
 
@@ -316,7 +320,11 @@ INFEASIBLE_CLAIM = (
 )
 
 
-def _boxes(p: Plan) -> tuple[list[Fraction], list[Fraction]]:
+#: Each pair's least and largest award in pence, by pair index.
+Boxes = tuple[list[Fraction], list[Fraction]]
+
+
+def _boxes(p: Plan) -> Boxes:
     """Each pair's least and largest award in pence under the plan's decisions."""
     lo: list[Fraction] = []
     hi: list[Fraction] = []
@@ -333,13 +341,13 @@ def _boxes(p: Plan) -> tuple[list[Fraction], list[Fraction]]:
 
 
 def _farkas(
-    p: Plan, spec: LpSpec | None, nu: dict[str, Fraction]
+    p: Plan, spec: LpSpec | None, nu: dict[str, Fraction], boxes: Boxes
 ) -> tuple[Fraction, Fraction, Fraction]:
     """What the combination ``Σ ν·row`` (each row as ``≥``) needs, and the most the boxes allow.
 
     Also the part of the need its budgets and ``≥`` rows make: the money that must be placed.
     """
-    lo, hi = _boxes(p)
+    lo, hi = boxes
     coef: dict[int, Fraction] = {}
     need = placed = Fraction(0)
     lot_of = {lot.lot_id: lot for lot in p.lots}
@@ -366,11 +374,14 @@ def _farkas(
     return need, allow, placed
 
 
-def _farkas_certificate(p: Plan, spec: LpSpec | None, raw: dict[str, float]) -> Certificate | None:
-    """The combination as a certificate, or None when the rounded multipliers prove nothing.
+def farkas_combination(
+    p: Plan, spec: LpSpec | None, raw: dict[str, float], boxes: Boxes
+) -> Farkas | None:
+    """Floating multipliers (each row as ``≥``) as an exact combination; None if it proves nothing.
 
     The largest multiplier of a budget or a ``≥`` row is made 1, so that its money reads as
-    pounds: what must be placed, against what the capacities, floors and caps allow.
+    pounds: what must be placed, against what the capacities, floors and caps allow.  The
+    combination is checked exactly against ``boxes``.
     """
     sides = {row.name: row.sense for row in spec.side_rows} if spec is not None else {}
     needs = [abs(v) for k, v in raw.items() if k.startswith("budget:") or sides.get(k) == ">="]
@@ -379,16 +390,25 @@ def _farkas_certificate(p: Plan, spec: LpSpec | None, raw: dict[str, float]) -> 
         raw = {k: v / largest for k, v in raw.items()}
     den, multipliers = _integers(raw)
     nu = {name: Fraction(int(n), den) for name, n in multipliers.items()}
-    need, allow, placed = _farkas(p, spec, nu)
+    need, allow, placed = _farkas(p, spec, nu, boxes)
     if not allow < need:
         return None  # no certificate rather than a wrong one
     # in words: `placed` must be placed; the capacities, floors and caps allow at most this
-    farkas = {
-        "denominator": str(den),
-        "multipliers": multipliers,
-        "need": _rational(placed),
-        "allow": _rational(placed - (need - allow)),
-    }
+    return Farkas.from_trusted(
+        {
+            "denominator": str(den),
+            "multipliers": multipliers,
+            "need": _rational(placed),
+            "allow": _rational(placed - (need - allow)),
+        }
+    )
+
+
+def _farkas_certificate(p: Plan, spec: LpSpec | None, raw: dict[str, float]) -> Certificate | None:
+    """The combination as a certificate under the plan's decisions, or None if it proves nothing."""
+    farkas = farkas_combination(p, spec, raw, _boxes(p))
+    if farkas is None:
+        return None
     return Certificate.from_trusted(
         {
             "kind": "infeasible",
@@ -397,9 +417,30 @@ def _farkas_certificate(p: Plan, spec: LpSpec | None, raw: dict[str, float]) -> 
             "stages": [],
             "water_levels": [],
             "rounding": {},
-            "farkas": Farkas.from_trusted(farkas),
+            "farkas": farkas,
+            "proof": None,
         }
     )
+
+
+def farkas_multipliers(p: Plan, spec: LpSpec, row_duals: dict[str, float]) -> dict[str, float]:
+    """Duals of a minimisation's rows as floating multipliers in pence, each row read as ``≥``.
+
+    A budget's dual over the lot's value, a ``≥`` side row's dual over its scale, a ``≤`` side
+    row's minus that (negative ones, which prove nothing, are dropped).
+    """
+    value = {lot.lot_id: lot.value for lot in p.lots}
+    side = {row.name: row for row in spec.side_rows}
+    raw: dict[str, float] = {}
+    for name, dual in row_duals.items():
+        if name.startswith("budget:") and name[7:] in value:
+            raw[name] = dual / value[name[7:]]
+        elif name in side:
+            row = side[name]
+            v = (-dual if row.sense == "<=" else dual) / row.scale
+            if v > 0 or row.sense == "==":
+                raw[name] = v
+    return raw
 
 
 def shortfall_certificate(p: Plan) -> Certificate | None:
@@ -413,27 +454,25 @@ def shortfall_certificate(p: Plan) -> Certificate | None:
 def infeasibility_certificate(p: Plan, spec: LpSpec, elastic: ElasticResult) -> Certificate | None:
     """The elastic programme's duals as a Farkas combination, in pence; None if they prove nothing.
 
-    Each row as ``≥``: a budget's dual over the lot's value, a ``≥`` side row's dual over its
-    scale, a ``≤`` side row's minus that (the minimisation's duals, see the module's notes).
+    Each row as ``≥`` (:func:`farkas_multipliers`: the minimisation's duals, see the module's
+    notes).
     """
     if not certifiable(p) or elastic.status is not Status.OPTIMAL:
         return None
-    value = {lot.lot_id: lot.value for lot in p.lots}
-    side = {row.name: row for row in spec.side_rows}
-    raw: dict[str, float] = {}
-    for name, dual in elastic.row_duals.items():
-        if name.startswith("budget:") and name[7:] in value:
-            raw[name] = dual / value[name[7:]]
-        elif name in side:
-            row = side[name]
-            v = (-dual if row.sense == "<=" else dual) / row.scale
-            if v > 0 or row.sense == "==":
-                raw[name] = v
-    return _farkas_certificate(p, spec, raw)
+    return _farkas_certificate(p, spec, farkas_multipliers(p, spec, elastic.row_duals))
 
 
 def farkas_words(cert: Certificate) -> str:
     """The infeasibility certificate in words, for the diagnosis."""
+    if cert.proof is not None:
+        leaves = sum(1 for node in cert.proof if node.branch is None)
+        return (
+            f"certificate: a proof tree of {len(cert.proof)} node(s) splits the awards by whole "
+            "pence (units) and by whether each sub-contract is made; checked over "
+            f"{leaves} case(s), each impossible by a combination of the conditions in "
+            "allocation.certificate (or an empty range), so no allocation in whole pence exists "
+            "for any choice of sub-contracts; `allocate check-certificate` verifies it exactly"
+        )
     assert cert.farkas is not None
     f = cert.farkas
     names = sorted(f.multipliers)

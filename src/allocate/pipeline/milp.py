@@ -49,6 +49,9 @@ class ArrayModel:
         self._row_upper: list[float] = []
         self.values: list[float] = []
         """Every column's value in the last optimum (empty before one)."""
+        self.row_duals: list[float] = []
+        """Every row's dual in the last optimum of a programme without integer columns (HiGHS's
+        sign: positive where the row's lower side holds a minimisation back)."""
 
     @property
     def num_col(self) -> int:
@@ -124,6 +127,7 @@ class ArrayModel:
     ) -> Status:
         """Solve, with the library's retries; :attr:`values` holds the optimum when OPTIMAL."""
         self.values = []
+        self.row_duals = []
         deadline = None if time_limit is None else time.perf_counter() + time_limit
 
         def attempt(opts: dict[str, Any], limit: float | None) -> tuple[Status, str]:
@@ -132,7 +136,10 @@ class ArrayModel:
             model_status = h.getModelStatus()
             status = _STATUS.get(model_status, Status.SOLVER_ERROR)
             if status is Status.OPTIMAL:
-                self.values = list(h.getSolution().col_value)
+                solution = h.getSolution()
+                self.values = list(solution.col_value)
+                if not any(self._integer):
+                    self.row_duals = list(solution.row_dual)
             return status, h.modelStatusToString(model_status)
 
         return solve_with_retries(attempt, options, deadline).status

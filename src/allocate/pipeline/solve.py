@@ -49,6 +49,7 @@ from allocate.pipeline.diagnosis import (
 )
 from allocate.pipeline.engine import solve_by_components
 from allocate.pipeline.formulation import ease, lp_spec, solution_from_lp
+from allocate.pipeline.infeasibility import proof_tree
 from allocate.pipeline.plan import LeximinResult, LpSpec, Method, Plan, RowInfo, Solution
 from allocate.pipeline.planning import plan
 from allocate.pipeline.prices import Measure, measure, prices
@@ -147,7 +148,7 @@ def solve(
     run.timings.update(p.timings)
     if not p.feasible:
         short = _unsolved(p, Status.INFEASIBLE, capacity_shortfall(p))
-        cert = shortfall_certificate(p) if run.certify else None
+        cert = _unconditional(run, p, shortfall_certificate(p)) if run.certify else None
         return run.finish(_with_farkas(short, cert))
     if method == "closed_form" and p.needs_lp:
         raise ValueError(
@@ -278,7 +279,11 @@ def _not_solved(
             diagnose_lp(p, spec, info) if diagnose else Diagnosis(summary=_no_allocation(least))
         )
         run.timings["diagnosis"] = time.perf_counter() - t_d
-        cert = infeasibility_certificate(p, spec, elastic) if run.certify else None
+        cert = (
+            _unconditional(run, p, infeasibility_certificate(p, spec, elastic))
+            if run.certify
+            else None
+        )
         return _with_farkas(_unsolved(p, res.status, diagnosis, res), cert)
     eased = solve_by_components(
         ease(spec),
@@ -289,6 +294,21 @@ def _not_solved(
     if eased.status is not Status.OPTIMAL:
         return _unsolved(p, eased.status, solver_stopped(eased), eased)
     return solution_from_lp(p, eased, spec, info)
+
+
+def _unconditional(run: _Run, p: Plan, cert: Certificate | None) -> Certificate | None:
+    """A certificate that no allocation exists for any sub-contract choice, in whole pence.
+
+    ``cert`` (a combination under the plan's choice) when it states no choice; else the proof
+    tree (:func:`allocate.pipeline.infeasibility.proof_tree`), and ``cert`` when the tree finds
+    no proof within its limits.
+    """
+    if cert is not None and not (cert.choice.made or cert.choice.closed):
+        return cert
+    t0 = time.perf_counter()
+    tree = proof_tree(p, time_limit=run.time_limit)
+    run.timings["proof_tree"] = time.perf_counter() - t0
+    return tree if tree is not None else cert
 
 
 def _with_farkas(allocation: Allocation, cert: Certificate | None) -> Allocation:
@@ -322,7 +342,8 @@ def _round_and_audit(run: _Run, p: Plan, solution: Solution) -> Allocation:
         return _unsolved(p, Status.TIME_LIMIT, rounding_stopped(str(stopped)), solution.lp)
     run.timings["rounding"] = time.perf_counter() - t1
     if awards is None:
-        return _unsolved(p, Status.INFEASIBLE, no_whole_pence(p), solution.lp)
+        none = _unsolved(p, Status.INFEASIBLE, no_whole_pence(p), solution.lp)
+        return _with_farkas(none, _unconditional(run, p, None) if run.certify else None)
     t2 = time.perf_counter()
     allocation = audit.build(p, status=Status.OPTIMAL, awards=awards, solution=solution)
     run.timings["audit"] = time.perf_counter() - t2

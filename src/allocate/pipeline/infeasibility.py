@@ -1,0 +1,268 @@
+r"""An infeasibility proof over every whole allocation and every sub-contract choice.
+
+A single Farkas combination (:func:`allocate.pipeline.certify.infeasibility_certificate`) proves
+that no *fractional* allocation exists under the plan's sub-contract choice.  Two kinds of
+infeasible problem escape it: those with a fractional allocation but none in whole pence or
+units, and those with a minimum award where no choice of sub-contracts works (the choice MILP
+found none), where a combination under one choice says nothing of the others.
+
+:func:`proof_tree` proves both by a small branch and bound, in the style of VIPR (verified
+integer programming results).  The root's boxes are every award's ``[0, capacity]``, whatever
+sub-contracts are made.  A node solves the elastic programme (the least total relaxation of the
+budgets and side rows) within its boxes with HiGHS.  When the relaxation is positive, its duals
+are a Farkas ray: rounded to integers over a power of two, as
+:func:`~allocate.pipeline.certify.farkas_combination` does, and checked exactly against the node's
+boxes, they make the node a leaf.  Otherwise the node splits on one pair's award, by a valid
+disjunction read off the programme's answer:
+
+* ``subcontract`` (first): an award strictly between 0 and the minimum award (in the lot's
+  quantity) splits into ``award = 0`` or ``award ≥ minimum``;
+* ``integer``: the most fractional award, ``t < award < t + 1``, splits into ``award ≤ t`` or
+  ``award ≥ t + 1`` (pence, or units on a unit-priced lot).
+
+A case whose box is empty (a member whose capacity is below the minimum award, made) is a leaf
+with no combination.  The tree is bounded: at most :data:`NODE_LIMIT` nodes, within the solve's
+``time_limit`` (or :data:`TREE_SECONDS` without one); beyond either, or when a node's answer
+offers no split and its combination proves nothing, no tree is issued.  The checker
+(:mod:`allocate.checks.certificate`) verifies the tree without a solver.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from allocate.core.certificate import Branch, Certificate, Farkas, ProofNode, SubcontractChoice
+from allocate.core.outcome import Status
+from allocate.pipeline.certify import certifiable, farkas_combination, farkas_multipliers
+from allocate.pipeline.formulation import lp_spec
+from allocate.pipeline.milp import ArrayModel
+from allocate.pipeline.plan import LpSpec, Plan
+from allocate.pipeline.subcontracts import decisions_of, floor_in_quantity, restore_decisions
+
+__all__ = ["NODE_LIMIT", "TREE_CLAIM", "TREE_SECONDS", "proof_tree"]
+
+#: The most nodes a proof tree may have; beyond it no tree is issued.
+NODE_LIMIT = 2000
+#: Seconds the tree may take when the solve sets no ``time_limit``.
+TREE_SECONDS = 60.0
+#: An award this close to a whole number (in the lot's quantity) is read as whole.
+_WHOLE = 1e-6
+#: A case proved by an empty box (no combination needed).
+_EMPTY = "empty"
+#: A least relaxation above this (pounds) is worth trying as a leaf's combination.
+_POSITIVE = 1e-9
+
+TREE_CLAIM = (
+    "No allocation in whole pence and whole units exists, whatever sub-contracts are made: the "
+    "proof tree splits every award's box into cases (whole pence or units, a sub-contract made "
+    "with the minimum award or not), and in every case the named conditions, added up with the "
+    "multipliers given, need more money placed than the capacities, floors and caps allow."
+)
+
+SINGLE_CLAIM = (
+    "No allocation exists, whatever sub-contracts are made: the named conditions, added up with "
+    "the multipliers given, need more money placed than the capacities and caps allow."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """A node's split: the pair, the kind and the integer it is at (the lot's quantity)."""
+
+    k: int
+    kind: str
+    at: int
+
+
+class _Tree:
+    """The branch and bound over one plan, every sub-contract open, in each lot's quantity."""
+
+    def __init__(self, p: Plan, spec: LpSpec, deadline: float) -> None:
+        self.p, self.spec, self.deadline = p, spec, deadline
+        ids = p.eligibility.member_ids
+        min_award = p.problem.policy.min_award
+        pence = int(min_award * 100) if min_award is not None else 0
+        self.unit: list[Fraction] = []
+        self.value: list[int] = []
+        self.claim: list[int] = []
+        self.floor: list[int] = []
+        self.ref: list[tuple[str, str]] = []
+        for k, (j, pos) in enumerate(zip(p.pair_lot, p.pair_pos, strict=True)):
+            lot = p.lots[j]
+            self.unit.append(lot.unit_value)
+            self.value.append(lot.value)
+            self.claim.append(lot.claims[pos])
+            self.floor.append(floor_in_quantity(lot, pence) if pence > 0 else 0)
+            self.ref.append((ids[p.pair_member[k]], lot.lot_id))
+        self.nodes: list[dict[str, Any]] = []
+
+    def run(self) -> list[ProofNode] | None:
+        """The tree's nodes (node 0 the root), or None past a limit or where no proof is found."""
+        self.nodes = [{}]
+        stack: list[tuple[int, list[int], list[int]]] = [(0, [0] * len(self.claim), self.claim)]
+        while stack:
+            if time.perf_counter() > self.deadline:
+                return None
+            index, lo, hi = stack.pop()
+            node = self._node(lo, hi)
+            if node is None:
+                return None
+            if isinstance(node, _Split):
+                if len(self.nodes) + 2 > NODE_LIMIT:
+                    return None
+                down_hi, up_lo = list(hi), list(lo)
+                if node.kind == "subcontract":
+                    down_hi[node.k] = 0
+                    up_lo[node.k] = max(lo[node.k], node.at)
+                else:
+                    down_hi[node.k] = min(hi[node.k], node.at)
+                    up_lo[node.k] = max(lo[node.k], node.at + 1)
+                first = len(self.nodes)
+                self.nodes += [{}, {}]
+                member, lot = self.ref[node.k]
+                branch = {"member": member, "lot": lot, "kind": node.kind, "at": str(node.at)}
+                self.nodes[index] = {
+                    "branch": Branch.from_trusted(branch),
+                    "children": [first, first + 1],
+                    "farkas": None,
+                }
+                stack.append((first + 1, up_lo, hi))
+                stack.append((first, lo, down_hi))
+            else:
+                farkas = node if isinstance(node, Farkas) else None
+                self.nodes[index] = {"branch": None, "children": [], "farkas": farkas}
+        return [ProofNode.from_trusted(node) for node in self.nodes]
+
+    def _node(self, lo: list[int], hi: list[int]) -> _Split | Farkas | str | None:
+        """A leaf's combination (:data:`_EMPTY`: a box is empty), the split, or None: no proof."""
+        if any(a > b for a, b in zip(lo, hi, strict=True)):
+            return _EMPTY
+        solved = self._elastic(lo, hi)
+        if solved is None:
+            return None
+        relaxation, values, duals = solved
+        if relaxation > _POSITIVE:
+            boxes = (
+                [a * u for a, u in zip(lo, self.unit, strict=True)],
+                [b * u for b, u in zip(hi, self.unit, strict=True)],
+            )
+            raw = farkas_multipliers(self.p, self.spec, duals)
+            found = farkas_combination(self.p, self.spec, raw, boxes)
+            if found is not None:
+                return found
+        return self._split(lo, hi, values)
+
+    def _split(self, lo: list[int], hi: list[int], values: list[float]) -> _Split | None:
+        """Floors first: the award furthest inside ``(0, minimum)``; then the most fractional."""
+        quantity = [y * v / float(u) for y, v, u in zip(values, self.value, self.unit, strict=True)]
+        best: tuple[float, _Split] | None = None
+        for k, q in enumerate(quantity):
+            f = self.floor[k]
+            if f > 1 and lo[k] < f and hi[k] > 0 and _WHOLE < q < f - _WHOLE:
+                score = min(q, f - q) / f
+                if best is None or score > best[0]:
+                    best = (score, _Split(k, "subcontract", f))
+        if best is not None:
+            return best[1]
+        for k, q in enumerate(quantity):
+            t = math.floor(q)
+            frac = q - t
+            if _WHOLE < frac < 1 - _WHOLE and lo[k] <= t < hi[k]:
+                score = min(frac, 1 - frac)
+                if best is None or score > best[0]:
+                    best = (score, _Split(k, "integer", t))
+        return None if best is None else best[1]
+
+    def _elastic(
+        self, lo: list[int], hi: list[int]
+    ) -> tuple[float, list[float], dict[str, float]] | None:
+        """The least relaxation (pounds) within the boxes, the awards and the rows' duals.
+
+        Awards as fractions of their lot's value, as the programme has them; each budget and
+        side row may give, at its pence per unit of the row.
+        """
+        m = ArrayModel()
+        cols = [
+            m.var(float(a * u / v), float(b * u / v))
+            for a, b, u, v in zip(lo, hi, self.unit, self.value, strict=True)
+        ]
+        names: list[str] = []
+        slack: list[tuple[int, float]] = []
+
+        def give(cost: float) -> int:
+            col = m.var(0, math.inf, cost=cost)
+            slack.append((col, cost))
+            return col
+
+        by_lot: dict[int, list[int]] = {}
+        for k, j in enumerate(self.p.pair_lot):
+            by_lot.setdefault(j, []).append(cols[k])
+        for lot in self.p.lots:
+            up, down = give(lot.value / 100), give(lot.value / 100)
+            pairs = by_lot.get(lot.index, [])
+            rhs = lot.pot / lot.value
+            m.row([*pairs, up, down], [1.0] * len(pairs) + [1.0, -1.0], rhs, rhs)
+            names.append(f"budget:{lot.lot_id}")
+        for row in self.spec.side_rows:
+            columns = [cols[k] for k in row.coefficients]
+            coefficients = list(row.coefficients.values())
+            cost = row.scale / 100
+            if row.sense in (">=", "=="):
+                columns.append(give(cost))
+                coefficients.append(1.0)
+            if row.sense in ("<=", "=="):
+                columns.append(give(cost))
+                coefficients.append(-1.0)
+            lower = row.rhs if row.sense in (">=", "==") else -math.inf
+            upper = row.rhs if row.sense in ("<=", "==") else math.inf
+            m.row(columns, coefficients, lower, upper)
+            names.append(row.name)
+        remaining = self.deadline - time.perf_counter()
+        if m.solve(time_limit=max(remaining, 0.0)) is not Status.OPTIMAL or not m.row_duals:
+            return None
+        relaxation = sum(cost * m.values[col] for col, cost in slack)
+        duals = {name: d for name, d in zip(names, m.row_duals, strict=True) if d}
+        return relaxation, m.values[: len(cols)], duals
+
+
+def proof_tree(p: Plan, *, time_limit: float | None) -> Certificate | None:
+    """A proof that no allocation in whole pence and units exists, for any sub-contract choice.
+
+    A tree of cases (:mod:`allocate.pipeline.infeasibility`), or a single combination when the
+    root alone is proved (no case split needed).  None when the plan is not certifiable, the
+    tree passes :data:`NODE_LIMIT` nodes or the time (``time_limit``, else
+    :data:`TREE_SECONDS`), or a case is neither proved nor split.
+    """
+    if not certifiable(p):
+        return None
+    deadline = time.perf_counter() + (time_limit if time_limit is not None else TREE_SECONDS)
+    saved = decisions_of(p)
+    try:
+        # every sub-contract open, with no floor: the side rows over every pair
+        for lot in p.lots:
+            lot.open = [True] * len(lot.members)
+            lot.floor = [0] * len(lot.members)
+        p.sync_open()
+        spec, _ = lp_spec(p)
+        nodes = _Tree(p, spec, deadline).run()
+    finally:
+        restore_decisions(p, saved)
+    if nodes is None:
+        return None
+    single = len(nodes) == 1 and nodes[0].farkas is not None
+    return Certificate.from_trusted(
+        {
+            "kind": "infeasible",
+            "claim": SINGLE_CLAIM if single else TREE_CLAIM,
+            "choice": SubcontractChoice.from_trusted({"made": [], "closed": []}),
+            "stages": [],
+            "water_levels": [],
+            "rounding": {},
+            "farkas": nodes[0].farkas if single else None,
+            "proof": None if single else nodes,
+        }
+    )
