@@ -3,10 +3,13 @@
 Each draw is one lot (in pence, or in units at a unit price) shared by two to four members with
 capacities, a share cap and a minimum award, all small enough for the oracle written here: the
 totals reachable in whole pence (units) when each member takes 0 or anything from its floor to
-its bound, by dynamic programming over the lot's estate in exact integers.  Whenever ``solve``
-says infeasible, the oracle agrees and the certificate verifies; whenever it finds an
-allocation, the oracle agrees and there is no proof tree.  A tree with a case removed, a split
-that skips awards or a leaf's multipliers dropped is refused.
+its bound, by dynamic programming over the lot's estate in exact integers.  ``solve`` says
+infeasible exactly when the oracle finds no whole allocation (whatever sub-contracts are made),
+and the certificate verifies; when it finds an allocation, the allocation keeps every condition,
+adds up to the value to the penny, and carries no proof tree.  A second test draws two lots of
+one contract, whose share cap binds across them, against an enumeration of whole allocations.
+A tree with a case removed, a split that skips awards or a leaf's multipliers dropped is
+refused.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
-from allocate import Allocation, Problem, Status, check_certificate, solve
+from allocate import Allocation, Problem, Status, check_certificate, solve, verify
 from allocate.core.certificate import Branch
 from allocate.testing import examples
 from tests.conftest import simple_problem
@@ -151,14 +154,9 @@ def test_infeasible_is_proved_and_feasible_gets_no_tree(d):
     if allocation.status is Status.OPTIMAL:
         assert exists
         assert cert is not None and cert.proof is None and cert.kind != "infeasible"
+        _whole_and_kept(problem, allocation)
         return
-    if exists:
-        # a known limit of solve (not of the proof): under a minimum award the rule's choice of
-        # sub-contracts may admit a fractional allocation but none in whole units, while another
-        # choice admits one; solve then says infeasible, and no proof may be issued for it
-        assert d["least"] is not None and cert is None
-        event("infeasible under the rule's choice only")
-        return
+    assert not exists  # infeasible only when no whole allocation exists, for any choice
     assert cert is not None and cert.kind == "infeasible"
     event("proof tree" if cert.proof is not None else "one combination")
     assert not cert.choice.made and not cert.choice.closed  # for every sub-contract choice
@@ -166,3 +164,143 @@ def test_infeasible_is_proved_and_feasible_gets_no_tree(d):
     assert found.ok, found.failures
     if cert.proof is not None:
         _tampered(problem, allocation)
+
+
+def _whole_and_kept(problem: Problem, allocation: Allocation) -> None:
+    """Every condition verified again, and awards plus top-slice the value to the penny."""
+    checks = verify(problem, allocation)
+    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    found = check_certificate(problem, allocation)
+    assert found.ok, found.failures
+    results = {c.id: c for c in allocation.contracts}
+    for contract in problem.contracts:
+        awarded = sum(a.amount for a in allocation.awards if a.contract == contract.id)
+        assert awarded + results[contract.id].top_slice == contract.value
+    event("whole choice: " + _path(allocation))
+
+
+def _path(allocation: Allocation) -> str:
+    """Which step found the whole allocation (from the stages timed)."""
+    timed = allocation.timings
+    if "whole_choice" not in timed:
+        return "rule's choice"
+    return "witness of the tree" if "proof_tree" in timed else "choice MILP"
+
+
+@st.composite
+def two_lots(draw: st.DrawFn) -> dict[str, Any]:
+    """Two lots of one contract (each in pence or in units), two or three members, one minimum.
+
+    Small enough to enumerate every whole allocation of the first lot.
+    """
+    n = draw(st.integers(2, 3))
+    lots_ = []
+    for _ in range(2):
+        unit_price = draw(st.one_of(st.none(), st.integers(1, 5)))  # pounds per unit
+        estate = draw(st.integers(1, 6) if unit_price else st.integers(3, 40))
+        caps = draw(st.lists(st.integers(0, estate), min_size=n, max_size=n))
+        lots_.append({"unit_price": unit_price, "estate": estate, "caps": caps})
+    share = draw(st.one_of(st.none(), st.integers(5, 19).map(lambda k: Fraction(k, 20))))
+    least = draw(st.one_of(st.none(), st.integers(1, 300)))  # pence
+    return {"lots": lots_, "share": share, "least": least, "n": n}
+
+
+def _pot(lot: dict[str, Any]) -> int:
+    """The lot's value in pence."""
+    return lot["estate"] * 100 * lot["unit_price"] if lot["unit_price"] else lot["estate"]
+
+
+def _two_lot_problem(d: dict[str, Any]) -> Problem:
+    names = [f"m{n}" for n in range(d["n"])]
+    lots_, capacities = [], []
+    for j, lot in enumerate(d["lots"]):
+        entry: dict[str, Any] = {
+            "id": f"l{j + 1}",
+            "value": f"{_pot(lot) / 100:.2f}",
+            "theme": "advice",
+            "area": "Luton",
+        }
+        if lot["unit_price"]:
+            entry.update(unit_price=str(lot["unit_price"]), unit="session")
+        lots_.append(entry)
+        for m, c in zip(names, lot["caps"], strict=True):
+            if lot["unit_price"]:
+                capacities.append({"member": m, "lot": entry["id"], "units": c})
+            else:
+                capacities.append({"member": m, "lot": entry["id"], "amount": f"{c / 100:.2f}"})
+    total = sum(_pot(lot) for lot in d["lots"])
+    data = simple_problem(dict.fromkeys(names, "0"))
+    data["contracts"][0].update(value=f"{total / 100:.2f}", lots=lots_)
+    data["capacities"] = capacities
+    data["top_slice"] = NO_TOP_SLICE
+    policy: dict[str, Any] = {}
+    if d["share"] is not None:
+        policy["max_member_share"] = f"{float(d['share']):.2f}"
+    if d["least"] is not None:
+        policy["min_award"] = f"{d['least'] / 100:.2f}"
+    data["policy"] = policy
+    return Problem.model_validate(data)
+
+
+def _two_lot_whole_allocation_exists(d: dict[str, Any]) -> bool:
+    """Oracle: whole awards on both lots, each 0 or at least the minimum, within capacity,
+    each member's money over the contract within its share cap.
+
+    Every whole allocation of the first lot is enumerated; for each, whether the second lot's
+    estate is reachable within what each member has left, by dynamic programming.
+    """
+    n = d["n"]
+    total = sum(_pot(lot) for lot in d["lots"])
+    cap_pence = math.floor(d["share"] * total) if d["share"] is not None else total
+    first, second = d["lots"]
+
+    def unit(lot: dict[str, Any]) -> int:
+        return 100 * lot["unit_price"] if lot["unit_price"] else 1
+
+    def least(lot: dict[str, Any]) -> int:
+        return 1 if d["least"] is None else max(1, math.ceil(d["least"] / unit(lot)))
+
+    def takes(lot: dict[str, Any], i: int, money_left: int) -> range:
+        return range(least(lot), min(lot["caps"][i], money_left // unit(lot)) + 1)
+
+    def reachable(lot: dict[str, Any], left: list[int]) -> bool:
+        reach = {0}
+        for i in range(n):
+            reach |= {r + x for r in reach for x in takes(lot, i, left[i])}
+            reach = {r for r in reach if r <= lot["estate"]}
+        return lot["estate"] in reach
+
+    def allocations(i: int, remaining: int) -> Any:
+        if i == n:
+            if remaining == 0:
+                yield []
+            return
+        for x in [0, *takes(first, i, cap_pence)]:
+            if x <= remaining:
+                for rest in allocations(i + 1, remaining - x):
+                    yield [x, *rest]
+
+    return any(
+        reachable(second, [cap_pence - x * unit(first) for x in xs])
+        for xs in allocations(0, first["estate"])
+    )
+
+
+@examples(1.0)
+@given(two_lots())
+def test_two_lots_infeasible_exactly_when_no_whole_allocation(d):
+    problem = _two_lot_problem(d)
+    allocation = solve(problem, price_constraints=False)
+    assume(allocation.status in (Status.OPTIMAL, Status.INFEASIBLE))
+    exists = _two_lot_whole_allocation_exists(d)
+    if allocation.status is Status.OPTIMAL:
+        assert exists
+        _whole_and_kept(problem, allocation)
+        return
+    assert not exists
+    cert = allocation.certificate
+    assert cert is not None and cert.kind == "infeasible"
+    event("infeasible: proof tree" if cert.proof is not None else "infeasible: one combination")
+    assert not cert.choice.made and not cert.choice.closed
+    found = check_certificate(problem, allocation)
+    assert found.ok, found.failures

@@ -73,6 +73,7 @@ __all__ = [
     "solver_stopped",
     "tender_unsettled",
     "whole_pence",
+    "whole_undecided",
 ]
 
 #: The solver's noise, relative to a slack's scale (pence per unit of the row; a lot's value for
@@ -636,5 +637,23 @@ def no_whole_pence(p: Plan) -> Diagnosis:
             "check over every award between its floor and its capacity found no allocation in "
             "whole pence that keeps every side-constraint. Relax any binding condition by a "
             "penny (or a unit's worth) to allow one."
+        ],
+    )
+
+
+def whole_undecided(stopped: str) -> Diagnosis:
+    """The diagnosis when no allocation in whole pence was found, but none is proved impossible.
+
+    The rule's and the choice MILP's sub-contracts admit none; the search over every choice and
+    every whole number (:func:`allocate.pipeline.infeasibility.decide`) stopped first.
+    """
+    return Diagnosis(
+        summary="no allocation in whole pence and whole units was found (not proved impossible)",
+        messages=[
+            "Under the rule's choice of sub-contracts, and under the choice that keeps the most "
+            "fair share, the conditions can be met only by splitting a penny (or a unit). The "
+            "search over every other choice of sub-contracts and whole amounts did not decide: "
+            f"{stopped}. An allocation may exist; allow more time (a larger time limit), or "
+            "relax a binding condition by a penny (or a unit's worth)."
         ],
     )

@@ -21,9 +21,13 @@ disjunction read off the programme's answer:
   ``award ≥ t + 1`` (pence, or units on a unit-priced lot).
 
 A case whose box is empty (a member whose capacity is below the minimum award, made) is a leaf
-with no combination.  The tree is bounded: at most :data:`NODE_LIMIT` nodes, within the solve's
-``time_limit`` (or :data:`TREE_SECONDS` without one); beyond either, or when a node's answer
-offers no split and its combination proves nothing, no tree is issued.  The checker
+with no combination.  A case whose answer is whole and keeps every disjunction (each award 0 or
+at least its minimum) is an allocation in whole pence and units: checked exactly (lot totals,
+side rows in integers, providers per area), it is a *witness* and ends the search —
+:func:`decide` returns it, and ``solve`` then allocates under its sub-contract choice.  The
+tree is bounded: at most :data:`NODE_LIMIT` nodes, within the solve's ``time_limit`` (or
+:data:`TREE_SECONDS` without one); beyond either, or when a node's answer offers no split, its
+combination proves nothing and it is no witness, neither proof nor witness is issued.  The checker
 (:mod:`allocate.checks.certificate`) verifies the tree without a solver.
 """
 
@@ -35,15 +39,23 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from allocate.core.apportion import ExactShares, largest_remainder
 from allocate.core.certificate import Branch, Certificate, Farkas, ProofNode, SubcontractChoice
 from allocate.core.outcome import Status
 from allocate.pipeline.certify import certifiable, farkas_combination, farkas_multipliers
 from allocate.pipeline.formulation import lp_spec
 from allocate.pipeline.milp import ArrayModel
 from allocate.pipeline.plan import LpSpec, Plan
-from allocate.pipeline.subcontracts import decisions_of, floor_in_quantity, restore_decisions
+from allocate.pipeline.repair import crossed, int_rows
+from allocate.pipeline.subcontracts import (
+    decisions_of,
+    floor_in_quantity,
+    min_provider_pence,
+    provider_areas,
+    restore_decisions,
+)
 
-__all__ = ["NODE_LIMIT", "TREE_CLAIM", "TREE_SECONDS", "proof_tree"]
+__all__ = ["NODE_LIMIT", "TREE_CLAIM", "TREE_SECONDS", "Decision", "decide", "proof_tree"]
 
 #: The most nodes a proof tree may have; beyond it no tree is issued.
 NODE_LIMIT = 2000
@@ -78,6 +90,18 @@ class _Split:
     at: int
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the branch and bound decided: a proof, a witness, or neither (and why not)."""
+
+    certificate: Certificate | None = None
+    """The proof that no allocation in whole pence and units exists, for any choice."""
+    witness: list[int] | None = None
+    """An allocation in whole pence and units, by pair, in each lot's quantity."""
+    stopped: str = ""
+    """Why neither was found (a limit reached, or a case neither proved nor split)."""
+
+
 class _Tree:
     """The branch and bound over one plan, every sub-contract open, in each lot's quantity."""
 
@@ -99,20 +123,33 @@ class _Tree:
             self.floor.append(floor_in_quantity(lot, pence) if pence > 0 else 0)
             self.ref.append((ids[p.pair_member[k]], lot.lot_id))
         self.nodes: list[dict[str, Any]] = []
+        self.stopped = ""
+        """Why :meth:`run` found neither proof nor witness."""
+        self.witness: list[int] | None = None
+        """Whole awards by pair, when a case's answer is an allocation."""
 
     def run(self) -> list[ProofNode] | None:
-        """The tree's nodes (node 0 the root), or None past a limit or where no proof is found."""
+        """The tree's nodes (node 0 the root), or None.
+
+        None when a case's answer is an allocation (:attr:`witness`), past a limit, or where a
+        case is neither proved nor split (:attr:`stopped` says).
+        """
         self.nodes = [{}]
         stack: list[tuple[int, list[int], list[int]]] = [(0, [0] * len(self.claim), self.claim)]
         while stack:
             if time.perf_counter() > self.deadline:
+                self.stopped = f"the search reached its time limit after {len(self.nodes)} cases"
                 return None
             index, lo, hi = stack.pop()
             node = self._node(lo, hi)
             if node is None:
                 return None
+            if isinstance(node, list):
+                self.witness = node
+                return None
             if isinstance(node, _Split):
                 if len(self.nodes) + 2 > NODE_LIMIT:
+                    self.stopped = f"the search reached its limit of {NODE_LIMIT} cases"
                     return None
                 down_hi, up_lo = list(hi), list(lo)
                 if node.kind == "subcontract":
@@ -137,12 +174,16 @@ class _Tree:
                 self.nodes[index] = {"branch": None, "children": [], "farkas": farkas}
         return [ProofNode.from_trusted(node) for node in self.nodes]
 
-    def _node(self, lo: list[int], hi: list[int]) -> _Split | Farkas | str | None:
-        """A leaf's combination (:data:`_EMPTY`: a box is empty), the split, or None: no proof."""
+    def _node(self, lo: list[int], hi: list[int]) -> _Split | Farkas | str | list[int] | None:
+        """A leaf's combination (:data:`_EMPTY`: a box is empty), the split, a witness, or None.
+
+        None: the case is neither proved nor split, nor its answer a witness (:attr:`stopped`).
+        """
         if any(a > b for a, b in zip(lo, hi, strict=True)):
             return _EMPTY
         solved = self._elastic(lo, hi)
         if solved is None:
+            self.stopped = "the solver gave no answer for a case (or the time ran out)"
             return None
         relaxation, values, duals = solved
         if relaxation > _POSITIVE:
@@ -154,7 +195,53 @@ class _Tree:
             found = farkas_combination(self.p, self.spec, raw, boxes)
             if found is not None:
                 return found
-        return self._split(lo, hi, values)
+        split = self._split(lo, hi, values)
+        if split is not None:
+            return split
+        whole = self._witness(lo, hi, values) if relaxation <= _POSITIVE else None
+        if whole is None:
+            self.stopped = "a case was neither proved impossible nor split, nor its answer whole"
+        return whole
+
+    def _witness(self, lo: list[int], hi: list[int], values: list[float]) -> list[int] | None:
+        """The case's answer as whole awards, when it checks exactly as an allocation.
+
+        Whole numbers within the boxes, each 0 or at least its minimum, adding up to each lot's
+        estate; the money following the units by largest remainder; every side row kept in
+        integers (:func:`~allocate.pipeline.repair.crossed`); each area's providers kept.
+        """
+        p = self.p
+        whole = [round(y * v / u) for y, v, u in zip(values, self.value, self.unit, strict=True)]
+        for k, q in enumerate(whole):
+            if not lo[k] <= q <= hi[k] or 0 < q < self.floor[k]:
+                return None
+        by_lot: dict[int, list[int]] = {}
+        for k, j in enumerate(p.pair_lot):
+            by_lot.setdefault(j, []).append(k)
+        pence = list(whole)
+        for lot in p.lots:
+            ks = by_lot.get(lot.index, [])
+            if sum(whole[k] for k in ks) != lot.estate:
+                return None
+            if lot.units is not None and ks:
+                shares = ExactShares(tuple(whole[k] * lot.pot for k in ks), lot.units)
+                for k, money in zip(ks, largest_remainder(lot.pot, shares), strict=True):
+                    pence[k] = money
+        if crossed(int_rows(self.spec.side_rows), pence):
+            return None
+        return whole if self._providers_kept(whole) else None
+
+    def _providers_kept(self, whole: list[int]) -> bool:
+        """Whether every area keeps its providers: members with an award of a provider's least."""
+        if self.p.problem.policy.min_providers_per_area is None:
+            return True
+        areas, _ = provider_areas(self.p)
+        pence = min_provider_pence(self.p.problem)
+        least = [floor_in_quantity(self.p.lots[j], pence) for j in self.p.pair_lot]
+        return all(
+            sum(any(whole[k] >= least[k] for k in pairs) for pairs in members) >= need
+            for need, members in areas
+        )
 
     def _split(self, lo: list[int], hi: list[int], values: list[float]) -> _Split | None:
         """Floors first: the award furthest inside ``(0, minimum)``; then the most fractional."""
@@ -235,10 +322,20 @@ def proof_tree(p: Plan, *, time_limit: float | None) -> Certificate | None:
     A tree of cases (:mod:`allocate.pipeline.infeasibility`), or a single combination when the
     root alone is proved (no case split needed).  None when the plan is not certifiable, the
     tree passes :data:`NODE_LIMIT` nodes or the time (``time_limit``, else
-    :data:`TREE_SECONDS`), or a case is neither proved nor split.
+    :data:`TREE_SECONDS`), a case is neither proved nor split, or an allocation exists.
+    """
+    return decide(p, time_limit=time_limit).certificate
+
+
+def decide(p: Plan, *, time_limit: float | None) -> Decision:
+    """Whether an allocation in whole pence and units exists, for any sub-contract choice.
+
+    The branch and bound of :func:`proof_tree`: its proof when every case is impossible, a
+    witness (whole awards by pair, each 0 or at least the minimum award) when a case's answer is
+    one, or neither, with the reason, past a limit.  ``p`` is left as it was.
     """
     if not certifiable(p):
-        return None
+        return Decision(stopped="sub-tendered lots are not searched")
     deadline = time.perf_counter() + (time_limit if time_limit is not None else TREE_SECONDS)
     saved = decisions_of(p)
     try:
@@ -248,13 +345,15 @@ def proof_tree(p: Plan, *, time_limit: float | None) -> Certificate | None:
             lot.floor = [0] * len(lot.members)
         p.sync_open()
         spec, _ = lp_spec(p)
-        nodes = _Tree(p, spec, deadline).run()
+        tree = _Tree(p, spec, deadline)
+        nodes = tree.run()
     finally:
         restore_decisions(p, saved)
     if nodes is None:
-        return None
-    single = len(nodes) == 1 and nodes[0].farkas is not None
-    return Certificate.from_trusted(
+        return Decision(witness=tree.witness, stopped=tree.stopped)
+    proof = nodes
+    single = len(proof) == 1 and proof[0].farkas is not None
+    cert = Certificate.from_trusted(
         {
             "kind": "infeasible",
             "claim": SINGLE_CLAIM if single else TREE_CLAIM,
@@ -262,7 +361,8 @@ def proof_tree(p: Plan, *, time_limit: float | None) -> Certificate | None:
             "stages": [],
             "water_levels": [],
             "rounding": {},
-            "farkas": nodes[0].farkas if single else None,
-            "proof": None if single else nodes,
+            "farkas": proof[0].farkas if single else None,
+            "proof": None if single else proof,
         }
     )
+    return Decision(certificate=cert)

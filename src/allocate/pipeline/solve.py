@@ -28,7 +28,7 @@ from allocate.checks.verify import verify as verify_allocation
 from allocate.core.certificate import Certificate
 from allocate.core.model import Problem
 from allocate.core.money import format_money
-from allocate.core.outcome import Allocation, Deferred, Diagnosis, Status
+from allocate.core.outcome import Allocation, Deferred, Diagnosis, SolverError, Status
 from allocate.pipeline import audit
 from allocate.pipeline.certify import (
     closed_form_certificate,
@@ -46,11 +46,20 @@ from allocate.pipeline.diagnosis import (
     rounding_stopped,
     solver_stopped,
     tender_unsettled,
+    whole_undecided,
 )
 from allocate.pipeline.engine import solve_by_components
 from allocate.pipeline.formulation import ease, lp_spec, solution_from_lp
-from allocate.pipeline.infeasibility import proof_tree
-from allocate.pipeline.plan import LeximinResult, LpSpec, Method, Plan, RowInfo, Solution
+from allocate.pipeline.infeasibility import decide, proof_tree
+from allocate.pipeline.plan import (
+    LeximinResult,
+    LpSpec,
+    Method,
+    Plan,
+    Rounded,
+    RowInfo,
+    Solution,
+)
 from allocate.pipeline.planning import plan
 from allocate.pipeline.prices import Measure, measure, prices
 from allocate.pipeline.repair import RepairTimeLimitError
@@ -58,7 +67,12 @@ from allocate.pipeline.rounding import round_awards
 from allocate.pipeline.subcontracts import (
     close,
     decisions_of,
+    floor_in_quantity,
     keep_providers,
+    min_provider_pence,
+    provider_areas,
+    release_providers,
+    reopen,
     restore_decisions,
 )
 from allocate.pipeline.tender import close_reserve, retender, retender_rounds
@@ -158,7 +172,7 @@ def solve(
     found = _exact(run, p, diagnose)
     if isinstance(found, Allocation):
         return run.finish(found)
-    allocation = _round_and_audit(run, p, found)
+    allocation, found = _audited(run, p, found, choose=True)
     if price_constraints is None:
         price_constraints = len(p.pair_lot) <= PRICE_PAIRS
     if price_constraints and found.method == "lp" and p.needs_lp:
@@ -217,35 +231,130 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
         solver_options=run.solver_options,
         record=run.certify,
     )
-    policy = run.problem.policy
-    if res.status is Status.INFEASIBLE and (
-        policy.min_award is not None or policy.min_providers_per_area is not None
-    ):
-        # the sub-contracts and providers the rule chose conflict with another condition:
-        # choose them, among every one that can reach the minimum, as a MILP; then solve again
-        before = decisions_of(p)
-        among, areas, least = candidates(p)
-        choice = choose_subcontracts(
-            among, time_limit=run.time_limit, areas=areas, provider_floor=least
+    # the sub-contracts and providers the rule chose conflict with another condition: choose
+    # them, among every one that can reach the minimum, as a MILP; then solve again
+    if res.status is Status.INFEASIBLE and _chooses(run.problem) and _choose(run, p):
+        spec, info = lp_spec(p)
+        res = solve_by_components(
+            spec,
+            exact_lots=None,
+            time_limit=run.time_limit,
+            solver_options=run.solver_options,
+            record=run.certify,
         )
-        if choice is None:
-            # no choice keeps every condition: the rule's decisions stand, and so does the
-            # verdict on them (the diagnosis explains it)
-            restore_decisions(p, before)
-        else:
-            made, kept = choice
-            close(p, made)
-            keep_providers(p, kept)
-            p.sync_open()
-            spec, info = lp_spec(p)
-            res = solve_by_components(
-                spec,
-                exact_lots=None,
-                time_limit=run.time_limit,
-                solver_options=run.solver_options,
-                record=run.certify,
-            )
     return spec, info, res
+
+
+def _chooses(problem: Problem) -> bool:
+    """Whether the policy makes sub-contract decisions a choice could change."""
+    policy = problem.policy
+    return policy.min_award is not None or policy.min_providers_per_area is not None
+
+
+def _choose(run: _Run, p: Plan) -> bool:
+    """Re-make the sub-contract choice by the MILP, among every candidate; whether one was made.
+
+    When the MILP finds none, the plan's decisions are left as they were.
+    """
+    before = decisions_of(p)
+    among, areas, least = candidates(p)
+    choice = choose_subcontracts(
+        among, time_limit=run.time_limit, areas=areas, provider_floor=least
+    )
+    if choice is None:
+        # no choice keeps every condition: the rule's decisions stand, and so does the
+        # verdict on them (the diagnosis explains it)
+        restore_decisions(p, before)
+        return False
+    made, kept = choice
+    close(p, made)
+    keep_providers(p, kept)
+    p.sync_open()
+    return True
+
+
+def _leximin(run: _Run, p: Plan) -> Solution | LeximinResult:
+    """The leximin programme's exact solution under the plan's decisions, or the engine's result."""
+    spec, info = lp_spec(p)
+    res = solve_by_components(
+        spec,
+        exact_lots=None,
+        time_limit=run.time_limit,
+        solver_options=run.solver_options,
+        record=run.certify,
+    )
+    return solution_from_lp(p, res, spec, info) if res.status is Status.OPTIMAL else res
+
+
+def _whole_choice(run: _Run, p: Plan) -> tuple[Solution, dict[int, Rounded]] | Allocation:
+    """An allocation in whole pence under another sub-contract choice, or the exact verdict.
+
+    Called when the plan's choice admits no whole-number point.  First the choice MILP's choice
+    among every candidate; then the branch and bound over every choice and every whole number
+    (:func:`~allocate.pipeline.infeasibility.decide`): its witness's choice (made where it
+    awards anything, the rest closed; its providers kept) holds a whole point within the
+    repair's widest window, so rounding under it succeeds.  Otherwise the tree's proof makes the
+    answer infeasible, or its limit makes it infeasible *not proved* (the diagnosis says so).
+    """
+    before = decisions_of(p)
+    if _choose(run, p):
+        solution = _leximin(run, p)
+        if isinstance(solution, Solution):
+            awards = round_awards(p, solution, time_limit=run.time_limit)
+            if awards is not None:
+                return solution, awards
+    restore_decisions(p, before)
+    t0 = time.perf_counter()
+    decision = decide(p, time_limit=run.time_limit)
+    run.timings["proof_tree"] = time.perf_counter() - t0
+    if decision.witness is None:
+        if decision.certificate is None:
+            return _unsolved(p, Status.INFEASIBLE, whole_undecided(decision.stopped))
+        none = _unsolved(p, Status.INFEASIBLE, no_whole_pence(p))
+        return _with_farkas(none, decision.certificate if run.certify else None)
+    _apply_witness(p, decision.witness)
+    solution = _leximin(run, p)
+    if not isinstance(solution, Solution):
+        if solution.status is Status.INFEASIBLE:
+            raise SolverError(
+                "the leximin programme was reported infeasible under a sub-contract choice that "
+                "holds an allocation in whole pence (checked exactly): the solver is wrong"
+            )
+        return _unsolved(p, solution.status, solver_stopped(solution), solution)
+    awards = round_awards(p, solution, time_limit=run.time_limit)
+    if awards is None:
+        raise SolverError(
+            "the rounding repair found no whole-number point under a sub-contract choice whose "
+            "widest window holds one (checked exactly): the integer solver is wrong"
+        )
+    return solution, awards
+
+
+def _apply_witness(p: Plan, whole: list[int]) -> None:
+    """Decide the sub-contracts as a whole allocation does: made where it awards, else closed.
+
+    Under a providers-per-area policy, each area keeps as providers the first members (by
+    pair) whose award reaches a provider's least, as many as the area needs.
+    """
+    release_providers(p)
+    if p.problem.policy.min_award is not None:
+        reopen(p)
+        close(p, [q > 0 for q in whole])
+    kept: set[int] = set()
+    if p.problem.policy.min_providers_per_area is not None:
+        areas, _ = provider_areas(p)
+        pence = min_provider_pence(p.problem)
+        for need, members in areas:
+            providing = [
+                next(
+                    k for k in pairs if whole[k] >= floor_in_quantity(p.lots[p.pair_lot[k]], pence)
+                )
+                for pairs in members
+                if any(whole[k] >= floor_in_quantity(p.lots[p.pair_lot[k]], pence) for k in pairs)
+            ]
+            kept.update(providing[:need])
+    keep_providers(p, kept)
+    p.sync_open()
 
 
 def _unsolved(
@@ -333,17 +442,41 @@ def _no_allocation(least: int | None) -> str:
 
 
 def _round_and_audit(run: _Run, p: Plan, solution: Solution) -> Allocation:
-    """Round to whole pence and units, build the audit, and verify independently."""
+    """Round to whole pence and units, build the audit, and verify independently.
+
+    The plan's sub-contract choice is kept (a review's least movement depends on it).
+    """
+    return _audited(run, p, solution, choose=False)[0]
+
+
+def _audited(
+    run: _Run, p: Plan, solution: Solution, *, choose: bool
+) -> tuple[Allocation, Solution]:
+    """:func:`_round_and_audit`, and the exact solution the awards round.
+
+    With ``choose``, when the plan's choice has no whole-number point, another sub-contract
+    choice's (:func:`_whole_choice`), or the exact verdict that none has one.
+    """
     t1 = time.perf_counter()
     try:
         awards = round_awards(p, solution, time_limit=run.time_limit)
+        if awards is None and choose and _chooses(run.problem) and not p.tenders:
+            t_c = time.perf_counter()
+            found = _whole_choice(run, p)
+            run.timings["whole_choice"] = time.perf_counter() - t_c
+            if isinstance(found, Allocation):
+                run.timings["rounding"] = time.perf_counter() - t1
+                return found, solution
+            solution, awards = found
     except RepairTimeLimitError as stopped:
         run.timings["rounding"] = time.perf_counter() - t1
-        return _unsolved(p, Status.TIME_LIMIT, rounding_stopped(str(stopped)), solution.lp)
+        return _unsolved(
+            p, Status.TIME_LIMIT, rounding_stopped(str(stopped)), solution.lp
+        ), solution
     run.timings["rounding"] = time.perf_counter() - t1
     if awards is None:
         none = _unsolved(p, Status.INFEASIBLE, no_whole_pence(p), solution.lp)
-        return _with_farkas(none, _unconditional(run, p, None) if run.certify else None)
+        return _with_farkas(none, _unconditional(run, p, None) if run.certify else None), solution
     t2 = time.perf_counter()
     allocation = audit.build(p, status=Status.OPTIMAL, awards=awards, solution=solution)
     run.timings["audit"] = time.perf_counter() - t2
@@ -355,14 +488,13 @@ def _round_and_audit(run: _Run, p: Plan, solution: Solution) -> Allocation:
             make = functools.partial(closed_form_certificate, p)
         allocation = allocation.model_copy(update={"certificate": Deferred(make)})
     if not run.verify:
-        return allocation
+        return allocation, solution
     t3 = time.perf_counter()
     checks = verify_allocation(run.problem, allocation)
     run.timings["verify"] = time.perf_counter() - t3
     raise_on_failure(checks)
-    return allocation.model_copy(
-        update={"audit": allocation.audit.model_copy(update={"checks": checks})}
-    )
+    audited = allocation.audit.model_copy(update={"checks": checks})
+    return allocation.model_copy(update={"audit": audited}), solution
 
 
 def _with_prices(run: _Run, allocation: Allocation, with_all: Measure) -> Allocation:

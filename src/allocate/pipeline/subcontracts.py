@@ -33,6 +33,7 @@ __all__ = [
     "decisions_of",
     "floor_in_quantity",
     "keep_providers",
+    "min_provider_pence",
     "provider_areas",
     "release_providers",
     "reopen",
@@ -110,7 +111,7 @@ def apply_min_providers(problem: Problem, p: Plan) -> None:
     k = problem.policy.min_providers_per_area
     if k is None:
         return
-    min_pence = _min_pence(problem)
+    min_pence = min_provider_pence(problem)
     areas: dict[str, list[LotPlan]] = {}
     for lot in p.lots:
         areas.setdefault(problem.lot_index[lot.lot_id][1].area, []).append(lot)
@@ -185,7 +186,7 @@ def close(p: Plan, made: list[bool]) -> None:
         )
 
 
-def _min_pence(problem: Problem) -> int:
+def min_provider_pence(problem: Problem) -> int:
     """The least award a provider holds: the minimum award, or a penny."""
     return int(problem.policy.min_award * 100) if problem.policy.min_award else 1
 
@@ -211,7 +212,7 @@ def provider_areas(p: Plan) -> tuple[list[tuple[int, list[list[int]]]], list[flo
     least = [0.0] * len(p.pair_lot)
     if k is None:
         return [], least
-    pence = _min_pence(problem)
+    pence = min_provider_pence(problem)
     # each lot's floor, its share of the lot, and its area, worked out once per lot
     floors = [floor_in_quantity(lot, pence) for lot in p.lots]
     shares = [float(f * lot.unit_value / lot.value) for f, lot in zip(floors, p.lots, strict=True)]
@@ -232,7 +233,7 @@ def provider_areas(p: Plan) -> tuple[list[tuple[int, list[list[int]]]], list[flo
 def keep_providers(p: Plan, kept: set[int]) -> None:
     """Apply the MILP's choice of providers: each kept pair holds at least a provider's award."""
     problem = p.problem
-    pence = _min_pence(problem)
+    pence = min_provider_pence(problem)
     k = problem.policy.min_providers_per_area
     if k is None:
         return  # providers are kept only under a providers-per-area policy
