@@ -201,7 +201,8 @@ def two_lots(draw: st.DrawFn) -> dict[str, Any]:
         caps = draw(st.lists(st.integers(0, estate), min_size=n, max_size=n))
         lots_.append({"unit_price": unit_price, "estate": estate, "caps": caps})
     share = draw(st.one_of(st.none(), st.integers(5, 19).map(lambda k: Fraction(k, 20))))
-    least = draw(st.one_of(st.none(), st.integers(1, 300)))  # pence
+    # pence: a minimum that binds on the lots in pence, or on those in units
+    least = draw(st.one_of(st.none(), st.integers(1, 30), st.integers(100, 600)))
     return {"lots": lots_, "share": share, "least": least, "n": n}
 
 

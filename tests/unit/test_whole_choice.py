@@ -107,3 +107,51 @@ def test_a_search_stopped_at_its_limit_is_not_called_proved(monkeypatch, limit):
     proved = solve(problem)
     assert proved.status is Status.INFEASIBLE and proved.certificate is not None
     assert check_certificate(problem, proved).ok
+
+
+def _two_lots() -> Problem:
+    """Lot 1: 3 sessions at £1; lot 2: 5 sessions at £4; two members; each at most 55% (£12.65).
+
+    Found by a two-lot search like the property test's: the choice MILP keeps both members on
+    lot 1 (a fractional allocation exists), but whole sessions need one member off lot 1.
+    """
+    data = simple_problem({"m0": "0", "m1": "0"}, value="23.00")
+    data["contracts"][0]["lots"] = [
+        {"id": "l1", "value": "3.00", "theme": "advice", "area": "Luton"},
+        {"id": "l2", "value": "20.00", "theme": "advice", "area": "Luton"},
+    ]
+    data["contracts"][0]["lots"][0].update(unit_price="1", unit="session")
+    data["contracts"][0]["lots"][1].update(unit_price="4", unit="session")
+    caps = {("m0", "l1"): 3, ("m1", "l1"): 3, ("m0", "l2"): 3, ("m1", "l2"): 4}
+    data["capacities"] = [{"member": m, "lot": j, "units": u} for (m, j), u in caps.items()]
+    data["top_slice"] = NO_TOP_SLICE
+    data["policy"] = {"max_member_share": "0.55", "min_award": "0.02"}
+    return Problem.model_validate(data)
+
+
+def test_a_choice_the_milp_does_not_make_is_found_by_the_tree():
+    problem = _two_lots()
+    # oracle: every split of both lots in whole sessions, within capacity and £12.65 a member
+    whole = [
+        (a, b)
+        for a in range(4)
+        for b in range(5)
+        if a <= 3
+        and 3 - a <= 3
+        and b <= 3
+        and 5 - b <= 4
+        and 100 * a + 400 * b <= 1265
+        and 100 * (3 - a) + 400 * (5 - b) <= 1265
+    ]
+    assert len(whole) == 2  # (m0's sessions of lot 1, of lot 2); one member off lot 1
+    allocation = solve(problem)
+    assert allocation.status is Status.OPTIMAL
+    assert "proof_tree" in allocation.timings  # the MILP's choice did not round
+    got = {(a.member, a.lot): a.units or 0 for a in allocation.awards}
+    m0 = (got.get(("m0", "l1"), 0), got.get(("m0", "l2"), 0))
+    assert m0 in whole
+    assert got.get(("m1", "l1"), 0) == 3 - m0[0] and got.get(("m1", "l2"), 0) == 5 - m0[1]
+    assert all(check.passed for check in verify(problem, allocation))
+    found = check_certificate(problem, allocation)
+    assert found.ok, found.failures
+    assert sum(a.amount for a in allocation.awards) + allocation.top_slice == 23
