@@ -198,9 +198,9 @@ def two_lots(draw: st.DrawFn) -> dict[str, Any]:
     for _ in range(2):
         unit_price = draw(st.one_of(st.none(), st.integers(1, 5)))  # pounds per unit
         estate = draw(st.integers(1, 6) if unit_price else st.integers(3, 40))
-        caps = draw(st.lists(st.integers(0, estate), min_size=n, max_size=n))
+        caps = draw(st.lists(st.integers(estate // 3, estate), min_size=n, max_size=n))
         lots_.append({"unit_price": unit_price, "estate": estate, "caps": caps})
-    share = draw(st.one_of(st.none(), st.integers(5, 19).map(lambda k: Fraction(k, 20))))
+    share = draw(st.one_of(st.none(), st.integers(10, 19).map(lambda k: Fraction(k, 20))))
     # pence: a minimum that binds on the lots in pence, or on those in units
     least = draw(st.one_of(st.none(), st.integers(1, 30), st.integers(100, 600)))
     return {"lots": lots_, "share": share, "least": least, "n": n}
