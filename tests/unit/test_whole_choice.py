@@ -151,6 +151,9 @@ def test_a_choice_the_milp_does_not_make_is_found_by_the_tree():
     m0 = (got.get(("m0", "l1"), 0), got.get(("m0", "l2"), 0))
     assert m0 in whole
     assert got.get(("m1", "l1"), 0) == 3 - m0[0] and got.get(("m1", "l2"), 0) == 5 - m0[1]
+    off = "m0" if m0[0] == 0 else "m1"
+    (why,) = [d for d in allocation.audit.decisions if d.startswith(f"{off} on l1:")]
+    assert "search over every choice" in why  # the audit says why it holds no sub-contract
     assert all(check.passed for check in verify(problem, allocation))
     found = check_certificate(problem, allocation)
     assert found.ok, found.failures

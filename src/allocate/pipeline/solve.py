@@ -79,6 +79,13 @@ from allocate.pipeline.tender import close_reserve, retender, retender_rounds
 
 __all__ = ["exact_measure", "solve"]
 
+#: Why a sub-contract is not made, under the choice of a whole allocation the search found.
+WITNESS_CLOSED = (
+    "no sub-contract: with the minimum award, the rule's choice of sub-contracts and the choice "
+    "MILP's admit an allocation only in fractions of a penny or a unit; a search over every "
+    "choice found this one, which admits an allocation in whole pence and units without it"
+)
+
 #: Above this many eligible pairs, side-constraints are not priced unless asked for.
 PRICE_PAIRS = 5000
 
@@ -339,7 +346,7 @@ def _apply_witness(p: Plan, whole: list[int]) -> None:
     release_providers(p)
     if p.problem.policy.min_award is not None:
         reopen(p)
-        close(p, [q > 0 for q in whole])
+        close(p, [q > 0 for q in whole], WITNESS_CLOSED)
     kept: set[int] = set()
     if p.problem.policy.min_providers_per_area is not None:
         areas, _ = provider_areas(p)

@@ -170,8 +170,15 @@ def reopen(p: Plan) -> None:
     p.sync_open()
 
 
-def close(p: Plan, made: list[bool]) -> None:
-    """Apply the MILP's choice: sub-contracts not made are closed, with the reason."""
+#: Why a sub-contract is not made, under the choice MILP's choice.
+CLOSED_BY_CHOICE = (
+    "no sub-contract: the minimum award cannot be met together with the other "
+    "conditions; the choice of sub-contracts keeps as much of the fair shares as possible"
+)
+
+
+def close(p: Plan, made: list[bool], reason: str = CLOSED_BY_CHOICE) -> None:
+    """Apply a choice: sub-contracts not made are closed, with the reason."""
     for k, keep in enumerate(made):
         if keep or not p.pair_open[k]:
             continue
@@ -180,10 +187,7 @@ def close(p: Plan, made: list[bool]) -> None:
         lot.open[pos] = False
         lot.floor[pos] = 0
         p.pair_open[k] = False
-        lot.decisions[pos] = (
-            "no sub-contract: the minimum award cannot be met together with the other "
-            "conditions; the choice of sub-contracts keeps as much of the fair shares as possible"
-        )
+        lot.decisions[pos] = reason
 
 
 def min_provider_pence(problem: Problem) -> int:
