@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from allocate.core.record import Record
 
 __all__ = [
@@ -31,8 +33,10 @@ __all__ = [
     "CertificateStage",
     "Farkas",
     "FrozenClaimant",
+    "HeldWinner",
     "PairRef",
     "SubcontractChoice",
+    "TenderedLot",
     "WaterLevel",
 ]
 
@@ -119,6 +123,35 @@ class Farkas(Record):
     than ``need``."""
 
 
+class HeldWinner(Record):
+    """A bid a side-constraint held back on a sub-tendered lot, and the condition that did."""
+
+    member: str
+    """Member id."""
+    level: int
+    """The most it may receive on the lot, in the lot's quantity (pence, or units): the limit
+    the competition's split was made again with (the rest of the lot passed down the ranking)."""
+    floor: int
+    """The least it keeps on the lot, in the lot's quantity: its level, or less where its new
+    share is less (it made room for a minimum award further down).  The proof is conditional on
+    it, as on the sub-contract choice."""
+    condition: str
+    """The side-constraint row that holds it there, by name (``<family>:<ids>``): with the
+    allocation's awards on the other lots, it allows the bid at most ``level`` and a penny (a
+    unit, or the lot's rounding window) on this lot."""
+
+
+class TenderedLot(Record):
+    """The outcome of one sub-tendered lot's competition, as the proof uses it."""
+
+    lot: str
+    """Lot id."""
+    winners: list[str]
+    """The bids with a positive share, in rank order (best first)."""
+    held: list[HeldWinner]
+    """The bids held back by a side-constraint, by member id (empty: none)."""
+
+
 class Certificate(Record):
     """A proof, checkable in exact arithmetic alone, that the allocation is leximin-optimal.
 
@@ -143,3 +176,8 @@ class Certificate(Record):
     Elsewhere every award is within one penny (one unit) of the certified solution."""
     farkas: Farkas | None = None
     """The infeasibility proof (``infeasible`` only)."""
+    tender: list[TenderedLot] = Field(default_factory=list)
+    """Each sub-tendered lot's competition outcome (``leximin`` and ``closed_form``; empty
+    without sub-tendered lots): its winners in rank order and the bids held back.  The checker
+    scores and ranks the bids again and splits each lot with the stated limits, so that the
+    competition's shares are the fair shares of the lot's bids in the stages."""

@@ -31,8 +31,10 @@ from allocate.core.certificate import (
     CertificateStage,
     Farkas,
     FrozenClaimant,
+    HeldWinner,
     PairRef,
     SubcontractChoice,
+    TenderedLot,
     WaterLevel,
 )
 from allocate.core.model import Rule
@@ -59,6 +61,7 @@ __all__ = [
     "rounding_windows",
     "shortfall_certificate",
     "subcontract_choice",
+    "tender_outcome",
 ]
 
 #: Multipliers are integers over ``2**k``, the largest about ``2**MULTIPLIER_BITS``.
@@ -80,9 +83,16 @@ CLOSED_FORM_CLAIM = (
 def certifiable(p: Plan) -> bool:
     """Whether the checker derives every condition of this problem from the input.
 
-    Sub-tendered lots are not covered (their shares come from a competition, not a rule):
-    such allocations carry no certificate.
+    For an optimal allocation, always: a sub-tendered lot's shares are its competition's, which
+    the checker recomputes from the bids and the outcome the certificate states
+    (:func:`tender_outcome`).  An infeasibility certificate is made only without sub-tendered
+    lots (:func:`refutable`).
     """
+    return p.problem is not None
+
+
+def refutable(p: Plan) -> bool:
+    """Whether an infeasibility certificate covers this problem: not with sub-tendered lots."""
     return not p.problem.tendered
 
 
@@ -227,7 +237,7 @@ def leximin_certificate(
     p: Plan, spec: LpSpec, res: LeximinResult, awards: dict[int, Rounded]
 ) -> Certificate | None:
     """The certificate of a programme the engine solved, or None when it is not certifiable."""
-    if not certifiable(p):
+    if not certifiable(p) or not _follows_tenders(p, spec, res, awards):
         return None
     names = _Names(p, spec)
     staged: list[tuple[Fraction, int, CertificateStage]] = []
@@ -253,8 +263,37 @@ def leximin_certificate(
             "water_levels": [],
             "rounding": rounding_windows(p, res, awards),
             "farkas": None,
+            "tender": tender_outcome(p, spec, awards),
         }
     )
+
+
+def _follows_tenders(p: Plan, spec: LpSpec, res: LeximinResult, awards: dict[int, Rounded]) -> bool:
+    """Whether every sub-tendered lot's awards are its competition's split, within rounding.
+
+    And every held bid's level still kept by a condition at the final allocation.  Not always
+    so: after a programme eased by a penny (its rows conflicted only within the solver's
+    tolerance) the engine does not pass work down the ranking, and a bid held in an earlier round
+    stays held when the other lots move.  Then no certificate is made rather than one the checker
+    refuses.
+    """
+    wide = rounding_windows(p, res, awards)
+    for j in p.tenders:
+        lot, rounded = p.lots[j], awards.get(j)
+        if lot.fair is None or rounded is None:
+            return False
+        window = wide.get(lot.lot_id, 1)
+        whole = rounded.units if rounded.units is not None else rounded.pence
+        for pos, got in enumerate(whole):
+            target = lot.fair_share(pos)
+            if abs(got - target) > window + target / 10**9:
+                return False
+        # a held level still kept by a condition at the end (not only in an earlier round)
+        for m, level in p.tender_limits.get(j, {}).items():
+            most, _ = _holding(p, spec, awards, j, m)
+            if most is None or most > (level + window) * lot.unit_value:
+                return False
+    return True
 
 
 def closed_form_certificate(p: Plan) -> Certificate | None:
@@ -272,13 +311,17 @@ def closed_form_certificate(p: Plan) -> Certificate | None:
             "water_levels": levels,
             "rounding": {},
             "farkas": None,
+            "tender": tender_outcome(p, None, None),
         }
     )
 
 
 def water_level(p: Plan, lot: LotPlan) -> WaterLevel | None:
-    """The rule's level on a lot (:func:`allocate.core.rules.rule_level`), None without one."""
-    if lot.fair is None or not lot.members:
+    """The rule's level on a lot (:func:`allocate.core.rules.rule_level`), None without one.
+
+    None on a sub-tendered lot: its shares are the competition's, not the rule's.
+    """
+    if lot.fair is None or not lot.members or lot.index in p.tenders:
         return None
     rule = p.problem.policy.rule
     claims = [Fraction(c) for c in lot.claims]
@@ -305,6 +348,100 @@ def water_level(p: Plan, lot: LotPlan) -> WaterLevel | None:
             "capped": sorted(ids[lot.members[pos]] for pos in capped),
         }
     )
+
+
+# -- sub-tendered lots ----------------------------------------------------------------------
+
+
+def tender_outcome(
+    p: Plan, spec: LpSpec | None, awards: dict[int, Rounded] | None
+) -> list[TenderedLot]:
+    """Each sub-tendered lot's winners in rank order and its held bids, with what held each.
+
+    A held bid's condition is the side row (or the lot's budget) that, with the rounded awards on
+    the other lots and the boxes of the lot's other pairs, allows it the least on the lot; the
+    checker recomputes that bound exactly and compares it with the level.
+    """
+    out: list[TenderedLot] = []
+    for j, result in sorted(p.tenders.items()):
+        limits = p.tender_limits.get(j, {})
+        lot = p.lots[j]
+        ids = p.eligibility.member_ids
+        floors = {ids[i]: lot.floor[pos] for pos, i in enumerate(lot.members)}
+        held = [
+            HeldWinner.from_trusted(
+                {
+                    "member": m,
+                    "level": level,
+                    "floor": floors.get(m, 0),
+                    "condition": _holding(p, spec, awards, j, m)[1],
+                }
+            )
+            for m, level in sorted(limits.items())
+        ]
+        out.append(
+            TenderedLot.from_trusted(
+                {"lot": p.lots[j].lot_id, "winners": list(result.winners), "held": held}
+            )
+        )
+    return out
+
+
+def _holding(
+    p: Plan, spec: LpSpec | None, awards: dict[int, Rounded] | None, j: int, member: str
+) -> tuple[Fraction | None, str]:
+    """The condition allowing ``member`` the least on lot ``j`` (a side row, or the budget).
+
+    With the most it allows, in pence; (None, "") without the programme (a closed form holds no
+    bid back).
+    """
+    if spec is None or awards is None:
+        return None, ""
+    ids = p.eligibility.member_ids
+    k = next(
+        (
+            k
+            for k, (jj, i) in enumerate(zip(p.pair_lot, p.pair_member, strict=True))
+            if jj == j and ids[i] == member
+        ),
+        None,
+    )
+    if k is None:
+        return None, ""
+    lo, hi = _boxes(p)
+
+    def pence(i: int) -> Fraction:
+        rounded = awards.get(p.pair_lot[i])
+        if rounded is None:
+            return Fraction(0)
+        return Fraction(rounded.pence[p.pair_pos[i]])
+
+    lot = p.lots[j]
+    # the lot's budget: the pot less the least every other pair of the lot keeps
+    budget = lot.pot - sum(
+        (lo[i] for i, jj in enumerate(p.pair_lot) if jj == j and i != k), Fraction(0)
+    )
+    best: tuple[Fraction, str] = (budget, f"budget:{lot.lot_id}")
+    for row in spec.side_rows:
+        if row.sense == "==" or k not in row.weights:
+            continue
+        sign = 1 if row.sense == "<=" else -1
+        own = sign * row.weights[k]
+        if own <= 0:
+            continue
+        rest = sign * row.bound
+        for i, w in row.weights.items():
+            if i == k:
+                continue
+            c = sign * w
+            if p.pair_lot[i] == j:
+                rest -= min(c * lo[i], c * hi[i])
+            else:
+                rest -= c * pence(i)
+        most = rest / own
+        if most < best[0]:
+            best = (most, row.name)
+    return best
 
 
 # -- infeasibility --------------------------------------------------------------------------
@@ -398,13 +535,14 @@ def _farkas_certificate(p: Plan, spec: LpSpec | None, raw: dict[str, float]) -> 
             "water_levels": [],
             "rounding": {},
             "farkas": Farkas.from_trusted(farkas),
+            "tender": [],
         }
     )
 
 
 def shortfall_certificate(p: Plan) -> Certificate | None:
     """Lots whose eligible capacity is short of their pot: their budgets, each with multiplier 1."""
-    if not certifiable(p):
+    if not refutable(p):
         return None
     raw = {f"budget:{lot.lot_id}": 1.0 for lot in p.lots if lot.shortfall > 0}
     return _farkas_certificate(p, None, raw) if raw else None
@@ -416,7 +554,7 @@ def infeasibility_certificate(p: Plan, spec: LpSpec, elastic: ElasticResult) -> 
     Each row as ``≥``: a budget's dual over the lot's value, a ``≥`` side row's dual over its
     scale, a ``≤`` side row's minus that (the minimisation's duals, see the module's notes).
     """
-    if not certifiable(p) or elastic.status is not Status.OPTIMAL:
+    if not refutable(p) or elastic.status is not Status.OPTIMAL:
         return None
     value = {lot.lot_id: lot.value for lot in p.lots}
     side = {row.name: row for row in spec.side_rows}
