@@ -176,8 +176,14 @@ class Certificate(Record):
     Elsewhere every award is within one penny (one unit) of the certified solution."""
     farkas: Farkas | None = None
     """The infeasibility proof (``infeasible`` only)."""
-    tender: list[TenderedLot] = Field(default_factory=list)
+    # a certificate without a sub-tendered lot is written exactly as before the field existed
+    tender: list[TenderedLot] = Field(
+        default_factory=list,
+        exclude_if=lambda tender: not tender,
+        json_schema_extra={"description": "Written only when the problem has a sub-tendered lot."},
+    )
     """Each sub-tendered lot's competition outcome (``leximin`` and ``closed_form``; empty
     without sub-tendered lots): its winners in rank order and the bids held back.  The checker
     scores and ranks the bids again and splits each lot with the stated limits, so that the
-    competition's shares are the fair shares of the lot's bids in the stages."""
+    competition's shares are the fair shares of the lot's bids in the stages.  Written only when
+    the problem has a sub-tendered lot."""
