@@ -37,7 +37,7 @@ from typing import Any
 
 from allocate.core.certificate import Branch, Certificate, Farkas, ProofNode, SubcontractChoice
 from allocate.core.outcome import Status
-from allocate.pipeline.certify import certifiable, farkas_combination, farkas_multipliers
+from allocate.pipeline.certify import farkas_combination, farkas_multipliers, refutable
 from allocate.pipeline.formulation import lp_spec
 from allocate.pipeline.milp import ArrayModel
 from allocate.pipeline.plan import LpSpec, Plan
@@ -233,11 +233,12 @@ def proof_tree(p: Plan, *, time_limit: float | None) -> Certificate | None:
     """A proof that no allocation in whole pence and units exists, for any sub-contract choice.
 
     A tree of cases (:mod:`allocate.pipeline.infeasibility`), or a single combination when the
-    root alone is proved (no case split needed).  None when the plan is not certifiable, the
-    tree passes :data:`NODE_LIMIT` nodes or the time (``time_limit``, else
-    :data:`TREE_SECONDS`), or a case is neither proved nor split.
+    root alone is proved (no case split needed).  None with a sub-tendered lot
+    (:func:`~allocate.pipeline.certify.refutable`), when the tree passes :data:`NODE_LIMIT` nodes
+    or the time (``time_limit``, else :data:`TREE_SECONDS`), or when a case is neither proved nor
+    split.
     """
-    if not certifiable(p):
+    if not refutable(p):
         return None
     deadline = time.perf_counter() + (time_limit if time_limit is not None else TREE_SECONDS)
     saved = decisions_of(p)
@@ -264,5 +265,6 @@ def proof_tree(p: Plan, *, time_limit: float | None) -> Certificate | None:
             "rounding": {},
             "farkas": nodes[0].farkas if single else None,
             "proof": None if single else nodes,
+            "tender": [],
         }
     )
