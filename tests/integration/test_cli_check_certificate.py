@@ -58,3 +58,32 @@ def test_bad_input_exits_2(tmp_path, capsys):
     assert main(["check-certificate", str(problem), str(tmp_path / "bad.json")]) == 2
     assert main(["check-certificate", str(tmp_path / "bad.json"), str(allocation)]) == 2
     assert "allocate:" in capsys.readouterr().err
+
+
+def test_a_sub_tendered_allocation_s_certificate_is_proved_and_says_what_for_the_tender(
+    tmp_path, capsys
+):
+    from allocate.core.examples import tender_demo_dict
+
+    data = tender_demo_dict()
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(data), encoding="utf-8")
+    allocation = tmp_path / "allocation.json"
+    main(["solve", str(problem), "--json", str(allocation), "--quiet"])
+    written = json.loads(allocation.read_text(encoding="utf-8"))
+    assert written["certificate"]["tender"], "the tender outcome is written"
+    capsys.readouterr()
+    assert main(["check-certificate", str(problem), str(allocation)]) == 0
+    out = capsys.readouterr().out
+    assert "sub-tendered lot(s) the fair shares are the competition's split" in out
+    # a winner's award moved down the ranking is refused
+    lot = written["certificate"]["tender"][0]
+    winners = lot["winners"]
+    on_lot = {a["member"]: a for a in written["awards"] if a["lot"] == lot["lot"]}
+    if len(winners) > 1:
+        better, worse = on_lot[winners[0]], on_lot[winners[-1]]
+        better["amount"] = f"{float(better['amount']) - 1:.2f}"
+        worse["amount"] = f"{float(worse['amount']) + 1:.2f}"
+        allocation.write_text(json.dumps(written), encoding="utf-8")
+        capsys.readouterr()
+        assert main(["check-certificate", str(problem), str(allocation)]) == 1

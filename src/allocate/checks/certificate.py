@@ -53,11 +53,19 @@ from fractions import Fraction
 from allocate.checks.verify import _Index, verify
 from allocate.core import cashflow
 from allocate.core.apportion import ExactShares
-from allocate.core.certificate import Certificate, CertificateStage, Farkas, ProofNode
+from allocate.core.certificate import (
+    Certificate,
+    CertificateStage,
+    Farkas,
+    HeldWinner,
+    ProofNode,
+    TenderedLot,
+)
 from allocate.core.families import CASH_FLOW
 from allocate.core.model import ClientGroup, Lot, Problem, Rule
 from allocate.core.outcome import Allocation, Award
 from allocate.core.rules import level_share, lot_shares
+from allocate.core.tendering import evaluate
 
 __all__ = ["CertificateCheck", "check_certificate"]
 
@@ -154,8 +162,12 @@ class _Facts:
         self.problem = problem
         self.index = _Index(problem)
         top = {lid: ts for c in allocation.contracts for lid, ts in c.lot_top_slices.items()}
+        # a sub-tendered lot's prices are read against its member pot: the top-slice reported
+        self.index.lot_top_slice = dict(top)
         got = {(a.member, a.lot): a for a in allocation.awards}
         self.windows: dict[str, int] = {}
+        #: the least award of each bid a sub-tendered lot's split gives a floor (pair name)
+        self.tender_floors: dict[str, int] = {}
         self.lots: list[_Lot] = []
         self.lot_pos: dict[str, int] = {}
         self.pairs: dict[str, _Pair] = {}
@@ -198,8 +210,11 @@ class _Facts:
         """Each member's claim on the lot, in its quantity.
 
         The least of its per-lot capacity and every pool covering the lot: each pool bounds the
-        awards on all its lots, so also on this one.
+        awards on all its lots, so also on this one.  On a sub-tendered lot: its bid's capacity
+        (read by :mod:`allocate.checks.verify`, the least of it, the declared one and the pools).
         """
+        if lot.id in self.problem.tendered:
+            return dict(self.index.claims(lot))
 
         def quantity(amount: Decimal | None, units: int | None) -> int:
             if lot.unit_price is None:
@@ -254,7 +269,12 @@ class _Facts:
                 out.append(f"rounding: {lot_id!r} {wide} is no lot and window")
         self.windows = dict(cert.rounding)
         policy = self.problem.policy
-        if cert.choice.made and policy.min_award is None and policy.min_providers_per_area is None:
+        if (
+            cert.choice.made
+            and policy.min_award is None
+            and policy.min_providers_per_area is None
+            and not self.tender_floors
+        ):
             out.append("choice: sub-contracts made with a floor, but the policy sets no minimum")
         for refs, closed in ((cert.choice.made, False), (cert.choice.closed, True)):
             for ref in refs:
@@ -265,6 +285,8 @@ class _Facts:
                     continue
                 if closed:
                     pair.hi = 0
+                elif name in self.tender_floors:
+                    pair.lo = min(self.tender_floors[name], pair.hi)
                 else:
                     pair.lo = min(self.floor(self.lots[pair.lot]), pair.hi)
         for name, pair in self.pairs.items() if awards else ():
@@ -286,6 +308,147 @@ class _Facts:
         A penny or a unit, or the wider window the certificate declares for the lot.
         """
         return max(1, self.windows.get(self.lots[pair.lot].lot.id, 1))
+
+
+# -- sub-tendered lots: the competition's split, recomputed ---------------------------------------
+
+
+class _Tender:
+    """Each sub-tendered lot's split, recomputed from the bids with the limits stated.
+
+    The split's shares become the fair shares of the lot's bids (so the stages prove the programme
+    the engine solved), the winners' minimum awards and held floors their least awards.
+    """
+
+    def __init__(self, facts: _Facts, cert: Certificate) -> None:
+        self.facts = facts
+        self.failures: list[str] = []
+        #: each bid's share of the competition's split (pair name -> the lot's quantity)
+        self.targets: dict[str, Fraction] = {}
+        #: each held bid's level and the condition stated to hold it (pair name)
+        self.held: dict[str, tuple[int, str]] = {}
+        self.lots = 0
+        stated: dict[str, TenderedLot] = {}
+        for t in cert.tender:
+            if t.lot not in facts.problem.tendered:
+                self.failures.append(f"tender: {t.lot!r} is not a sub-tendered lot")
+            elif t.lot in stated:
+                self.failures.append(f"tender: {t.lot!r} is stated twice")
+            else:
+                stated[t.lot] = t
+        for lot_id in sorted(facts.problem.tendered):
+            if lot_id not in stated:
+                self.failures.append(f"tender: no outcome stated for sub-tendered lot {lot_id!r}")
+            elif lot_id in facts.lot_pos:
+                self._lot(stated[lot_id])
+
+    def _limits(self, t: TenderedLot) -> dict[str, HeldWinner]:
+        out: dict[str, HeldWinner] = {}
+        for h in t.held:
+            what = f"tender: {t.lot}: held bid {h.member!r}"
+            if f"{h.member}:{t.lot}" not in self.facts.pairs:
+                self.failures.append(f"{what} is no qualifying bid")
+            elif h.member in out:
+                self.failures.append(f"{what} is stated twice")
+            elif not 0 <= h.floor <= h.level:
+                self.failures.append(f"{what}: floor {h.floor} is not in [0, level {h.level}]")
+            else:
+                out[h.member] = h
+        return out
+
+    def _lot(self, t: TenderedLot) -> None:
+        facts = self.facts
+        entry = facts.lots[facts.lot_pos[t.lot]]
+        held = self._limits(t)
+        offers, estate, least = facts.index.tender_offers(entry.lot)
+        limits = {m: h.level for m, h in held.items()}
+        result = evaluate(facts.problem.policy.tender, estate, offers, limits, least)
+        if list(result.winners) != list(t.winners):
+            self.failures.append(
+                f"tender: {t.lot}: the bids scored and ranked again, split with the limits "
+                f"stated, win {list(result.winners)} in rank order, not {list(t.winners)}"
+            )
+        targets = {k: result.targets.get(facts.pairs[k].member, Fraction(0)) for k in entry.pairs}
+        entry.den = math.lcm(1, *(x.denominator for x in targets.values()))
+        generic = facts.floor(entry)
+        for k, target in targets.items():
+            pair = facts.pairs[k]
+            pair.phi = int(target * entry.den)
+            floor = min(least, pair.claim) if least and target > 0 else 0
+            h = held.get(pair.member)
+            if h is not None and target > 0:
+                allowed = max(floor, min(h.level, math.floor(target)), generic)
+                if h.floor > allowed:
+                    self.failures.append(
+                        f"tender: {k}: stated floor {h.floor} is above {allowed}, the least of "
+                        "its level and its share (or the minimum award)"
+                    )
+                floor = max(floor, h.floor)
+            if floor > 0:
+                facts.tender_floors[k] = floor
+        self.targets.update(targets)
+        self.held.update({f"{m}:{t.lot}": (h.level, h.condition) for m, h in held.items()})
+        self.lots += 1
+
+    def check(self, rows: _Rows) -> list[str]:
+        """Each bid within rounding of its share; each held level kept by its condition."""
+        out: list[str] = []
+        facts = self.facts
+        for k, target in self.targets.items():
+            pair = facts.pairs[k]
+            window = facts.window(pair)
+            if abs(pair.got - target) > window + target / PRECISION:
+                out.append(
+                    f"tender: {k} receives {pair.got}, not within {window} of its share "
+                    f"{_text(target)} of the competition's split ({_quantity(facts, pair)})"
+                )
+        for k, (level, condition) in sorted(self.held.items()):
+            pair = facts.pairs[k]
+            most = self._allowed(rows, k, condition)
+            if most is None:
+                out.append(f"tender: {k}: {condition!r} is no condition bounding it")
+            elif most > level + facts.window(pair):
+                out.append(
+                    f"tender: {k}: {condition} allows it up to {float(most):.2f}, above its held "
+                    f"level {level} and the rounding window ({_quantity(facts, pair)})"
+                )
+        return out
+
+    def _allowed(self, rows: _Rows, k: str, condition: str) -> Fraction | None:
+        """The most ``condition`` allows pair ``k`` on its lot, in the lot's quantity.
+
+        The other lots' awards as the allocation gives them, the lot's other bids in their boxes;
+        ``budget:<lot>``: the lot's pot less the least its other bids keep.
+        """
+        facts = self.facts
+        lot = facts.pairs[k].lot
+        entry = facts.lots[lot]
+        if condition == f"budget:{entry.lot.id}":
+            # the pot (in the lot's quantity) less the least each other bid of the lot keeps
+            estate = entry.units if entry.units is not None else entry.pot
+            return Fraction(estate - sum(facts.pairs[n].lo for n in entry.pairs if n != k))
+        row = rows.get(condition)
+        if row is None:
+            return None
+        terms, sense, bound, den = row
+        sign = {"<=": 1, ">=": -1}.get(sense)
+        own = sum((w for name, w in terms if name == k), 0) * (sign or 0)
+        if sign is None or own <= 0:
+            return None
+        rest = Fraction(sign * bound * den)
+        for name, w in terms:
+            if name == k:
+                continue
+            other, c = facts.pairs[name], sign * w
+            if other.lot == lot:
+                rest -= min(c * facts.pence(other, other.lo), c * facts.pence(other, other.hi))
+            else:
+                rest -= c * facts.pence(other, other.got)
+        return rest / own / facts.lots[lot].unit
+
+
+def _quantity(facts: _Facts, pair: _Pair) -> str:
+    return "units" if facts.lots[pair.lot].units is not None else "pence"
 
 
 # -- the side-constraint rows, by name, in pence ------------------------------------------------
@@ -740,8 +903,8 @@ def check_certificate(
     cert = allocation.certificate
     if cert is None:
         return _refused(None, ["the allocation carries no certificate"])
-    if problem.tendered:
-        return _refused(cert.kind, ["sub-tendered lots are not covered by certificates"])
+    if problem.tendered and cert.kind == "infeasible":
+        return _refused(cert.kind, ["sub-tendered lots are not covered by infeasibility proofs"])
     try:
         if cert.kind == "infeasible" and cert.proof is not None:
             return _check_tree(problem, allocation, cert)
@@ -766,14 +929,18 @@ def _check_optimal(
     checks = verify(problem, allocation) if conditions else []
     failures = [f"{c.name}: {c.detail}" for c in checks if not c.passed]
     facts = _Facts(problem, allocation)
+    tender = _Tender(facts, cert)
+    failures += tender.failures
     failures += facts.apply_choice(cert)
     claimants = facts.claimants()
-    stages = _Stages(facts, _Rows(facts), set(claimants), failures)
+    rows = _Rows(facts)
+    stages = _Stages(facts, rows, set(claimants), failures)
     try:
         for n, stage in enumerate(cert.stages, 1):
             stages.check(n, stage)
     except _RefusedError as refused:  # the proof stops here; what was found before stands
         failures.append(str(refused))
+    failures += tender.check(rows)
     if stages.rising and not failures:
         some = ", ".join(sorted(stages.rising)[:5])
         failures.append(f"{len(stages.rising)} claimant(s) never frozen by a stage: {some}")
@@ -792,7 +959,7 @@ def _check_optimal(
     return CertificateCheck(
         ok=True,
         kind=cert.kind,
-        proved=_proved(cert, len(claimants), stages),
+        proved=_proved(cert, len(claimants), stages) + _tender_words(tender),
         rounding=_rounding(cert, stages),
         stages=len(cert.stages),
         largest_slack_pence=stages.largest,
@@ -826,6 +993,26 @@ def _proved(cert: Certificate, claimants: int, stages: _Stages) -> str:
     )
 
 
+def _tender_words(tender: _Tender) -> str:
+    """What was proved for the sub-tendered lots, in words (empty without any)."""
+    if not tender.lots:
+        return ""
+    held = (
+        f"; each of the {len(tender.held)} bid(s) held back is held by the side-constraint "
+        "named, which, with the awards on the other lots, allows it no more than its stated "
+        "level (and a penny or unit)"
+        if tender.held
+        else ""
+    )
+    return (
+        f" On the {tender.lots} sub-tendered lot(s) the fair shares are the competition's split, "
+        "recomputed here from the bids (scored, qualified and ranked again, split in the policy's "
+        "way with the limits stated); every bid receives its share of that split to within the "
+        f"rounding window{held}: within a sub-tendered lot the order is the ranking's, across "
+        "lots the fairness programme's."
+    )
+
+
 def _water_levels(facts: _Facts, cert: Certificate) -> list[str]:
     """Each lot's stated level gives the rule's fair shares exactly, with the capped as stated."""
     out: list[str] = []
@@ -836,6 +1023,9 @@ def _water_levels(facts: _Facts, cert: Certificate) -> list[str]:
             out.append(f"water level: no lot {w.lot!r}")
             continue
         lot = facts.lots[j]
+        if w.lot in facts.problem.tendered:
+            out.append(f"water level: {w.lot} is sub-tendered (its shares are the competition's)")
+            continue
         level = _fraction(w.level, f"water level of {w.lot}")
         pairs = [facts.pairs[k] for k in lot.pairs]
         claims = [Fraction(p.claim) for p in pairs]

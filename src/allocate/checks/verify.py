@@ -271,6 +271,18 @@ class _Index:
         """The competition for a sub-tendered lot, evaluated from this module's own reading."""
         if lot.id in self._tenders:
             return self._tenders[lot.id]
+        offers, estate, least = self.tender_offers(lot)
+        self._tenders[lot.id] = evaluate(
+            self.problem.policy.tender, estate, offers, min_award=least
+        )
+        return self._tenders[lot.id]
+
+    def tender_offers(self, lot: Lot) -> tuple[list[Offer], int, int | None]:
+        """The bids for a sub-tendered lot as the evaluation reads them, estate and minimum.
+
+        The estate is the lot's member pot in pence, or its units; the minimum award is in the
+        lot's quantity (None without one).
+        """
         problem, policy = self.problem, self.problem.policy
         pot_pence = int((lot.value - self.lot_top_slice.get(lot.id, Decimal(0))) * _HUNDRED)
         units = int(lot.value / lot.unit_price) if lot.unit_price else None
@@ -313,8 +325,7 @@ class _Index:
         if policy.min_award is not None:
             pence = int(policy.min_award * _HUNDRED)
             least = pence if units is None else -(-pence * units // pot_pence) if pot_pence else 0
-        self._tenders[lot.id] = evaluate(policy.tender, estate, offers, min_award=least)
-        return self._tenders[lot.id]
+        return offers, estate, least
 
     def eligible_set(self, lot: Lot) -> set[str]:
         """Members eligible for the lot.

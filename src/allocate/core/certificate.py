@@ -37,9 +37,11 @@ __all__ = [
     "CertificateStage",
     "Farkas",
     "FrozenClaimant",
+    "HeldWinner",
     "PairRef",
     "ProofNode",
     "SubcontractChoice",
+    "TenderedLot",
     "WaterLevel",
 ]
 
@@ -160,6 +162,35 @@ class ProofNode(Record):
     """A leaf's combination, computed with the leaf's boxes (None when a box is empty)."""
 
 
+class HeldWinner(Record):
+    """A bid a side-constraint held back on a sub-tendered lot, and the condition that did."""
+
+    member: str
+    """Member id."""
+    level: int
+    """The most it may receive on the lot, in the lot's quantity (pence, or units): the limit
+    the competition's split was made again with (the rest of the lot passed down the ranking)."""
+    floor: int
+    """The least it keeps on the lot, in the lot's quantity: its level, or less where its new
+    share is less (it made room for a minimum award further down).  The proof is conditional on
+    it, as on the sub-contract choice."""
+    condition: str
+    """The side-constraint row that holds it there, by name (``<family>:<ids>``): with the
+    allocation's awards on the other lots, it allows the bid at most ``level`` and a penny (a
+    unit, or the lot's rounding window) on this lot."""
+
+
+class TenderedLot(Record):
+    """The outcome of one sub-tendered lot's competition, as the proof uses it."""
+
+    lot: str
+    """Lot id."""
+    winners: list[str]
+    """The bids with a positive share, in rank order (best first)."""
+    held: list[HeldWinner]
+    """The bids held back by a side-constraint, by member id (empty: none)."""
+
+
 class Certificate(Record):
     """A proof, checkable in exact arithmetic alone, that the allocation is leximin-optimal.
 
@@ -193,3 +224,14 @@ class Certificate(Record):
     """An infeasibility proof tree (``infeasible`` only, instead of ``farkas``): node 0 is the
     root, whose boxes are every award's ``[0, capacity]``; no allocation in whole pence and units
     exists, whatever sub-contracts are made."""
+    # a certificate without a sub-tendered lot is written exactly as before the field existed
+    tender: list[TenderedLot] = Field(
+        default_factory=list,
+        exclude_if=lambda tender: not tender,
+        json_schema_extra={"description": "Written only when the problem has a sub-tendered lot."},
+    )
+    """Each sub-tendered lot's competition outcome (``leximin`` and ``closed_form``; empty
+    without sub-tendered lots): its winners in rank order and the bids held back.  The checker
+    scores and ranks the bids again and splits each lot with the stated limits, so that the
+    competition's shares are the fair shares of the lot's bids in the stages.  Written only when
+    the problem has a sub-tendered lot."""

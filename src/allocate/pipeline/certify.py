@@ -31,8 +31,10 @@ from allocate.core.certificate import (
     CertificateStage,
     Farkas,
     FrozenClaimant,
+    HeldWinner,
     PairRef,
     SubcontractChoice,
+    TenderedLot,
     WaterLevel,
 )
 from allocate.core.model import Rule
@@ -51,7 +53,6 @@ from allocate.pipeline.plan import (
 )
 
 __all__ = [
-    "certifiable",
     "closed_form_certificate",
     "farkas_combination",
     "farkas_multipliers",
@@ -61,6 +62,7 @@ __all__ = [
     "rounding_windows",
     "shortfall_certificate",
     "subcontract_choice",
+    "tender_outcome",
 ]
 
 #: Multipliers are integers over ``2**k``, the largest about ``2**MULTIPLIER_BITS``.
@@ -79,12 +81,8 @@ CLOSED_FORM_CLAIM = (
 )
 
 
-def certifiable(p: Plan) -> bool:
-    """Whether the checker derives every condition of this problem from the input.
-
-    Sub-tendered lots are not covered (their shares come from a competition, not a rule):
-    such allocations carry no certificate.
-    """
+def refutable(p: Plan) -> bool:
+    """Whether an infeasibility certificate covers this problem: not with sub-tendered lots."""
     return not p.problem.tendered
 
 
@@ -228,8 +226,12 @@ def rounding_windows(p: Plan, res: LeximinResult, awards: dict[int, Rounded]) ->
 def leximin_certificate(
     p: Plan, spec: LpSpec, res: LeximinResult, awards: dict[int, Rounded]
 ) -> Certificate | None:
-    """The certificate of a programme the engine solved, or None when it is not certifiable."""
-    if not certifiable(p):
+    """The certificate of a programme the engine solved, or None.
+
+    None where a sub-tendered lot's pass-down did not end best-ranked first: the checker would
+    refuse a certificate of it.
+    """
+    if not _follows_tenders(p, spec, res, awards):
         return None
     names = _Names(p, spec)
     staged: list[tuple[Fraction, int, CertificateStage]] = []
@@ -256,14 +258,41 @@ def leximin_certificate(
             "rounding": rounding_windows(p, res, awards),
             "farkas": None,
             "proof": None,
+            "tender": tender_outcome(p, spec, awards),
         }
     )
 
 
+def _follows_tenders(p: Plan, spec: LpSpec, res: LeximinResult, awards: dict[int, Rounded]) -> bool:
+    """Whether every sub-tendered lot's awards are its competition's split, within rounding.
+
+    And every held bid's level still kept by a condition at the final allocation.  Not always
+    so: after a programme eased by a penny (its rows conflicted only within the solver's
+    tolerance) the engine does not pass work down the ranking, and a bid held in an earlier round
+    stays held when the other lots move.  Then no certificate is made rather than one the checker
+    refuses.
+    """
+    wide = rounding_windows(p, res, awards)
+    for j in p.tenders:
+        lot, rounded = p.lots[j], awards.get(j)
+        if lot.fair is None or rounded is None:
+            return False
+        window = wide.get(lot.lot_id, 1)
+        whole = rounded.units if rounded.units is not None else rounded.pence
+        for pos, got in enumerate(whole):
+            target = lot.fair_share(pos)
+            if abs(got - target) > window + target / 10**9:
+                return False
+        # a held level still kept by a condition at the end (not only in an earlier round)
+        for m, level in p.tender_limits.get(j, {}).items():
+            most, _ = _holding(p, spec, awards, j, m)
+            if most is None or most > (level + window) * lot.unit_value:
+                return False
+    return True
+
+
 def closed_form_certificate(p: Plan) -> Certificate | None:
     """The closed form's certificate: one exact stage and the water level of every lot."""
-    if not certifiable(p):
-        return None
     stages = [s for lot in p.lots if (s := _exact_stage(p, lot)) is not None]
     levels = [w for lot in p.lots if (w := water_level(p, lot)) is not None]
     return Certificate.from_trusted(
@@ -276,13 +305,17 @@ def closed_form_certificate(p: Plan) -> Certificate | None:
             "rounding": {},
             "farkas": None,
             "proof": None,
+            "tender": tender_outcome(p, None, None),
         }
     )
 
 
 def water_level(p: Plan, lot: LotPlan) -> WaterLevel | None:
-    """The rule's level on a lot (:func:`allocate.core.rules.rule_level`), None without one."""
-    if lot.fair is None or not lot.members:
+    """The rule's level on a lot (:func:`allocate.core.rules.rule_level`), None without one.
+
+    None on a sub-tendered lot: its shares are the competition's, not the rule's.
+    """
+    if lot.fair is None or not lot.members or lot.index in p.tenders:
         return None
     rule = p.problem.policy.rule
     claims = [Fraction(c) for c in lot.claims]
@@ -309,6 +342,100 @@ def water_level(p: Plan, lot: LotPlan) -> WaterLevel | None:
             "capped": sorted(ids[lot.members[pos]] for pos in capped),
         }
     )
+
+
+# -- sub-tendered lots ----------------------------------------------------------------------
+
+
+def tender_outcome(
+    p: Plan, spec: LpSpec | None, awards: dict[int, Rounded] | None
+) -> list[TenderedLot]:
+    """Each sub-tendered lot's winners in rank order and its held bids, with what held each.
+
+    A held bid's condition is the side row (or the lot's budget) that, with the rounded awards on
+    the other lots and the boxes of the lot's other pairs, allows it the least on the lot; the
+    checker recomputes that bound exactly and compares it with the level.
+    """
+    out: list[TenderedLot] = []
+    for j, result in sorted(p.tenders.items()):
+        limits = p.tender_limits.get(j, {})
+        lot = p.lots[j]
+        ids = p.eligibility.member_ids
+        floors = {ids[i]: lot.floor[pos] for pos, i in enumerate(lot.members)}
+        held = [
+            HeldWinner.from_trusted(
+                {
+                    "member": m,
+                    "level": level,
+                    "floor": floors.get(m, 0),
+                    "condition": _holding(p, spec, awards, j, m)[1],
+                }
+            )
+            for m, level in sorted(limits.items())
+        ]
+        out.append(
+            TenderedLot.from_trusted(
+                {"lot": p.lots[j].lot_id, "winners": list(result.winners), "held": held}
+            )
+        )
+    return out
+
+
+def _holding(
+    p: Plan, spec: LpSpec | None, awards: dict[int, Rounded] | None, j: int, member: str
+) -> tuple[Fraction | None, str]:
+    """The condition allowing ``member`` the least on lot ``j`` (a side row, or the budget).
+
+    With the most it allows, in pence; (None, "") without the programme (a closed form holds no
+    bid back).
+    """
+    if spec is None or awards is None:
+        return None, ""
+    ids = p.eligibility.member_ids
+    k = next(
+        (
+            k
+            for k, (jj, i) in enumerate(zip(p.pair_lot, p.pair_member, strict=True))
+            if jj == j and ids[i] == member
+        ),
+        None,
+    )
+    if k is None:
+        return None, ""
+    lo, hi = _boxes(p)
+
+    def pence(i: int) -> Fraction:
+        rounded = awards.get(p.pair_lot[i])
+        if rounded is None:
+            return Fraction(0)
+        return Fraction(rounded.pence[p.pair_pos[i]])
+
+    lot = p.lots[j]
+    # the lot's budget: the pot less the least every other pair of the lot keeps
+    budget = lot.pot - sum(
+        (lo[i] for i, jj in enumerate(p.pair_lot) if jj == j and i != k), Fraction(0)
+    )
+    best: tuple[Fraction, str] = (budget, f"budget:{lot.lot_id}")
+    for row in spec.side_rows:
+        if row.sense == "==" or k not in row.weights:
+            continue
+        sign = 1 if row.sense == "<=" else -1
+        own = sign * row.weights[k]
+        if own <= 0:
+            continue
+        rest = sign * row.bound
+        for i, w in row.weights.items():
+            if i == k:
+                continue
+            c = sign * w
+            if p.pair_lot[i] == j:
+                rest -= min(c * lo[i], c * hi[i])
+            else:
+                rest -= c * pence(i)
+        most = rest / own
+        if most < best[0]:
+            best = (most, row.name)
+    return best
 
 
 # -- infeasibility --------------------------------------------------------------------------
@@ -419,6 +546,7 @@ def _farkas_certificate(p: Plan, spec: LpSpec | None, raw: dict[str, float]) -> 
             "rounding": {},
             "farkas": farkas,
             "proof": None,
+            "tender": [],
         }
     )
 
@@ -445,7 +573,7 @@ def farkas_multipliers(p: Plan, spec: LpSpec, row_duals: dict[str, float]) -> di
 
 def shortfall_certificate(p: Plan) -> Certificate | None:
     """Lots whose eligible capacity is short of their pot: their budgets, each with multiplier 1."""
-    if not certifiable(p):
+    if not refutable(p):
         return None
     raw = {f"budget:{lot.lot_id}": 1.0 for lot in p.lots if lot.shortfall > 0}
     return _farkas_certificate(p, None, raw) if raw else None
@@ -457,7 +585,7 @@ def infeasibility_certificate(p: Plan, spec: LpSpec, elastic: ElasticResult) -> 
     Each row as ``≥`` (:func:`farkas_multipliers`: the minimisation's duals, see the module's
     notes).
     """
-    if not certifiable(p) or elastic.status is not Status.OPTIMAL:
+    if not refutable(p) or elastic.status is not Status.OPTIMAL:
         return None
     return _farkas_certificate(p, spec, farkas_multipliers(p, spec, elastic.row_duals))
 
