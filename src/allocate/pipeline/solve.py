@@ -241,14 +241,20 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
     # the sub-contracts and providers the rule chose conflict with another condition: choose
     # them, among every one that can reach the minimum, as a MILP; then solve again
     if res.status is Status.INFEASIBLE and _chooses(run.problem) and _choose(run, p):
-        spec, info = lp_spec(p)
-        res = solve_by_components(
-            spec,
-            exact_lots=None,
-            time_limit=run.time_limit,
-            solver_options=run.solver_options,
-            record=run.certify,
-        )
+        spec, info, res = _programme(run, p)
+    return spec, info, res
+
+
+def _programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], LeximinResult]:
+    """The leximin programme under the plan's decisions, formulated and solved as it stands."""
+    spec, info = lp_spec(p)
+    res = solve_by_components(
+        spec,
+        exact_lots=None,
+        time_limit=run.time_limit,
+        solver_options=run.solver_options,
+        record=run.certify,
+    )
     return spec, info, res
 
 
@@ -282,14 +288,7 @@ def _choose(run: _Run, p: Plan) -> bool:
 
 def _leximin(run: _Run, p: Plan) -> Solution | LeximinResult:
     """The leximin programme's exact solution under the plan's decisions, or the engine's result."""
-    spec, info = lp_spec(p)
-    res = solve_by_components(
-        spec,
-        exact_lots=None,
-        time_limit=run.time_limit,
-        solver_options=run.solver_options,
-        record=run.certify,
-    )
+    spec, info, res = _programme(run, p)
     return solution_from_lp(p, res, spec, info) if res.status is Status.OPTIMAL else res
 
 
