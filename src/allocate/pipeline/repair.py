@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -281,16 +281,8 @@ class Repair:
             m.row(units_cols, [1.0] * len(units_cols), lot.estate, lot.estate)
             if lot.units is not None:
                 m.row(money_cols, [1.0] * len(money_cols), lot.pot, lot.pot)
-        pence = pence_of_pairs(p, rounded)
-        touched = sorted({r for j in free for r in self.rows_of_lot.get(j, ())})
-        for r in touched:
-            row = self.rows[r]
-            fixed = sum(n * pence[k] for k, n in row.num.items() if k not in money)
-            bound = Fraction(row.bound - fixed, row.den)
-            if allow_mix and row.family == fam.CASE_MIX.name:
-                bound += (
-                    case_mix_allowance(p, row) if row.sense == "<=" else -case_mix_allowance(p, row)
-                )
+        for row, rest, allowance in self._free_rows(rounded, free, money, allow_mix):
+            bound = Fraction(rest, row.den) + (allowance if row.sense == "<=" else -allowance)
             cols = [money[k] for k in row.num if k in money]
             coefficients = [n / row.den for k, n in row.num.items() if k in money]
             if row.sense == "<=":
@@ -322,6 +314,29 @@ class Repair:
             whole = [round(m.values[qty[k]]) if k in qty else 0 for k in ks]
             cash_of = [round(m.values[money[k]]) if k in money else 0 for k in ks]
             out[j] = Rounded(pence=cash_of, units=whole if lot.units is not None else None)
+        return out
+
+    def _free_rows(
+        self,
+        rounded: dict[int, Rounded],
+        free: set[int],
+        variable: Container[int],
+        allow_mix: bool,
+    ) -> list[tuple[IntRow, int, Fraction]]:
+        """Each row on the ``free`` lots, with what it leaves the awards in ``variable``.
+
+        That is the row's bound less the held awards' part (over the row's ``den``), and the
+        case-mix allowance in pence the row may take (0 unless ``allow_mix``).
+        """
+        pence = pence_of_pairs(self.p, rounded)
+        out = []
+        for r in sorted({r for j in free for r in self.rows_of_lot.get(j, ())}):
+            row = self.rows[r]
+            fixed = sum(n * pence[k] for k, n in row.num.items() if k not in variable)
+            allowance = Fraction(0)
+            if allow_mix and row.family == fam.CASE_MIX.name:
+                allowance = case_mix_allowance(self.p, row)
+            out.append((row, row.bound - fixed, allowance))
         return out
 
     def _stopped(self) -> str:
@@ -406,18 +421,11 @@ class _Propagation:
                     self.per[k] = (uv.numerator, uv.denominator)
                 ks.append(k)
             self.lots.append((lot.estate, ks))
-        pence = pence_of_pairs(p, rounded)
         # each row as one or two ``Σ n·money ≤ bound`` (a ``>=`` side negated); the sum is a
         # whole number, so the bound is too (rounded down)
         self.rows: list[tuple[list[tuple[int, int]], int]] = []
-        touched = sorted({r for j in free for r in repair.rows_of_lot.get(j, ())})
-        for r in touched:
-            row = repair.rows[r]
-            fixed = sum(n * pence[k] for k, n in row.num.items() if k not in self.lo)
-            bound = Fraction(row.bound - fixed)  # over the row's den, as the terms are
-            extra = Fraction(0)
-            if allow_mix and row.family == fam.CASE_MIX.name:
-                extra = case_mix_allowance(p, row) * row.den
+        for row, bound, allowance in repair._free_rows(rounded, free, self.lo, allow_mix):
+            extra = allowance * row.den  # over the row's den, as the terms are
             terms = [(k, n) for k, n in row.num.items() if k in self.lo and n != 0]
             if row.sense in ("<=", "=="):
                 self.rows.append((terms, math.floor(bound + extra)))
