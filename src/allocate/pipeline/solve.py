@@ -223,21 +223,7 @@ def _exact(run: _Run, p: Plan, diagnose: bool) -> Solution | Allocation:
 
 def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], LeximinResult]:
     """Formulate and solve the leximin programme; choose the sub-contracts when floors conflict."""
-    spec, info = lp_spec(p)
-    exact = None
-    if run.method == "auto":
-        # lots no side row touches, with every sub-contract open and no floor: their
-        # programme's optimum is the rule's closed form (every ratio 1)
-        exact = {lot.index for lot in p.lots if all(lot.open) and not any(lot.floor)} - {
-            p.pair_lot[k] for row in spec.side_rows for k in row.coefficients
-        }
-    res = solve_by_components(
-        spec,
-        exact_lots=exact,
-        time_limit=run.time_limit,
-        solver_options=run.solver_options,
-        record=run.certify,
-    )
+    spec, info, res = _programme(run, p, closed_forms=run.method == "auto")
     # the sub-contracts and providers the rule chose conflict with another condition: choose
     # them, among every one that can reach the minimum, as a MILP; then solve again
     if res.status is Status.INFEASIBLE and _chooses(run.problem) and _choose(run, p):
@@ -245,12 +231,23 @@ def _solve_programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], Le
     return spec, info, res
 
 
-def _programme(run: _Run, p: Plan) -> tuple[LpSpec, dict[str, RowInfo], LeximinResult]:
-    """The leximin programme under the plan's decisions, formulated and solved as it stands."""
+def _programme(
+    run: _Run, p: Plan, *, closed_forms: bool = False
+) -> tuple[LpSpec, dict[str, RowInfo], LeximinResult]:
+    """The leximin programme under the plan's decisions, formulated and solved as it stands.
+
+    With ``closed_forms``, lots no side row touches, with every sub-contract open and no floor,
+    are taken at the rule's closed form, their programme's proven optimum (every ratio 1).
+    """
     spec, info = lp_spec(p)
+    exact = None
+    if closed_forms:
+        exact = {lot.index for lot in p.lots if all(lot.open) and not any(lot.floor)} - {
+            p.pair_lot[k] for row in spec.side_rows for k in row.coefficients
+        }
     res = solve_by_components(
         spec,
-        exact_lots=None,
+        exact_lots=exact,
         time_limit=run.time_limit,
         solver_options=run.solver_options,
         record=run.certify,
@@ -350,15 +347,14 @@ def _apply_witness(p: Plan, whole: list[int]) -> None:
     if p.problem.policy.min_providers_per_area is not None:
         areas, _ = provider_areas(p)
         pence = min_provider_pence(p.problem)
+
+        def provides(k: int) -> bool:
+            return whole[k] >= floor_in_quantity(p.lots[p.pair_lot[k]], pence)
+
         for need, members in areas:
-            providing = [
-                next(
-                    k for k in pairs if whole[k] >= floor_in_quantity(p.lots[p.pair_lot[k]], pence)
-                )
-                for pairs in members
-                if any(whole[k] >= floor_in_quantity(p.lots[p.pair_lot[k]], pence) for k in pairs)
-            ]
-            kept.update(providing[:need])
+            # each member's first pair whose award reaches a provider's least, if any
+            firsts = [next((k for k in pairs if provides(k)), None) for pairs in members]
+            kept.update([k for k in firsts if k is not None][:need])
     keep_providers(p, kept)
     p.sync_open()
 
