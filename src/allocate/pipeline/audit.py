@@ -573,6 +573,12 @@ def _decisions(p: Plan) -> list[str]:
     ]
 
 
+def _activity_pounds(amount: float) -> Decimal:
+    """A row's activity in pounds to the penny; a speck below zero is 0.00, not -0.00."""
+    value = Decimal(repr(amount)).quantize(Decimal("0.01"))
+    return value.copy_abs() if value == 0 else value
+
+
 def _constraint_reports(solution: Solution | None) -> list[ConstraintReport]:
     if solution is None or solution.lp is None or solution.spec is None:
         return []
@@ -590,7 +596,7 @@ def _constraint_reports(solution: Solution | None) -> list[ConstraintReport]:
                 description=row.description,
                 sense=row.sense,
                 bound=from_pence(max(bound, 0)),
-                value=Decimal(repr(activity * row.scale / 100)).quantize(Decimal("0.01")),
+                value=_activity_pounds(activity * row.scale / 100),
                 binding=abs(activity - row.rhs) <= 1e-7 * max(1.0, abs(row.rhs)),
                 shadow_price=None if dual is None else abs(dual) * 100.0 / row.scale,
             )
