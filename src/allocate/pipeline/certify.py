@@ -229,8 +229,14 @@ def leximin_certificate(
     """The certificate of a programme the engine solved, or None.
 
     None where a sub-tendered lot's pass-down did not end best-ranked first: the checker would
-    refuse a certificate of it.
+    refuse a certificate of it.  A programme solved without its stages' duals (the engine then
+    settles claimants its stages' optimal faces pin down, with no stage of their own) is solved
+    once more stage by stage, keeping them (``res.again``); None if that solve fails.
     """
+    if res.again is not None:
+        res = res.again()
+        if res.status is not Status.OPTIMAL:
+            return None
     if not _follows_tenders(p, spec, res, awards):
         return None
     names = _Names(p, spec)

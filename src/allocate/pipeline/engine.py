@@ -46,6 +46,17 @@ covers every claimant held by its own bound, where the plain filling spends a st
 distinct level.  ``warm=False`` is that plain filling, kept as the reference the property tests
 compare with.
 
+**Claimants the face pins.**  More generally, a claimant whose award is the same on the whole of a
+stage's optimal face (the level at its optimum, each row with a non-zero dual tight, each variable
+with a non-zero reduced cost at its bound) keeps it to the end.  After each stage the face's
+bounds are narrowed as a presolve narrows them (:mod:`allocate.pipeline.face`), and a claimant
+left a range no wider than :data:`PIN_WIDTH` in the unit of the finest claimant still rising is
+settled at its award (``LeximinResult.pinned``): typically a lot whose money is all spoken for,
+each pair at the least a case-mix band to a sub-contract at its minimum award allows.  A settled
+claimant has no stage whose duals prove it, so a solve that records the stages' duals for the
+certificate (``record=True``) pins nothing; one that does not keeps how to solve again with them
+(``LeximinResult.again``), which the certificate, made when first read, does.
+
 **What the solver sees.**  Money runs from a penny to a trillion pounds, so a pair's share of
 its lot can be 1e-14, and HiGHS drops matrix entries below 1e-9 (``small_matrix_value``): a
 penny's capacity next to large members would lose its ratio row's level coefficient and leave
@@ -77,6 +88,7 @@ the slacks name the conflicting conditions and by how much money each must give.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -88,6 +100,7 @@ import numpy as np
 import pulp
 
 from allocate.core.outcome import Status
+from allocate.pipeline.face import Face
 from allocate.pipeline.plan import ElasticResult, LeximinResult, LpSpec, SideRow, StageDuals
 
 __all__ = [
@@ -106,6 +119,10 @@ DUAL_TOLERANCE = 1e-9
 #: Frozen claimants keep their level less this relative margin, so rounding noise in the
 #: solver cannot make the next stage infeasible.
 FREEZE_MARGIN = 1e-10
+#: A claimant still rising is settled without a stage of its own when the optimal face of a stage
+#: leaves its award a range no wider than this, in the unit of the finest claimant still rising
+#: (the solver's own tolerance on a row): see :mod:`allocate.pipeline.face`.
+PIN_WIDTH = 1e-9
 #: The widest spread of coefficients one row may hand the solver as it is, and the bounds of
 #: each (1/ROW_RANGE to ROW_RANGE).  HiGHS drops matrix entries below ``small_matrix_value``
 #: (1e-9), so a row that adds a penny to a trillion pounds would silently lose the penny; a row
@@ -388,6 +405,11 @@ class _Leximin:
         self.warm = warm
         #: whether each stage's duals are kept for the certificate (``LeximinResult.stage_duals``)
         self.record = record
+        #: whether claimants the stage's optimal face pins down are settled at once
+        #: (:mod:`allocate.pipeline.face`); not while recording, since the certificate proves
+        #: each claimant by a stage of its own
+        self.pin = warm and not record
+        self.face: Face | None = None
         self._rows: dict[str, Any] | None = None
         #: the solver's model of the last PuLP solve, and its answer (see :meth:`_attach`)
         self.h: Any = None
@@ -475,6 +497,7 @@ class _Leximin:
             self.zcol = [self.col.get(z.id, -1) for z in self.m.zs]
             self.tcol = self.col[self.level.id]
             self.rrow = {c: row.id for c, row in self.ratio_rows.items()}
+            self.face = Face.of(h, self.tcol) if self.pin else None
         self._read()
 
     def _read(self) -> None:
@@ -482,6 +505,7 @@ class _Leximin:
         self.x = list(solution.col_value)
         self.col_dual = list(solution.col_dual)
         self.row_dual = list(solution.row_dual)
+        self.row_value = solution.row_value if self.pin else []
 
     def _warm(self) -> bool:
         """Solve the changed model again from the last basis; False when it gave no optimum.
@@ -584,7 +608,32 @@ class _Leximin:
         if self.h is not None:
             self.h.changeCoeff(self.rrow[c], self.tcol, 0.0)
             self.h.changeRowBounds(self.rrow[c], held, highspy.kHighsInf)
+        if self.face is not None:
+            self.face.hold(self.rrow[c], held)
         self.result.pair_level[c] = level
+
+    def pinned(self, unfrozen: set[int]) -> dict[int, float]:
+        """Claimants whose award is the same on the whole of this stage's optimal face.
+
+        Every later answer is an optimum of this stage, so each keeps that award to the end
+        (:mod:`allocate.pipeline.face`); its level is the award over its fair share.
+        """
+        if self.face is None or not unfrozen:
+            return {}
+        # the solver keeps rows to PIN_WIDTH in each variable's unit: a range no wider than that
+        # in the unit of the finest claimant still rising takes nothing any claimant could use
+        finest = min(self.m.scale[c] for c in unfrozen)
+        width = np.zeros(len(self.x))
+        for c in unfrozen:
+            width[self.zcol[c]] = PIN_WIDTH * finest / self.m.scale[c]
+        fixed = self.face.fixed(
+            np.asarray(self.x),
+            np.asarray(self.col_dual),
+            np.asarray(self.row_dual),
+            np.asarray(self.row_value),
+            width,
+        )
+        return {c: self.value(c) for c in unfrozen if fixed[self.zcol[c]]}
 
     def freeze(self, frozen: set[int], t_star: float) -> None:
         """Hold each frozen claimant at ``t_star`` (less a hair) and take it off the level.
@@ -615,6 +664,8 @@ class _Leximin:
                 result.status, result.message = Status.SOLVER_ERROR, "no claimant could be frozen"
                 return False
             fixed = self.fixed(unfrozen - frozen)
+            # read from this stage's basis, before any hold changes the model
+            pinned = self.pinned(unfrozen - frozen - fixed.keys())
             self.record_stage(unfrozen, t_star, frozen, fixed)
             self.freeze(frozen, t_star)
             unfrozen -= frozen
@@ -622,6 +673,11 @@ class _Leximin:
                 # held at the bound itself: the bound is the award in every later answer
                 self.hold(c, bound, bound / self.ratio[c])
                 unfrozen.discard(c)
+            for c, value in pinned.items():
+                # held a hair below the answer, as a claimant frozen at the level is
+                self.hold(c, value * (1 - FREEZE_MARGIN), value / self.ratio[c])
+                unfrozen.discard(c)
+                result.pinned += 1
         return True
 
     def _certified_rows(self) -> dict[str, Any]:
@@ -960,6 +1016,7 @@ def _sub_spec(spec: LpSpec, lots: list[int]) -> tuple[LpSpec, list[int]]:
 def _merge(merged: LeximinResult, res: LeximinResult, pairs: list[int], lots: list[int]) -> bool:
     """Add one group's answer (its pairs and lots by global index); False if it had none."""
     merged.stages += res.stages
+    merged.pinned += res.pinned
     merged.variables += res.variables
     merged.constraints += res.constraints
     merged.solve_seconds += res.solve_seconds
@@ -1060,6 +1117,15 @@ def solve_by_components(
             return merged
     if merged.first_level is None and solved_groups < len(groups):
         merged.first_level = 1.0
+    if not record:
+        merged.again = functools.partial(
+            solve_by_components,
+            spec,
+            exact_lots=exact_lots,
+            solver_options=solver_options,
+            warm=warm,
+            record=True,
+        )
     merged.message = f"{len(groups)} independent group(s) of lots, {solved_groups} solved"
     if merged.retries:
         merged.message += "; solves retried: " + "; ".join(merged.retries)

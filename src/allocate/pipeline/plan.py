@@ -21,7 +21,7 @@ imports only :mod:`allocate.core`, so any step can use it without importing anot
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntFlag
 from fractions import Fraction
@@ -372,6 +372,9 @@ class LeximinResult:
     side_activity: dict[str, float] = field(default_factory=dict)
     """Each side row's left-hand side at the final solution."""
     stages: int = 0
+    pinned: int = 0
+    """Claimants settled without a stage of their own: their award was the same on the whole
+    of an earlier stage's optimal face (see :mod:`allocate.pipeline.face`)."""
     first_level: float | None = None
     variables: int = 0
     constraints: int = 0
@@ -379,6 +382,9 @@ class LeximinResult:
     build_seconds: float = 0.0
     message: str = ""
     stage_duals: list[StageDuals] = field(default_factory=list)
+    again: Callable[[], LeximinResult] | None = None
+    """The same programme solved once more with every stage's duals kept, for a result solved
+    without them (whose certificate is made when first read, :mod:`allocate.pipeline.certify`)."""
     """Each stage's level, who it froze and its duals: the optimality certificate's raw data."""
     retries: list[str] = field(default_factory=list)
     """Stages the solver failed at first and solved (or not) on a retry, in words: ``"stage 2:

@@ -250,7 +250,6 @@ def _programme(
         exact_lots=exact,
         time_limit=run.time_limit,
         solver_options=run.solver_options,
-        record=run.certify,
     )
     return spec, info, res
 
@@ -400,7 +399,6 @@ def _not_solved(
         ease(spec),
         time_limit=run.time_limit,
         solver_options=run.solver_options,
-        record=run.certify,
     )
     if eased.status is not Status.OPTIMAL:
         return _unsolved(p, eased.status, solver_stopped(eased), eased)
