@@ -19,6 +19,8 @@ from allocate import Problem, Status, check_certificate, solve, verify
 from allocate.pipeline import solve as solve_module
 from allocate.pipeline.infeasibility import decide
 from allocate.pipeline.planning import plan
+from allocate.pipeline.review import solve_least_movement
+from allocate.review import ReviewInput, reallocate
 from tests.conftest import simple_problem
 
 NO_TOP_SLICE = {"max_rate": "0", "target_rate": "0", "method": "fixed", "rate": "0"}
@@ -158,3 +160,39 @@ def test_a_choice_the_milp_does_not_make_is_found_by_the_tree():
     found = check_certificate(problem, allocation)
     assert found.ok, found.failures
     assert sum(a.amount for a in allocation.awards) + allocation.top_slice == 23
+
+
+def test_a_review_takes_another_choice_when_the_kept_one_has_no_whole_point():
+    """A review's remaining work is solved like ``solve``: no false "infeasible" in whole pence.
+
+    Least movement from a reference that the rule's own choice (closing ``m0``) cannot reach in
+    whole sessions: the only whole allocation is one session each (the oracle), and the note
+    says another choice was taken.
+    """
+    problem = _sessions(CAPS)
+    allocation, note = solve_least_movement(problem, {("m1", "l1"): 2, ("m2", "l1"): 1})
+    assert allocation.status is Status.OPTIMAL
+    (only,) = _whole_allocations(CAPS, 3, Fraction(1, 2))
+    assert {a.member: a.units for a in allocation.awards} == only
+    assert all(check.passed for check in verify(problem, allocation))
+    assert "another sub-contract choice" in note
+
+
+def test_reallocating_at_a_review_with_nothing_delivered_keeps_the_whole_allocation():
+    problem = _sessions(CAPS)
+    made = solve(problem)
+    review = ReviewInput.model_validate({"label": "mid-term", "elapsed": "0.25"})
+    after = reallocate(problem, made, review)
+    assert after.status is Status.OPTIMAL
+    assert {a.member: a.units for a in after.awards} == {a.member: a.units for a in made.awards}
+    assert after.moved == 0
+
+
+def test_a_review_with_no_whole_allocation_under_any_choice_stays_infeasible():
+    # two sessions capped at a third of the lot each (no whole session fits under £1): the
+    # branch and bound proves it, and the review says infeasible rather than inventing one
+    caps = {"m0": 1, "m1": 1, "m2": 1}
+    problem = _sessions(caps, units=2, share="0.3")
+    assert not _whole_allocations(caps, 2, Fraction(3, 10))
+    allocation, _ = solve_least_movement(problem, {})
+    assert allocation.status is Status.INFEASIBLE

@@ -48,7 +48,14 @@ from allocate.pipeline.formulation import solution_from_lp
 from allocate.pipeline.milp import ArrayModel
 from allocate.pipeline.plan import LeximinResult, LpSpec, Plan
 from allocate.pipeline.planning import plan
-from allocate.pipeline.solve import _round_and_audit, _Run, _solve_programme, solve
+from allocate.pipeline.solve import (
+    _chooses,
+    _round_and_audit,
+    _Run,
+    _solve_programme,
+    _whole_choice,
+    solve,
+)
 
 __all__ = [
     "VersionState",
@@ -447,8 +454,40 @@ def solve_least_movement(
         for k, j in enumerate(p.pair_lot)
     }
     moved, note = least_movement(p, spec, res, ref)
-    solution = solution_from_lp(p, moved, spec, info)
-    return run.finish(_round_and_audit(run, p, solution)), note
+    allocation = _round_and_audit(run, p, solution_from_lp(p, moved, spec, info))
+    if allocation.status is Status.INFEASIBLE and _chooses(problem) and not p.tenders:
+        # the sub-contracts kept hold no allocation in whole pence: another choice may, as in
+        # solve; least movement is then measured under that choice
+        return _another_choice(run, p, ref)
+    return run.finish(allocation), note
+
+
+def _another_choice(run: _Run, p: Plan, ref: dict[int, float]) -> tuple[Allocation, str]:
+    """The review under another sub-contract choice, when the plan's has no whole point.
+
+    :func:`~allocate.pipeline.solve._whole_choice` re-makes the choice (the choice MILP, else
+    the branch and bound's witness) or proves that none has an allocation in whole pence.
+    Under its choice the least-movement programme is solved and rounded; should that have no
+    whole point, the leximin allocation the choice was found with stands, and the note says so.
+    """
+    found = _whole_choice(run, p)
+    if isinstance(found, Allocation):
+        return run.finish(found), "no allocation exists"
+    solution, _ = found
+    assert solution.spec is not None
+    assert solution.lp is not None
+    moved, note = least_movement(p, solution.spec, solution.lp, ref)
+    why = "the sub-contracts as the rule chose them hold no allocation in whole pence"
+    allocation = _round_and_audit(
+        run, p, solution_from_lp(p, moved, solution.spec, solution.row_info)
+    )
+    if allocation.status is Status.OPTIMAL:
+        return run.finish(allocation), f"{note}, under another sub-contract choice ({why})"
+    allocation = _round_and_audit(run, p, solution)
+    return run.finish(allocation), (
+        f"the leximin allocation under another sub-contract choice ({why}); least movement "
+        "would have no allocation in whole pence under it, so none was sought"
+    )
 
 
 def _money(pence: int) -> Decimal:
