@@ -9,14 +9,19 @@ The tree must verify with :func:`allocate.check_certificate`, and every tamperin
 
 from __future__ import annotations
 
+import json
 import math
 from fractions import Fraction
 from typing import Any
 
+import jsonschema
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from allocate import Allocation, Problem, Status, check_certificate, solve
 from allocate.core.certificate import Branch, Certificate, ProofNode
+from allocate.core.schema import output_schema
 from allocate.pipeline.infeasibility import proof_tree
 from allocate.pipeline.planning import plan
 from tests.conftest import simple_problem
@@ -264,3 +269,115 @@ def test_past_the_node_limit_no_tree_is_issued(monkeypatch):
     assert cert is not None and cert.proof is None and (cert.choice.made or cert.choice.closed)
     found = check_certificate(problem, allocation)
     assert found.ok and found.proved.startswith("Given the sub-contract choice")
+
+
+# -- providers per area ------------------------------------------------------------------------
+
+
+def _providers_problem(units: int, least: str, need: int, caps: tuple[int, ...]) -> Problem:
+    """A lot of ``units`` sessions at £1, a minimum award and providers per area (Luton)."""
+    names = [f"m{i}" for i in range(len(caps))]
+    data = simple_problem(dict.fromkeys(names, "0"), value=f"{units}.00")
+    data["contracts"][0]["lots"][0].update(unit_price="1", unit="session")
+    data["capacities"] = [
+        {"member": m, "lot": "l1", "units": c} for m, c in zip(names, caps, strict=True)
+    ]
+    data["top_slice"] = NO_TOP_SLICE
+    data["policy"] = {"min_award": least, "min_providers_per_area": need}
+    return Problem.model_validate(data)
+
+
+def _providers_exist(units: int, least: int, need: int, caps: tuple[int, ...]) -> bool:
+    """Oracle: whole sessions adding up to ``units``, each 0 or at least ``least`` and within
+    capacity, with at least ``min(need, members able to take least)`` members awarded."""
+    able = sum(c >= least for c in caps)
+
+    def splits(i: int, left: int) -> Any:
+        if i == len(caps) - 1:
+            yield (left,)
+            return
+        for x in range(min(caps[i], left) + 1):
+            for rest in splits(i + 1, left - x):
+                yield (x, *rest)
+
+    return any(
+        all(x == 0 or least <= x <= c for x, c in zip(split, caps, strict=True))
+        and sum(x > 0 for x in split) >= min(need, able)
+        for split in splits(0, units)
+    )
+
+
+@pytest.mark.parametrize(
+    ("units", "least", "need", "caps"),
+    [(10, 4, 3, (10, 10, 10)), (9, 4, 3, (9, 9, 9, 2)), (11, 3, 4, (11, 11, 11, 11))],
+)
+def test_too_few_providers_for_any_choice_is_proved_by_counting(units, least, need, caps):
+    assert not _providers_exist(units, least, need, caps)
+    problem = _providers_problem(units, str(least), need, caps)
+    allocation = solve(problem)
+    assert allocation.status is Status.INFEASIBLE
+    nodes = _tree(allocation)
+    assert any(node.providers == "Luton" for node in nodes)
+    found = check_certificate(problem, allocation)
+    assert found.ok, found.failures
+    assert "fewer members able to provide" in found.proved
+
+
+def test_providers_some_choice_meets_are_found():
+    caps = (10, 10, 10)
+    assert _providers_exist(12, 4, 3, caps)
+    allocation = solve(_providers_problem(12, "4", 3, caps))
+    assert allocation.status is Status.OPTIMAL
+    assert sum(a.units or 0 for a in allocation.awards) == 12
+    assert all((a.units or 0) >= 4 for a in allocation.awards) and len(allocation.awards) == 3
+
+
+def test_a_count_that_does_not_fall_short_is_refused():
+    problem = _providers_problem(10, "4", 3, (10, 10, 10))
+    allocation = solve(problem)
+    nodes = _tree(allocation)
+    n = next(n for n, node in enumerate(nodes) if node.providers is not None)
+    # the same count claimed at the root, whose boxes leave every member able to provide
+    root = nodes[n].model_copy()
+    _refused(problem, _with(allocation, proof=[root]), "no contradiction")
+    # or in an area of no lot
+    elsewhere = nodes[n].model_copy(update={"providers": "Bedford"})
+    nodes[n] = elsewhere
+    _refused(problem, _with(allocation, proof=nodes), "area of no lot")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    units=st.integers(2, 12),
+    least=st.integers(1, 5),
+    need=st.integers(1, 4),
+    caps=st.lists(st.integers(1, 12), min_size=2, max_size=4).map(tuple),
+)
+def test_providers_per_area_agree_with_the_oracle(units, least, need, caps):
+    """Solved exactly when whole sessions with enough providers exist; else a checked proof."""
+    assume(sum(caps) >= units)
+    problem = _providers_problem(units, str(least), need, caps)
+    allocation = solve(problem)
+    exists = _providers_exist(units, least, need, caps)
+    assert allocation.status is (Status.OPTIMAL if exists else Status.INFEASIBLE)
+    if not exists:
+        found = check_certificate(problem, allocation)
+        assert found.ok, found.failures
+
+
+def test_a_counting_leaf_is_written_and_read_back_under_the_output_schema():
+    problem = _providers_problem(10, "4", 3, (10, 10, 10))
+    allocation = solve(problem)
+    document = json.loads(allocation.model_dump_json())
+    leaves = [n for n in document["certificate"]["proof"] if "providers" in n]
+    assert leaves and all(n["providers"] == "Luton" for n in leaves)
+    # every other node is written as before the field existed
+    assert all(
+        n.get("providers", "absent") == "absent"
+        for n in document["certificate"]["proof"]
+        if n not in leaves
+    )
+    schema = output_schema()
+    assert not list(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    again = Allocation.model_validate_json(allocation.model_dump_json())
+    assert check_certificate(problem, again).ok

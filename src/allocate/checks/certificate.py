@@ -37,8 +37,9 @@ sub-contracts are those the certificate's choice states.
 (:func:`_check_infeasible`); a proof tree (:func:`_check_tree`) splits every award's
 ``[0, capacity]`` into cases the checker derives itself (whole pence or units; a sub-contract
 not made, or made with at most the minimum award the policy sets), reaches every node once, and
-proves every leaf by its combination over the leaf's boxes or by an empty box: no allocation in
-whole pence and units exists, for any choice.
+proves every leaf by its combination over the leaf's boxes, by an empty box, or by counting an
+area's providers (fewer members whose boxes reach a provider's least than the policy needs
+there, :func:`_check_short`): no allocation in whole pence and units exists, for any choice.
 """
 
 from __future__ import annotations
@@ -1226,11 +1227,43 @@ def _check_tree(problem: Problem, allocation: Allocation, cert: Certificate) -> 
             f"made: checked over {leaves} case(s) of a proof tree of {len(nodes)} node(s), whose "
             "splits (whole pence or units, a sub-contract made with the minimum award or not) "
             "cover every allocation; in each case the conditions, added up with its multipliers, "
-            "need more money placed than the capacities, floors and caps allow, or a box is "
-            "empty."
+            "need more money placed than the capacities, floors and caps allow, a box is empty, "
+            "or an area is left fewer members able to provide than it needs."
         ),
         rounding="No allocation exists, so nothing is rounded.",
     )
+
+
+def _check_short(facts: _Facts, area: str, where: str, boxes: _Boxes) -> None:
+    """An area the boxes leave fewer members able to provide in than the policy needs.
+
+    A provider is a member with an award in the area (:func:`allocate.verify`); an award is at
+    least a made sub-contract's least (the minimum award, or a penny or a unit), so a member can
+    provide only where some box of its reaches that.  The area needs ``min(k, members whose
+    capacity reaches it)``: no more than :func:`allocate.verify` asks, so the count proves it.
+    """
+    k = facts.problem.policy.min_providers_per_area
+    if k is None:
+        raise _RefusedError(f"{where}: counts providers in {area!r}, but the policy needs none")
+    lots = [lot for lot in facts.lots if lot.lot.area == area]
+    if not lots:
+        raise _RefusedError(f"{where}: {area!r} is the area of no lot")
+    able: set[str] = set()
+    can: set[str] = set()
+    for lot in lots:
+        least = facts.floor(lot)
+        for name in lot.pairs:
+            pair = facts.pairs[name]
+            if pair.claim >= least:
+                able.add(pair.member)
+                if boxes.get(name, (0, pair.claim))[1] >= least:
+                    can.add(pair.member)
+    need = min(k, len(able))
+    if len(can) >= need:
+        raise _RefusedError(
+            f"{where}: the case's boxes leave {len(can)} member(s) able to provide in {area}, "
+            f"which needs {need}: no contradiction"
+        )
 
 
 def _cases(facts: _Facts, node: ProofNode, where: str, boxes: _Boxes) -> tuple[_Boxes, _Boxes]:
@@ -1257,10 +1290,13 @@ def _cases(facts: _Facts, node: ProofNode, where: str, boxes: _Boxes) -> tuple[_
 
 
 def _check_leaf(facts: _Facts, rows: _Rows, node: ProofNode, where: str, boxes: _Boxes) -> None:
-    """A leaf is proved by an empty box, or by its combination over its boxes."""
+    """A leaf is proved by an empty box, by counting providers, or by its combination."""
     if node.children:
         raise _RefusedError(f"{where}: a leaf with cases")
     if any(lo > hi for lo, hi in boxes.values()):
+        return
+    if node.providers is not None:
+        _check_short(facts, node.providers, where, boxes)
         return
     if node.farkas is None:
         raise _RefusedError(f"{where}: a leaf with no combination and no empty box")

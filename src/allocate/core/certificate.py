@@ -150,7 +150,9 @@ class ProofNode(Record):
     """One case of an infeasibility proof tree: the awards' boxes narrowed along its path.
 
     A node splits (``branch`` and two ``children``: the lower case first) or is a leaf proved by
-    a ``farkas`` combination over its boxes, or by a box left empty by the splits above it.
+    a ``farkas`` combination over its boxes, by a box left empty by the splits above it, or by
+    counting (``providers``): an area where the boxes leave fewer members able to provide than
+    the policy's providers per area needs.
     """
 
     branch: Branch | None
@@ -160,6 +162,14 @@ class ProofNode(Record):
     empty on a leaf."""
     farkas: Farkas | None
     """A leaf's combination, computed with the leaf's boxes (None when a box is empty)."""
+    # a node not proved by counting is written exactly as before the field existed
+    providers: str | None = Field(
+        default=None,
+        exclude_if=lambda area: area is None,
+        json_schema_extra={"description": "Written only on a leaf proved by counting providers."},
+    )
+    """A leaf proved by counting: the area where the leaf's boxes leave fewer members an award
+    of a provider's least (the minimum award, or a penny or a unit) than the area needs."""
 
 
 class HeldWinner(Record):

@@ -18,7 +18,13 @@ disjunction read off the programme's answer:
 * ``subcontract`` (first): an award strictly between 0 and the minimum award (in the lot's
   quantity) splits into ``award = 0`` or ``award ≥ minimum``;
 * ``integer``: the most fractional award, ``t < award < t + 1``, splits into ``award ≤ t`` or
-  ``award ≥ t + 1`` (pence, or units on a unit-priced lot).
+  ``award ≥ t + 1`` (pence, or units on a unit-priced lot);
+* with a minimum number of providers per area, when a case's answer is whole but leaves an area
+  short of providers: a member not providing there splits on a pair's award, ``integer`` at a
+  provider's least less one (it provides there, or it does not).
+
+A case whose boxes leave an area fewer members able to receive a provider's least (the minimum
+award, or a penny or a unit) than the area needs is a leaf proved by counting.
 
 A case whose box is empty (a member whose capacity is below the minimum award, made) is a leaf
 with no combination.  A case whose answer is whole and keeps every disjunction (each award 0 or
@@ -91,6 +97,13 @@ class _Split:
 
 
 @dataclass(frozen=True, slots=True)
+class _Short:
+    """A case proved by counting: the area its boxes leave short of members able to provide."""
+
+    area: str
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What the branch and bound decided: a proof, a witness, or neither (and why not)."""
 
@@ -122,11 +135,65 @@ class _Tree:
             self.claim.append(lot.claims[pos])
             self.floor.append(floor_in_quantity(lot, pence) if pence > 0 else 0)
             self.ref.append((ids[p.pair_member[k]], lot.lot_id))
+        #: a provider's least award on each pair, in the lot's quantity (with providers per area)
+        self.least: list[int] = []
+        self.areas = self._areas()
         self.nodes: list[dict[str, Any]] = []
         self.stopped = ""
         """Why :meth:`run` found neither proof nor witness."""
         self.witness: list[int] | None = None
         """Whole awards by pair, when a case's answer is an allocation."""
+
+    def _areas(self) -> list[tuple[str, int, list[list[int]]]]:
+        """Each area's providers needed and each member's pairs there that can provide.
+
+        A pair can provide when its capacity reaches a provider's least (in the lot's quantity);
+        an area needs ``min(k, members who can)``, as :func:`allocate.verify` reads the policy.
+        """
+        p = self.p
+        k = p.problem.policy.min_providers_per_area
+        if k is None:
+            return []
+        pence = min_provider_pence(p.problem)
+        self.least = [floor_in_quantity(p.lots[j], pence) for j in p.pair_lot]
+        by_area: dict[str, dict[int, list[int]]] = {}
+        for n, j in enumerate(p.pair_lot):
+            if self.claim[n] >= self.least[n]:
+                area = p.problem.lot_index[p.lots[j].lot_id][1].area
+                by_area.setdefault(area, {}).setdefault(p.pair_member[n], []).append(n)
+        return [
+            (area, min(k, len(members)), [members[i] for i in sorted(members)])
+            for area, members in sorted(by_area.items())
+        ]
+
+    def _short(self, hi: list[int]) -> _Short | None:
+        """An area whose boxes leave fewer members able to provide than it needs, if any."""
+        for area, need, members in self.areas:
+            able = sum(any(hi[k] >= self.least[k] for k in pairs) for pairs in members)
+            if able < need:
+                return _Short(area)
+        return None
+
+    def _provider_split(self, lo: list[int], hi: list[int], values: list[float]) -> _Split | None:
+        """In an area the answer leaves short, a member not providing: provides there, or not.
+
+        The pair is the one nearest a provider's least among those whose box allows both.
+        """
+        quantity = [y * v / float(u) for y, v, u in zip(values, self.value, self.unit, strict=True)]
+        for _, need, members in self.areas:
+            providing = [any(quantity[k] >= self.least[k] - _WHOLE for k in ks) for ks in members]
+            if sum(providing) >= need:
+                continue
+            best: tuple[float, int] | None = None
+            for ks, done in zip(members, providing, strict=True):
+                for k in [] if done else ks:
+                    if lo[k] < self.least[k] <= hi[k]:
+                        score = quantity[k] / self.least[k]
+                        if best is None or score > best[0]:
+                            best = (score, k)
+            if best is not None:
+                return _Split(best[1], "integer", self.least[best[1]] - 1)
+        return None
 
     def run(self) -> list[ProofNode] | None:
         """The tree's nodes (node 0 the root), or None.
@@ -166,21 +233,33 @@ class _Tree:
                     "branch": Branch.from_trusted(branch),
                     "children": [first, first + 1],
                     "farkas": None,
+                    "providers": None,
                 }
                 stack.append((first + 1, up_lo, hi))
                 stack.append((first, lo, down_hi))
             else:
                 farkas = node if isinstance(node, Farkas) else None
-                self.nodes[index] = {"branch": None, "children": [], "farkas": farkas}
+                area = node.area if isinstance(node, _Short) else None
+                self.nodes[index] = {
+                    "branch": None,
+                    "children": [],
+                    "farkas": farkas,
+                    "providers": area,
+                }
         return [ProofNode.from_trusted(node) for node in self.nodes]
 
-    def _node(self, lo: list[int], hi: list[int]) -> _Split | Farkas | str | list[int] | None:
-        """A leaf's combination (:data:`_EMPTY`: a box is empty), the split, a witness, or None.
+    def _node(
+        self, lo: list[int], hi: list[int]
+    ) -> _Split | Farkas | _Short | str | list[int] | None:
+        """A leaf's proof (:data:`_EMPTY`: a box is empty), the split, a witness, or None.
 
         None: the case is neither proved nor split, nor its answer a witness (:attr:`stopped`).
         """
         if any(a > b for a, b in zip(lo, hi, strict=True)):
             return _EMPTY
+        short = self._short(hi)
+        if short is not None:
+            return short
         solved = self._elastic(lo, hi)
         if solved is None:
             self.stopped = "the solver gave no answer for a case (or the time ran out)"
@@ -199,6 +278,11 @@ class _Tree:
         if split is not None:
             return split
         whole = self._witness(lo, hi, values) if relaxation <= _POSITIVE else None
+        if whole is None and relaxation <= _POSITIVE:
+            # whole, perhaps, but an area short of providers: split on who provides there
+            split = self._provider_split(lo, hi, values)
+            if split is not None:
+                return split
         if whole is None:
             self.stopped = "a case was neither proved impossible nor split, nor its answer whole"
         return whole
