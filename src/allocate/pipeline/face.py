@@ -15,10 +15,13 @@ face, so a variable whose two bounds meet is fixed on it.  The typical case is a
 is all spoken for: each of its pairs is at the least its own rows allow (a case-mix band to a
 sub-contract at its minimum award, say), and the lot's budget leaves none of them more.
 
-The narrowed bounds are computed in floating point; each is widened by a relative ``1e-9``
-before it is kept, and a variable counts as fixed only when its bounds are within ``1e-8``
-relative of each other: a claimant that could still move by more than the solver's own tolerance
-is never settled here, and is left to the stages.
+The narrowed bounds are computed in floating point; each is widened by :data:`WIDEN` of its
+row's size over the variable's coefficient (far more than the arithmetic's rounding) before it
+is kept.  A claimant counts as fixed only when the face leaves it a range no wider than the
+allowance the engine gives (:data:`allocate.pipeline.engine.PIN_WIDTH`: the solver's own
+tolerance in the unit of the finest claimant still rising), with the answer in it: a claimant
+that could still move by more, or whose range could feed a claimant whose whole fair share is a
+speck, is left to the stages.
 """
 
 from __future__ import annotations
