@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocate import Problem, solve
+from allocate import Problem, check_certificate, solve
+from allocate.core import families
 from allocate.testing import (
     assert_budget_balance,
     assert_valid_allocation,
@@ -142,6 +143,10 @@ def test_a_tender_with_a_minimum_award_is_infeasible_only_when_no_allocation_exi
     a = solve(problem)  # verifies independently (raises on any failed condition)
     if found is None:
         assert not a.status.is_ok  # the oracle's search is exhaustive
+        # and the verdict carries its proof, which the solver-free checker accepts
+        assert a.certificate is not None and a.certificate.kind == "infeasible"
+        proof = check_certificate(problem, a)
+        assert proof.ok, proof.failures
         return
     assert a.status.value == "optimal", a.diagnosis.summary if a.diagnosis else a.status
     assert_valid_allocation(problem, a, require_ok=True)
@@ -178,8 +183,6 @@ def _off_the_competition(problem: Problem, a: object) -> bool:
 def test_every_solved_tender_allocation_carries_a_certificate_that_verifies(
     problem: Problem,
 ) -> None:
-    from allocate import check_certificate
-
     a = solve(problem)
     if not a.status.is_ok:
         return
@@ -195,3 +198,33 @@ def test_every_solved_tender_allocation_carries_a_certificate_that_verifies(
     found = check_certificate(problem, a)
     assert found.ok, found.failures
     assert "sub-tendered lot" in found.proved
+
+
+def _opened(problem: Problem) -> Problem:
+    """The problem with more room: every side-constraint off, every bid on its whole lot.
+
+    Members' declared capacities on the sub-tendered lots go too (a bid's capacity is the least
+    of its own and the declared one), so a qualifying bid can take its lot whole.
+    """
+    off = {f.setting: f.off for f in families.policy_settings() if f.setting}
+    bids = [b.model_copy(update={"capacity": None, "capacity_units": None}) for b in problem.bids]
+    caps = [c for c in problem.capacities if c.lot not in problem.tendered]
+    return problem.evolve(bids=bids, capacities=caps, policy=problem.policy.model_copy(update=off))
+
+
+@settings(max_examples=40, deadline=None)
+@given(tender_problems(side_constraints="any", feasible=False))
+def test_every_infeasible_tender_problem_carries_a_proof_that_verifies(problem: Problem) -> None:
+    a = solve(problem)
+    if a.status.value != "infeasible":
+        return
+    cert = a.certificate
+    assert cert is not None and cert.kind == "infeasible"
+    found = check_certificate(problem, a)
+    assert found.ok, found.failures
+    assert "no allocation" in found.proved.lower()
+    # the checker reads the bids from the problem: the same proof against a problem that has an
+    # allocation (its own solve verified it) must be refused
+    opened = _opened(problem)
+    if solve(opened, certificate=False).status.is_ok:
+        assert not check_certificate(opened, a).ok

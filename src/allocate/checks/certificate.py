@@ -904,8 +904,6 @@ def check_certificate(
     cert = allocation.certificate
     if cert is None:
         return _refused(None, ["the allocation carries no certificate"])
-    if problem.tendered and cert.kind == "infeasible":
-        return _refused(cert.kind, ["sub-tendered lots are not covered by infeasibility proofs"])
     try:
         if cert.kind == "infeasible" and cert.proof is not None:
             return _check_tree(problem, allocation, cert)

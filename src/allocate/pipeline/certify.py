@@ -81,11 +81,6 @@ CLOSED_FORM_CLAIM = (
 )
 
 
-def refutable(p: Plan) -> bool:
-    """Whether an infeasibility certificate covers this problem: not with sub-tendered lots."""
-    return not p.problem.tendered
-
-
 def subcontract_choice(p: Plan) -> SubcontractChoice:
     """The sub-contracts made with a floor, and those not made, as the plan decided them."""
     ids = p.eligibility.member_ids
@@ -579,8 +574,6 @@ def farkas_multipliers(p: Plan, spec: LpSpec, row_duals: dict[str, float]) -> di
 
 def shortfall_certificate(p: Plan) -> Certificate | None:
     """Lots whose eligible capacity is short of their pot: their budgets, each with multiplier 1."""
-    if not refutable(p):
-        return None
     raw = {f"budget:{lot.lot_id}": 1.0 for lot in p.lots if lot.shortfall > 0}
     return _farkas_certificate(p, None, raw) if raw else None
 
@@ -591,7 +584,7 @@ def infeasibility_certificate(p: Plan, spec: LpSpec, elastic: ElasticResult) -> 
     Each row as ``≥`` (:func:`farkas_multipliers`: the minimisation's duals, see the module's
     notes).
     """
-    if not refutable(p) or elastic.status is not Status.OPTIMAL:
+    if elastic.status is not Status.OPTIMAL:
         return None
     return _farkas_certificate(p, spec, farkas_multipliers(p, spec, elastic.row_duals))
 

@@ -48,7 +48,7 @@ from typing import Any
 from allocate.core.apportion import ExactShares, largest_remainder
 from allocate.core.certificate import Branch, Certificate, Farkas, ProofNode, SubcontractChoice
 from allocate.core.outcome import Status
-from allocate.pipeline.certify import farkas_combination, farkas_multipliers, refutable
+from allocate.pipeline.certify import farkas_combination, farkas_multipliers
 from allocate.pipeline.formulation import lp_spec
 from allocate.pipeline.milp import ArrayModel
 from allocate.pipeline.plan import LpSpec, Plan
@@ -404,8 +404,7 @@ def proof_tree(p: Plan, *, time_limit: float | None) -> Certificate | None:
     """A proof that no allocation in whole pence and units exists, for any sub-contract choice.
 
     A tree of cases (:mod:`allocate.pipeline.infeasibility`), or a single combination when the
-    root alone is proved (no case split needed).  None with a sub-tendered lot
-    (:func:`~allocate.pipeline.certify.refutable`), when the tree passes :data:`NODE_LIMIT` nodes
+    root alone is proved (no case split needed).  None when the tree passes :data:`NODE_LIMIT` nodes
     or the time (``time_limit``, else :data:`TREE_SECONDS`), when a case is neither proved nor
     split, or when an allocation exists.
     """
@@ -419,8 +418,6 @@ def decide(p: Plan, *, time_limit: float | None) -> Decision:
     witness (whole awards by pair, each 0 or at least the minimum award) when a case's answer is
     one, or neither, with the reason, past a limit.  ``p`` is left as it was.
     """
-    if not refutable(p):
-        return Decision(stopped="sub-tendered lots are not searched")
     deadline = time.perf_counter() + (time_limit if time_limit is not None else TREE_SECONDS)
     saved = decisions_of(p)
     try:
