@@ -52,6 +52,9 @@ class ArrayModel:
         self.row_duals: list[float] = []
         """Every row's dual in the last optimum of a programme without integer columns (HiGHS's
         sign: positive where the row's lower side holds a minimisation back)."""
+        self.node_limited = False
+        """Whether the last solve stopped at its ``node_limit`` (its status is then
+        ``time_limit``: a limit reached, not a verdict)."""
 
     @property
     def num_col(self) -> int:
@@ -123,18 +126,33 @@ class ArrayModel:
         return h
 
     def solve(
-        self, options: dict[str, Any] | None = None, time_limit: float | None = None
+        self,
+        options: dict[str, Any] | None = None,
+        time_limit: float | None = None,
+        *,
+        node_limit: int | None = None,
     ) -> Status:
-        """Solve, with the library's retries; :attr:`values` holds the optimum when OPTIMAL."""
+        """Solve, with the library's retries; :attr:`values` holds the optimum when OPTIMAL.
+
+        With ``node_limit``, the branch and bound stops after that many nodes: the status is
+        then ``time_limit`` and :attr:`node_limited` is set (no retry is made, as for time).
+        """
         self.values = []
         self.row_duals = []
+        self.node_limited = False
         deadline = None if time_limit is None else time.perf_counter() + time_limit
+        base = dict(options or {})
+        if node_limit is not None:
+            base["mip_max_nodes"] = int(node_limit)
 
         def attempt(opts: dict[str, Any], limit: float | None) -> tuple[Status, str]:
             h = self._highs(opts, limit)
             h.run()
             model_status = h.getModelStatus()
             status = _STATUS.get(model_status, Status.SOLVER_ERROR)
+            if node_limit is not None and model_status == highspy.HighsModelStatus.kSolutionLimit:
+                self.node_limited = True
+                status = Status.TIME_LIMIT
             if status is Status.OPTIMAL:
                 solution = h.getSolution()
                 self.values = list(solution.col_value)
@@ -142,4 +160,4 @@ class ArrayModel:
                     self.row_duals = list(solution.row_dual)
             return status, h.modelStatusToString(model_status)
 
-        return solve_with_retries(attempt, options, deadline).status
+        return solve_with_retries(attempt, base, deadline).status
