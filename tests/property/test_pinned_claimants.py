@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import allocate
@@ -90,6 +90,7 @@ def test_a_result_solved_without_duals_knows_how_to_get_them() -> None:
     members=st.integers(40, 160),
     lots=st.integers(3, 8),
 )
+@example(seed=3484, members=123, lots=6)  # the reference filling fails; the certificate judges
 def test_pinning_keeps_the_leximin_of_solved_consortia(seed: int, members: int, lots: int) -> None:
     """The programmes ``solve`` makes (after its sub-contract choice), pinned or not, agree."""
     problem = consortium(members, lots, seed=seed, side_constraints=ALL_SIDE_CONSTRAINTS)
@@ -97,4 +98,13 @@ def test_pinning_keeps_the_leximin_of_solved_consortia(seed: int, members: int, 
         allocation, (spec, _) = _programme_of(problem, monkeypatch)
     if allocation.status is not Status.OPTIMAL:
         return
-    _assert_same_leximin(spec)
+    ref = engine.solve_by_components(spec, warm=False)
+    if ref.status is not Status.OPTIMAL:
+        # the reference filling failed itself: re-solved cold, its growing set of frozen rows
+        # can conflict within the solver's tolerance (123 × 6, seed 3484: stage 37 infeasible
+        # after every retry, where the engine solves).  The allocation's certificate, checked in
+        # exact arithmetic without a solver, then judges that it is the leximin.
+        check = check_certificate(problem, allocation)
+        assert check.ok, check.failures
+        return
+    _assert_same_leximin(spec, ref)

@@ -617,6 +617,8 @@ def least_relaxation(m: Model, family: str) -> int | None:
 #: The solvers' feasibility tolerance: the level is HiGHS's optimum to about this (at 1e-10
 #: HiGHS 1.15.1 has called a one-member lot unbounded), and :func:`gaps` forgives it.
 LEVEL_TOLERANCE = 1e-9
+#: The tolerance :func:`max_min_level` falls back to when HiGHS finds no optimum at the tight one.
+FALLBACK_TOLERANCE = 1e-8
 
 
 def max_min_level(m: Model) -> float | None:
@@ -632,21 +634,27 @@ def max_min_level(m: Model) -> float | None:
         return None
     if m.min_award is not None and any(p.fair < p.floor for p in m.pairs):
         raise UnsupportedError("the rule would close a sub-contract below the minimum award")
-    levels = []
-    for presolve in PRESOLVE:
-        program = _Program(m, whole=False)
-        h = program.h
-        h.setOptionValue("presolve", presolve)
-        for option in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
-            h.setOptionValue(option, LEVEL_TOLERANCE)
-        level = h.addVariable(0, highspy.kHighsInf)
-        for p, y in zip(m.pairs, program.y, strict=True):
-            if p.fair > 0:
-                h.addConstr(program.zero + y - float(p.fair) * level >= 0)
-        program.conditions()
-        h.maximize(program.zero + level)
-        if program.optimal():
-            levels.append(float(h.val(level)))
+    levels: list[float] = []
+    # HiGHS 1.15.1 has called a feasible relaxation infeasible at 1e-9 (a one-penny contract
+    # beside one of £246,951.28, every member at exactly its dependency cap), and solved it at
+    # 1e-8: the looser tolerance is tried only when neither run at the tight one is optimal
+    for tolerance in (LEVEL_TOLERANCE, FALLBACK_TOLERANCE):
+        for presolve in PRESOLVE:
+            program = _Program(m, whole=False)
+            h = program.h
+            h.setOptionValue("presolve", presolve)
+            for option in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
+                h.setOptionValue(option, tolerance)
+            level = h.addVariable(0, highspy.kHighsInf)
+            for p, y in zip(m.pairs, program.y, strict=True):
+                if p.fair > 0:
+                    h.addConstr(program.zero + y - float(p.fair) * level >= 0)
+            program.conditions()
+            h.maximize(program.zero + level)
+            if program.optimal():
+                levels.append(float(h.val(level)))
+        if levels:
+            break
     if levels and max(levels) - min(levels) > 10 * LEVEL_TOLERANCE * max(1.0, max(levels)):
         raise OracleError(f"the level differs with presolve off and on: {levels}")
     return min(levels) if levels else None
