@@ -31,10 +31,9 @@ _ATTEMPT = repair.Repair._attempt
 def _distances(monkeypatch: pytest.MonkeyPatch) -> list[Fraction]:
     """The exact total distance of every point a repair attempt returns, in solve order."""
     out: list[Fraction] = []
-    attempt = _ATTEMPT
 
     def measured(self: repair.Repair, rounded: Any, free: Any, *rest: Any) -> Any:
-        found = attempt(self, rounded, free, *rest)
+        found = _ATTEMPT(self, rounded, free, *rest)
         if found is not None:
             total = Fraction(0)
             for j in free:

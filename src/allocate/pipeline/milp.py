@@ -143,7 +143,7 @@ class ArrayModel:
         deadline = None if time_limit is None else time.perf_counter() + time_limit
         base = dict(options or {})
         if node_limit is not None:
-            base["mip_max_nodes"] = int(node_limit)
+            base["mip_max_nodes"] = node_limit
 
         def attempt(opts: dict[str, Any], limit: float | None) -> tuple[Status, str]:
             h = self._highs(opts, limit)

@@ -18,7 +18,7 @@ concerned together, as a small integer programme over whole pence and units:
   :data:`CLOSEST_NODES` nodes of branch and bound, or else to within :data:`DISTANCE_GAP` (a
   penny or a unit, summed over every award re-rounded), the integer programme solved again to
   stop once no point is proved closer by more than that.  Closing the last fraction of a penny
-  can take minutes of branching on a programme whose answer that does not change by a penny.
+  can take minutes of branching without moving any award by a penny.
 
 Only lots touched by a crossed row are re-rounded at first, the others held as they are; the set
 grows along the rows when that is not enough.  Before a window goes to the integer solver, exact
